@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Development entry: compiles first so edits show without a manual `npm run build`.
+import {execFileSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', root], {stdio: 'inherit'})
+const {run} = await import('../dist/src/main.js')
+await run(process.argv.slice(2), import.meta.url)

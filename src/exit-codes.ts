@@ -1,0 +1,48 @@
+/**
+ * The one table of dbuild's own exit codes.
+ *
+ * buildx's exit status and signals pass through `dbuild build` unchanged, so dbuild's own
+ * failures use the sysexits range (64+) where they cannot be mistaken for a failed build (1).
+ */
+export const ExitCode = {
+  /** Success. */
+  OK: 0,
+  /** Lint found an error-severity finding, or doctor had a failing check. */
+  FINDINGS: 1,
+  /** Bad flags or arguments (oclif's own parser uses 2 as well). */
+  USAGE: 2,
+  /** The command exists but a later issue fills it in. */
+  NOT_IMPLEMENTED: 3,
+  /** Bad input: a Dockerfile, .dockerignore or other file that cannot be used; the message names file and line. */
+  INPUT: 65,
+  /** A missing context, Dockerfile or path. */
+  NO_INPUT: 66,
+  /** docker or buildx is missing, too old, or the daemon or builder cannot be reached. */
+  UNAVAILABLE: 69,
+  /** A bug in dbuild. */
+  INTERNAL: 70,
+  /** The stage or another output could not be written. */
+  CANT_CREATE: 73,
+  /** A file could not be read. */
+  IO: 74,
+  /** .dbuild.json is invalid. */
+  CONFIG: 78,
+  /** 128 + SIGINT, as a shell reports it. */
+  SIGINT: 130,
+  /** 128 + SIGTERM, as a shell reports it. */
+  SIGTERM: 143,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** An error that carries its exit code and a fix, raised by pure code and formatted by the commands. */
+export class DbuildError extends Error {
+  constructor(
+    message: string,
+    readonly exit: ExitCodeValue,
+    readonly suggestions: string[] = [],
+  ) {
+    super(message)
+    this.name = 'DbuildError'
+  }
+}

@@ -29,7 +29,7 @@ export async function runDocker(args: string[], options: RunOptions = {}): Promi
   })
   if (result.failed && result.exitCode === undefined) {
     // docker itself could not be started (ENOENT) or was killed by a timeout.
-    return {exitCode: 127, stdout: result.stdout ?? '', stderr: result.stderr || result.message}
+    return {exitCode: 127, stdout: result.stdout ?? '', stderr: result.stderr || (result.message ?? '')}
   }
   return {exitCode: result.exitCode ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? ''}
 }

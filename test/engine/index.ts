@@ -1,8 +1,8 @@
 /**
  * The test side of the real build engine: integration tests call `useEngine(t)`.
  *
- * The engine is started once per test run by `test/engine/before.ts` (tap's `before` hook),
- * which writes its description to the state file; `after.ts` stops it. Set
+ * The engine is started once per test run by `test/run.js` (npm test), which writes its
+ * description to the state file and stops it afterwards. Set
  * DBUILD_TEST_DOCKER_HOST (graphdriver daemon), DBUILD_TEST_CONTAINERD_HOST and
  * DBUILD_TEST_REGISTRY to reuse engines that are already running.
  */

@@ -1,6 +1,8 @@
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {type ParseError, parse, printParseErrorCode} from 'jsonc-parser'
+
 import {DbuildError, ExitCode} from './exit-codes.js'
 
 export const CONFIG_FILE = '.dbuild.json'
@@ -56,14 +58,14 @@ function isRecordOf(value: unknown, ok: (v: unknown) => boolean): boolean {
 
 /** Parses and validates config text; errors name the file and line. */
 export function parseConfig(text: string, file: string): DbuildConfig {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (error) {
-    const message = (error as Error).message
-    const position = /position (\d+)/.exec(message)
-    const line = position ? lineOf(text, Number(position[1])) : 1
-    throw new DbuildError(`${file}:${line}: invalid JSON: ${message}`, ExitCode.CONFIG, [`Fix the JSON syntax in ${file}.`])
+  // jsonc-parser in strict mode: JSON.parse's errors carry no position on Node 20.
+  const errors: ParseError[] = []
+  const raw: unknown = parse(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})
+  const [first] = errors
+  if (first) {
+    throw new DbuildError(`${file}:${lineOf(text, first.offset)}: invalid JSON: ${printParseErrorCode(first.error)}`, ExitCode.CONFIG, [
+      `Fix the JSON syntax in ${file}.`,
+    ])
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new DbuildError(`${file}:1: expected a JSON object`, ExitCode.CONFIG)

@@ -37,16 +37,18 @@ export interface EngineState {
   graphdriverHost?: string
   containerdHost?: string
   registry?: string
+  /** DOCKER_CONFIG for the private engine, so tests never touch the user's ~/.docker */
+  dockerConfig?: string
   pids?: number[]
-  dirs?: string[]
 }
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const STATE_FILE = path.join(ROOT, '.tap', 'dbuild-engine.json')
 export const LOCAL_BASE_IMAGE = 'dbuild-test/base:latest'
 
-export function daemonEnv(host: string): NodeJS.ProcessEnv {
+export function daemonEnv(host: string, dockerConfig?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, DOCKER_HOST: host}
+  if (dockerConfig) env.DOCKER_CONFIG = dockerConfig
   delete env.DOCKER_CONTEXT
   delete env.BUILDX_BUILDER
   return env
@@ -90,8 +92,8 @@ export function useEngine(t: SkippableTest): Engine | undefined {
     return undefined
   }
   return {
-    graphdriver: {store: 'graphdriver', host: state.graphdriverHost, env: daemonEnv(state.graphdriverHost)},
-    containerd: {store: 'containerd', host: state.containerdHost, env: daemonEnv(state.containerdHost)},
+    graphdriver: {store: 'graphdriver', host: state.graphdriverHost, env: daemonEnv(state.graphdriverHost, state.dockerConfig)},
+    containerd: {store: 'containerd', host: state.containerdHost, env: daemonEnv(state.containerdHost, state.dockerConfig)},
     registry: state.registry,
     baseImage: `${state.registry}/${LOCAL_BASE_IMAGE}`,
     localBaseImage: LOCAL_BASE_IMAGE,

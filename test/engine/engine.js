@@ -6,7 +6,7 @@
  * without a TypeScript loader. Everything it starts is stopped by pid in `stop()`.
  */
 import {spawn, execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, openSync, writeFileSync, readdirSync, symlinkSync, copyFileSync, chmodSync, chownSync, closeSync} from 'node:fs'
+import {existsSync, mkdirSync, openSync, writeFileSync, symlinkSync, copyFileSync, chmodSync, chownSync, closeSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
@@ -306,9 +306,4 @@ export async function stopEngine(state) {
     await rm(state.dir, {recursive: true, force: true, maxRetries: 3}).catch(() => undefined)
   }
   state.pids = state.pids.filter(alive)
-}
-
-/** For the README's debugging notes: list what a state directory holds. @param {string} dir */
-export function describe(dir) {
-  return existsSync(dir) ? readdirSync(dir) : []
 }

@@ -35,9 +35,12 @@ if need_docker; then
   apt-get $opts update -qq
   # shellcheck disable=SC2086
   (cd "$work/debs" && apt-get $opts download docker.io docker-cli docker-buildx >/dev/null)
-  dpkg --force-depends --force-confold -i "$work"/debs/*.deb >/dev/null 2>&1 || true
-  # Debian's docker.io pulls in its service units; nothing must start the system daemon.
-  command -v dockerd >/dev/null 2>&1 || { echo "dbuild test engine: dockerd did not install" >&2; exit 1; }
+  # No init system runs here, so the package's service units start nothing.
+  if ! dpkg --force-confold -i "$work"/debs/*.deb >"$work/dpkg.log" 2>&1; then
+    cat "$work/dpkg.log" >&2
+    echo "dbuild test engine: dpkg could not install docker.io, docker-cli and docker-buildx" >&2
+    exit 1
+  fi
   rm -rf "$work"
 fi
 docker buildx version >/dev/null

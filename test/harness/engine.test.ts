@@ -26,6 +26,6 @@ if (!state.available) {
     t.match(engine.graphdriverHost, /^unix:\/\/\/.+\/docker\.sock$/)
     await engine.stop()
     t.notOk(pids.some(alive), 'no process left behind')
-    t.notOk(existsSync(engine.dir), 'its private directory is removed')
+    t.notOk(engine.dir && existsSync(engine.dir), 'its private directory is removed')
   })
 }

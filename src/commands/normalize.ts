@@ -1,12 +1,21 @@
+import {Args} from '@oclif/core'
+
 import {BaseCommand} from '../cli/base-command.js'
+import {normalizeWorkTree} from '../stage/normalize.js'
 
 export default class Normalize extends BaseCommand {
   static override summary = 'Set a git work tree\'s file modes in place to the canonical modes from git\'s index.'
-  static override description = `Tracked files recorded as 100755 become 0755, every other tracked file 0644, and the directories that hold them 0755. Used by \`dbuild setup\` and the git hooks so that even a plain \`docker build\` gets consistent checksums.`
+  static override description = `Tracked files recorded as 100755 become 0755, every other tracked file 0644, and the directories that hold them 0755 (setuid, setgid and sticky bits cleared). Symlinks and submodules are left alone. Used by \`dbuild setup\` and the git hooks so that even a plain \`docker build\` gets consistent checksums.`
   static override examples = ['<%= config.bin %> normalize', '<%= config.bin %> normalize path/to/repo --json']
-  static override strict = false
+  static override enableJsonFlag = true
+  static override args = {
+    path: Args.string({description: 'Directory inside a git work tree; its tracked files are normalized.', default: '.'}),
+  }
 
-  async run(): Promise<void> {
-    this.notImplemented(3)
+  async run(): Promise<{files: number; changed: number}> {
+    const {args} = await this.parse(Normalize)
+    const result = await normalizeWorkTree(args.path)
+    this.log(`${result.changed} path(s) changed; ${result.files} tracked file(s) checked`)
+    return result
   }
 }

@@ -1,12 +1,48 @@
+import path from 'node:path'
+
+import {Args, Flags} from '@oclif/core'
+
 import {BaseCommand} from '../cli/base-command.js'
+import {startProgress} from '../cli/progress.js'
+import {stageContext, type StageResult} from '../stage/index.js'
 
 export default class Stage extends BaseCommand {
   static override summary = 'Stage a permission-normalized copy of a build context and print its directory.'
-  static override description = `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks and setuid/setgid/sticky bits and user.* xattrs dropped. The stage is synced: unchanged files are not rewritten and mtimes are kept, so BuildKit uploads only what changed.`
-  static override examples = ['<%= config.bin %> stage .', '<%= config.bin %> stage app -f app/Dockerfile --json', '<%= config.bin %> stage . --out /tmp/ctx']
-  static override strict = false
+  static override description = `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks and setuid/setgid/sticky bits and user.* xattrs dropped. Sockets, FIFOs and devices are skipped with a warning. The stage is synced: unchanged files are not rewritten, removed files are removed and mtimes are kept, so BuildKit uploads only what changed.
 
-  async run(): Promise<void> {
-    this.notImplemented(3)
+The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context; --out picks a directory instead (new, empty, or staged before).`
+  static override examples = ['<%= config.bin %> stage .', '<%= config.bin %> stage app -f app/Dockerfile --json', '<%= config.bin %> stage . --out /tmp/ctx']
+  static override enableJsonFlag = true
+  static override args = {
+    context: Args.string({description: 'Build context directory.', default: '.'}),
+  }
+  static override flags = {
+    file: Flags.string({char: 'f', description: 'Dockerfile; its <Dockerfile>.dockerignore wins over the context\'s .dockerignore.'}),
+    out: Flags.string({description: 'Stage into this directory instead of the per-context cache directory.'}),
+  }
+
+  async run(): Promise<Omit<StageResult, 'root'>> {
+    const {args, flags} = await this.parse(Stage)
+    const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
+    let result: StageResult
+    try {
+      result = await stageContext({
+        context: args.context,
+        dockerfile: flags.file === undefined ? undefined : path.resolve(flags.file),
+        out: flags.out,
+        onWarning: (message) => {
+          progress.stop()
+          this.warn(message)
+        },
+        onProgress: (written) => progress.update(`Staging ${args.context}: ${written} paths written`),
+      })
+    } catch (error) {
+      progress.fail()
+      throw error
+    }
+    progress.stop()
+    this.log(result.dir)
+    const {dir, files, bytes, changed, removed, skipped} = result
+    return {dir, files, bytes, changed, removed, skipped}
   }
 }

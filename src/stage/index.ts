@@ -1,0 +1,186 @@
+/**
+ * Context staging: a copy of exactly the paths BuildKit would send for a context, with canonical
+ * modes, synced into a stable per-context directory so COPY/ADD checksums match on every machine.
+ */
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
+import {withLock} from './lock.js'
+import {canonicalMode, syncTree, walkTarget} from './sync.js'
+import {entryPath, walkTree} from './walk.js'
+import {pathsWithUserXattrs} from './xattr.js'
+
+export {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
+export {canonicalMode} from './sync.js'
+
+export interface StageOptions {
+  context: string
+  /** Absolute path; its `<Dockerfile>.dockerignore` wins over `<context>/.dockerignore`, as in buildx. */
+  dockerfile?: string
+  /** Stage into this directory instead of the per-context cache directory. */
+  out?: string
+  onWarning?: (message: string) => void
+  /** Called as paths are written, for a progress display. */
+  onProgress?: (written: number) => void
+}
+
+export interface StageResult {
+  /** The staged context directory. */
+  dir: string
+  /** The per-context dbuild directory that contains `dir`; build writes its rewritten Dockerfile here, never inside `dir`. */
+  root: string
+  /** Regular files and symlinks in the stage. */
+  files: number
+  /** Bytes of the regular files in the stage. */
+  bytes: number
+  /** Paths written (copied, created, re-moded). */
+  changed: number
+  /** Paths removed from the stage. */
+  removed: number
+  /** Sockets, FIFOs and devices left out (context-relative). */
+  skipped: string[]
+  /** The .dockerignore that applied, if any. */
+  ignoreFile?: string
+}
+
+interface Inputs {
+  context: string
+  ignoreFile: string
+}
+
+/** The real context directory and its effective ignore file; errors name what is missing. */
+function resolveInputs(context: string, dockerfile?: string): Inputs {
+  let real: string
+  try {
+    real = realpathSync(context)
+  } catch {
+    throw new DbuildError(`${context}: build context not found`, ExitCode.NO_INPUT)
+  }
+  if (!statSync(real).isDirectory()) throw new DbuildError(`${context}: build context is not a directory`, ExitCode.NO_INPUT)
+  if (dockerfile !== undefined) {
+    if (!existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
+    const specific = `${dockerfile}.dockerignore`
+    if (existsSync(specific)) return {context: real, ignoreFile: specific}
+  }
+  return {context: real, ignoreFile: path.join(real, '.dockerignore')}
+}
+
+function loadMatcher(ignoreFile: string): IgnoreMatcher {
+  let text: string
+  try {
+    text = readFileSync(ignoreFile, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new IgnoreMatcher([])
+    throw new DbuildError(`${ignoreFile}: cannot read (${(error as NodeJS.ErrnoException).code})`, ExitCode.IO)
+  }
+  return new IgnoreMatcher(parseIgnoreFile(text, ignoreFile))
+}
+
+function cacheDir(env: NodeJS.ProcessEnv): string {
+  if (env.DBUILD_CACHE_DIR) return path.resolve(env.DBUILD_CACHE_DIR)
+  if (env.XDG_CACHE_HOME) return path.join(path.resolve(env.XDG_CACHE_HOME), 'dbuild')
+  return path.join(env.HOME ?? os.homedir(), '.cache', 'dbuild')
+}
+
+/** Stable per-context directory: `<cache>/stage/<key>`, key = hash(realpath(context) + effective ignore file path). */
+export function stageRootFor(context: string, dockerfile?: string, env: NodeJS.ProcessEnv = process.env): string {
+  let real: string
+  try {
+    real = realpathSync(context)
+  } catch {
+    real = path.resolve(context)
+  }
+  const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
+  const ignoreFile = specific && existsSync(specific) ? specific : path.join(real, '.dockerignore')
+  const key = createHash('sha256').update(`${real}\0${ignoreFile}`).digest('hex').slice(0, 20)
+  return path.join(cacheDir(env), 'stage', key)
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+/** Marker next to an --out directory: sync deletes files, so only ever into a directory dbuild made. */
+function outMarker(dir: string): string {
+  return path.join(path.dirname(dir), `.${path.basename(dir)}.dbuild-stage`)
+}
+
+function checkOut(dir: string): void {
+  if (!existsSync(dir) || existsSync(outMarker(dir))) return
+  let empty: boolean
+  try {
+    empty = readdirSync(dir).length === 0
+  } catch {
+    throw new DbuildError(`${dir}: --out is not a directory dbuild can use`, ExitCode.CANT_CREATE)
+  }
+  if (!empty) {
+    throw new DbuildError(`${dir}: --out exists, is not empty and was not staged by dbuild; staging would delete its files`, ExitCode.CANT_CREATE, [
+      'Pass a new or empty directory to --out.',
+    ])
+  }
+}
+
+/** Stages `options.context`; see StageResult. Concurrent stages of one directory take turns. */
+export async function stageContext(options: StageOptions): Promise<StageResult> {
+  const inputs = resolveInputs(options.context, options.dockerfile)
+  const matcher = loadMatcher(inputs.ignoreFile)
+  const out = options.out === undefined ? undefined : path.resolve(options.out)
+  const root = out ? path.dirname(out) : stageRootFor(inputs.context, options.dockerfile)
+  const dir = out ?? path.join(root, 'context')
+  if (isInside(dir, inputs.context) || isInside(inputs.context, dir)) {
+    throw new DbuildError(`${dir}: the stage cannot be inside the context or contain it (${inputs.context})`, ExitCode.CANT_CREATE, [
+      'Set DBUILD_CACHE_DIR or pass --out outside the context.',
+    ])
+  }
+  if (out) checkOut(out)
+  try {
+    mkdirSync(root, {recursive: true})
+  } catch (error) {
+    throw new DbuildError(`${root}: cannot create the stage directory (${(error as NodeJS.ErrnoException).code})`, ExitCode.CANT_CREATE)
+  }
+
+  const lockFile = path.join(root, `.${path.basename(dir)}.lock`)
+  const result = await withLock(
+    lockFile,
+    async () => {
+      const entries = walkTree(inputs.context, {matcher, readLinks: true})
+      const skipped = entries.filter((entry) => entry.kind === 'special').map((entry) => entry.rel)
+      const sources = entries.filter((entry) => entry.kind !== 'special')
+      if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
+      try {
+        const counts = await syncTree(inputs.context, sources, dir, walkTarget(dir), {onProgress: options.onProgress})
+        return {...counts, skipped}
+      } catch (error) {
+        // never leave a half-written stage: the next stage starts cold instead
+        rmSync(dir, {recursive: true, force: true})
+        throw error
+      }
+    },
+    {onWait: (owner) => options.onWarning?.(`waiting for dbuild process ${owner?.pid ?? '?'} to finish staging ${dir}`)},
+  )
+  if (result.skipped.length > 0) {
+    options.onWarning?.(`skipped ${result.skipped.length} socket(s), FIFO(s) or device(s) BuildKit cannot use: ${result.skipped.join(', ')}`)
+  }
+  const ignoreFile = existsSync(inputs.ignoreFile) ? inputs.ignoreFile : undefined
+  return {dir, root, ...result, ...(ignoreFile ? {ignoreFile} : {})}
+}
+
+/**
+ * True when every path BuildKit would send already has canonical modes (no setuid etc., no user.*
+ * xattrs, no special files): build may then send the context itself and skip the copy.
+ */
+export async function contextIsCanonical(context: string, dockerfile?: string): Promise<boolean> {
+  const inputs = resolveInputs(context, dockerfile)
+  const entries = walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile)})
+  for (const entry of entries) {
+    if (entry.kind === 'special') return false
+    if (entry.kind !== 'symlink' && entry.mode !== canonicalMode(entry)) return false
+  }
+  const withXattrs = await pathsWithUserXattrs(entries.map((entry) => entryPath(inputs.context, entry.rel)))
+  return withXattrs !== undefined && withXattrs.length === 0
+}

@@ -1,0 +1,207 @@
+/**
+ * doctor's checks as pure functions of probe results, so each can be table-tested. The probes
+ * (src/doctor/probes.ts) run docker, git and HTTP; nothing here does I/O.
+ */
+import {allInstalled, type HookReport} from '../hook/hooks.js'
+import type {ModeDrift} from './modes.js'
+
+export type CheckStatus = 'fail' | 'pass' | 'warn'
+
+export interface Check {
+  id: string
+  title: string
+  status: CheckStatus
+  /** What was found. */
+  detail: string
+  /** How to fix it, when not passing. */
+  fix?: string
+}
+
+export type ImageStore = 'containerd' | 'graphdriver'
+
+export interface ToolProbe {
+  ok: boolean
+  version?: string
+  error?: string
+}
+
+export interface DaemonProbe extends ToolProbe {
+  /** DOCKER_HOST, DOCKER_CONTEXT or the context's endpoint, as far as known. */
+  endpoint?: string
+  /** `docker info`'s storage driver (overlay2, overlayfs, …). */
+  driver?: string
+  /** `docker info`'s DriverStatus pairs. */
+  driverStatus?: Array<[string, string]>
+}
+
+export interface BuilderProbe {
+  ok: boolean
+  name?: string
+  driver?: string
+  status?: string
+  /** As `docker buildx inspect` reports it; undefined when unknown (v0.0.0+unknown on Docker's built-in BuildKit). */
+  buildkitVersion?: string
+  labels: Record<string, string>
+  error?: string
+}
+
+export interface RegistryProbe {
+  host: string
+  /** The cacheFrom specs that use this registry. */
+  specs: string[]
+  reachable: 'unknown' | boolean
+  detail: string
+}
+
+export interface ConfigProbe {
+  /** The file found, if any. */
+  path?: string
+  /** The error (file:line: message) when it is invalid. */
+  error?: string
+}
+
+export interface Probes {
+  cli: ToolProbe
+  daemon: DaemonProbe
+  buildx: ToolProbe
+  builder: BuilderProbe
+  /** The umask as three octal digits, e.g. "022". */
+  umask?: string
+  /** Undefined outside a git work tree. */
+  modes?: ModeDrift
+  /** Undefined outside a git work tree. */
+  hooks?: HookReport[]
+  config: ConfigProbe
+  registries: RegistryProbe[]
+}
+
+const CONTAINERD_DRIVER_TYPE = 'io.containerd.snapshotter.v1'
+const EXECUTOR_LABEL = 'org.mobyproject.buildkit.worker.executor'
+const SNAPSHOTTER_LABEL = 'org.mobyproject.buildkit.worker.snapshotter'
+
+/**
+ * The daemon's image store: `docker info` reports driver-type io.containerd.snapshotter.v1 for the
+ * containerd store. Without `docker info`, the built-in (docker driver) builder's worker labels tell:
+ * the containerd worker has executor/snapshotter labels, the moby graphdriver worker has neither.
+ */
+export function imageStoreOf(daemon: DaemonProbe, builder: BuilderProbe): ImageStore | undefined {
+  if (daemon.ok && daemon.driverStatus) {
+    return daemon.driverStatus.some(([key, value]) => key === 'driver-type' && value === CONTAINERD_DRIVER_TYPE) ? 'containerd' : 'graphdriver'
+  }
+  if (builder.ok && builder.driver === 'docker' && Object.keys(builder.labels).length > 0) {
+    return builder.labels[EXECUTOR_LABEL] === 'containerd' || builder.labels[SNAPSHOTTER_LABEL] !== undefined ? 'containerd' : 'graphdriver'
+  }
+  return undefined
+}
+
+const pass = (id: string, title: string, detail: string): Check => ({id, title, status: 'pass', detail})
+const notPassing = (status: 'fail' | 'warn', id: string, title: string, detail: string, fix: string): Check => ({id, title, status, detail, fix})
+
+export function checkDockerCli(cli: ToolProbe): Check {
+  return cli.ok
+    ? pass('docker-cli', 'docker CLI', `docker ${cli.version ?? '(version unknown)'}`)
+    : notPassing('fail', 'docker-cli', 'docker CLI', cli.error ?? 'docker was not found on PATH', 'Install the Docker CLI (https://docs.docker.com/engine/install/) and put docker on PATH.')
+}
+
+export function checkDaemon(daemon: DaemonProbe): Check {
+  const where = daemon.endpoint ? ` at ${daemon.endpoint}` : ''
+  return daemon.ok
+    ? pass('docker-daemon', 'docker daemon', `Docker Engine ${daemon.version ?? '(version unknown)'}${where}`)
+    : notPassing('fail', 'docker-daemon', 'docker daemon', `not reachable${where}: ${daemon.error ?? 'unknown error'}`, 'Start the docker daemon, or point DOCKER_HOST / DOCKER_CONTEXT (docker context use) at a running one.')
+}
+
+export function checkBuildx(buildx: ToolProbe): Check {
+  return buildx.ok
+    ? pass('buildx', 'buildx', `buildx ${buildx.version ?? '(version unknown)'}`)
+    : notPassing('fail', 'buildx', 'buildx', buildx.error ?? 'docker buildx is not available', 'Install the buildx plugin (docker-buildx-plugin, or docker-buildx on Debian/Ubuntu).')
+}
+
+export function checkBuilder(builder: BuilderProbe): Check {
+  const title = 'builder'
+  if (!builder.ok) {
+    return notPassing('fail', 'builder', title, builder.error ?? 'docker buildx inspect failed', 'Check BUILDX_BUILDER / --builder, or select one with docker buildx use <name>.')
+  }
+  const detail = `${builder.name ?? '?'} (driver ${builder.driver ?? '?'}, BuildKit ${builder.buildkitVersion ?? 'version unknown'})`
+  if (builder.status && builder.status !== 'running') {
+    return notPassing('warn', 'builder', title, `${detail} is ${builder.status}`, `It starts on the first build; docker buildx inspect --bootstrap ${builder.name ?? ''} starts it now.`.trim())
+  }
+  return pass('builder', title, detail)
+}
+
+const SEED_000 = 'COPY --link --chown=<name> resolves the name against an empty layer and fails with "invalid user index: -1"'
+
+/**
+ * The worker decides seed 000: COPY --link --chown=<user name> works on the moby graphdriver worker
+ * and fails on the containerd image store (Docker 29's default for fresh installs) and on BuildKit's own workers.
+ */
+export function checkImageStore(daemon: DaemonProbe, builder: BuilderProbe): Check {
+  const id = 'image-store'
+  const title = 'image store'
+  const store = imageStoreOf(daemon, builder)
+  const version = builder.buildkitVersion ? `, BuildKit ${builder.buildkitVersion}` : ''
+  const viaOtherDriver = builder.ok && builder.driver !== undefined && builder.driver !== 'docker'
+  if (store === undefined && !viaOtherDriver) {
+    return notPassing('warn', id, title, 'unknown: neither docker info nor the builder could tell', 'Make the daemon reachable and run dbuild doctor again.')
+  }
+  if (viaOtherDriver) {
+    const worker = [builder.labels[EXECUTOR_LABEL], builder.labels[SNAPSHOTTER_LABEL]].filter(Boolean).join('/') || 'its own worker'
+    return notPassing('warn', id, title, `daemon ${store ?? 'unknown'}; builds run in BuildKit's ${worker} (driver ${builder.driver}${version}): ${SEED_000} here`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
+  }
+  if (store === 'containerd') {
+    return notPassing('warn', id, title, `containerd${version}: ${SEED_000} on this machine`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
+  }
+  return pass(id, title, `graphdriver (${daemon.driver ?? 'legacy'}${version}): COPY --link --chown=<name> works here but fails on containerd-store machines (Docker 29's default for fresh installs); dbuild build makes it portable`)
+}
+
+export function checkUmask(umask: string | undefined, hooks: HookReport[] | undefined): Check {
+  if (umask === undefined) return notPassing('warn', 'umask', 'umask', 'unknown', 'Run umask in your shell to see it.')
+  if (umask === '022') return pass('umask', 'umask', '022: git writes files as 0644/0755')
+  const covered = hooks !== undefined && allInstalled(hooks)
+  const detail = `${umask}: git writes files with other modes than 0644/0755, and docker build checksums modes${covered ? '; the installed hooks fix them after each checkout' : ''}`
+  return covered ? pass('umask', 'umask', detail) : notPassing('warn', 'umask', 'umask', detail, 'Run dbuild hook install so checkouts get canonical modes (or umask 022 in your shell profile).')
+}
+
+export function checkWorkTreeModes(modes: ModeDrift | undefined): Check {
+  const title = 'work tree modes'
+  if (modes === undefined) return notPassing('warn', 'work-tree-modes', title, 'not in a git work tree', 'Run dbuild doctor inside your checkout.')
+  if (modes.wrong.length === 0) return pass('work-tree-modes', title, `${modes.files} tracked file(s) have canonical modes`)
+  const examples = modes.wrong.slice(0, 3).map((w) => `${JSON.stringify(w.path)} ${w.mode}≠${w.want}`).join(', ')
+  return notPassing('warn', 'work-tree-modes', title, `${modes.wrong.length} path(s) with non-canonical modes (${examples}${modes.wrong.length > 3 ? ', …' : ''}): a plain docker build misses the cache`, 'Run dbuild normalize.')
+}
+
+export function checkHooks(hooks: HookReport[] | undefined): Check {
+  const title = 'git hooks'
+  if (hooks === undefined) return notPassing('warn', 'hooks', title, 'not in a git work tree', 'Run dbuild doctor inside your checkout.')
+  const detail = hooks.map((h) => `${h.name} ${h.state}${h.outdated ? ' (outdated)' : ''}${h.chained ? ' (chains a foreign hook)' : ''}`).join(', ')
+  return allInstalled(hooks) ? pass('hooks', title, detail) : notPassing('warn', 'hooks', title, detail, 'Run dbuild hook install.')
+}
+
+export function checkConfig(config: ConfigProbe): Check {
+  if (config.error) return notPassing('fail', 'config', '.dbuild.json', config.error, 'Fix the file at the line named, or delete it and run dbuild setup.')
+  if (!config.path) return notPassing('warn', 'config', '.dbuild.json', 'none found up to the git root', 'Run dbuild setup to create one.')
+  return pass('config', '.dbuild.json', `${config.path} is valid`)
+}
+
+export function checkRegistry(registry: RegistryProbe): Check {
+  const id = `registry:${registry.host}`
+  const title = `cache registry ${registry.host}`
+  if (registry.reachable === true) return pass(id, title, registry.detail)
+  const fix = 'Builds still work but without this cache; check the network, VPN or proxy, and `docker login` for private registries.'
+  return notPassing('warn', id, title, registry.reachable === 'unknown' ? `unknown (offline?): ${registry.detail}` : `not reachable: ${registry.detail}`, fix)
+}
+
+/** Every check, in the order doctor reports them. */
+export function runChecks(probes: Probes): Check[] {
+  return [
+    checkDockerCli(probes.cli),
+    checkDaemon(probes.daemon),
+    checkBuildx(probes.buildx),
+    checkBuilder(probes.builder),
+    checkImageStore(probes.daemon, probes.builder),
+    checkUmask(probes.umask, probes.hooks),
+    checkWorkTreeModes(probes.modes),
+    checkHooks(probes.hooks),
+    checkConfig(probes.config),
+    ...probes.registries.map((registry) => checkRegistry(registry)),
+  ]
+}

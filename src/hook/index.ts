@@ -1,0 +1,3 @@
+export * from './hooks.js'
+export * from './scripts.js'
+export * from './format.js'

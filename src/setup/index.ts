@@ -1,0 +1,91 @@
+/**
+ * `dbuild setup`, the onboarding path, idempotent and in this order: .dbuild.json, hooks, normalize,
+ * doctor, next steps.
+ */
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {applyEdits, modify} from 'jsonc-parser'
+
+import {CONFIG_FILE, parseConfig} from '../config.js'
+import {type DoctorReport, runDoctor} from '../doctor/index.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {gitRoot} from '../git.js'
+import {type HookChange, type HooksLocation, installHooks, locateHooks} from '../hook/hooks.js'
+import {normalizeWorkTree} from '../stage/normalize.js'
+
+export interface SetupOptions {
+  cwd: string
+  /** --cache-from specs to put in .dbuild.json. */
+  cacheFrom?: string[]
+  /** Asks a question on a TTY; absent (not a TTY, or --yes) means nothing is asked. */
+  ask?: (question: string) => Promise<string>
+  env?: NodeJS.ProcessEnv
+  builder?: string
+}
+
+export type ConfigAction = 'created' | 'invalid' | 'kept' | 'updated'
+
+export interface SetupReport {
+  root: string
+  config: {path: string; action: ConfigAction; error?: string}
+  hooks: {location: HooksLocation; hooks: HookChange[]}
+  normalized: {files: number; changed: number}
+  doctor: DoctorReport
+  nextSteps: string[]
+}
+
+/** Creates .dbuild.json, or adds the cacheFrom specs it lacks while keeping its formatting. */
+async function ensureConfig(root: string, options: SetupOptions): Promise<SetupReport['config']> {
+  const file = path.join(root, CONFIG_FILE)
+  let specs = options.cacheFrom ?? []
+  if (!existsSync(file)) {
+    if (specs.length === 0 && options.ask) {
+      const answer = (await options.ask('Registry cache to pull from, as a --cache-from spec (e.g. type=registry,ref=registry.example.com/app:cache); empty for none: ')).trim()
+      if (answer) specs = [answer]
+    }
+    writeFileSync(file, `${JSON.stringify({cacheFrom: specs}, null, 2)}\n`)
+    return {path: file, action: 'created'}
+  }
+  const text = readFileSync(file, 'utf8')
+  let existing: string[]
+  try {
+    existing = parseConfig(text, file).cacheFrom ?? []
+  } catch (error) {
+    if (error instanceof DbuildError) return {path: file, action: 'invalid', error: error.message}
+    throw error
+  }
+  const missing = specs.filter((spec) => !existing.includes(spec))
+  if (missing.length === 0) return {path: file, action: 'kept'}
+  const edits = modify(text, ['cacheFrom'], [...existing, ...missing], {formattingOptions: {insertSpaces: true, tabSize: 2}})
+  writeFileSync(file, applyEdits(text, edits))
+  return {path: file, action: 'updated'}
+}
+
+function nextSteps(report: Omit<SetupReport, 'nextSteps'>): string[] {
+  const steps: string[] = []
+  const rel = path.relative(process.cwd(), report.config.path) || CONFIG_FILE
+  if (report.config.action === 'created' || report.config.action === 'updated') steps.push(`Review and commit ${rel}.`)
+  if (report.config.action === 'invalid') steps.push(`Fix ${report.config.error}`)
+  if (report.hooks.location.note) steps.push(report.hooks.location.note)
+  for (const check of report.doctor.checks) {
+    if (check.status === 'fail' && check.fix) steps.push(`${check.title}: ${check.fix}`)
+  }
+  steps.push('Build with dbuild [buildx flags] CONTEXT (the same flags as docker buildx build), e.g. dbuild -t app .')
+  steps.push('Check a Dockerfile without building: dbuild lint [Dockerfile]')
+  return steps
+}
+
+export async function runSetup(options: SetupOptions): Promise<SetupReport> {
+  const root = await gitRoot(options.cwd)
+  if (root === undefined) {
+    throw new DbuildError(`${path.resolve(options.cwd)}: not a git work tree`, ExitCode.NO_INPUT, ['Run dbuild setup inside your checkout.'])
+  }
+  const config = await ensureConfig(root, options)
+  const location = await locateHooks(root)
+  const hooks = installHooks(location.dir)
+  const normalized = await normalizeWorkTree(root)
+  const doctor = await runDoctor({cwd: root, env: options.env, builder: options.builder})
+  const report = {root, config, hooks: {location, hooks}, normalized, doctor}
+  return {...report, nextSteps: nextSteps(report)}
+}

@@ -1,0 +1,216 @@
+/**
+ * The git hooks in real repositories, with git run under a real umask (`sh -c 'umask 002; git …'`):
+ * checkout, merge, rebase, worktrees, core.hooksPath, chained foreign hooks, the kill switch.
+ */
+import {chmodSync, lstatSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {execa} from 'execa'
+import t, {type Test} from 'tap'
+
+import {findModeDrift} from '../../src/doctor/modes.js'
+import {hookStatus, installHooks, locateHooks, uninstallHooks} from '../../src/hook/index.js'
+import {normalizeWorkTree} from '../../src/stage/normalize.js'
+import {gitEnv, gitRepo, sh, tempDir} from '../helpers/index.js'
+
+const NEWLINE_NAME = 'new\nline.txt'
+const FILES: Record<string, string> = {
+  'd i r/sub/a b.txt': 'a\n',
+  [NEWLINE_NAME]: 'n\n',
+  'ünïcødé/日本.txt': 'u\n',
+  '--': 'dash\n',
+  'run.sh': '#!/bin/sh\n',
+  'keep.txt': 'k\n',
+  'x.txt': 'x0\n',
+}
+
+/** git (or any shell command) in `cwd` under `umask`, as a developer's shell runs it. */
+async function under(umask: string, cwd: string, command: string, env: NodeJS.ProcessEnv = {}) {
+  return execa('sh', ['-c', `umask ${umask}; ${command}`], {cwd, env: gitEnv(env), reject: false, all: true})
+}
+
+/** Paths (and the directories holding them, the top included) whose modes are not canonical. */
+async function nonCanonical(root: string): Promise<string[]> {
+  return ((await findModeDrift(root))?.wrong ?? [{path: root, mode: '?', want: 'a git work tree'}]).map((w) => `${w.path} ${w.mode}`)
+}
+
+/**
+ * A source repository with branches: feat (new nested dirs, changed and mode-changed files),
+ * side (for a true merge) and topic (for a rebase that rewrites x.txt twice).
+ */
+async function sourceRepo(dir: string): Promise<string> {
+  await gitRepo(dir, FILES, ['run.sh'])
+  const env = gitEnv()
+  await sh(
+    [
+      'ln -s run.sh link && git add link && git commit -qm link',
+      'git checkout -q -b feat',
+      'mkdir -p "new dir/deep" && echo n > "new dir/deep/n.txt" && echo b > "d i r/sub/a b.txt" && printf "m\\n" > "ünïcødé/日本.txt"',
+      'chmod +x keep.txt && git add -A && git commit -qm feat',
+      'git checkout -q main && git checkout -q -b side && mkdir -p side && echo s > side/s.txt && echo k2 > keep.txt && git add -A && git commit -qm side',
+      'git checkout -q main && git checkout -q -b topic && echo x1 > x.txt && git commit -qam topic',
+      'git checkout -q main && mkdir -p up && echo u > up/u.txt && git add -A && git commit -qm upstream',
+    ].join(' && '),
+    {cwd: dir, env},
+  )
+  return dir
+}
+
+/** A clone made under `umask`, with dbuild's hooks installed and its modes normalized (what setup does). */
+async function clone(t: Test, source: string, umask: string): Promise<string> {
+  const dest = path.join(tempDir(t), 'clone')
+  const result = await under(umask, path.dirname(dest), `git clone -q ${JSON.stringify(source)} clone`)
+  t.equal(result.exitCode, 0, result.all)
+  await sh('git branch -q feat origin/feat && git branch -q side origin/side && git branch -q topic origin/topic', {cwd: dest, env: gitEnv()})
+  installHooks((await locateHooks(dest)).dir)
+  await normalizeWorkTree(dest)
+  return dest
+}
+
+const source = await sourceRepo(path.join(tempDir(t, 'dbuild-hook-src-'), 'src'))
+
+for (const umask of ['002', '022']) {
+  t.test(`umask ${umask}: checkout, merge and rebase leave canonical modes`, async (t) => {
+    const repo = await clone(t, source, umask)
+    t.same(await nonCanonical(repo), [], 'normalized after clone')
+
+    const run = async (command: string) => {
+      const result = await under(umask, repo, command)
+      t.equal(result.exitCode, 0, `${command}: ${result.all}`)
+      t.notMatch(result.all ?? '', /dbuild hook/, `${command}: no hook warning`)
+      t.same(await nonCanonical(repo), [], `canonical after ${command}`)
+    }
+    await run('git checkout -q feat')
+    t.equal(lstatSync(path.join(repo, 'keep.txt')).mode & 0o777, 0o755, 'mode change 100644 → 100755 applied')
+    t.equal(lstatSync(path.join(repo, 'new dir', 'deep')).mode & 0o777, 0o755, 'new nested directory')
+    await run('git checkout -q main')
+    // a file checkout (post-checkout with $3=0): git rewrites the file under the umask
+    writeFileSync(path.join(repo, 'd i r', 'sub', 'a b.txt'), 'local change\n')
+    await run(`git checkout -q -- ${JSON.stringify('d i r/sub/a b.txt')}`)
+    await run('git merge -q --no-edit side')
+    await run('git merge -q --ff-only origin/main')
+    await run('git checkout -q topic && git rebase -q main')
+    t.equal(readFileSync(path.join(repo, 'x.txt'), 'utf8'), 'x1\n')
+    await run('git checkout -q main && git merge -q --squash feat && git commit -qm squash')
+    t.equal(lstatSync(path.join(repo, NEWLINE_NAME)).mode & 0o777, 0o644, 'name with a newline')
+  })
+}
+
+t.test('a second worktree (git worktree add) gets canonical modes from a full pass', async (t) => {
+  const repo = await clone(t, source, '002')
+  const worktree = path.join(path.dirname(repo), 'wt')
+  const result = await under('002', repo, `git worktree add -q ${JSON.stringify(worktree)} feat`)
+  t.equal(result.exitCode, 0, result.all)
+  t.same(await nonCanonical(worktree), [])
+  t.equal(lstatSync(worktree).mode & 0o777, 0o755, 'the worktree root too')
+  const inWorktree = await under('002', worktree, 'git checkout -q -b wt2 side')
+  t.equal(inWorktree.exitCode, 0, inWorktree.all)
+  t.same(await nonCanonical(worktree), [], 'checkout inside the worktree')
+  t.equal((await locateHooks(worktree)).dir, (await locateHooks(repo)).dir, 'worktrees share the hooks')
+})
+
+t.test('a foreign hook is chained with its arguments, stdin and exit status, then restored byte for byte', async (t) => {
+  const repo = path.join(tempDir(t), 'clone')
+  await under('002', path.dirname(repo), `git clone -q ${JSON.stringify(source)} clone`)
+  await sh('git branch -q feat origin/feat && git branch -q topic origin/topic', {cwd: repo, env: gitEnv()})
+  const {dir} = await locateHooks(repo)
+  const foreign = '#!/bin/sh\n# a teammate\'s hook\necho "checkout $*" >> "$(git rev-parse --git-dir)/foreign.log"\nexit ${FOREIGN_STATUS:-0}\n'
+  const rewrite = '#!/bin/sh\necho "rewrite $1 $(wc -l)" >> "$(git rev-parse --git-dir)/foreign.log"\n'
+  writeFileSync(path.join(dir, 'post-checkout'), foreign)
+  chmodSync(path.join(dir, 'post-checkout'), 0o750)
+  writeFileSync(path.join(dir, 'post-rewrite'), rewrite)
+  chmodSync(path.join(dir, 'post-rewrite'), 0o700)
+  // not plain sh (a flag on the shebang line): run as a program rather than sourced
+  writeFileSync(path.join(dir, 'post-merge'), '#!/bin/sh -e\necho "merge $1 $0" >> "$(git rev-parse --git-dir)/foreign.log"\n')
+  chmodSync(path.join(dir, 'post-merge'), 0o755)
+
+  const installed = installHooks(dir)
+  t.same(installed.map((h) => [h.name, h.action, h.state, h.chained]), [
+    ['post-checkout', 'chained', 'installed', true],
+    ['post-merge', 'chained', 'installed', true],
+    ['post-rewrite', 'chained', 'installed', true],
+  ])
+  const again = installHooks(dir)
+  t.same(again.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'install is idempotent')
+
+  await normalizeWorkTree(repo)
+  const checkout = await under('002', repo, 'git checkout -q feat', {FOREIGN_STATUS: '3'})
+  t.equal(checkout.exitCode, 1, 'git checkout fails when the chained post-checkout fails, as it did before dbuild')
+  t.same(await nonCanonical(repo), [], 'dbuild\'s part ran anyway')
+  await under('002', repo, 'git checkout -q topic && git rebase -q feat && git checkout -q main && git merge -q --no-edit topic')
+  t.same(await nonCanonical(repo), [], 'canonical after the chained rebase and merge')
+  const log = readFileSync(path.join(repo, '.git', 'foreign.log'), 'utf8')
+  t.match(log, /^checkout [0-9a-f]{40} [0-9a-f]{40} 1$/m, 'same arguments')
+  t.match(log, /^rewrite rebase 1$/m, 'same stdin (one rewritten commit)')
+  t.match(log, /^merge 0 \S*post-merge\.dbuild-chained$/m, 'a non-sh hook runs as a program')
+
+  const removed = uninstallHooks(dir)
+  t.same(removed.map((h) => [h.action, h.state]), [['restored', 'foreign'], ['restored', 'foreign'], ['restored', 'foreign']])
+  t.equal(readFileSync(path.join(dir, 'post-checkout'), 'utf8'), foreign, 'bytes restored')
+  t.equal(lstatSync(path.join(dir, 'post-checkout')).mode & 0o7777, 0o750, 'mode restored')
+  t.equal(lstatSync(path.join(dir, 'post-rewrite')).mode & 0o7777, 0o700, 'mode restored')
+  t.same(uninstallHooks(dir).map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'uninstall twice changes nothing')
+})
+
+t.test('core.hooksPath (husky\'s .husky/_) is respected and its hooks keep running', async (t) => {
+  const repo = path.join(tempDir(t), 'clone')
+  await under('002', path.dirname(repo), `git clone -q ${JSON.stringify(source)} clone`)
+  await sh('git branch -q feat origin/feat', {cwd: repo, env: gitEnv()})
+  // husky v9's layout: .husky/_/<hook> runs .husky/<hook>
+  mkdirSync(path.join(repo, '.husky', '_'), {recursive: true})
+  writeFileSync(path.join(repo, '.husky', '_', 'post-checkout'), '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
+  writeFileSync(path.join(repo, '.husky', '_', 'h'), '#!/usr/bin/env sh\nn=$(basename "$0"); s=$(dirname "$(dirname "$0")")/$n\n[ -f "$s" ] || exit 0\nsh -e "$s" "$@"\n')
+  chmodSync(path.join(repo, '.husky', '_', 'post-checkout'), 0o755)
+  writeFileSync(path.join(repo, '.husky', 'post-checkout'), 'touch .git/husky-ran\n')
+  await sh('git config core.hooksPath .husky/_', {cwd: repo})
+
+  const location = await locateHooks(path.join(repo, 'd i r'))
+  t.equal(location.dir, path.join(repo, '.husky', '_'))
+  t.match(location.note, /"prepare": "husky && dbuild hook install"/, 'says exactly what to add')
+  installHooks(location.dir)
+  t.same(hookStatus(location.dir).map((h) => h.state), ['installed', 'installed', 'installed'])
+  await normalizeWorkTree(repo)
+  const result = await under('002', repo, 'git checkout -q feat')
+  t.equal(result.exitCode, 0, result.all)
+  t.same(await nonCanonical(repo), [])
+  t.ok(lstatSync(path.join(repo, '.git', 'husky-ran')).isFile(), 'husky\'s own hook still ran')
+  t.same(hookStatus(path.join(repo, '.git', 'hooks')).map((h) => h.state), ['missing', 'missing', 'missing'], 'nothing in .git/hooks')
+})
+
+t.test('the hook never fails a checkout: broken config, internal errors, kill switch, sparse checkout', async (t) => {
+  const repo = await clone(t, source, '002')
+  writeFileSync(path.join(repo, '.dbuild.json'), '{"cacheFrom": [,]}\n')
+  const broken = await under('002', repo, 'git checkout -q feat')
+  t.equal(broken.exitCode, 0, 'a broken .dbuild.json does not matter to the hook')
+  t.same(await nonCanonical(repo), [])
+
+  // a find that fails, first on PATH
+  const bin = tempDir(t)
+  writeFileSync(path.join(bin, 'find'), '#!/bin/sh\necho "find: broken" >&2\nexit 2\n')
+  chmodSync(path.join(bin, 'find'), 0o755)
+  const failing = await under('002', repo, 'git checkout -q main', {PATH: `${bin}:${process.env.PATH}`})
+  t.equal(failing.exitCode, 0, 'exit 0 on an internal error')
+  t.match(failing.all, /dbuild hook \(post-checkout\): could not set canonical file modes/, 'a short warning')
+
+  await normalizeWorkTree(repo)
+  const off = await under('002', repo, 'git checkout -q feat', {DBUILD_HOOK: '0'})
+  t.equal(off.exitCode, 0)
+  t.equal(lstatSync(path.join(repo, 'new dir', 'deep', 'n.txt')).mode & 0o777, 0o664, 'DBUILD_HOOK=0: left as git wrote it')
+
+  await normalizeWorkTree(repo)
+  const sparse = await under('002', repo, 'git sparse-checkout set --no-cone "/d i r/" && git checkout -q main && git checkout -q feat')
+  t.equal(sparse.exitCode, 0, sparse.all)
+  t.notMatch(sparse.all ?? '', /dbuild hook|No such file/, 'sparse: absent paths are skipped')
+  t.same(await nonCanonical(repo), [])
+})
+
+t.test('hook status reports missing, foreign and installed', async (t) => {
+  const dir = tempDir(t)
+  t.same(hookStatus(dir).map((h) => h.state), ['missing', 'missing', 'missing'])
+  writeFileSync(path.join(dir, 'post-merge'), '#!/bin/sh\n')
+  installHooks(dir)
+  writeFileSync(path.join(dir, 'post-rewrite'), '#!/bin/sh\necho replaced by another tool\n')
+  t.same(hookStatus(dir).map((h) => [h.state, h.chained]), [['installed', false], ['installed', true], ['foreign', false]])
+  writeFileSync(path.join(dir, 'post-checkout'), readFileSync(path.join(dir, 'post-checkout'), 'utf8').replace('dbuild-hook v1', 'dbuild-hook v0'))
+  t.equal(hookStatus(dir)[0]?.outdated, true, 'an older version is outdated')
+})

@@ -14,6 +14,7 @@ export interface EngineState {
   graphdriverHost?: string
   containerdHost?: string
   registry?: string
+  /** DOCKER_CONFIG for the private engine, so tests never touch the user's ~/.docker */
   dockerConfig?: string
   baseImage?: string
   localBaseImage: string

@@ -10,6 +10,8 @@ import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {type EngineState as EngineJsState, LOCAL_BASE_IMAGE} from './engine.js'
+
 export type Store = 'containerd' | 'graphdriver'
 
 export interface Daemon {
@@ -31,20 +33,11 @@ export interface Engine {
   localBaseImage: string
 }
 
-export interface EngineState {
-  available: boolean
-  reason?: string
-  graphdriverHost?: string
-  containerdHost?: string
-  registry?: string
-  /** DOCKER_CONFIG for the private engine, so tests never touch the user's ~/.docker */
-  dockerConfig?: string
-  pids?: number[]
-}
+/** What test/run.js wrote: engine.js's state, or only `available` and `reason` when there is none. */
+export type EngineState = Partial<EngineJsState> & {available: boolean}
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const STATE_FILE = path.join(ROOT, '.tap', 'dbuild-engine.json')
-export const LOCAL_BASE_IMAGE = 'dbuild-test/base:latest'
 
 export function daemonEnv(host: string, dockerConfig?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, DOCKER_HOST: host}

@@ -1,12 +1,69 @@
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {Args, Flags} from '@oclif/core'
+
+import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {type RunRequest, runRules} from '../rewrite/cli.js'
+import {formatText, unifiedDiff} from '../rewrite/format.js'
+import type {Finding} from '../rewrite/index.js'
+
+export interface RewriteReport {
+  file: string
+  changed: boolean
+  written: boolean
+  text: string
+  findings: Finding[]
+  dropped: Finding[]
+}
+
+/** Flags rewrite and lint share: where the Dockerfile is and how buildx would build it. */
+export const ruleFlags = {
+  file: Flags.string({char: 'f', description: 'Dockerfile (default: CONTEXT/Dockerfile)'}),
+  'build-arg': Flags.string({description: 'build argument NAME=VALUE, as for buildx', multiple: true}),
+  target: Flags.string({description: 'target stage, as for buildx'}),
+  platform: Flags.string({description: 'target platform, as for buildx'}),
+  network: Flags.string({description: 'buildx --network for the probe builds'}),
+}
+
+export function runRequest(context: string, flags: {file?: string; 'build-arg'?: string[]; target?: string; platform?: string; network?: string; probe: boolean}): RunRequest {
+  return {context, dockerfile: flags.file, buildArgs: flags['build-arg'], target: flags.target, platform: flags.platform, network: flags.network, probe: flags.probe}
+}
 
 export default class Rewrite extends BaseCommand {
   static override summary = 'Print the Dockerfile with risky lines rewritten; findings go to stderr.'
-  static override description = `Runs the rules from plugins/ (link-chown, exclude-root, image-mirror, …) and splices their edits into the original bytes: where no rule fires the output is byte-identical. The file itself changes only with --write.`
+  static override description = `Runs the rules from plugins/ (link-chown, exclude-root, image-mirror, …) and splices their edits into the original bytes: where no rule fires the output is byte-identical. Rules that need facts from the image (users at a line, a stage's tree) get them from small BuildKit probe builds, cached on disk. The file itself changes only with --write.`
   static override examples = ['<%= config.bin %> rewrite', '<%= config.bin %> rewrite -f docker/Dockerfile --diff', '<%= config.bin %> rewrite --build-arg OWNER=app --write']
-  static override strict = false
+  static override enableJsonFlag = true
+  static override args = {context: Args.string({description: 'build context directory', default: '.'})}
+  static override flags = {
+    ...ruleFlags,
+    probe: Flags.boolean({description: 'run BuildKit probe builds for facts rules need', default: true, allowNo: true}),
+    diff: Flags.boolean({description: 'print a unified diff instead of the rewritten file', exclusive: ['write']}),
+    write: Flags.boolean({description: 'rewrite the Dockerfile in place'}),
+  }
 
-  async run(): Promise<void> {
-    this.notImplemented(4)
+  async run(): Promise<RewriteReport> {
+    const {args, flags} = await this.parse(Rewrite)
+    const {file, original, result} = await runRules(builtinRules, runRequest(args.context, flags))
+    const fixed = new Set(result.findings.filter((finding) => finding.fix && !result.dropped.includes(finding)))
+    if (result.findings.length > 0 && !this.jsonEnabled()) process.stderr.write(formatText(result.findings, file, fixed) + '\n')
+    for (const finding of result.dropped) this.warn(`${file}:${finding.line}: the fix of [${finding.ruleId}] overlaps another fix and was not applied`)
+    let written = false
+    if (flags.write && result.changed) {
+      try {
+        writeFileSync(file, result.text)
+      } catch (error) {
+        throw new DbuildError(`${file}: cannot write: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.CANT_CREATE)
+      }
+      written = true
+    }
+    if (!this.jsonEnabled()) {
+      if (flags.diff) process.stdout.write(unifiedDiff(original, result.text, path.relative(process.cwd(), file) || file))
+      else if (!flags.write) process.stdout.write(result.text)
+    }
+    return {file, changed: result.changed, written, text: result.text, findings: result.findings, dropped: result.dropped}
   }
 }

@@ -1,0 +1,132 @@
+/**
+ * image-mirror (seed 002): image references — `# syntax=`, FROM, COPY --from=<image>,
+ * RUN --mount=…,from=<image> — are rewritten to the mirrors in .dbuild.json; with no mirror for
+ * them, Docker Hub dependencies that break builds when Hub does are reported.
+ */
+import {flag, flags, stageByRef, type Edit, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
+
+const ID = 'image-mirror'
+const COPY_HELPER = 'docker.io/docker/dockerfile-copy'
+
+interface Reference {
+  /** The reference as written (after variable expansion). */
+  written: string
+  range: [number, number]
+  line: number
+  where: string
+}
+
+/** docker.io/library/name form of an image name (without tag or digest). */
+export function normalizeName(name: string): string {
+  const first = name.split('/')[0] ?? ''
+  const hasRegistry = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+  if (hasRegistry) return name
+  return name.includes('/') ? `docker.io/${name}` : `docker.io/library/${name}`
+}
+
+/** Splits `name[:tag][@digest]`. */
+function splitReference(reference: string): {name: string; suffix: string} {
+  const at = reference.indexOf('@')
+  const beforeDigest = at === -1 ? reference : reference.slice(0, at)
+  const colon = beforeDigest.lastIndexOf(':')
+  const nameEnd = colon > beforeDigest.lastIndexOf('/') ? colon : beforeDigest.length
+  return {name: reference.slice(0, nameEnd), suffix: reference.slice(nameEnd)}
+}
+
+const underPrefix = (name: string, prefix: string) => name === prefix || name.startsWith(`${prefix}/`)
+
+/** The mirrored reference (tag and digest kept), or undefined when no mirror prefix matches. */
+export function mirrorReference(reference: string, mirrors: Record<string, string>): string | undefined {
+  const {name, suffix} = splitReference(reference)
+  // already mirrored: rewriting again must change nothing
+  if (Object.values(mirrors).some((to) => underPrefix(name, to.replace(/\/+$/, '')))) return undefined
+  const normalized = normalizeName(name)
+  let best: {key: string; to: string} | undefined
+  for (const [from, to] of Object.entries(mirrors)) {
+    const key = from.includes('/') || from.includes('.') ? normalizeName(from) : `docker.io/library/${from}`
+    const prefix = from === 'docker.io' ? 'docker.io' : key
+    if (underPrefix(normalized, prefix) && (!best || prefix.length > best.key.length)) best = {key: prefix, to}
+  }
+  return best && best.to.replace(/\/+$/, '') + normalized.slice(best.key.length) + suffix
+}
+
+function isImage(ctx: RuleContext, instruction: InstructionNode, ref: string): boolean {
+  return ref !== '' && ref.toLowerCase() !== 'scratch' && !stageByRef(ctx.dockerfile, ref, instruction.stage + (instruction.keyword === 'FROM' ? 0 : 1))
+}
+
+/** Every image reference in the file with the range of its text. */
+function references(ctx: RuleContext): Reference[] {
+  const refs: Reference[] = []
+  const syntax = ctx.dockerfile.directives.find((d) => d.name === 'syntax')
+  if (syntax) refs.push({written: syntax.value, range: syntax.valueRange, line: syntax.line, where: '# syntax='})
+  for (const instruction of ctx.dockerfile.instructions) {
+    if (instruction.keyword === 'FROM') {
+      const image = instruction.args[0]
+      if (image && isImage(ctx, instruction, image.value)) refs.push({written: image.value, range: image.range, line: instruction.line, where: 'FROM'})
+    }
+    if (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') {
+      const from = flag(instruction, 'from')
+      if (from?.value && from.valueRange && isImage(ctx, instruction, from.value)) refs.push({written: from.value, range: from.valueRange, line: instruction.line, where: 'COPY --from'})
+    }
+    if (instruction.keyword === 'RUN') {
+      for (const mount of flags(instruction, 'mount')) {
+        if (!mount.value || !mount.valueRange) continue
+        let offset = mount.valueRange[0]
+        for (const option of mount.value.split(',')) {
+          const value = option.startsWith('from=') ? option.slice(5) : undefined
+          if (value && isImage(ctx, instruction, value)) refs.push({written: value, range: [offset + 5, offset + 5 + value.length], line: instruction.line, where: 'RUN --mount from='})
+          offset += option.length + 1
+        }
+      }
+    }
+  }
+  // a mount value split over lines would make the offsets lie: keep only ranges that hold the text
+  return refs.filter((ref) => ctx.text.slice(ref.range[0], ref.range[1]) === ref.written)
+}
+
+export const rule: Rule = {
+  id: ID,
+  description: 'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) to the mirrors in .dbuild.json; warns about Docker Hub dependencies that have no mirror.',
+  defaultSeverity: 'warning',
+  check(ctx) {
+    const mirrors = ctx.config.mirrors ?? {}
+    const findings: Finding[] = []
+    const unmirrored = new Set<number>()
+    for (const ref of references(ctx)) {
+      const base = {ruleId: ID, severity: ctx.severity, line: ref.line}
+      if (ref.written.includes('$')) {
+        const mirrored = Object.keys(mirrors).length > 0
+        if (mirrored) findings.push({...base, severity: 'info', message: `${ref.where} ${ref.written} uses a variable, so dbuild cannot tell whether a mirror applies; pass the mirrored reference as a build arg.`})
+        continue
+      }
+      const to = mirrorReference(ref.written, mirrors)
+      if (to !== undefined) {
+        const fix: Edit[] = [{range: ref.range, text: to}]
+        findings.push({...base, severity: 'info', message: `${ref.where} ${ref.written} → ${to} (mirror from .dbuild.json).`, fix})
+        continue
+      }
+      const normalized = normalizeName(splitReference(ref.written).name)
+      if (ref.where === '# syntax=' && normalized.startsWith('docker.io/')) {
+        findings.push({...base, message: `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage or rate limit fails the build. Add a mirror in .dbuild.json "mirrors" or drop the line to use the builder's built-in frontend.`})
+        unmirrored.add(ref.line)
+      } else if (normalized === COPY_HELPER) {
+        findings.push({...base, message: `${ref.written} is an unmaintained helper image on Docker Hub; mirror it in .dbuild.json "mirrors".`})
+        unmirrored.add(ref.line)
+      }
+    }
+    const mirrorsHelper = mirrorReference(`${COPY_HELPER}:latest`, mirrors) !== undefined
+    for (const instruction of ctx.dockerfile.instructions) {
+      const text = ctx.text.slice(instruction.range[0], instruction.range[1])
+      const base = {ruleId: ID, severity: ctx.severity, line: instruction.line}
+      if (!mirrorsHelper && text.includes('docker/dockerfile-copy') && !unmirrored.has(instruction.line)) {
+        findings.push({...base, message: 'docker/dockerfile-copy is referenced: an unmaintained helper image pulled from Docker Hub. Mirror it in .dbuild.json "mirrors".'})
+      }
+      if (!mirrorsHelper && /\bBUILDKIT_DISABLE_FILEOP\b/.test(text)) {
+        findings.push({...base, message: 'BUILDKIT_DISABLE_FILEOP makes COPY/ADD run in the docker/dockerfile-copy helper image pulled from Docker Hub; remove it, or mirror that image in .dbuild.json "mirrors".'})
+      }
+    }
+    return findings
+  },
+}
+
+export default rule

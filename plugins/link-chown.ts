@@ -1,0 +1,121 @@
+/**
+ * link-chown (seed 000): `COPY --link --chown=<name>` fails with "invalid user index: -1" on the
+ * containerd image store, where the linked copy has no /etc/passwd to look names up in. The
+ * names become the numeric IDs BuildKit gives the original line on the graphdriver store.
+ */
+import {findGroup, findUser, flag, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
+
+const ID = 'link-chown'
+const NUMERIC = /^\d+$/
+
+function isLinked(instruction: InstructionNode): boolean {
+  const link = flag(instruction, 'link')
+  return link !== undefined && (link.value === null || link.value === '' || link.value.toLowerCase() === 'true')
+}
+
+/** COPY/ADD lines this rule looks at: --link, and a --chown with a value. */
+function candidates(ctx: RuleContext): InstructionNode[] {
+  return ctx.dockerfile.instructions.filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && isLinked(i) && Boolean(flag(i, 'chown')?.value))
+}
+
+function split(chown: string): {user: string; group?: string} {
+  const colon = chown.indexOf(':')
+  return colon === -1 ? {user: chown} : {user: chown.slice(0, colon), group: chown.slice(colon + 1)}
+}
+
+/** Names that need a lookup (config first, then the stage's /etc files). */
+function needsLookup(ctx: RuleContext, chown: string): boolean {
+  const {user, group} = split(chown)
+  const userKnown = NUMERIC.test(user) || ctx.config.users?.[user] !== undefined
+  const groupKnown = group === undefined || NUMERIC.test(group) || ctx.config.groups?.[group] !== undefined
+  return !(userKnown && groupKnown)
+}
+
+type Resolution = {ids: string} | {why: string}
+
+function resolve(ctx: RuleContext, instruction: InstructionNode, chown: string): Resolution {
+  const {user, group} = split(chown)
+  const accounts = ctx.facts.accounts.get(instruction.line)
+  const factProblem = accounts === undefined ? (ctx.facts.unavailable ?? 'the stage was not probed') : isFactError(accounts) ? accounts.error : undefined
+  const configured = ctx.config.users?.[user]
+  let uid: number | undefined
+  let primaryGid: number | undefined
+  if (NUMERIC.test(user)) {
+    // BuildKit: a bare number is uid and gid alike
+    uid = Number(user)
+    primaryGid = uid
+  } else if (configured) {
+    const [u, g] = configured.split(':')
+    uid = Number(u)
+    primaryGid = Number(g)
+  } else {
+    if (factProblem) return {why: `cannot resolve user "${user}": ${factProblem}`}
+    const entry = accounts && !isFactError(accounts) ? findUser(accounts.passwd, user) : undefined
+    if (!entry) return {why: `user "${user}" is not in /etc/passwd of this stage at line ${instruction.line} (nor in .dbuild.json "users")`}
+    uid = entry.uid
+    primaryGid = entry.gid
+  }
+  let gid = primaryGid
+  if (group !== undefined && group !== '') {
+    const configuredGroup = ctx.config.groups?.[group]
+    if (NUMERIC.test(group)) gid = Number(group)
+    else if (configuredGroup !== undefined) gid = Number(configuredGroup)
+    else {
+      if (factProblem) return {why: `cannot resolve group "${group}": ${factProblem}`}
+      const found = accounts && !isFactError(accounts) ? findGroup(accounts.group, group) : undefined
+      if (found === undefined) return {why: `group "${group}" is not in /etc/group of this stage at line ${instruction.line} (nor in .dbuild.json "groups")`}
+      gid = found
+    }
+  }
+  return {ids: `${uid}:${gid}`}
+}
+
+export const rule: Rule = {
+  id: ID,
+  description: 'COPY/ADD --link --chown=<name> fails on the containerd image store ("invalid user index: -1"); use the numeric IDs the name stands for.',
+  defaultSeverity: 'error',
+  needs(ctx) {
+    return candidates(ctx)
+      .filter((instruction) => {
+        const expanded = ctx.expand(instruction, flag(instruction, 'chown')?.value ?? '')
+        return expanded.unresolved.length === 0 && needsLookup(ctx, expanded.value)
+      })
+      .map((instruction) => ({kind: 'accounts' as const, instruction}))
+  },
+  check(ctx) {
+    const findings: Finding[] = []
+    for (const instruction of candidates(ctx)) {
+      const chown = flag(instruction, 'chown')
+      if (!chown?.value || !chown.valueRange) continue
+      const expanded = ctx.expand(instruction, chown.value)
+      const {user, group} = split(expanded.value)
+      if (NUMERIC.test(user) && (group === undefined || group === '' || NUMERIC.test(group))) continue
+      const base = {ruleId: ID, severity: ctx.severity, line: instruction.line}
+      const original = ctx.text.slice(instruction.range[0], instruction.range[1])
+      if (expanded.unresolved.length > 0) {
+        findings.push({...base, message: `--link --chown=${chown.value} uses ${expanded.unresolved.map((v) => `$${v}`).join(', ')}, which is not set; pass --build-arg or give it a default. The line was left unchanged.`})
+        continue
+      }
+      const resolved = resolve(ctx, instruction, expanded.value)
+      const valueText = ctx.text.slice(chown.valueRange[0], chown.valueRange[1])
+      if ('why' in resolved) {
+        findings.push({
+          ...base,
+          message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ("invalid user index: -1"), and dbuild is unsure of the IDs: ${resolved.why}. The line was left unchanged; use numeric IDs, or map the names in .dbuild.json "users"/"groups".`,
+          suggestion: original.replace(`--chown=${valueText}`, '--chown=<uid>:<gid>'),
+        })
+        continue
+      }
+      const fix = [{range: chown.valueRange, text: resolved.ids}]
+      findings.push({
+        ...base,
+        message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ("invalid user index: -1"); ${expanded.value} is ${resolved.ids} here.`,
+        fix,
+        suggestion: original.slice(0, chown.valueRange[0] - instruction.range[0]) + resolved.ids + original.slice(chown.valueRange[1] - instruction.range[0]),
+      })
+    }
+    return findings
+  },
+}
+
+export default rule

@@ -1,0 +1,73 @@
+/**
+ * The build command's behaviour without oclif: src/main.ts calls it directly for `dbuild build`
+ * (oclif's start-up alone would cost more than the 15% a cached build may add), and the oclif
+ * command class calls it too, so there is one implementation.
+ */
+import {parseBuildArgv} from '../buildx/argv.js'
+import {checkBuildx} from '../buildx/check.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import type {Rule} from '../rewrite/index.js'
+import {isSilent, planBuild, runBuild} from './index.js'
+import {rewriteStepFor} from './rewrite.js'
+
+export interface BuildCliIO {
+  env?: NodeJS.ProcessEnv
+  /** The built-in rules (plugins/index.ts), passed in by the caller; without them the Dockerfile is not rewritten. */
+  rules?: Rule[]
+  /** The command line for --dry-run. */
+  out?: (line: string) => void
+  /** Notes and warnings (stderr). */
+  err?: (line: string) => void
+}
+
+interface Spinner {
+  update(text: string): void
+  stop(): void
+  fail(): void
+}
+
+/** ora only on an interactive stderr: loading it costs start-up time a pipe or CI log never needs. */
+async function spinnerFor(enabled: boolean): Promise<Spinner> {
+  if (!enabled || !process.stderr.isTTY) return {update() {}, stop() {}, fail() {}}
+  const {startProgress} = await import('../cli/progress.js')
+  return startProgress('dbuild: preparing the build', {enabled})
+}
+
+/** Runs `dbuild build ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
+export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Promise<number> {
+  const env = io.env ?? process.env
+  const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
+  const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
+  const parsed = parseBuildArgv(argv, env)
+  // docker and buildx are checked while staging runs; a dry run needs neither
+  const ready = parsed.own.dryRun ? Promise.resolve() : checkBuildx(env)
+  ready.catch(() => {}) // awaited, and reported, by runBuild
+  const silent = isSilent(parsed)
+  const spinner = await spinnerFor(!silent)
+  let plan
+  try {
+    const rewrite = io.rules ? rewriteStepFor(io.rules) : undefined
+    plan = await planBuild({argv, parsed, env, ...(rewrite ? {rewrite} : {}), onStep: (text) => spinner.update(`dbuild: ${text}`)})
+  } catch (error) {
+    spinner.fail()
+    throw error
+  }
+  spinner.stop()
+  if (!silent) {
+    for (const warning of plan.warnings) err(`dbuild: warning: ${warning}`)
+    for (const note of plan.notes) err(`dbuild: ${note}`)
+  }
+  if (parsed.own.dryRun) {
+    err(`dbuild: dry run (${plan.contextPath} context), nothing built:`)
+    out(plan.command)
+    return ExitCode.OK
+  }
+  const result = await runBuild(plan, {env, ready})
+  if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
+  return result.exitCode
+}
+
+/** `Error: …` and the fixes, as oclif prints a command's error. */
+export function formatError(error: DbuildError): string {
+  return [`Error: ${error.message}`, ...error.suggestions.map((fix) => `Try this: ${fix}`)].join('\n')
+}

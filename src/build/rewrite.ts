@@ -1,0 +1,26 @@
+/** The build's rewrite step: the project's rules (built-ins plus config plugins) over the Dockerfile. */
+import {formatText} from '../rewrite/format.js'
+import {resolveRules, rewriteDockerfile} from '../rewrite/index.js'
+import type {Finding, Rule} from '../rewrite/index.js'
+import type {RewriteStep} from './index.js'
+
+/** A RewriteStep for `builtin` rules; the caller (a command) passes plugins/index.ts's list in. */
+export function rewriteStepFor(builtin: Rule[]): RewriteStep {
+  return async (input) => {
+    const rules = await resolveRules(builtin, input.config, input.configPath)
+    const result = await rewriteDockerfile(rules, {
+      text: input.text,
+      file: input.file,
+      config: input.config,
+      ...(input.configPath ? {configPath: input.configPath} : {}),
+      buildArgs: input.buildArgs,
+      ...(input.target === undefined ? {} : {target: input.target}),
+      ...(input.platform === undefined ? {} : {platform: input.platform}),
+      docker: input.docker,
+    })
+    const dropped = new Set(result.dropped)
+    const fixed = new Set<Finding>(result.changed ? result.findings.filter((finding) => finding.fix && !dropped.has(finding)) : [])
+    const report = formatText(result.findings, input.file, fixed)
+    return {text: result.text, changed: result.changed, messages: report ? report.split('\n') : []}
+  }
+}

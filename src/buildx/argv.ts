@@ -1,0 +1,240 @@
+/**
+ * Splits `docker buildx build` argv the way buildx (cobra/pflag) does: every spelling of a flag
+ * (`-t x`, `-tx`, `-t=x`, `--tag x`, `--tag=x`, `-qt x`, `--push=false`), flags after the
+ * context, and `--`. Every buildx token is kept, in order, so it can be passed through unchanged.
+ */
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {type BuildxFlag, flagByLong, flagByShort} from './flags.js'
+
+/** One flag as it appeared on the command line. */
+export interface FlagUse {
+  /** The table entry; undefined for a flag buildx's table does not know (passed through). */
+  flag?: BuildxFlag
+  /** The name as spelled, without dashes (`tag`, `t`, or an unknown name). */
+  name: string
+  /** The value of a value flag, or the literal of a boolean given as `--push=false`. */
+  value?: string
+  /** The tokens to hand to buildx: exactly as given, or split out of a combined `-qt x`. */
+  tokens: string[]
+}
+
+export interface OwnFlags {
+  dryRun: boolean
+  noStage: boolean
+  noRewrite: boolean
+  exportCache: boolean
+  /** --config FILE */
+  config?: string
+}
+
+export interface BuildContextArg {
+  name: string
+  /** The source after `name=`: a local path, a URL or `docker-image://…`. */
+  source: string
+}
+
+export interface ParsedBuildArgv {
+  /** buildx flags in order, dbuild's own flags and the context removed. */
+  uses: FlagUse[]
+  /** The PATH | URL | - argument. */
+  context: string
+  /** -f/--file as given (last one wins). */
+  dockerfile?: string
+  /** --build-arg values; a bare `NAME` takes its value from the environment, as in buildx. */
+  buildArgs: Record<string, string>
+  target?: string
+  platforms: string[]
+  builder?: string
+  cacheFrom: string[]
+  cacheTo: string[]
+  buildContexts: BuildContextArg[]
+  progress?: string
+  /** --network, which probe builds of the rewrite step use too. */
+  network?: string
+  quiet: boolean
+  own: OwnFlags
+  /** Unknown flags, already worded for the user. */
+  warnings: string[]
+}
+
+interface OwnFlag {
+  key: keyof OwnFlags
+  value: boolean
+}
+
+/** dbuild's own flags; none of them is a buildx build flag. */
+const OWN_FLAGS: Record<string, OwnFlag> = {
+  'config': {key: 'config', value: true},
+  'dry-run': {key: 'dryRun', value: false},
+  'export-cache': {key: 'exportCache', value: false},
+  'no-rewrite': {key: 'noRewrite', value: false},
+  'no-stage': {key: 'noStage', value: false},
+}
+
+/** Go's strconv.ParseBool, which pflag uses for `--flag=value` booleans. */
+export function parseBool(text: string | undefined): boolean | undefined {
+  if (text === undefined) return true
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false
+  return undefined
+}
+
+function needsValue(spelling: string): never {
+  throw new DbuildError(`flag needs an argument: ${spelling}`, ExitCode.USAGE, ['See docker buildx build --help.'])
+}
+
+/** Reads the flags and the context out of raw argv; throws a usage DbuildError as buildx would fail. */
+export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedBuildArgv {
+  const uses: FlagUse[] = []
+  const positionals: string[] = []
+  const own: OwnFlags = {dryRun: false, noStage: false, noRewrite: false, exportCache: false}
+  const warnings: string[] = []
+
+  const setOwn = (spelling: string, def: OwnFlag, value: string | undefined) => {
+    if (def.value) {
+      ;(own as unknown as Record<string, unknown>)[def.key] = value
+      return
+    }
+    const bool = parseBool(value)
+    if (bool === undefined) throw new DbuildError(`invalid argument "${value}" for "${spelling}": not a boolean`, ExitCode.USAGE)
+    ;(own as unknown as Record<string, unknown>)[def.key] = bool
+  }
+
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string
+    if (token === '--') {
+      positionals.push(...argv.slice(i + 1))
+      break
+    }
+    if (token.startsWith('--')) {
+      const eq = token.indexOf('=')
+      const name = eq === -1 ? token.slice(2) : token.slice(2, eq)
+      const inline = eq === -1 ? undefined : token.slice(eq + 1)
+      const ownFlag = OWN_FLAGS[name]
+      if (ownFlag) {
+        let value = inline
+        if (ownFlag.value && value === undefined) {
+          if (i + 1 >= argv.length) needsValue(token)
+          value = argv[++i]
+        }
+        setOwn(`--${name}`, ownFlag, value)
+        continue
+      }
+      const flag = flagByLong(name)
+      if (!flag) {
+        warnings.push(`unknown flag --${name}: passed to buildx as ${inline === undefined ? 'a boolean (write --' + name + '=VALUE if it takes a value)' : 'given'}`)
+        uses.push({name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
+        continue
+      }
+      if (!flag.value || inline !== undefined) {
+        uses.push({flag, name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
+        continue
+      }
+      if (i + 1 >= argv.length) needsValue(token)
+      uses.push({flag, name, value: argv[i + 1], tokens: [token, argv[++i] as string]})
+      continue
+    }
+    if (token.startsWith('-') && token.length > 1) {
+      // pflag shorthand group: booleans may be combined (-qD); a value flag takes the rest or the next token
+      const group: FlagUse[] = []
+      let consumedNext = false
+      let rest = token.slice(1)
+      while (rest.length > 0) {
+        const letter = rest[0] as string
+        rest = rest.slice(1)
+        const flag = flagByShort(letter)
+        if (!flag) {
+          warnings.push(`unknown flag -${letter}: passed to buildx as a boolean`)
+          group.push({name: letter, tokens: [`-${letter}`]})
+        } else if (!flag.value) {
+          const inline = rest.startsWith('=') ? rest.slice(1) : undefined
+          group.push({flag, name: letter, tokens: [inline === undefined ? `-${letter}` : `-${letter}=${inline}`], ...(inline === undefined ? {} : {value: inline})})
+          if (inline !== undefined) rest = ''
+        } else {
+          let value: string
+          if (rest.length > 0) value = rest.startsWith('=') ? rest.slice(1) : rest
+          else if (i + 1 < argv.length) {
+            value = argv[++i] as string
+            consumedNext = true
+          } else needsValue(`-${letter}`)
+          group.push({flag, name: letter, value, tokens: [`-${letter}`, value]})
+          rest = ''
+        }
+      }
+      // a lone flag keeps its exact spelling; a combined group (-qt x) is split into equivalent tokens
+      const [only] = group
+      if (group.length === 1 && only) only.tokens = consumedNext ? [token, only.value as string] : [token]
+      uses.push(...group)
+      continue
+    }
+    positionals.push(token)
+  }
+
+  if (positionals.length !== 1) {
+    throw new DbuildError(
+      positionals.length === 0
+        ? '"docker buildx build" requires exactly 1 argument (the context: PATH | URL | -)'
+        : `"docker buildx build" requires exactly 1 argument, got ${positionals.length}: ${positionals.join(' ')}`,
+      ExitCode.USAGE,
+      ['Usage: dbuild build [OPTIONS] PATH | URL | -'],
+    )
+  }
+  return summarize(uses, positionals[0] as string, own, warnings, env)
+}
+
+/** The facts dbuild needs from the flag list (values are the effective ones: last wins for single flags). */
+function summarize(uses: FlagUse[], context: string, own: OwnFlags, warnings: string[], env: NodeJS.ProcessEnv): ParsedBuildArgv {
+  const parsed: ParsedBuildArgv = {uses, context, buildArgs: {}, platforms: [], cacheFrom: [], cacheTo: [], buildContexts: [], quiet: false, own, warnings}
+  for (const use of uses) {
+    const value = use.value
+    switch (use.flag?.long) {
+      case 'file':
+        parsed.dockerfile = value
+        break
+      case 'target':
+        parsed.target = value
+        break
+      case 'builder':
+        parsed.builder = value
+        break
+      case 'progress':
+        parsed.progress = value
+        break
+      case 'network':
+        parsed.network = value
+        break
+      case 'quiet':
+        parsed.quiet = parseBool(value) ?? false
+        break
+      case 'platform':
+        // buildx also splits a --platform value on commas
+        parsed.platforms.push(...(value ?? '').split(',').filter(Boolean))
+        break
+      case 'cache-from':
+        parsed.cacheFrom.push(value ?? '')
+        break
+      case 'cache-to':
+        parsed.cacheTo.push(value ?? '')
+        break
+      case 'build-arg': {
+        const text = value ?? ''
+        const eq = text.indexOf('=')
+        if (eq === -1) {
+          const fromEnv = env[text]
+          if (fromEnv !== undefined) parsed.buildArgs[text] = fromEnv
+        } else {
+          parsed.buildArgs[text.slice(0, eq)] = text.slice(eq + 1)
+        }
+        break
+      }
+      case 'build-context': {
+        const text = value ?? ''
+        const eq = text.indexOf('=')
+        if (eq <= 0) throw new DbuildError(`invalid --build-context "${text}": expected name=value`, ExitCode.USAGE)
+        parsed.buildContexts.push({name: text.slice(0, eq), source: text.slice(eq + 1)})
+        break
+      }
+    }
+  }
+  return parsed
+}

@@ -1,0 +1,88 @@
+/**
+ * Every flag `docker buildx build` accepts, so that argv can be split exactly: which token is a
+ * flag's value and which one is the context. Taken from buildx 0.13's `--help` (including the
+ * experimental and hidden compatibility flags) plus the flags newer buildx releases added.
+ */
+
+export interface BuildxFlag {
+  /** Long name without dashes, e.g. `tag`. */
+  long: string
+  /** One-letter shorthand, e.g. `t`. */
+  short?: string
+  /** True when the flag takes a value (`--tag x`); false for booleans (`--push`, `--push=false`). */
+  value: boolean
+  /** True when repeating the flag adds to a list; false when the last one wins. */
+  repeatable: boolean
+  /** The buildx release that added the flag, when newer than 0.13 (informational). */
+  since?: string
+}
+
+const flag = (long: string, value: boolean, repeatable: boolean, extra: Partial<BuildxFlag> = {}): BuildxFlag => ({long, value, repeatable, ...extra})
+
+/** Sorted by long name. */
+export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
+  flag('add-host', true, true),
+  flag('allow', true, true),
+  flag('annotation', true, true),
+  flag('attest', true, true),
+  flag('build-arg', true, true),
+  flag('build-context', true, true),
+  flag('builder', true, false),
+  flag('cache-from', true, true),
+  flag('cache-to', true, true),
+  flag('call', true, false, {since: '0.14'}),
+  flag('cgroup-parent', true, false),
+  flag('check', false, false, {since: '0.14'}),
+  flag('compress', false, false), // hidden: docker build compatibility
+  flag('cpu-period', true, false), // hidden
+  flag('cpu-quota', true, false), // hidden
+  flag('cpu-shares', true, false, {short: 'c'}), // hidden
+  flag('cpuset-cpus', true, false), // hidden
+  flag('cpuset-mems', true, false), // hidden
+  flag('debug', false, false, {short: 'D', since: '0.14'}),
+  flag('detach', false, false), // experimental
+  flag('file', true, false, {short: 'f'}),
+  flag('force-rm', false, false), // hidden
+  flag('iidfile', true, false),
+  flag('invoke', true, false), // experimental (removed in later releases)
+  flag('isolation', true, false), // hidden
+  flag('label', true, true),
+  flag('load', false, false),
+  flag('memory', true, false, {short: 'm'}), // hidden
+  flag('memory-swap', true, false), // hidden
+  flag('metadata-file', true, false),
+  flag('network', true, false),
+  flag('no-cache', false, false),
+  flag('no-cache-filter', true, true),
+  flag('output', true, true, {short: 'o'}),
+  flag('platform', true, true),
+  flag('print', true, false), // experimental, became --call
+  flag('progress', true, false),
+  flag('provenance', true, false),
+  flag('pull', false, false),
+  flag('push', false, false),
+  flag('quiet', false, false, {short: 'q'}),
+  flag('rm', false, false), // hidden
+  flag('root', true, false), // experimental
+  flag('sbom', true, false),
+  flag('secret', true, true),
+  flag('security-opt', true, true), // hidden
+  flag('server-config', true, false), // experimental
+  flag('shm-size', true, false),
+  flag('squash', false, false), // hidden
+  flag('ssh', true, true),
+  flag('tag', true, true, {short: 't'}),
+  flag('target', true, false),
+  flag('ulimit', true, true),
+]
+
+const byLong = new Map(BUILDX_BUILD_FLAGS.map((f) => [f.long, f]))
+const byShort = new Map(BUILDX_BUILD_FLAGS.filter((f) => f.short).map((f) => [f.short as string, f]))
+
+export function flagByLong(name: string): BuildxFlag | undefined {
+  return byLong.get(name)
+}
+
+export function flagByShort(letter: string): BuildxFlag | undefined {
+  return byShort.get(letter)
+}

@@ -1,0 +1,24 @@
+export type {
+  Accounts,
+  DockerAccess,
+  Edit,
+  FactError,
+  FactRequest,
+  Facts,
+  Finding,
+  RewriteOptions,
+  RewriteResult,
+  Rule,
+  RuleContext,
+  Severity,
+  TreeEntry,
+  TreeEntryType,
+} from './types.js'
+export {rewriteDockerfile} from './engine.js'
+export {resolveRules} from './resolve.js'
+export {applyFixes} from './apply.js'
+export {expandWord, variableScopes} from './expand.js'
+export {parseDockerfile, copyPaths, flag, flags, stageByRef} from './parse.js'
+export type {ArgNode, DirectiveNode, DockerfileModel, FlagNode, InstructionNode, StageNode} from './parse.js'
+export {findGroup, findUser} from './accounts.js'
+export {isFactError} from './probes.js'

@@ -1,0 +1,123 @@
+import type {DbuildConfig} from '../config.js'
+
+import type {DockerfileModel, InstructionNode} from './parse.js'
+import type {Expanded} from './expand.js'
+
+export type Severity = 'error' | 'warning' | 'info'
+
+/** One replacement of `[start, end)` in the ORIGINAL text (ESLint's fixer model). */
+export interface Edit {
+  range: [number, number]
+  text: string
+}
+
+export interface Finding {
+  ruleId: string
+  severity: Severity
+  message: string
+  /** 1-based */
+  line: number
+  column?: number
+  /** All-or-nothing: the edits of one finding are applied together or not at all. */
+  fix?: Edit[]
+  /** The exact line(s) to paste when the rule is unsure and changed nothing. */
+  suggestion?: string
+}
+
+/** A user or group database as it stands at one line: the raw /etc/passwd and /etc/group texts. */
+export interface Accounts {
+  passwd: string
+  group: string
+}
+
+export type TreeEntryType = 'dir' | 'file' | 'symlink' | 'other'
+
+/** One entry of an exported stage, read from a tar header. */
+export interface TreeEntry {
+  /** Relative to the stage root, no leading or trailing slash. */
+  path: string
+  type: TreeEntryType
+  mode: number
+  uid: number
+  gid: number
+  linkname?: string
+}
+
+/** Why a fact could not be had; rules turn it into an "unsure" finding. */
+export interface FactError {
+  error: string
+}
+
+/** A fact a rule asks for before check(); gathered by the probes in probes.ts. */
+export type FactRequest =
+  | {kind: 'accounts'; instruction: InstructionNode}
+  | {kind: 'listing'; instruction: InstructionNode; from: string}
+
+/** Facts from BuildKit, precomputed so that check() stays pure. */
+export interface Facts {
+  /** /etc/passwd and /etc/group just before the instruction at this 1-based line. */
+  accounts: Map<number, Accounts | FactError>
+  /** The tree of a stage or image, keyed by the (expanded) `--from` value. */
+  listings: Map<string, TreeEntry[] | FactError>
+  /** Set when no probe could run at all, saying why. */
+  unavailable?: string
+  /** Kind of a path in the build context, when the context directory is known. */
+  contextKind?: (source: string) => 'dir' | 'file' | undefined
+}
+
+export interface RuleContext {
+  file: string
+  text: string
+  dockerfile: DockerfileModel
+  config: DbuildConfig
+  /** The severity this rule reports with (its default unless the config changed it). */
+  severity: Severity
+  /** Expands a flag value or argument the way BuildKit does at that instruction. */
+  expand(instruction: InstructionNode, word: string): Expanded
+  facts: Facts
+  target?: string
+  platform?: string
+}
+
+export interface Rule {
+  id: string
+  description: string
+  defaultSeverity: Severity
+  /** BuildKit facts this rule needs for this Dockerfile; pure. */
+  needs?(ctx: RuleContext): FactRequest[]
+  /** Pure and synchronous; fixes are edits against the original text. */
+  check(ctx: RuleContext): Finding[]
+}
+
+export interface DockerAccess {
+  contextDir: string
+  env?: NodeJS.ProcessEnv
+  builder?: string
+  /** buildx --network for probe builds (e.g. "host"). */
+  network?: string
+}
+
+export interface RewriteOptions {
+  text: string
+  /** For messages. */
+  file: string
+  config: DbuildConfig
+  configPath?: string
+  buildArgs?: Record<string, string>
+  target?: string
+  platform?: string
+  /** When absent, rules needing BuildKit facts stay unsure and say why. */
+  docker?: DockerAccess
+  cacheDir?: string
+  /** Hand-written facts (tests, or a caller that has them); merged over probed ones. */
+  facts?: Partial<Facts>
+}
+
+export interface RewriteResult {
+  text: string
+  changed: boolean
+  /** All findings, including fixed ones. */
+  findings: Finding[]
+  /** Findings whose fixes overlapped an earlier fix and were not applied. */
+  dropped: Finding[]
+}

@@ -2,8 +2,13 @@
  * exclude-root (seed 001): `COPY --from=X --exclude=/path <dir> <dest>` fails on frontends without
  * --exclude and, where it exists, on trees with broken symlinks. It becomes one COPY per entry of
  * X's tree along the excluded paths, built from X's listing as BuildKit exports it.
+ *
+ * A symlink next to an excluded path cannot be copied by its own path (BuildKit follows a COPY
+ * source, and a broken one fails), but a symlink inside a copied directory is kept. So when X has
+ * a `cp`, a helper stage inserted before the line's stage copies those links with `cp -RPp` from
+ * a read-only bind mount of X into one directory per level, and one COPY per level brings them over.
  */
-import {copyPaths, flag, flags, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext, type TreeEntry} from '../src/rewrite/index.js'
+import {copyPaths, type Edit, flag, flags, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext, stageByRef, type StageNode, type TreeEntry} from '../src/rewrite/index.js'
 
 const ID = 'exclude-root'
 const WILDCARD = /[*?[\]]/
@@ -11,6 +16,12 @@ const WILDCARD = /[*?[\]]/
 const UNSAFE = /[*?[\]$\\`]/
 /** What a COPY of a directory by its path creates it as: BuildKit copies the contents, not the directory. */
 const CREATED_DIR_MODE = 0o755
+/** Where the helper stage looks for cp, in X's tree; the first that resolves to an executable wins. */
+const CP_CANDIDATES = ['/bin/cp', '/usr/bin/cp']
+const HELPER_PREFIX = 'dbuild-links-'
+const LINKS_DIR = '/dbuild-links'
+/** Where X is bind-mounted in the helper's RUN, so that RUN's own mounts (/etc/hosts, /dev, …) are not what cp sees. */
+const SOURCE_MOUNT = '/dbuild-src'
 
 function candidates(ctx: RuleContext): InstructionNode[] {
   return ctx.dockerfile.instructions.filter((i) => i.keyword === 'COPY' && flag(i, 'from')?.value && flags(i, 'exclude').length > 0)
@@ -23,16 +34,23 @@ function quote(source: string, dest: string): string {
   return /[\s"']/.test(source + dest) ? JSON.stringify([source, dest]).replace('","', '", "') : `${source} ${dest}`
 }
 
+/** Symlinks next to the excluded paths in one directory of X, and where that directory lands. */
+interface LinkLevel {
+  dest: string
+  links: string[]
+}
+
 interface Plan {
   lines: string[]
   symlinks: string[]
+  levels: LinkLevel[]
   /** Directories the rewrite creates with a different mode or owner than X has. */
   reshaped: string[]
   /** Entries whose names BuildKit would read as a pattern or a variable. */
   unsafe: string[]
 }
 
-/** Walks X's tree along the excluded paths: every other entry becomes one COPY. */
+/** Walks X's tree along the excluded paths: every other entry becomes one COPY, but symlinks are gathered per directory. */
 function plan(entries: TreeEntry[], source: string, dest: string, excludes: string[], carried: string, chowned: boolean): Plan | {why: string} {
   const byPath = new Map(entries.map((entry) => [entry.path, entry]))
   const root = trim(source)
@@ -55,10 +73,12 @@ function plan(entries: TreeEntry[], source: string, dest: string, excludes: stri
     const parent = slash === -1 ? '' : entry.path.slice(0, slash)
     children.set(parent, [...(children.get(parent) ?? []), entry])
   }
-  const result: Plan = {lines: [], symlinks: [], reshaped: [], unsafe: []}
+  const result: Plan = {lines: [], symlinks: [], levels: [], reshaped: [], unsafe: []}
   const destOf = (path: string) => '/' + join(trim(dest), path.slice(root.length).replace(/^\//, ''))
   const isDefaultDir = (entry: TreeEntry) => entry.mode === CREATED_DIR_MODE && (chowned || (entry.uid === 0 && entry.gid === 0))
   const visit = (dir: string) => {
+    const level: LinkLevel = {dest: destOf(dir).replace(/\/?$/, '/'), links: []}
+    result.levels.push(level)
     for (const entry of [...(children.get(dir) ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1))) {
       if (excluded.has(entry.path)) continue
       if (walked.has(entry.path) && entry.type === 'dir') {
@@ -66,19 +86,120 @@ function plan(entries: TreeEntry[], source: string, dest: string, excludes: stri
         visit(entry.path)
         continue
       }
-      if (entry.type === 'symlink') result.symlinks.push(`/${entry.path}`)
+      if (entry.type === 'symlink') {
+        // copied inside a helper directory, so its name is never read as a pattern
+        result.symlinks.push(`/${entry.path}`)
+        level.links.push(`/${entry.path}`)
+        if (UNSAFE.test(level.dest)) result.unsafe.push(`/${entry.path}`)
+        continue
+      }
       if (UNSAFE.test(entry.path + destOf(entry.path))) result.unsafe.push(`/${entry.path}`)
       if (entry.type === 'dir' && !isDefaultDir(entry)) result.reshaped.push(`/${entry.path}`)
       result.lines.push(`COPY ${carried}${quote('/' + entry.path, destOf(entry.path))}`)
     }
   }
   visit(root)
+  result.levels = result.levels.filter((level) => level.links.length > 0)
   return result
+}
+
+/** The entry a path names in X's tree, following symlinks the way the kernel would. */
+function resolvePath(byPath: Map<string, TreeEntry>, path: string): TreeEntry | undefined {
+  let pending = path.split('/').filter(Boolean)
+  let walked: string[] = []
+  for (let hops = 0; pending.length > 0 && hops < 40; ) {
+    const [name = '', ...rest] = pending
+    pending = rest
+    if (name === '.') continue
+    if (name === '..') {
+      walked.pop()
+      continue
+    }
+    const entry = byPath.get([...walked, name].join('/'))
+    if (!entry) return undefined
+    if (entry.type === 'symlink') {
+      hops++
+      const target = entry.linkname ?? ''
+      if (target.startsWith('/')) walked = []
+      pending = [...target.split('/').filter(Boolean), ...pending]
+      continue
+    }
+    walked.push(name)
+    if (pending.length === 0) return entry
+  }
+  return undefined
+}
+
+/** The cp the helper stage runs, if X has one. */
+function findCp(listing: TreeEntry[]): string | undefined {
+  const byPath = new Map(listing.map((entry) => [entry.path, entry]))
+  return CP_CANDIDATES.find((candidate) => {
+    const entry = resolvePath(byPath, candidate)
+    return entry?.type === 'file' && (entry.mode & 0o111) !== 0
+  })
+}
+
+/** A line whose numeric stage reference (`--from=2`, `--mount=…,from=2`) a stage inserted before `stage` would shift. */
+function shiftedReference(ctx: RuleContext, stage: number): string | undefined {
+  for (const instruction of ctx.dockerfile.instructions.filter((i) => i.stage >= stage)) {
+    const refs = instruction.flags.flatMap((f) => {
+      const value = ctx.expand(instruction, f.value ?? '').value
+      if (f.name === 'from' && (instruction.keyword === 'COPY' || instruction.keyword === 'ADD')) return [value]
+      if (f.name === 'mount') return value.split(',').filter((part) => part.startsWith('from=')).map((part) => part.slice('from='.length))
+      return []
+    })
+    const shifted = refs.find((ref) => /^\d+$/.test(ref) && Number(ref) >= stage)
+    if (shifted !== undefined) return `line ${instruction.line} refers to stage number ${shifted}, which a helper stage inserted before line ${ctx.dockerfile.stages[stage]?.from.line} would shift`
+  }
+  return undefined
+}
+
+/** Where a stage inserted before `stage` goes: above its FROM line and the comments right above it. */
+function insertionPoint(ctx: RuleContext, stage: StageNode): number {
+  const {text, dockerfile} = ctx
+  const lineStart = (offset: number) => Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1
+  const floor = Math.max(dockerfile.bom, dockerfile.instructions[stage.from.index - 1]?.range[1] ?? 0, ...dockerfile.directives.map((d) => d.valueRange[1]))
+  let at = Math.max(lineStart(stage.from.range[0]), floor)
+  while (at > floor) {
+    const previous = lineStart(text[at - 1] === '\n' && text[at - 2] === '\r' ? at - 2 : at - 1)
+    if (previous < floor || !/^\s*#/.test(text.slice(previous, at))) break
+    at = previous
+  }
+  return at
+}
+
+/** A line that keeps symlinks through the helper stage of its own stage, once that stage's helper is settled. */
+interface Pending {
+  instruction: InstructionNode
+  plan: Plan
+  /** X as the helper's FROM can name it (a stage name or an image), if it can. */
+  fromRef?: string
+  /** X as a bind mount's `from=` names it. */
+  mountRef: string
+  listing: TreeEntry[]
+  note: string
+}
+
+const jsonArgs = (args: string[]) => `[${args.map((a) => JSON.stringify(a)).join(', ')}]`
+
+/** The helper stage for the pending lines of one stage, and the directory each of their levels lands in. */
+function helperStage(name: string, cpBase: {fromRef: string; cp: string}, pendings: Pending[], newline: string): {text: string; dirs: Map<LinkLevel, string>} {
+  const dirs = new Map<LinkLevel, string>()
+  const lines = [`# dbuild exclude-root: the symlinks next to excluded paths, which a COPY cannot name`, `FROM ${cpBase.fromRef} AS ${name}`, 'USER 0:0']
+  for (const pending of pendings) {
+    for (const level of pending.plan.levels) {
+      const dir = `${LINKS_DIR}/${dirs.size}/`
+      dirs.set(level, dir)
+      const sources = level.links.map((link) => SOURCE_MOUNT + link)
+      lines.push(`WORKDIR ${dir}`, `RUN --mount=type=bind,from=${pending.mountRef},target=${SOURCE_MOUNT} ${jsonArgs([cpBase.cp, '-RPp', ...sources, dir])}`)
+    }
+  }
+  return {text: lines.join(newline) + newline + newline, dirs}
 }
 
 export const rule: Rule = {
   id: ID,
-  description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken symlinks; copy each entry along the excluded paths instead.',
+  description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken symlinks; copy each entry along the excluded paths instead (symlinks next to them through a helper stage).',
   defaultSeverity: 'error',
   needs(ctx) {
     return candidates(ctx).flatMap((instruction) => {
@@ -90,35 +211,41 @@ export const rule: Rule = {
   },
   check(ctx) {
     const findings: Finding[] = []
+    const findingBase = (instruction: InstructionNode) => ({ruleId: ID, severity: ctx.severity, line: instruction.line})
+    const unsure = (instruction: InstructionNode, why: string, suggestion?: string) =>
+      findings.push({...findingBase(instruction), message: `COPY --exclude needs a frontend that has it (dockerfile 1.7-labs or 1.19+) and fails on broken symlinks; dbuild left the line unchanged: ${why}.`, ...(suggestion ? {suggestion} : {})})
+    const fixed = (instruction: InstructionNode, result: Plan, note: string, edits: Edit[], links = '') =>
+      findings.push({
+        ...findingBase(instruction),
+        message: `COPY --exclude needs a frontend that has it and fails on broken symlinks; rewritten into ${result.lines.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
+        fix: edits,
+      })
+    const pendingByStage = new Map<number, Pending[]>()
     for (const instruction of candidates(ctx)) {
-      const base = {ruleId: ID, severity: ctx.severity, line: instruction.line}
-      const excludeFlags = flags(instruction, 'exclude')
-      const excludes = excludeFlags.map((e) => ctx.expand(instruction, e.value ?? '').value)
+      const excludes = flags(instruction, 'exclude').map((e) => ctx.expand(instruction, e.value ?? '').value)
       const paths = copyPaths(instruction)
       const from = ctx.expand(instruction, flag(instruction, 'from')?.value ?? '')
-      const unsure = (why: string, suggestion?: string) =>
-        findings.push({...base, message: `COPY --exclude needs a frontend that has it (dockerfile 1.7-labs or 1.19+) and fails on broken symlinks; dbuild left the line unchanged: ${why}.`, ...(suggestion ? {suggestion} : {})})
       if (excludes.some((e) => WILDCARD.test(e))) {
-        findings.push({...base, severity: 'warning', message: `--exclude with a wildcard (${excludes.filter((e) => WILDCARD.test(e)).join(', ')}) is left alone: dbuild rewrites only plain paths.`})
+        findings.push({...findingBase(instruction), severity: 'warning', message: `--exclude with a wildcard (${excludes.filter((e) => WILDCARD.test(e)).join(', ')}) is left alone: dbuild rewrites only plain paths.`})
         continue
       }
       if (!paths || paths.sources.length !== 1) {
-        unsure('it has more than one source')
+        unsure(instruction, 'it has more than one source')
         continue
       }
       if (from.unresolved.length > 0) {
-        unsure(`--from uses ${from.unresolved.map((v) => `$${v}`).join(', ')}, which is not set`)
+        unsure(instruction, `--from uses ${from.unresolved.map((v) => `$${v}`).join(', ')}, which is not set`)
         continue
       }
       const [source = ''] = paths.sources.map((s) => ctx.expand(instruction, s).value)
       const dest = ctx.expand(instruction, paths.dest).value
       if (!source.startsWith('/') || !dest.startsWith('/')) {
-        unsure('dbuild rewrites only absolute source and destination paths')
+        unsure(instruction, 'dbuild rewrites only absolute source and destination paths')
         continue
       }
       const listing = ctx.facts.listings.get(from.value)
       if (listing === undefined || isFactError(listing)) {
-        unsure(`the tree of ${from.value} is unknown: ${listing?.error ?? ctx.facts.unavailable ?? 'it was not probed'}`)
+        unsure(instruction, `the tree of ${from.value} is unknown: ${listing?.error ?? ctx.facts.unavailable ?? 'it was not probed'}`)
         continue
       }
       const carried = instruction.flags
@@ -127,28 +254,62 @@ export const rule: Rule = {
         .join('')
       const result = plan(listing, source, dest, excludes, carried, flag(instruction, 'chown') !== undefined)
       if ('why' in result) {
-        unsure(result.why)
+        unsure(instruction, result.why)
         continue
       }
-      const suggestion = result.lines.join('\n')
-      if (result.lines.length === 0) {
-        unsure('nothing is left to copy')
+      if (result.lines.length + result.levels.length === 0) {
+        unsure(instruction, 'nothing is left to copy')
         continue
       }
       if (result.unsafe.length > 0) {
-        unsure(`some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`, suggestion)
+        unsure(instruction, `some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`, result.lines.join('\n'))
         continue
       }
-      if (result.symlinks.length > 0) {
-        unsure(`${result.symlinks.join(', ')} ${result.symlinks.length === 1 ? 'is a symlink' : 'are symlinks'} next to an excluded path, and BuildKit follows a symlink given as a COPY source (a broken one fails), so no per-entry COPY keeps it`, suggestion)
+      const note = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode 0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
+      if (result.levels.length === 0) {
+        fixed(instruction, result, note, [{range: instruction.range, text: result.lines.join(ctx.dockerfile.newline)}])
         continue
       }
-      const reshaped = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode 0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
-      findings.push({
-        ...base,
-        message: `COPY --exclude needs a frontend that has it and fails on broken symlinks; rewritten into ${result.lines.length} COPY lines along the excluded paths.${reshaped}`,
-        fix: [{range: instruction.range, text: result.lines.join(ctx.dockerfile.newline)}],
-      })
+      const stage = stageByRef(ctx.dockerfile, from.value, instruction.stage)
+      const pending: Pending = {instruction, plan: result, mountRef: stage ? (stage.name ?? String(stage.index)) : from.value, listing, note}
+      if (!stage || stage.name) pending.fromRef = stage?.name ?? from.value
+      pendingByStage.set(instruction.stage, [...(pendingByStage.get(instruction.stage) ?? []), pending])
+    }
+
+    // Symlinks next to the excluded paths: one helper stage per stage holding such lines.
+    for (const [stageIndex, pendings] of pendingByStage) {
+      const stage = ctx.dockerfile.stages[stageIndex]
+      const name = `${HELPER_PREFIX}${stageIndex}`
+      const cpBase = pendings.flatMap((p) => {
+        const cp = p.fromRef === undefined ? undefined : findCp(p.listing)
+        return cp && p.fromRef ? [{fromRef: p.fromRef, cp}] : []
+      })[0]
+      const blocked = !stage
+        ? 'the line is outside any stage'
+        : !cpBase
+          ? `${pendings.map((p) => p.mountRef).join(', ')} ${pendings.length === 1 ? 'has' : 'have'} no ${CP_CANDIDATES.join(' or ')} (or is an unnamed stage) to copy them with in a helper stage`
+          : ctx.dockerfile.stages.some((s) => s.name === name)
+            ? `a stage is already named ${name}`
+            : shiftedReference(ctx, stageIndex)
+      if (!stage || !cpBase || blocked) {
+        for (const {instruction, plan: {symlinks, lines}} of pendings) {
+          const what = `${symlinks.join(', ')} ${symlinks.length === 1 ? 'is a symlink' : 'are symlinks'} next to an excluded path`
+          unsure(instruction, `${what}, BuildKit follows a symlink given as a COPY source (a broken one fails), and ${blocked ?? 'no helper stage can be made'}`, lines.join('\n'))
+        }
+        continue
+      }
+      const helper = helperStage(name, cpBase, pendings, ctx.dockerfile.newline)
+      const at = insertionPoint(ctx, stage)
+      for (const pending of pendings) {
+        const {instruction} = pending
+        const viaHelper = instruction.flags
+          .filter((f) => f.name !== 'exclude')
+          .map((f) => (f.name === 'from' ? `--from=${name} ` : ctx.text.slice(f.range[0], f.range[1]) + ' '))
+          .join('')
+        const linkLines = pending.plan.levels.map((level) => `COPY ${viaHelper}${quote(helper.dirs.get(level) ?? '', level.dest)}`)
+        const links = ` The symlinks ${pending.plan.symlinks.join(', ')} are kept: helper stage ${name} copies them out of ${pending.mountRef} with cp -RPp.`
+        fixed(instruction, pending.plan, pending.note, [{range: [at, at], text: helper.text}, {range: instruction.range, text: [...pending.plan.lines, ...linkLines].join(ctx.dockerfile.newline)}], links)
+      }
     }
     return findings
   },

@@ -14,9 +14,13 @@ function overlaps(a: Edit, b: Edit): boolean {
   return a.range[0] < b.range[1] && b.range[0] < a.range[1]
 }
 
+/** The same edit made by two findings (e.g. one helper stage that several lines need) is applied once. */
+const sameEdit = (a: Edit, b: Edit) => a.range[0] === b.range[0] && a.range[1] === b.range[1] && a.text === b.text
+
 /**
  * Splices the fixes of `findings` into `text`. Findings are taken in order of their first edit;
- * a finding whose edits overlap an accepted edit (or each other) is dropped whole.
+ * a finding whose edits overlap an accepted edit (or each other) is dropped whole. An edit equal to
+ * an accepted one is shared, not a conflict.
  */
 export function applyFixes(text: string, findings: Finding[]): Applied {
   const withFix = findings.filter((finding) => finding.fix && finding.fix.length > 0)
@@ -26,7 +30,7 @@ export function applyFixes(text: string, findings: Finding[]): Applied {
   const applied: Finding[] = []
   const dropped: Finding[] = []
   for (const finding of ordered) {
-    const edits = finding.fix ?? []
+    const edits = (finding.fix ?? []).filter((edit) => !accepted.some((other) => sameEdit(edit, other)))
     const valid = edits.every((edit) => edit.range[0] >= 0 && edit.range[0] <= edit.range[1] && edit.range[1] <= text.length)
     const selfOverlap = edits.some((edit, i) => edits.some((other, j) => i < j && overlaps(edit, other)))
     if (!valid || selfOverlap || edits.some((edit) => accepted.some((other) => overlaps(edit, other)))) {

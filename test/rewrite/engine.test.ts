@@ -11,6 +11,7 @@ import {tempDir, writeTree} from '../helpers/index.js'
 
 const BYTES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bytes')
 const none = {unavailable: 'no probes in unit tests'}
+const finding = (ruleId: string, ...fix: [number, number, string][]): Finding => ({ruleId, severity: 'error', message: '', line: 1, fix: fix.map(([s, e, text]) => ({range: [s, e], text}))})
 
 t.test('byte identity: where no rule fixes, the output is the input', async (t) => {
   const files = readdirSync(BYTES).filter((name) => name.endsWith('.Dockerfile'))
@@ -36,7 +37,6 @@ t.test('heredoc bodies are not instructions', async (t) => {
 })
 
 t.test('applier: sorted, overlapping fixes dropped whole and reported', async (t) => {
-  const finding = (ruleId: string, ...fix: [number, number, string][]): Finding => ({ruleId, severity: 'error', message: '', line: 1, fix: fix.map(([s, e, text]) => ({range: [s, e], text}))})
   const text = '0123456789'
   const a = finding('a', [6, 8, 'X'])
   const b = finding('b', [2, 4, 'Y'], [9, 10, 'Z'])
@@ -48,6 +48,18 @@ t.test('applier: sorted, overlapping fixes dropped whole and reported', async (t
   t.same(result.dropped.map((f) => f.ruleId), ['e', 'c'])
   t.same(result.applied.map((f) => f.ruleId), ['d', 'b', 'a'])
   t.same(applyFixes(text, [finding('bad', [5, 20, 'x'])]).dropped.length, 1, 'out of range is dropped')
+})
+
+t.test('applier: an identical edit shared by two findings is applied once, and both count as applied', async (t) => {
+  const text = 'FROM x\nCOPY a b\nCOPY c d\n'
+  const helper: [number, number, string] = [0, 0, 'FROM y AS h\n']
+  const one = finding('one', helper, [7, 11, 'COPY --from=h'])
+  const two = finding('two', helper, [16, 20, 'COPY --from=h'])
+  const result = applyFixes(text, [one, two])
+  t.equal(result.text, 'FROM y AS h\nFROM x\nCOPY --from=h a b\nCOPY --from=h c d\n')
+  t.same(result.dropped, [])
+  t.same(result.applied.map((f) => f.ruleId).sort(), ['one', 'two'])
+  t.equal(applyFixes(text, [finding('x', [0, 0, 'A']), finding('y', [0, 0, 'B'])]).dropped.length, 1, 'two different insertions at one point still conflict')
 })
 
 t.test('engine reports dropped overlapping fixes', async (t) => {

@@ -3,15 +3,15 @@
  * modes, synced into a stable per-context directory so COPY/ADD checksums match on every machine.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
 import {withLock} from './lock.js'
-import {canonicalMode, syncTree, walkTarget} from './sync.js'
-import {entryPath, walkTree} from './walk.js'
+import {canonicalMode, syncTree} from './sync.js'
+import {entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 import {pathsWithUserXattrs} from './xattr.js'
 
 export {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
@@ -125,6 +125,74 @@ function checkOut(dir: string): void {
   }
 }
 
+const LISTINGS_VERSION = 1
+
+interface SavedState {
+  version: number
+  context: string
+  dir: string
+  source: SavedListings
+  stage: SavedListings
+}
+
+/** The directory listings one stage hands to the next (see Listings), kept beside the stage, never in it. */
+class ListingsFile {
+  readonly source: Listings
+  readonly stage: Listings
+  private readonly temp: string
+
+  private constructor(
+    private readonly file: string,
+    private readonly context: string,
+    private readonly dir: string,
+    probe: {dev: number; mtimeMs: number},
+  ) {
+    this.temp = `${file}.${process.pid}.tmp`
+    const saved = ListingsFile.read(file, context, dir)
+    this.source = new Listings(saved?.source ?? {}, probe, true)
+    this.stage = new Listings(saved?.stage ?? {}, probe, false)
+  }
+
+  /** Opens the listings of the stage `dir`; undefined (list everything) when the probe cannot be written. */
+  static open(file: string, context: string, dir: string): ListingsFile | undefined {
+    const temp = `${file}.${process.pid}.tmp`
+    try {
+      writeFileSync(temp, '') // the probe: stamped by the file system's clock before any listing is read
+      return new ListingsFile(file, context, dir, statSync(temp))
+    } catch {
+      return undefined
+    }
+  }
+
+  private static read(file: string, context: string, dir: string): SavedState | undefined {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedState
+      return saved.version === LISTINGS_VERSION && saved.context === context && saved.dir === dir ? saved : undefined
+    } catch {
+      return undefined // none yet, or unreadable: list everything
+    }
+  }
+
+  /** Keeps the listings for the next stage when any were read anew, and removes the probe. */
+  close(succeeded: boolean): void {
+    try {
+      if (succeeded && this.source.reads + this.stage.reads > 0) {
+        const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage: this.stage.next}
+        writeFileSync(this.temp, JSON.stringify(state))
+        renameSync(this.temp, this.file)
+      } else unlinkSync(this.temp)
+    } catch {
+      // only a speed-up is lost: the next stage lists every directory
+      rmSync(this.temp, {force: true})
+    }
+  }
+}
+
+/** Where the listings of a stage live: beside `--out` (hidden, like its marker), else beside the stage root. */
+function listingsPath(root: string, out: string | undefined): string {
+  return out ? path.join(path.dirname(out), `.${path.basename(out)}.dbuild-listings`) : `${root}.listings`
+}
+
 /** Stages `options.context`; see StageResult. Concurrent stages of one directory take turns. */
 export async function stageContext(options: StageOptions): Promise<StageResult> {
   const inputs = resolveInputs(options.context, options.dockerfile)
@@ -148,17 +216,24 @@ export async function stageContext(options: StageOptions): Promise<StageResult> 
   const result = await withLock(
     lockFile,
     async () => {
-      const entries = walkTree(inputs.context, {matcher, readLinks: true})
-      const skipped = entries.filter((entry) => entry.kind === 'special').map((entry) => entry.rel)
-      const sources = entries.filter((entry) => entry.kind !== 'special')
-      if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
+      const listings = ListingsFile.open(listingsPath(root, out), inputs.context, dir)
+      let succeeded = false
       try {
-        const counts = await syncTree(inputs.context, sources, dir, walkTarget(dir), {onProgress: options.onProgress})
-        return {...counts, skipped}
-      } catch (error) {
-        // never leave a half-written stage: the next stage starts cold instead
-        rmSync(dir, {recursive: true, force: true})
-        throw error
+        const entries = walkTree(inputs.context, {matcher, readLinks: true, ...(listings ? {listings: listings.source} : {})})
+        const skipped = entries.filter((entry) => entry.kind === 'special').map((entry) => entry.rel)
+        const sources = entries.filter((entry) => entry.kind !== 'special')
+        if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
+        try {
+          const counts = await syncTree(inputs.context, sources, dir, {onProgress: options.onProgress, ...(listings ? {listings: listings.stage} : {})})
+          succeeded = true
+          return {...counts, skipped}
+        } catch (error) {
+          // never leave a half-written stage: the next stage starts cold instead
+          rmSync(dir, {recursive: true, force: true})
+          throw error
+        }
+      } finally {
+        listings?.close(succeeded)
       }
     },
     {onWait: (owner) => options.onWarning?.(`waiting for dbuild process ${owner?.pid ?? '?'} to finish staging ${dir}`)},

@@ -2,10 +2,10 @@
  * Makes a stage directory equal to a list of source entries with canonical modes: copies what
  * differs (size, mtime or mode), removes what the source no longer has, and keeps mtimes.
  */
-import {constants, mkdirSync, openSync, closeSync, readlinkSync, rmSync, symlinkSync, chmodSync, lutimesSync, utimesSync} from 'node:fs'
+import {type Stats, chmodSync, closeSync, constants, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync} from 'node:fs'
 import {chmod, copyFile, utimes} from 'node:fs/promises'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {type Entry, entryPath, walkTree} from './walk.js'
+import {type Entry, entryPath, type Listings} from './walk.js'
 
 /** The mode BuildKit should see: 0755 for directories and owner-executable files, else 0644. */
 export function canonicalMode(entry: Pick<Entry, 'kind' | 'mode'>): number {
@@ -32,6 +32,8 @@ export interface SyncOptions {
   concurrency?: number
   /** Progress: called with the number of paths written so far. */
   onProgress?: (written: number) => void
+  /** Remembered listings of the stage directory, names only (see Listings). */
+  listings?: Listings
 }
 
 function writeError(file: string, error: unknown): DbuildError {
@@ -72,104 +74,122 @@ function parentRel(rel: string): string {
   return at === -1 ? '' : rel.slice(0, at)
 }
 
-function isBelowAny(rel: string, dirs: Set<string>): boolean {
-  for (let at = rel.lastIndexOf('/'); at > 0; at = rel.lastIndexOf('/', at - 1)) {
-    if (dirs.has(rel.slice(0, at))) return true
+/** How many paths `abs` holds, itself included (for the removed count; only when removing). */
+function countPaths(abs: string): number {
+  let count = 1
+  try {
+    for (const dirent of readdirSync(abs, {withFileTypes: true})) count += dirent.isDirectory() ? countPaths(`${abs}/${dirent.name}`) : 1
+  } catch {
+    // not a directory, or gone: itself only
   }
-  return false
+  return count
 }
 
-/** Creates `target` if needed and walks it. */
-export function walkTarget(target: string): Entry[] {
+/** Removes a stage path of any kind and returns how many paths went with it. */
+function removeStaged(abs: string, kind: Stats | undefined): number {
+  const count = kind?.isDirectory() ? countPaths(abs) : 1
+  try {
+    rmSync(abs, {recursive: true, force: true})
+  } catch (error) {
+    throw writeError(abs, error)
+  }
+  return count
+}
+
+/**
+ * Syncs the stage directory `target` to the `source` entries (pre-order, the root first) walked from
+ * `sourceRoot`. The stage is never walked as a whole: each wanted path is lstat-ed directly, once its
+ * parent is known to be a real directory, and each staged directory is listed to find what the source
+ * no longer has.
+ */
+export async function syncTree(sourceRoot: string, sources: Entry[], target: string, options: SyncOptions = {}): Promise<SyncCounts> {
   try {
     mkdirSync(target, {recursive: true, mode: 0o755})
   } catch (error) {
     throw writeError(target, error)
   }
-  return walkTree(target)
-}
-
-/** Syncs `target` (whose entries are `targetEntries`) to the `source` entries walked from `sourceRoot`. */
-export async function syncTree(sourceRoot: string, sources: Entry[], target: string, targetEntries: Entry[], options: SyncOptions = {}): Promise<SyncCounts> {
-  const staged = new Map(targetEntries.map((entry) => [entry.rel, entry]))
-  const wanted = new Map(sources.map((entry) => [entry.rel, entry]))
+  const wanted = new Set<string>()
+  for (const entry of sources) wanted.add(entry.rel)
   let changed = 0
   let removed = 0
-  /** Directories whose entries were added or removed, so their mtime needs setting again. */
-  const touched = new Set<string>()
-
-  // 1. remove what the source no longer has, or has as another kind
-  const removedDirs = new Set<string>()
-  for (const entry of staged.values()) {
-    if (entry.rel === '') continue
-    const want = wanted.get(entry.rel)
-    if (want && want.kind === entry.kind) continue
-    if (isBelowAny(entry.rel, removedDirs)) {
-      removed++
-      continue
-    }
-    try {
-      rmSync(entryPath(target, entry.rel), {recursive: true, force: true})
-    } catch (error) {
-      throw writeError(entryPath(target, entry.rel), error)
-    }
-    if (entry.kind === 'dir') removedDirs.add(entry.rel)
-    touched.add(parentRel(entry.rel))
-    staged.delete(entry.rel)
-    removed++
-  }
-  if (removedDirs.size > 0) for (const rel of staged.keys()) if (isBelowAny(rel, removedDirs)) staged.delete(rel)
-
-  // 2. directories (pre-order, so parents first) and symlinks; collect the files to copy
-  const copies: Entry[] = []
   let files = 0
   let bytes = 0
+  /** Directories created by this sync: their contents need no lstat. */
+  const created = new Set<string>()
+  /** Directories whose entries were added or removed, so their mtime needs setting again. */
+  const touched = new Set<string>()
+  /** mtimes of the staged directories that already existed. */
+  const dirMtimes = new Map<string, number>()
+  const copies: Entry[] = []
+
+  // 1. in pre-order, so a directory is checked (and repaired) before anything is looked up inside it:
+  //    directories, symlinks, removals and re-modes; collect the files to copy
   for (const entry of sources) {
-    const have = staged.get(entry.rel)
-    if (have && entry.kind === 'file' && have.size === entry.size && sameTime(have.mtimeMs, entry.mtimeMs) && have.mode === canonicalMode(entry)) {
-      files++ // the common case of a warm stage: nothing to do
-      bytes += entry.size
-      continue
-    }
-    const to = entryPath(target, entry.rel)
+    const {rel} = entry
+    const parent = rel === '' ? '' : parentRel(rel)
+    const to = entryPath(target, rel)
     try {
-      if (entry.kind === 'dir') {
-        if (!have) {
-          mkdirSync(to, {mode: 0o755})
-          touched.add(parentRel(entry.rel))
-          changed++
-        }
-        if (!have || have.mode !== 0o755) {
-          chmodSync(to, 0o755) // mkdir's mode passes through the umask and keeps a parent's setgid
-          if (have) changed++
-        }
-      } else if (entry.kind === 'symlink') {
-        files++
-        if (have && readlinkSync(to) === entry.target) continue
-        if (have) rmSync(to, {force: true})
-        symlinkSync(entry.target as string, to)
-        touched.add(parentRel(entry.rel))
-        lutimesSync(to, entry.atimeMs / 1000, entry.mtimeMs / 1000)
-        changed++
-      } else if (entry.kind === 'file') {
+      let have = rel !== '' && created.has(parent) ? undefined : lstatSync(to, {throwIfNoEntry: false})
+      if (entry.kind === 'file') {
         files++
         bytes += entry.size
-        if (have && have.size === entry.size && sameTime(have.mtimeMs, entry.mtimeMs)) {
-          if (have.mode !== canonicalMode(entry)) {
+        if (have?.isFile() && have.size === entry.size && sameTime(have.mtimeMs, entry.mtimeMs)) {
+          // the common case of a warm stage: at most a mode to fix
+          if ((have.mode & 0o7777) !== canonicalMode(entry)) {
             chmodSync(to, canonicalMode(entry))
             changed++
           }
-        } else {
-          if (!have) touched.add(parentRel(entry.rel))
-          copies.push(entry)
+          continue
         }
+        if (have && !have.isFile()) {
+          removed += removeStaged(to, have)
+          have = undefined
+        }
+        if (!have) touched.add(parent)
+        copies.push(entry)
+      } else if (entry.kind === 'dir') {
+        if (have && !have.isDirectory()) {
+          removed += removeStaged(to, have)
+          touched.add(parent)
+          have = undefined
+        }
+        if (!have) {
+          mkdirSync(to, {mode: 0o755})
+          chmodSync(to, 0o755) // mkdir's mode passes through the umask and keeps a parent's setgid
+          created.add(rel)
+          touched.add(parent)
+          changed++
+          continue
+        }
+        if ((have.mode & 0o7777) !== 0o755) {
+          chmodSync(to, 0o755)
+          changed++
+        }
+        dirMtimes.set(rel, have.mtimeMs)
+        const prefix = rel === '' ? '' : `${rel}/`
+        for (const name of options.listings ? options.listings.list(to, rel, have).names : readdirSync(to)) {
+          if (wanted.has(prefix + name)) continue
+          const extra = `${to}/${name}`
+          removed += removeStaged(extra, lstatSync(extra, {throwIfNoEntry: false}))
+          touched.add(rel)
+        }
+      } else if (entry.kind === 'symlink') {
+        files++
+        if (have?.isSymbolicLink()) {
+          if (readlinkSync(to) === entry.target) continue
+          rmSync(to) // a link to re-point, not a path the source lost
+        } else if (have) removed += removeStaged(to, have)
+        touched.add(parent)
+        symlinkSync(entry.target as string, to)
+        lutimesSync(to, entry.atimeMs / 1000, entry.mtimeMs / 1000)
+        changed++
       }
     } catch (error) {
-      throw writeError(to, error)
+      throw error instanceof DbuildError ? error : writeError(to, error)
     }
   }
 
-  // 3. file contents, in parallel: copy (reflink where the file system can), canonical mode, mtime
+  // 2. file contents, in parallel: copy (reflink where the file system can), canonical mode, mtime
   let written = 0
   await runPool(copies, options.concurrency ?? 16, async (entry) => {
     const from = entryPath(sourceRoot, entry.rel)
@@ -191,11 +211,11 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
   })
   changed += written
 
-  // 4. directory mtimes last: creating and removing entries above changed them
+  // 3. directory mtimes last: creating and removing entries above changed them
   for (const entry of sources) {
     if (entry.kind !== 'dir') continue
-    const have = staged.get(entry.rel)
-    if (have && !touched.has(entry.rel) && sameTime(have.mtimeMs, entry.mtimeMs)) continue
+    const mtimeMs = dirMtimes.get(entry.rel)
+    if (mtimeMs !== undefined && !touched.has(entry.rel) && sameTime(mtimeMs, entry.mtimeMs)) continue
     const to = entryPath(target, entry.rel)
     try {
       utimesSync(to, entry.atimeMs / 1000, entry.mtimeMs / 1000)

@@ -31,9 +31,71 @@ function kindOf(stats: Stats): EntryKind {
   return 'special'
 }
 
-/** Whether readdir reported the type (some file systems report DT_UNKNOWN, which needs an lstat). */
-function knownType(dirent: Dirent): boolean {
-  return dirent.isFile() || dirent.isSymbolicLink() || dirent.isFIFO() || dirent.isSocket() || dirent.isBlockDevice() || dirent.isCharacterDevice()
+/** One char per child: f(ile) d(irectory) l(ink) s(pecial), or u(nknown) where readdir cannot tell (DT_UNKNOWN). */
+function typeChar(dirent: Dirent): string {
+  if (dirent.isFile()) return 'f'
+  if (dirent.isDirectory()) return 'd'
+  if (dirent.isSymbolicLink()) return 'l'
+  if (dirent.isFIFO() || dirent.isSocket() || dirent.isBlockDevice() || dirent.isCharacterDevice()) return 's'
+  return 'u'
+}
+
+/** A directory's children: names and, where asked for, their types (see typeChar), one char each. */
+export interface Listing {
+  names: string[]
+  types: string
+}
+
+/** A listing as remembered between stages: the directory's identity and times, then the listing. */
+export type SavedListing = [ino: number, ctimeMs: number, mtimeMs: number, names: string, types: string]
+export type SavedListings = Record<string, SavedListing>
+
+/**
+ * Directory listings remembered from the previous stage, used instead of readdir while a directory
+ * provably has not changed since. Adding, removing or renaming an entry sets the directory's ctime to
+ * the current time and nothing can set it back, so same inode, ctime and mtime means same entries.
+ * The clock behind ctime is coarse (a tick of up to 10 ms), so a change in the tick right after the
+ * listing could keep the ctime: a listing is remembered only when its directory's ctime is older
+ * than `probe`, a file written on the same file system (same clock) before any listing was read.
+ */
+export class Listings {
+  /** Listings to remember for the next stage: those used, and those read that are settled. */
+  readonly next: SavedListings = {}
+  /** How many directories were actually read. */
+  reads = 0
+
+  constructor(
+    private readonly previous: SavedListings,
+    private readonly probe: {dev: number; mtimeMs: number},
+    private readonly withTypes: boolean,
+  ) {}
+
+  /** The listing of `abs` (`rel` under the walked root), whose lstat is `stats`. */
+  list(abs: string, rel: string, stats: Stats): Listing {
+    const saved = this.previous[rel]
+    if (saved && saved[0] === stats.ino && saved[1] === stats.ctimeMs && saved[2] === stats.mtimeMs) {
+      this.next[rel] = saved
+      return {names: saved[3] === '' ? [] : saved[3].split('/'), types: saved[4]}
+    }
+    const listing = readListing(abs, this.withTypes)
+    this.reads++
+    if (stats.dev === this.probe.dev && stats.ctimeMs < this.probe.mtimeMs) {
+      this.next[rel] = [stats.ino, stats.ctimeMs, stats.mtimeMs, listing.names.join('/'), listing.types]
+    }
+    return listing
+  }
+}
+
+function readListing(abs: string, withTypes: boolean): Listing {
+  try {
+    if (!withTypes) return {names: readdirSync(abs), types: ''}
+    const dirents = readdirSync(abs, {withFileTypes: true})
+    let types = ''
+    for (const dirent of dirents) types += typeChar(dirent)
+    return {names: dirents.map((dirent) => dirent.name), types}
+  } catch (error) {
+    throw readError(abs, error)
+  }
 }
 
 function toEntry(rel: string, stats: Stats): Entry {
@@ -50,6 +112,8 @@ export interface WalkOptions {
   matcher?: IgnoreMatcher
   /** Read symlink targets (the source side needs them; the stage side reads them only when compared). */
   readLinks?: boolean
+  /** Remembered listings of the walked root, with types (see Listings). */
+  listings?: Listings
 }
 
 /** Entries of `root` in pre-order (a directory before its contents), the root first. */
@@ -63,23 +127,23 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
   const entries: Entry[] = [toEntry('', rootStats)]
   const matcher = options.matcher && !options.matcher.isEmpty ? options.matcher : undefined
 
-  const visit = (dirAbs: string, dirRel: string, parentInfo: MatchInfo): void => {
-    let dirents: Dirent[]
-    try {
-      dirents = readdirSync(dirAbs, {withFileTypes: true})
-    } catch (error) {
-      throw readError(dirAbs, error)
-    }
-    for (const dirent of dirents) {
-      const {name} = dirent
+  const list = (dirAbs: string, dirRel: string, stats: Stats): Listing => options.listings?.list(dirAbs, dirRel, stats) ?? readListing(dirAbs, true)
+
+  const visit = (dirAbs: string, dirRel: string, dirStats: Stats, parentInfo: MatchInfo): void => {
+    const {names, types} = list(dirAbs, dirRel, dirStats)
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string
+      const type = types[i]
       const rel = dirRel === '' ? name : `${dirRel}/${name}`
       const abs = `${dirAbs}/${name}`
       let info: MatchInfo
       let excluded = false
       if (matcher) ({excluded, info} = matcher.match(rel, parentInfo))
-      // an excluded file is never looked at; an excluded directory only when an exception may reach into it
-      if (excluded && !dirent.isDirectory() && knownType(dirent)) continue
-      if (excluded && dirent.isDirectory() && !matcher?.mayIncludeBelow(rel)) continue
+      if (excluded) {
+        // an excluded file is never looked at; an excluded directory only when an exception may reach into it
+        if (type !== 'd' && type !== 'u') continue
+        if (!matcher?.mayIncludeBelow(rel)) continue
+      }
       let stats: Stats
       try {
         stats = lstatSync(abs)
@@ -88,10 +152,9 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
       }
       const entry = toEntry(rel, stats)
       if (entry.kind === 'dir') {
-        if (excluded && !matcher?.mayIncludeBelow(rel)) continue
         const at = entries.length
         entries.push(entry)
-        visit(abs, rel, info)
+        visit(abs, rel, stats, info)
         // an excluded directory is sent only to hold an included path beneath it
         if (excluded && entries.length === at + 1) entries.pop()
         continue
@@ -108,7 +171,7 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
     }
   }
 
-  if (rootStats.isDirectory()) visit(root, '', undefined)
+  if (rootStats.isDirectory()) visit(root, '', rootStats, undefined)
   return entries
 }
 

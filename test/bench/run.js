@@ -4,6 +4,7 @@
  * `npm run bench`: runs every test/bench/*.bench.js in name order. Each exports
  * `default async function (ctx)` and reports figures with ctx.log(name, value, ratio?, goal?);
  * lines are printed aligned, and a summary of the goals met and missed ends the run.
+ * `node test/bench/run.js stage build` runs only the benches whose names start with those words.
  */
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
@@ -23,7 +24,10 @@ function format(line) {
   return `  ${line.name.padEnd(44)} ${line.value.padStart(12)}  ${fmtRatio(line.ratio).padStart(7)}  ${goal}`
 }
 
-const files = readdirSync(HERE).filter((name) => name.endsWith('.bench.js')).sort()
+const only = process.argv.slice(2)
+const files = readdirSync(HERE)
+  .filter((name) => name.endsWith('.bench.js') && (only.length === 0 || only.some((word) => name.startsWith(word))))
+  .sort()
 for (const file of files) {
   console.log(`${file}`)
   const mod = await import(pathToFileURL(path.join(HERE, file)).href)

@@ -9,10 +9,9 @@ import path from 'node:path'
 
 import t from 'tap'
 
-import {builtinRules} from '../../plugins/index.js'
-import {rewriteDockerfile} from '../../src/rewrite/index.js'
 import {type Daemon, useEngine} from '../engine/index.js'
 import {dockerOn, tempDir, writeTree} from '../helpers/index.js'
+import {rewriteOn} from '../helpers/rewrite.js'
 
 const engine = useEngine(t)
 
@@ -52,13 +51,7 @@ if (engine) {
     const plain = await dockerOn(engine.containerd, ['buildx', 'build', '--network=host', '--progress=plain', context])
     t.not(plain.exitCode, 0, 'the original does not build on this engine')
 
-    const result = await rewriteDockerfile(builtinRules, {
-      text: dockerfile,
-      file: 'Dockerfile',
-      config: {},
-      docker: {contextDir: context, env: engine.containerd.env, network: 'host'},
-      cacheDir: tempDir(t),
-    })
+    const result = await rewriteOn(engine.containerd, dockerfile, context, tempDir(t))
     t.notMatch(result.text, /--exclude/, 'no --exclude is left')
     t.match(result.text, /^FROM base AS dbuild-links-1$/m, 'a helper stage copies the links')
     const finding = result.findings.find((f) => f.ruleId === 'exclude-root')

@@ -4,10 +4,9 @@
  */
 import t from 'tap'
 
-import {builtinRules} from '../../plugins/index.js'
-import {rewriteDockerfile} from '../../src/rewrite/index.js'
 import {useEngine} from '../engine/index.js'
 import {dockerOn, tempDir, writeTree} from '../helpers/index.js'
+import {rewriteOn} from '../helpers/rewrite.js'
 
 const engine = useEngine(t)
 
@@ -47,13 +46,7 @@ if (engine) {
     const expected = owners(original.output)
     t.equal(Object.keys(expected).length, 7, 'every file reported', {expected})
 
-    const result = await rewriteDockerfile(builtinRules, {
-      text: dockerfile,
-      file: 'Dockerfile',
-      config: {},
-      docker: {contextDir: context, env: engine.containerd.env, network: 'host'},
-      cacheDir: tempDir(t),
-    })
+    const result = await rewriteOn(engine.containerd, dockerfile, context, tempDir(t))
     t.same(result.findings.filter((f) => f.ruleId === 'link-chown' && !f.fix), [], 'every name resolved')
     t.notMatch(result.text, /--chown=[a-z$]/, 'no names are left')
     const rewritten = tempDir(t)

@@ -4,6 +4,9 @@ import type {Test} from 'tap'
 import type {DbuildConfig} from '../../src/config.js'
 import {type Accounts, type Finding, rewriteDockerfile, type Rule, type TreeEntry} from '../../src/rewrite/index.js'
 
+/** A t.match pattern for T: any field may be left out, and any string may be a RegExp. */
+type Pattern<T> = T extends string ? string | RegExp : T extends (infer U)[] ? Pattern<U>[] : T extends object ? {[K in keyof T]?: Pattern<T[K]>} : T
+
 export interface Case {
   name: string
   text: string
@@ -14,8 +17,8 @@ export interface Case {
   listings?: Record<string, TreeEntry[] | {error: string}>
   /** Expected output; omitted means unchanged. */
   output?: string
-  /** Expected findings (tap's t.match on each, so strings may be patterns), in order. */
-  findings?: {[K in keyof Finding]?: Finding[K] | RegExp}[]
+  /** Expected findings (tap's t.match on each, so strings may be patterns, at any depth), in order. */
+  findings?: Pattern<Finding>[]
 }
 
 export async function runCase(t: Test, rule: Rule, c: Case): Promise<void> {

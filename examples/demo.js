@@ -42,7 +42,8 @@ function build(title, command, env, cwd) {
     throw new Error(`${title}: failed with exit code ${result.status}`)
   }
   const step = /^#(\d+) \[.*RUN echo "expensive step/m.exec(output)?.[1]
-  const cached = step !== undefined && new RegExp(`^#${step} CACHED$`, 'm').test(output)
+  // a step that ran prints its own output behind its elapsed time (`#8 0.06 expensive …`); a cached one does not
+  const cached = step !== undefined && !new RegExp(`^#${step} \\d+\\.\\d+ `, 'm').test(output)
   console.log(`  → expensive step ${cached ? 'CACHED' : 'rebuilt'} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
   return cached
 }

@@ -1,7 +1,8 @@
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
+import {createRequire} from 'node:module'
 
-import {type ParseError, parse, printParseErrorCode} from 'jsonc-parser'
+import type {ParseError} from 'jsonc-parser'
 
 import {DbuildError, ExitCode} from './exit-codes.js'
 
@@ -37,6 +38,11 @@ export interface LoadedConfig {
 
 const KNOWN_KEYS = new Set(['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'groups', 'mirrors', 'plugins', 'rules', 'users'])
 
+type Jsonc = typeof import('jsonc-parser')
+let jsonc: Jsonc | undefined
+/** Loaded on first use: most builds find no .dbuild.json, and start-up time is part of every build. */
+const loadJsonc = (): Jsonc => (jsonc ??= createRequire(import.meta.url)('jsonc-parser') as Jsonc)
+
 /** 1-based line of a character offset. */
 function lineOf(text: string, offset: number): number {
   return text.slice(0, Math.max(0, offset)).split('\n').length
@@ -60,6 +66,7 @@ function isRecordOf(value: unknown, ok: (v: unknown) => boolean): boolean {
 export function parseConfig(text: string, file: string): DbuildConfig {
   // jsonc-parser in strict mode: JSON.parse's errors carry no position on Node 20.
   const errors: ParseError[] = []
+  const {parse, printParseErrorCode} = loadJsonc()
   const raw: unknown = parse(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})
   const [first] = errors
   if (first) {

@@ -14,8 +14,8 @@ import {sourceKind} from '../buildx/sources.js'
 import {cacheLists, isCI, placeholderValues} from '../cache/index.js'
 import {type LoadedConfig, findConfig, loadConfigFile} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {gitRoot} from '../git.js'
-import {contextIsCanonical, stageContext, stageRootFor} from '../stage/index.js'
+import {workTreeTop} from '../git.js'
+import {prepareContext, stageRootFor} from '../stage/index.js'
 
 /** What the rewrite step needs; the command passes the rule engine in (src/build does not import rules). */
 export interface RewriteInput {
@@ -94,9 +94,9 @@ function localDir(source: string, cwd: string, what: string): string {
   return dir
 }
 
-async function loadConfig(parsed: ParsedBuildArgv, cwd: string, startDir: string): Promise<LoadedConfig> {
+async function loadConfig(parsed: ParsedBuildArgv, cwd: string, startDir: string, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
   if (parsed.own.config !== undefined) return loadConfigFile(path.resolve(cwd, parsed.own.config))
-  return findConfig(startDir, await gitRoot(startDir))
+  return findConfig(startDir, await workTreeTop(startDir, env))
 }
 
 interface StagedDir {
@@ -107,12 +107,12 @@ interface StagedDir {
   summary: string
 }
 
-async function stageDir(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<StagedDir> {
-  const root = stageRootFor(source, dockerfile, env)
-  if (await contextIsCanonical(source, dockerfile)) {
-    return {dir: source, root, path: 'canonical', summary: `context already canonical: building from ${source} directly`}
+async function stageDir(source: string, dockerfile: string | undefined, warn: (message: string) => void): Promise<StagedDir> {
+  const prepared = await prepareContext({context: source, ...(dockerfile ? {dockerfile} : {}), onWarning: warn})
+  if (prepared.canonical) {
+    return {dir: source, root: prepared.root, path: 'canonical', summary: `context already canonical: building from ${source} directly`}
   }
-  const staged = await stageContext({context: source, ...(dockerfile ? {dockerfile} : {}), onWarning: warn})
+  const staged = prepared.stage
   return {dir: staged.dir, root: staged.root, path: 'staged', summary: `context staged: ${staged.dir} (${staged.files} files, ${staged.changed} written, ${staged.removed} removed)`}
 }
 
@@ -191,7 +191,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const contextDir = kind === 'local' ? localDir(parsed.context, cwd, 'build context') : undefined
   const dockerfile = resolveDockerfile(parsed, cwd, contextDir)
   if (dockerfile.file !== undefined && !existsSync(dockerfile.file)) throw new DbuildError(`${dockerfile.file}: Dockerfile not found`, ExitCode.NO_INPUT)
-  const loaded = await loadConfig(parsed, cwd, contextDir ?? cwd)
+  const loaded = await loadConfig(parsed, cwd, contextDir ?? cwd, env)
 
   // main context
   let contextPath: ContextPath
@@ -207,7 +207,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     notes.push(`--no-stage: building from ${contextDir} as it is`)
   } else {
     step(`staging ${parsed.context}`)
-    const staged = await stageDir(contextDir, dockerfile.file, env, warn)
+    const staged = await stageDir(contextDir, dockerfile.file, warn)
     contextPath = staged.path
     context = staged.dir
     root = staged.root
@@ -225,7 +225,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     const dir = localDir(named.source, cwd, `build context ${named.name}`)
     if (parsed.own.noStage) continue
     step(`staging build context ${named.name}`)
-    const staged = await stageDir(dir, undefined, env, warn)
+    const staged = await stageDir(dir, undefined, warn)
     buildContexts.set(named.name, staged.dir)
     notes.push(`build context ${named.name}: ${staged.summary}`)
   }

@@ -1,6 +1,8 @@
 /** Is there a docker CLI with a recent enough buildx plugin? Answers with the fix when not. */
+import {execFile} from 'node:child_process'
+
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {runDocker} from './run.js'
+import type {CapturedRun} from './run.js'
 
 /** --build-context, rawjson progress and `--cache-to type=inline` on every driver all work from here. */
 export const MIN_BUILDX = [0, 10, 0] as const
@@ -29,9 +31,25 @@ function older(a: readonly number[], b: readonly number[]): boolean {
 
 const INSTALL_BUILDX = 'Install the buildx plugin: `apt-get install docker-buildx` (Debian/Ubuntu), `apt-get install docker-buildx-plugin` (Docker\'s repository), or see https://github.com/docker/buildx#installing'
 
+/**
+ * `docker buildx version`, captured. node:child_process rather than runDocker (execa): every build
+ * runs this check, and importing execa would cost more time than the check itself.
+ */
+function buildxVersionOutput(env: NodeJS.ProcessEnv): Promise<CapturedRun> {
+  return new Promise((resolve) => {
+    execFile('docker', ['buildx', 'version'], {env, timeout: 30_000, encoding: 'utf8'}, (error, stdout, stderr) => {
+      const code: unknown = error?.code
+      if (!error) resolve({exitCode: 0, stdout, stderr})
+      else if (typeof code === 'number') resolve({exitCode: code, stdout, stderr})
+      // not started (ENOENT) or killed by the timeout: 127, as runDocker says
+      else resolve({exitCode: 127, stdout, stderr: stderr || error.message})
+    })
+  })
+}
+
 /** Throws DbuildError(UNAVAILABLE) with the fix when docker or buildx is missing or too old. */
 export async function checkBuildx(env: NodeJS.ProcessEnv = process.env): Promise<BuildxVersion> {
-  const result = await runDocker(['buildx', 'version'], {env, timeout: 30_000})
+  const result = await buildxVersionOutput(env)
   if (result.exitCode === 127 && /ENOENT|not found/i.test(result.stderr)) {
     throw new DbuildError('docker was not found on PATH', ExitCode.UNAVAILABLE, [
       'Install the Docker CLI (https://docs.docker.com/engine/install/) with the buildx plugin, or add it to PATH.',

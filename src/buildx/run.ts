@@ -1,4 +1,5 @@
-import {execa} from 'execa'
+import {spawn} from 'node:child_process'
+import {constants} from 'node:os'
 
 export interface CapturedRun {
   exitCode: number
@@ -17,6 +18,8 @@ export interface RunOptions {
 
 /** Runs `docker ARGS` and captures its output; never throws for a non-zero exit. */
 export async function runDocker(args: string[], options: RunOptions = {}): Promise<CapturedRun> {
+  // loaded on first use: importing execa costs more than a cached build may add (see streamDocker)
+  const {execa} = await import('execa')
   const result = await execa('docker', args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -42,16 +45,18 @@ export interface StreamedRun {
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM'] as const
-const SIGNAL_NUMBERS: Record<string, number> = {SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15}
 /** After this many signals the user means it: the child is killed outright. */
 const KILL_AFTER = 3
 
 /**
  * Runs `docker ARGS` with the terminal (stdio inherited). SIGINT and SIGTERM sent to dbuild are
  * passed to docker, and this resolves only once docker has ended, so nothing is left behind.
+ *
+ * node:child_process rather than execa, the project's choice elsewhere: this is every build's hot
+ * path, importing execa alone takes ~130 ms, and with stdio inherited there is no output to handle.
  */
 export async function streamDocker(args: string[], options: Pick<RunOptions, 'cwd' | 'env'> = {}): Promise<StreamedRun> {
-  const child = execa('docker', args, {cwd: options.cwd, env: options.env ?? process.env, extendEnv: false, stdio: 'inherit', reject: false})
+  const child = spawn('docker', args, {cwd: options.cwd, env: options.env ?? process.env, stdio: 'inherit'})
   let interrupted: StreamedRun['interrupted']
   let received = 0
   const handlers = FORWARDED.map((signal) => {
@@ -64,10 +69,14 @@ export async function streamDocker(args: string[], options: Pick<RunOptions, 'cw
     return () => process.off(signal, handler)
   })
   try {
-    const result = await child
-    if (result.exitCode === undefined && result.signal) return {exitCode: 128 + (SIGNAL_NUMBERS[result.signal] ?? 0), ...(interrupted ? {interrupted} : {})}
-    if (result.exitCode === undefined) return {exitCode: 127, ...(interrupted ? {interrupted} : {})}
-    return {exitCode: result.exitCode, ...(interrupted ? {interrupted} : {})}
+    const exitCode = await new Promise<number>((resolve) => {
+      // docker could not be started (ENOENT, EACCES): 127 as a shell would say; a failed kill is no end
+      child.on('error', () => {
+        if (child.pid === undefined) resolve(127)
+      })
+      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 127)))
+    })
+    return {exitCode, ...(interrupted ? {interrupted} : {})}
   } finally {
     for (const remove of handlers) remove()
   }

@@ -1,6 +1,7 @@
 import {statSync} from 'node:fs'
 import path from 'node:path'
 
+import {compareCodeUnits} from '../compare.js'
 import {applyFixes} from './apply.js'
 import {expandAt, variableScopes} from './expand.js'
 import {parseDockerfile} from './parse.js'
@@ -77,7 +78,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
       if (!silenced?.has(finding.line)) findings.push(finding)
     }
   }
-  findings.sort((a, b) => a.line - b.line || a.ruleId.localeCompare(b.ruleId))
+  findings.sort((a, b) => a.line - b.line || compareCodeUnits(a.ruleId, b.ruleId))
   const {text, dropped} = applyFixes(options.text, findings)
   return {text, changed: text !== options.text, findings, dropped}
 }

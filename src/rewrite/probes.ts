@@ -8,6 +8,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, wr
 import os from 'node:os'
 import path from 'node:path'
 
+import {compareCodeUnits} from '../compare.js'
 import {runDocker} from '../buildx/run.js'
 
 import type {DockerfileModel, InstructionNode} from './parse.js'
@@ -59,7 +60,7 @@ export function listingProbe(model: DockerfileModel, instruction: InstructionNod
 
 function cacheKey(kind: string, dockerfile: string, options: ProbeOptions): string {
   const env = options.docker.env ?? process.env
-  const buildArgs = Object.entries(options.buildArgs ?? {}).sort(([a], [b]) => a.localeCompare(b))
+  const buildArgs = Object.entries(options.buildArgs ?? {}).sort(([a], [b]) => compareCodeUnits(a, b))
   const identity = {v: CACHE_VERSION, kind, dockerfile, buildArgs, platform: options.platform ?? '', builder: options.docker.builder ?? env.BUILDX_BUILDER ?? '', host: env.DOCKER_HOST ?? '', context: env.DOCKER_CONTEXT ?? ''}
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex')
 }

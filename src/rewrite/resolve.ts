@@ -1,6 +1,7 @@
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
+import {compareCodeUnits} from '../compare.js'
 import type {DbuildConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 
@@ -53,5 +54,5 @@ export async function resolveRules(builtin: Rule[], config: DbuildConfig, config
     if (setting === 'off') rules.delete(id)
     else if (setting === 'warn') rules.set(id, warnOnly(rule))
   }
-  return [...rules.values()].sort((a, b) => a.id.localeCompare(b.id))
+  return [...rules.values()].sort((a, b) => compareCodeUnits(a.id, b.id))
 }

@@ -11,8 +11,7 @@ import {DbuildError, ExitCode} from '../exit-codes.js'
 import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
 import {withLock} from './lock.js'
 import {canonicalMode, syncTree} from './sync.js'
-import {entryPath, Listings, type SavedListings, walkTree} from './walk.js'
-import {pathsWithUserXattrs} from './xattr.js'
+import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 
 export {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
 export {canonicalMode} from './sync.js'
@@ -140,6 +139,9 @@ class ListingsFile {
   readonly source: Listings
   readonly stage: Listings
   private readonly temp: string
+  private readonly savedStage: SavedListings
+  /** The stage was not looked at (see keepStageListings). */
+  private stageUnused = false
 
   private constructor(
     private readonly file: string,
@@ -150,7 +152,13 @@ class ListingsFile {
     this.temp = `${file}.${process.pid}.tmp`
     const saved = ListingsFile.read(file, context, dir)
     this.source = new Listings(saved?.source ?? {}, probe, true)
-    this.stage = new Listings(saved?.stage ?? {}, probe, false)
+    this.savedStage = saved?.stage ?? {}
+    this.stage = new Listings(this.savedStage, probe, false)
+  }
+
+  /** The stage was left alone this time: its listings are still those saved, so keep them for the next stage. */
+  keepStageListings(): void {
+    this.stageUnused = true
   }
 
   /** Opens the listings of the stage `dir`; undefined (list everything) when the probe cannot be written. */
@@ -177,7 +185,8 @@ class ListingsFile {
   close(succeeded: boolean): void {
     try {
       if (succeeded && this.source.reads + this.stage.reads > 0) {
-        const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage: this.stage.next}
+        const stage = this.stageUnused ? this.savedStage : this.stage.next
+        const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage}
         writeFileSync(this.temp, JSON.stringify(state))
         renameSync(this.temp, this.file)
       } else unlinkSync(this.temp)
@@ -195,6 +204,35 @@ function listingsPath(root: string, out: string | undefined): string {
 
 /** Stages `options.context`; see StageResult. Concurrent stages of one directory take turns. */
 export async function stageContext(options: StageOptions): Promise<StageResult> {
+  // without a skip test there is always a stage
+  return (await walkAndStage(options)) as StageResult
+}
+
+/** What prepareContext found: a context to build from directly, or the stage it synced. */
+export type PreparedContext =
+  /** `context` is the real context directory; `root` the per-context dbuild directory, as in StageResult. */
+  | {canonical: true; context: string; root: string}
+  | {canonical: false; stage: StageResult}
+
+/**
+ * contextIsCanonical and stageContext in one walk, as `dbuild build` needs them: the context's paths
+ * are walked once; when they are canonical already the stage is left alone, else the same entries
+ * are synced into it. Walking twice would cost a cached build most of its budget.
+ */
+export async function prepareContext(options: Omit<StageOptions, 'out'>): Promise<PreparedContext> {
+  let context = ''
+  const staged = await walkAndStage(options, async (real, entries) => {
+    context = real
+    return entriesAreCanonical(real, entries)
+  })
+  return staged ? {canonical: false, stage: staged} : {canonical: true, context, root: stageRootFor(context, options.dockerfile)}
+}
+
+/**
+ * The stage under its lock: walk the context, then sync the stage to the entries. When `skip` says
+ * so for the walked entries, nothing is synced and the result is undefined.
+ */
+async function walkAndStage(options: StageOptions, skip?: (context: string, entries: Entry[]) => Promise<boolean>): Promise<StageResult | undefined> {
   const inputs = resolveInputs(options.context, options.dockerfile)
   const matcher = loadMatcher(inputs.ignoreFile)
   const out = options.out === undefined ? undefined : path.resolve(options.out)
@@ -220,6 +258,11 @@ export async function stageContext(options: StageOptions): Promise<StageResult> 
       let succeeded = false
       try {
         const entries = walkTree(inputs.context, {matcher, readLinks: true, ...(listings ? {listings: listings.source} : {})})
+        if (skip && (await skip(inputs.context, entries))) {
+          succeeded = true
+          listings?.keepStageListings()
+          return undefined
+        }
         const skipped = entries.filter((entry) => entry.kind === 'special').map((entry) => entry.rel)
         const sources = entries.filter((entry) => entry.kind !== 'special')
         if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
@@ -238,11 +281,24 @@ export async function stageContext(options: StageOptions): Promise<StageResult> 
     },
     {onWait: (owner) => options.onWarning?.(`waiting for dbuild process ${owner?.pid ?? '?'} to finish staging ${dir}`)},
   )
+  if (!result) return undefined
   if (result.skipped.length > 0) {
     options.onWarning?.(`skipped ${result.skipped.length} socket(s), FIFO(s) or device(s) BuildKit cannot use: ${result.skipped.join(', ')}`)
   }
   const ignoreFile = existsSync(inputs.ignoreFile) ? inputs.ignoreFile : undefined
   return {dir, root, ...result, ...(ignoreFile ? {ignoreFile} : {})}
+}
+
+/** No special files, canonical modes, no user.* xattrs (see contextIsCanonical). */
+async function entriesAreCanonical(context: string, entries: Entry[]): Promise<boolean> {
+  for (const entry of entries) {
+    if (entry.kind === 'special') return false
+    if (entry.kind !== 'symlink' && entry.mode !== canonicalMode(entry)) return false
+  }
+  // loaded only here: the xattr check runs python3 through execa, which a staged build never needs
+  const {pathsWithUserXattrs} = await import('./xattr.js')
+  const withXattrs = await pathsWithUserXattrs(entries.map((entry) => entryPath(context, entry.rel)))
+  return withXattrs !== undefined && withXattrs.length === 0
 }
 
 /**
@@ -251,11 +307,5 @@ export async function stageContext(options: StageOptions): Promise<StageResult> 
  */
 export async function contextIsCanonical(context: string, dockerfile?: string): Promise<boolean> {
   const inputs = resolveInputs(context, dockerfile)
-  const entries = walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile)})
-  for (const entry of entries) {
-    if (entry.kind === 'special') return false
-    if (entry.kind !== 'symlink' && entry.mode !== canonicalMode(entry)) return false
-  }
-  const withXattrs = await pathsWithUserXattrs(entries.map((entry) => entryPath(inputs.context, entry.rel)))
-  return withXattrs !== undefined && withXattrs.length === 0
+  return entriesAreCanonical(inputs.context, walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile)}))
 }

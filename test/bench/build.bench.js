@@ -14,7 +14,7 @@ import {benchTree} from './tree.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const BIN = path.join(HERE, '..', '..', 'bin', 'run.js')
-const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 5)
+const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 7)
 const STARTUP_GOAL_MS = 150
 
 /** @param {number[]} values */
@@ -27,11 +27,19 @@ function time(fn) {
   return performance.now() - start
 }
 
-/** @param {Array<() => unknown>} contenders @param {number} [runs] */
+/**
+ * Each round runs every contender once; the order flips every round, so neither always runs
+ * right after the other (warm caches, a neighbour's load) and the medians stay comparable.
+ * @param {Array<() => unknown>} contenders @param {number} [runs]
+ */
 function inTurn(contenders, runs = RUNS) {
   /** @type {number[][]} */
   const times = contenders.map(() => [])
-  for (let round = 0; round < runs; round++) for (const [i, run] of contenders.entries()) times[i]?.push(time(run))
+  for (let round = 0; round < runs; round++) {
+    const order = [...contenders.keys()]
+    if (round % 2 === 1) order.reverse()
+    for (const i of order) times[i]?.push(time(/** @type {() => unknown} */ (contenders[i])))
+  }
   return times.map(median)
 }
 

@@ -75,17 +75,31 @@ export async function dockerOn(daemon: Daemon, args: string[], options: {cwd?: s
   return {exitCode: result.exitCode ?? 1, output: result.all ?? ''}
 }
 
-/** The build steps BuildKit reported as CACHED in --progress=plain output, e.g. `[2/3] RUN …`. */
-export function cachedSteps(output: string): string[] {
+/** Step names by their number in --progress=plain output, e.g. 7 → `[2/3] RUN …`. */
+function stepNames(output: string): Map<string, string> {
   const names = new Map<string, string>()
-  const cached: string[] = []
   for (const line of output.split('\n')) {
     const named = /^#(\d+) (\[.*)$/.exec(line)
     if (named?.[1] && named[2]) names.set(named[1], named[2])
-    const hit = /^#(\d+) CACHED$/.exec(line)
-    if (hit?.[1]) cached.push(names.get(hit[1]) ?? `#${hit[1]}`)
   }
-  return cached
+  return names
+}
+
+/** The build steps BuildKit reported as CACHED in --progress=plain output, e.g. `[2/3] RUN …`. */
+export function cachedSteps(output: string): string[] {
+  const names = stepNames(output)
+  return [...output.matchAll(/^#(\d+) CACHED$/gm)].map(([, n]) => names.get(n ?? '') ?? `#${n}`)
+}
+
+/**
+ * The steps whose process actually ran: plain progress prefixes a running step's own output with
+ * its elapsed time (`#8 0.061 expensive step`). A step reused from a cache prints none, whether
+ * BuildKit labels it CACHED or, while it fetches the cached layers lazily, only DONE.
+ */
+export function ranSteps(output: string): string[] {
+  const names = stepNames(output)
+  const ran = new Set([...output.matchAll(/^#(\d+) \d+\.\d+ /gm)].map(([, n]) => n ?? ''))
+  return [...ran].map((n) => names.get(n) ?? `#${n}`)
 }
 
 /** A unique, valid repository name for images pushed by one test. */

@@ -1,0 +1,53 @@
+/** streamDocker and checkBuildx against a fake `docker` on PATH: exit codes, signals, missing or old buildx. */
+import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import t from 'tap'
+
+import {checkBuildx} from '../../src/buildx/check.js'
+import {streamDocker} from '../../src/buildx/run.js'
+import {ExitCode} from '../../src/exit-codes.js'
+import {tempDir} from '../helpers/index.js'
+
+const root = tempDir(t, 'dbuild-docker-')
+
+/** An environment whose PATH has only a `docker` running `script` (sh), plus the system's tools. */
+function fakeDocker(name: string, script: string): NodeJS.ProcessEnv {
+  const bin = path.join(root, name)
+  mkdirSync(bin, {recursive: true})
+  writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\n${script}\n`)
+  chmodSync(path.join(bin, 'docker'), 0o755)
+  return {...process.env, PATH: `${bin}:/usr/bin:/bin`}
+}
+
+t.test('streamDocker: the exit code, 128+n after a signal, 127 without docker', async (t) => {
+  t.same(await streamDocker(['buildx', 'build', '.'], {env: fakeDocker('exit3', 'exit 3')}), {exitCode: 3})
+  t.same(await streamDocker(['x'], {env: fakeDocker('ok', '[ "$1" = x ] && exit 0; exit 9')}), {exitCode: 0}, 'arguments arrive unchanged')
+  t.same(await streamDocker(['x'], {env: fakeDocker('killed', 'kill -TERM $$')}), {exitCode: 143})
+  t.same(await streamDocker(['x'], {env: {...process.env, PATH: path.join(root, 'empty')}}), {exitCode: 127})
+  const cwd = path.join(root, 'cwd')
+  mkdirSync(cwd)
+  t.same(await streamDocker(['x'], {cwd, env: fakeDocker('pwd', `[ "$(pwd)" = "${cwd}" ] || exit 5`)}), {exitCode: 0}, 'runs in cwd')
+})
+
+t.test('streamDocker passes SIGTERM on and resolves only once docker has ended', async (t) => {
+  const env = fakeDocker('trap', 'trap "sleep 0.2; exit 42" TERM; echo ready > "$READY"; while :; do sleep 0.05; done')
+  const ready = path.join(root, 'ready')
+  const listeners = process.listenerCount('SIGTERM')
+  const run = streamDocker(['x'], {env: {...env, READY: ready}})
+  while (!existsSync(ready)) await new Promise((resolve) => setTimeout(resolve, 20))
+  process.emit('SIGTERM', 'SIGTERM')
+  t.same(await run, {exitCode: 42, interrupted: 'SIGTERM'}, "docker's own exit after the signal, marked interrupted")
+  t.equal(process.listenerCount('SIGTERM'), listeners, 'its handler removed')
+})
+
+t.test('checkBuildx: missing docker, missing or old buildx each get a clear error with the fix', async (t) => {
+  t.same((await checkBuildx(fakeDocker('new', 'echo "github.com/docker/buildx v0.13.1 abc"'))).parts, [0, 13, 1])
+  await t.rejects(checkBuildx({...process.env, PATH: path.join(root, 'empty')}), {exit: ExitCode.UNAVAILABLE, message: /docker was not found on PATH/})
+  await t.rejects(checkBuildx(fakeDocker('nobuildx', 'echo "docker: \'buildx\' is not a docker command." >&2; exit 1')), {
+    exit: ExitCode.UNAVAILABLE,
+    message: /docker buildx is not installed/,
+  })
+  await t.rejects(checkBuildx(fakeDocker('old', 'echo "github.com/docker/buildx v0.9.1 abc"')), {exit: ExitCode.UNAVAILABLE, message: /buildx 0\.9\.1 is too old/})
+  await t.rejects(checkBuildx(fakeDocker('broken', 'echo boom >&2; exit 2')), {exit: ExitCode.UNAVAILABLE, message: /docker buildx version failed: boom/})
+})

@@ -9,7 +9,8 @@
  * DBUILD_TEST_CONTAINERD_HOST and DBUILD_TEST_REGISTRY reuse engines that already run.
  */
 import {spawn} from 'node:child_process'
-import {mkdirSync, writeFileSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
@@ -22,6 +23,8 @@ const inCI = process.env.CI === 'true' || process.env.CI === '1'
 
 /** @type {(Awaited<ReturnType<typeof startEngine>>) | undefined} */
 let engine
+/** dbuild's cache for the whole run, so tests never write into the user's ~/.cache/dbuild. @type {string | undefined} */
+let cacheDir
 let stopping = false
 
 async function cleanup() {
@@ -29,6 +32,7 @@ async function cleanup() {
   stopping = true
   if (engine) await stopEngine(engine)
   rmSync(STATE_FILE, {force: true})
+  if (cacheDir) rmSync(cacheDir, {recursive: true, force: true})
 }
 
 /** @returns {Promise<object>} the state the tests read through test/engine/index.ts */
@@ -83,7 +87,9 @@ async function main() {
 
   const tapBin = path.join(ROOT, 'node_modules', '.bin', 'tap')
   const files = process.argv.slice(2)
-  const child = spawn(tapBin, ['-R', 'tap', ...files], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']})
+  cacheDir = mkdtempSync(path.join(os.tmpdir(), 'dbuild-test-cache-'))
+  const env = {...process.env, DBUILD_CACHE_DIR: cacheDir}
+  const child = spawn(tapBin, ['-R', 'tap', ...files], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit']})
   for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     process.on(signal, () => {
       child.kill(signal)

@@ -1,5 +1,10 @@
 /** Is there a docker CLI with a recent enough buildx plugin? Answers with the fix when not. */
 import {execFile} from 'node:child_process'
+import {accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {dbuildCacheDir} from '../cache-dir.js'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {CapturedRun} from './run.js'
@@ -47,9 +52,86 @@ function buildxVersionOutput(env: NodeJS.ProcessEnv): Promise<CapturedRun> {
   })
 }
 
-/** Throws DbuildError(UNAVAILABLE) with the fix when docker or buildx is missing or too old. */
-export async function checkBuildx(env: NodeJS.ProcessEnv = process.env): Promise<BuildxVersion> {
+/** The docker CLI's configuration directory. */
+function dockerConfigDir(env: NodeJS.ProcessEnv): string {
+  return env.DOCKER_CONFIG ? path.resolve(env.DOCKER_CONFIG) : path.join(env.HOME ?? os.homedir(), '.docker')
+}
+
+/** Where the docker CLI looks for plugins, in its order (cli-plugins/manager, Linux and macOS). */
+function pluginDirs(env: NodeJS.ProcessEnv): string[] {
+  const extra = (env.DOCKER_CLI_PLUGIN_EXTRA_DIRS ?? '').split(path.delimiter).filter(Boolean)
+  const system = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins']
+  return [...extra, path.join(dockerConfigDir(env), 'cli-plugins'), ...system]
+}
+
+/** The first `docker` on PATH, as execFile would find it; undefined when there is none. */
+function dockerOnPath(env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, 'docker')
+    try {
+      accessSync(candidate, constants.X_OK)
+      if (statSync(candidate).isFile()) return candidate
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+}
+
+/**
+ * What `docker buildx version` prints depends only on the files that answer it: the docker CLI, its
+ * config (extra plugin directories) and every place a docker-buildx plugin may be. Their identities
+ * (inode, size, mtime) key the remembered answer; undefined when there is no docker to key on.
+ */
+function answerKey(env: NodeJS.ProcessEnv): string | undefined {
+  const docker = dockerOnPath(env)
+  if (!docker) return undefined
+  const files = [docker, path.join(dockerConfigDir(env), 'config.json'), ...pluginDirs(env).map((dir) => path.join(dir, 'docker-buildx'))]
+  const identity = files.map((file) => {
+    const stats = statSync(file, {throwIfNoEntry: false})
+    return stats ? [file, stats.ino, stats.size, stats.mtimeMs] : [file]
+  })
+  return JSON.stringify(identity)
+}
+
+interface RememberedAnswer {
+  key: string
+  stdout: string
+}
+
+/** `docker buildx version` as the last successful check saw it, while nothing behind it has changed. */
+async function rememberedBuildxVersion(env: NodeJS.ProcessEnv): Promise<CapturedRun> {
+  const key = answerKey(env)
+  const file = path.join(dbuildCacheDir(env), 'buildx-version.json')
+  if (key === undefined) return buildxVersionOutput(env)
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as RememberedAnswer
+    if (saved.key === key && typeof saved.stdout === 'string') return {exitCode: 0, stdout: saved.stdout, stderr: ''}
+  } catch {
+    // none yet, or unreadable: ask docker
+  }
   const result = await buildxVersionOutput(env)
+  if (result.exitCode === 0) {
+    try {
+      mkdirSync(path.dirname(file), {recursive: true})
+      const temp = `${file}.${process.pid}.tmp`
+      writeFileSync(temp, JSON.stringify({key, stdout: result.stdout} satisfies RememberedAnswer))
+      renameSync(temp, file)
+    } catch {
+      // only a speed-up is lost
+    }
+  }
+  return result
+}
+
+/**
+ * Throws DbuildError(UNAVAILABLE) with the fix when docker or buildx is missing or too old. A
+ * version seen before is remembered (see answerKey): the check runs on every build, and a docker
+ * CLI start costs about as much as all the rest of dbuild's own work.
+ */
+export async function checkBuildx(env: NodeJS.ProcessEnv = process.env): Promise<BuildxVersion> {
+  const result = await rememberedBuildxVersion(env)
   if (result.exitCode === 127 && /ENOENT|not found/i.test(result.stderr)) {
     throw new DbuildError('docker was not found on PATH', ExitCode.UNAVAILABLE, [
       'Install the Docker CLI (https://docs.docker.com/engine/install/) with the buildx plugin, or add it to PATH.',

@@ -10,7 +10,7 @@ export default class Stage extends BaseCommand {
   static override summary = 'Stage a permission-normalized copy of a build context and print its directory.'
   static override description = `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks and setuid/setgid/sticky bits and user.* xattrs dropped. Sockets, FIFOs and devices are skipped with a warning. The stage is synced: unchanged files are not rewritten, removed files are removed and mtimes are kept, so BuildKit uploads only what changed.
 
-The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context; --out picks a directory instead (new, empty, or staged before).`
+The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context. That stage is dbuild's own: it keeps a record of what it wrote there and looks at those files again only when the context's copy changes or their stage directory gains or loses entries, so a file edited there by hand stays edited (delete the directory to start over). --out picks a directory instead (new, empty, or staged before), and every path in it is checked each time.`
   static override examples = ['<%= config.bin %> stage .', '<%= config.bin %> stage app -f app/Dockerfile --json', '<%= config.bin %> stage . --out /tmp/ctx']
   static override enableJsonFlag = true
   static override args = {

@@ -8,6 +8,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, wr
 import os from 'node:os'
 import path from 'node:path'
 
+import {dbuildCacheDir} from '../cache-dir.js'
 import {compareCodeUnits} from '../compare.js'
 import {runDocker} from '../buildx/run.js'
 
@@ -30,8 +31,8 @@ export interface ProbeOptions {
   cacheDir?: string
 }
 
-export function defaultCacheDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dbuild', 'probes')
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(dbuildCacheDir(env), 'probes')
 }
 
 /** The Dockerfile up to (not including) `instruction`, followed by the probe stage. */
@@ -66,7 +67,7 @@ function cacheKey(kind: string, dockerfile: string, options: ProbeOptions): stri
 }
 
 async function cached<T>(kind: string, dockerfile: string, options: ProbeOptions, compute: () => Promise<T | FactError>): Promise<T | FactError> {
-  const dir = options.cacheDir ?? defaultCacheDir()
+  const dir = options.cacheDir ?? defaultCacheDir(options.docker.env)
   const file = path.join(dir, `${kind}-${cacheKey(kind, dockerfile, options)}.json`)
   if (existsSync(file)) {
     try {

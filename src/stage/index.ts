@@ -4,13 +4,13 @@
  */
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
+import {dbuildCacheDir} from '../cache-dir.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
 import {withLock} from './lock.js'
-import {canonicalMode, syncTree} from './sync.js'
+import {canonicalMode, recordOf, type StagedRecord, syncTree} from './sync.js'
 import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 
 export {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
@@ -79,12 +79,6 @@ function loadMatcher(ignoreFile: string): IgnoreMatcher {
   return new IgnoreMatcher(parseIgnoreFile(text, ignoreFile))
 }
 
-function cacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.DBUILD_CACHE_DIR) return path.resolve(env.DBUILD_CACHE_DIR)
-  if (env.XDG_CACHE_HOME) return path.join(path.resolve(env.XDG_CACHE_HOME), 'dbuild')
-  return path.join(env.HOME ?? os.homedir(), '.cache', 'dbuild')
-}
-
 /** Stable per-context directory: `<cache>/stage/<key>`, key = hash(realpath(context) + effective ignore file path). */
 export function stageRootFor(context: string, dockerfile?: string, env: NodeJS.ProcessEnv = process.env): string {
   let real: string
@@ -96,7 +90,7 @@ export function stageRootFor(context: string, dockerfile?: string, env: NodeJS.P
   const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
   const ignoreFile = specific && existsSync(specific) ? specific : path.join(real, '.dockerignore')
   const key = createHash('sha256').update(`${real}\0${ignoreFile}`).digest('hex').slice(0, 20)
-  return path.join(cacheDir(env), 'stage', key)
+  return path.join(dbuildCacheDir(env), 'stage', key)
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -124,7 +118,7 @@ function checkOut(dir: string): void {
   }
 }
 
-const LISTINGS_VERSION = 1
+const LISTINGS_VERSION = 2
 
 interface SavedState {
   version: number
@@ -132,41 +126,70 @@ interface SavedState {
   dir: string
   source: SavedListings
   stage: SavedListings
+  /** What the sync that saved this state left in the stage; only for stages dbuild alone writes (not --out). */
+  staged?: StagedRecord
 }
 
-/** The directory listings one stage hands to the next (see Listings), kept beside the stage, never in it. */
+/**
+ * The state one stage hands to the next, kept beside the stage, never in it: directory listings
+ * (see Listings) and, for a stage only dbuild writes, the record of what it holds (see StagedRecord).
+ */
 class ListingsFile {
   readonly source: Listings
   readonly stage: Listings
+  /** The record of the stage as the last complete sync left it. */
+  readonly record: StagedRecord | undefined
   private readonly temp: string
-  private readonly savedStage: SavedListings
-  /** The stage was not looked at (see keepStageListings). */
+  private readonly saved: SavedState | undefined
+  /** The stage was not looked at (see keepStage). */
   private stageUnused = false
+  /** The record to save, once a sync has completed. */
+  private nextRecord: StagedRecord | undefined
+  private recordChanged = false
+  private invalidated = false
 
   private constructor(
     private readonly file: string,
     private readonly context: string,
     private readonly dir: string,
     probe: {dev: number; mtimeMs: number},
+    private readonly keepsRecord: boolean,
   ) {
     this.temp = `${file}.${process.pid}.tmp`
-    const saved = ListingsFile.read(file, context, dir)
-    this.source = new Listings(saved?.source ?? {}, probe, true)
-    this.savedStage = saved?.stage ?? {}
-    this.stage = new Listings(this.savedStage, probe, false)
+    this.saved = ListingsFile.read(file, context, dir)
+    this.source = new Listings(this.saved?.source ?? {}, probe, true)
+    this.stage = new Listings(this.saved?.stage ?? {}, probe, false)
+    this.record = keepsRecord ? this.saved?.staged : undefined
   }
 
-  /** The stage was left alone this time: its listings are still those saved, so keep them for the next stage. */
-  keepStageListings(): void {
+  /** The stage was left alone this time: its listings and record are still those saved, so keep them. */
+  keepStage(): void {
     this.stageUnused = true
   }
 
-  /** Opens the listings of the stage `dir`; undefined (list everything) when the probe cannot be written. */
-  static open(file: string, context: string, dir: string): ListingsFile | undefined {
+  /** The stage is about to change: the saved state no longer describes it, so it goes now, not at close. */
+  invalidate(): void {
+    if (this.invalidated) return
+    this.invalidated = true
+    rmSync(this.file, {force: true})
+  }
+
+  /** A sync completed: `sources` is what the stage holds now; `unrecorded` files were not vouched for by the old record. */
+  synced(sources: readonly Entry[], unrecorded: number): void {
+    if (!this.keepsRecord) return
+    this.nextRecord = recordOf(sources)
+    this.recordChanged = unrecorded > 0 || this.record === undefined
+  }
+
+  /**
+   * Opens the state of the stage `dir`; undefined (list everything) when the probe cannot be written.
+   * `keepsRecord` only for a stage no one but dbuild writes.
+   */
+  static open(file: string, context: string, dir: string, keepsRecord: boolean): ListingsFile | undefined {
     const temp = `${file}.${process.pid}.tmp`
     try {
       writeFileSync(temp, '') // the probe: stamped by the file system's clock before any listing is read
-      return new ListingsFile(file, context, dir, statSync(temp))
+      return new ListingsFile(file, context, dir, statSync(temp), keepsRecord)
     } catch {
       return undefined
     }
@@ -181,12 +204,13 @@ class ListingsFile {
     }
   }
 
-  /** Keeps the listings for the next stage when any were read anew, and removes the probe. */
+  /** Keeps the state for the next stage when any of it is new, and removes the probe. */
   close(succeeded: boolean): void {
     try {
-      if (succeeded && this.source.reads + this.stage.reads > 0) {
-        const stage = this.stageUnused ? this.savedStage : this.stage.next
-        const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage}
+      if (succeeded && (this.source.reads + this.stage.reads > 0 || this.recordChanged || this.invalidated)) {
+        const stage = this.stageUnused ? (this.saved?.stage ?? {}) : this.stage.next
+        const staged = this.stageUnused ? this.record : this.nextRecord
+        const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage, ...(staged ? {staged} : {})}
         writeFileSync(this.temp, JSON.stringify(state))
         renameSync(this.temp, this.file)
       } else unlinkSync(this.temp)
@@ -254,20 +278,25 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
   const result = await withLock(
     lockFile,
     async () => {
-      const listings = ListingsFile.open(listingsPath(root, out), inputs.context, dir)
+      // an --out directory is the user's to look into and edit, so every path of it is checked each time
+      const listings = ListingsFile.open(listingsPath(root, out), inputs.context, dir, out === undefined)
       let succeeded = false
       try {
         const entries = walkTree(inputs.context, {matcher, readLinks: true, ...(listings ? {listings: listings.source} : {})})
         if (skip && (await skip(inputs.context, entries))) {
           succeeded = true
-          listings?.keepStageListings()
+          listings?.keepStage()
           return undefined
         }
         const skipped = entries.filter((entry) => entry.kind === 'special').map((entry) => entry.rel)
         const sources = entries.filter((entry) => entry.kind !== 'special')
         if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
         try {
-          const counts = await syncTree(inputs.context, sources, dir, {onProgress: options.onProgress, ...(listings ? {listings: listings.stage} : {})})
+          const {unrecorded, ...counts} = await syncTree(inputs.context, sources, dir, {
+            onProgress: options.onProgress,
+            ...(listings ? {listings: listings.stage, beforeWrite: () => listings.invalidate(), ...(listings.record ? {record: listings.record} : {})} : {}),
+          })
+          listings?.synced(sources, unrecorded)
           succeeded = true
           return {...counts, skipped}
         } catch (error) {

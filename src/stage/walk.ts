@@ -44,6 +44,8 @@ function typeChar(dirent: Dirent): string {
 export interface Listing {
   names: string[]
   types: string
+  /** Taken from the previous stage: the directory provably gained, lost or renamed nothing since. */
+  remembered?: boolean
 }
 
 /** A listing as remembered between stages: the directory's identity and times, then the listing. */
@@ -75,7 +77,7 @@ export class Listings {
     const saved = this.previous[rel]
     if (saved && saved[0] === stats.ino && saved[1] === stats.ctimeMs && saved[2] === stats.mtimeMs) {
       this.next[rel] = saved
-      return {names: saved[3] === '' ? [] : saved[3].split('/'), types: saved[4]}
+      return {names: saved[3] === '' ? [] : saved[3].split('/'), types: saved[4], remembered: true}
     }
     const listing = readListing(abs, this.withTypes)
     this.reads++

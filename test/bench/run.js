@@ -20,7 +20,7 @@ const fmtRatio = (ratio) => (ratio === undefined ? '' : `${ratio.toFixed(2)}×`)
 
 /** @param {{name: string, value: string, ratio?: number, goal?: number}} line */
 function format(line) {
-  const goal = line.goal === undefined ? '' : `goal ≤${line.goal.toFixed(1)}×  ${line.ratio !== undefined && line.ratio <= line.goal ? 'met' : 'MISSED'}`
+  const goal = line.goal === undefined ? '' : `goal ≤${line.goal}×  ${line.ratio !== undefined && line.ratio <= line.goal ? 'met' : 'MISSED'}`
   return `  ${line.name.padEnd(44)} ${line.value.padStart(12)}  ${fmtRatio(line.ratio).padStart(7)}  ${goal}`
 }
 

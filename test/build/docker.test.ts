@@ -1,5 +1,5 @@
 /** streamDocker and checkBuildx against a fake `docker` on PATH: exit codes, signals, missing or old buildx. */
-import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import t from 'tap'
@@ -50,4 +50,28 @@ t.test('checkBuildx: missing docker, missing or old buildx each get a clear erro
   })
   await t.rejects(checkBuildx(fakeDocker('old', 'echo "github.com/docker/buildx v0.9.1 abc"')), {exit: ExitCode.UNAVAILABLE, message: /buildx 0\.9\.1 is too old/})
   await t.rejects(checkBuildx(fakeDocker('broken', 'echo boom >&2; exit 2')), {exit: ExitCode.UNAVAILABLE, message: /docker buildx version failed: boom/})
+})
+
+t.test('checkBuildx remembers the version until docker, its config or a buildx plugin changes', async (t) => {
+  const calls = path.join(root, 'calls')
+  const dockerConfig = path.join(root, 'remember-config')
+  const env = {
+    ...fakeDocker('remember', `echo run >> "${calls}"; echo "github.com/docker/buildx v0.13.1 abc"`),
+    DBUILD_CACHE_DIR: path.join(root, 'remember-cache'),
+    DOCKER_CONFIG: dockerConfig,
+  }
+  const runs = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter(Boolean).length : 0)
+  t.same((await checkBuildx(env)).version, '0.13.1')
+  t.same((await checkBuildx(env)).version, '0.13.1')
+  t.equal(runs(), 1, 'docker asked once')
+
+  mkdirSync(path.join(dockerConfig, 'cli-plugins'), {recursive: true})
+  writeFileSync(path.join(dockerConfig, 'cli-plugins', 'docker-buildx'), '')
+  await checkBuildx(env)
+  t.equal(runs(), 2, 'a new buildx plugin in the config directory: asked again')
+
+  const bin = path.join(root, 'remember', 'docker')
+  writeFileSync(bin, '#!/bin/sh\necho "github.com/docker/buildx v0.9.1 abc"\n')
+  await t.rejects(checkBuildx(env), {exit: ExitCode.UNAVAILABLE, message: /buildx 0\.9\.1 is too old/}, 'a changed docker CLI: asked again')
+  await t.rejects(checkBuildx({...env, PATH: path.join(root, 'empty')}), {message: /docker was not found on PATH/}, 'docker gone: never a remembered answer')
 })

@@ -107,8 +107,8 @@ interface StagedDir {
   summary: string
 }
 
-async function stageDir(source: string, dockerfile: string | undefined, warn: (message: string) => void): Promise<StagedDir> {
-  const prepared = await prepareContext({context: source, ...(dockerfile ? {dockerfile} : {}), onWarning: warn})
+async function stageDir(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<StagedDir> {
+  const prepared = await prepareContext({context: source, ...(dockerfile ? {dockerfile} : {}), env, onWarning: warn})
   if (prepared.canonical) {
     return {dir: source, root: prepared.root, path: 'canonical', summary: `context already canonical: building from ${source} directly`}
   }
@@ -207,7 +207,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     notes.push(`--no-stage: building from ${contextDir} as it is`)
   } else {
     step(`staging ${parsed.context}`)
-    const staged = await stageDir(contextDir, dockerfile.file, warn)
+    const staged = await stageDir(contextDir, dockerfile.file, env, warn)
     contextPath = staged.path
     context = staged.dir
     root = staged.root
@@ -225,7 +225,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     const dir = localDir(named.source, cwd, `build context ${named.name}`)
     if (parsed.own.noStage) continue
     step(`staging build context ${named.name}`)
-    const staged = await stageDir(dir, undefined, warn)
+    const staged = await stageDir(dir, undefined, env, warn)
     buildContexts.set(named.name, staged.dir)
     notes.push(`build context ${named.name}: ${staged.summary}`)
   }

@@ -22,6 +22,8 @@ export interface StageOptions {
   dockerfile?: string
   /** Stage into this directory instead of the per-context cache directory. */
   out?: string
+  /** Where the cache directory is found (DBUILD_CACHE_DIR, XDG_CACHE_HOME, HOME); process.env by default. */
+  env?: NodeJS.ProcessEnv
   onWarning?: (message: string) => void
   /** Called as paths are written, for a progress display. */
   onProgress?: (written: number) => void
@@ -249,7 +251,7 @@ export async function prepareContext(options: Omit<StageOptions, 'out'>): Promis
     context = real
     return entriesAreCanonical(real, entries)
   })
-  return staged ? {canonical: false, stage: staged} : {canonical: true, context, root: stageRootFor(context, options.dockerfile)}
+  return staged ? {canonical: false, stage: staged} : {canonical: true, context, root: stageRootFor(context, options.dockerfile, options.env)}
 }
 
 /**
@@ -260,7 +262,7 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
   const inputs = resolveInputs(options.context, options.dockerfile)
   const matcher = loadMatcher(inputs.ignoreFile)
   const out = options.out === undefined ? undefined : path.resolve(options.out)
-  const root = out ? path.dirname(out) : stageRootFor(inputs.context, options.dockerfile)
+  const root = out ? path.dirname(out) : stageRootFor(inputs.context, options.dockerfile, options.env)
   const dir = out ?? path.join(root, 'context')
   if (isInside(dir, inputs.context) || isInside(inputs.context, dir)) {
     throw new DbuildError(`${dir}: the stage cannot be inside the context or contain it (${inputs.context})`, ExitCode.CANT_CREATE, [

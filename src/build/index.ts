@@ -3,7 +3,7 @@
  * planBuild does everything but the build, so --dry-run and the tests see the exact command.
  */
 import {createHash} from 'node:crypto'
-import {copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, readFileSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {type FlagUse, type ParsedBuildArgv, parseBuildArgv} from '../buildx/argv.js'
@@ -16,6 +16,7 @@ import {type LoadedConfig, findConfig, loadConfigFile} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {workTreeTop} from '../git.js'
 import {prepareContext, stageRootFor} from '../stage/index.js'
+import {writeFileAtomic} from '../write-atomic.js'
 
 /** What the rewrite step needs; the command passes the rule engine in (src/build does not import rules). */
 export interface RewriteInput {
@@ -116,14 +117,6 @@ async function stageDir(source: string, dockerfile: string | undefined, env: Nod
   return {dir: staged.dir, root: staged.root, path: 'staged', summary: `context staged: ${staged.dir} (${staged.files} files, ${staged.changed} written, ${staged.removed} removed)`}
 }
 
-/** Writes `text` atomically, so concurrent builds of one context never read half a Dockerfile. */
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(file), {recursive: true})
-  const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, text)
-  renameSync(temp, file)
-}
-
 /**
  * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
  * the original's `<Dockerfile>.dockerignore` beside it so buildx applies the same ignore file.
@@ -131,7 +124,8 @@ function writeAtomic(file: string, text: string): void {
 function writeDockerfileCopy(root: string, original: string, text: string): string {
   const key = createHash('sha256').update(original).digest('hex').slice(0, 12)
   const copy = path.join(root, `dockerfile-${key}`, 'Dockerfile')
-  writeAtomic(copy, text)
+  // atomically: concurrent builds of one context never read half a Dockerfile
+  writeFileAtomic(copy, text)
   const ignore = `${original}.dockerignore`
   if (existsSync(ignore)) copyFileSync(ignore, `${copy}.dockerignore`)
   else rmSync(`${copy}.dockerignore`, {force: true})

@@ -1,12 +1,13 @@
 /** Is there a docker CLI with a recent enough buildx plugin? Answers with the fix when not. */
 import {execFile} from 'node:child_process'
-import {accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {accessSync, constants, readFileSync, statSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {dbuildCacheDir} from '../cache-dir.js'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {writeFileAtomic} from '../write-atomic.js'
 import type {CapturedRun} from './run.js'
 
 /** --build-context, rawjson progress and `--cache-to type=inline` on every driver all work from here. */
@@ -114,10 +115,7 @@ async function rememberedBuildxVersion(env: NodeJS.ProcessEnv): Promise<Captured
   const result = await buildxVersionOutput(env)
   if (result.exitCode === 0) {
     try {
-      mkdirSync(path.dirname(file), {recursive: true})
-      const temp = `${file}.${process.pid}.tmp`
-      writeFileSync(temp, JSON.stringify({key, stdout: result.stdout} satisfies RememberedAnswer))
-      renameSync(temp, file)
+      writeFileAtomic(file, JSON.stringify({key, stdout: result.stdout} satisfies RememberedAnswer))
     } catch {
       // only a speed-up is lost
     }

@@ -4,13 +4,14 @@
  * `dbuild-probe` stage — and caches the answer on disk keyed by a hash of that definition.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {dbuildCacheDir} from '../cache-dir.js'
 import {compareCodeUnits} from '../compare.js'
 import {runDocker} from '../buildx/run.js'
+import {writeFileAtomic} from '../write-atomic.js'
 
 import type {DockerfileModel, InstructionNode} from './parse.js'
 import {stageByRef} from './parse.js'
@@ -78,10 +79,7 @@ async function cached<T>(kind: string, dockerfile: string, options: ProbeOptions
   }
   const value = await compute()
   if (!isFactError(value)) {
-    mkdirSync(dir, {recursive: true})
-    const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, JSON.stringify(value))
-    renameSync(temporary, file)
+    writeFileAtomic(file, JSON.stringify(value))
   }
   return value
 }

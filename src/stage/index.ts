@@ -145,8 +145,8 @@ class ListingsFile {
   private readonly saved: SavedState | undefined
   /** The stage was not looked at (see keepStage). */
   private stageUnused = false
-  /** The record to save, once a sync has completed. */
-  private nextRecord: StagedRecord | undefined
+  /** What the stage holds once a sync has completed; its record is made only if it is saved. */
+  private synced: readonly Entry[] | undefined
   private recordChanged = false
   private invalidated = false
 
@@ -177,9 +177,9 @@ class ListingsFile {
   }
 
   /** A sync completed: `sources` is what the stage holds now; `unrecorded` files were not vouched for by the old record. */
-  synced(sources: readonly Entry[], unrecorded: number): void {
+  completed(sources: readonly Entry[], unrecorded: number): void {
     if (!this.keepsRecord) return
-    this.nextRecord = recordOf(sources)
+    this.synced = sources
     this.recordChanged = unrecorded > 0 || this.record === undefined
   }
 
@@ -211,7 +211,7 @@ class ListingsFile {
     try {
       if (succeeded && (this.source.reads + this.stage.reads > 0 || this.recordChanged || this.invalidated)) {
         const stage = this.stageUnused ? (this.saved?.stage ?? {}) : this.stage.next
-        const staged = this.stageUnused ? this.record : this.nextRecord
+        const staged = this.stageUnused ? this.record : this.synced && recordOf(this.synced)
         const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage, ...(staged ? {staged} : {})}
         writeFileSync(this.temp, JSON.stringify(state))
         renameSync(this.temp, this.file)
@@ -298,7 +298,7 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
             onProgress: options.onProgress,
             ...(listings ? {listings: listings.stage, beforeWrite: () => listings.invalidate(), ...(listings.record ? {record: listings.record} : {})} : {}),
           })
-          listings?.synced(sources, unrecorded)
+          listings?.completed(sources, unrecorded)
           succeeded = true
           return {...counts, skipped}
         } catch (error) {

@@ -21,8 +21,25 @@ interface StagedDir {
   summary: string
 }
 
+/**
+ * Stages that one run already made, by stage root (the real directory and its ignore file): bake
+ * stages each distinct directory once, however many targets read it.
+ */
+export type StageMemo = Map<string, Promise<StagedDir>>
+
 /** Stages one local directory, or finds it canonical already and leaves the stage alone. */
-export async function stageDir(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<StagedDir> {
+export async function stageDir(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void, memo?: StageMemo): Promise<StagedDir> {
+  if (memo === undefined) return stageOnce(source, dockerfile, env, warn)
+  const key = stageRootFor(source, dockerfile, env)
+  let staged = memo.get(key)
+  if (staged === undefined) {
+    staged = stageOnce(source, dockerfile, env, warn)
+    memo.set(key, staged)
+  }
+  return staged
+}
+
+async function stageOnce(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<StagedDir> {
   const prepared = await prepareContext({context: source, ...(dockerfile ? {dockerfile} : {}), env, onWarning: warn})
   if (prepared.canonical) {
     return {dir: source, root: prepared.root, path: 'canonical', summary: `context already canonical: building from ${source} directly`}
@@ -40,7 +57,7 @@ export interface MainContext {
   note: string
 }
 
-export async function stageMainContext(inputs: Inputs, noStage: boolean, events: StepEvents): Promise<MainContext> {
+export async function stageMainContext(inputs: Inputs, noStage: boolean, events: StepEvents, memo?: StageMemo): Promise<MainContext> {
   if (inputs.contextDir === undefined) {
     return {path: 'remote', context: inputs.context, note: `context ${inputs.context} is ${inputs.kind === 'stdin' ? 'stdin' : 'remote'}: passed to buildx untouched`}
   }
@@ -48,7 +65,7 @@ export async function stageMainContext(inputs: Inputs, noStage: boolean, events:
     return {path: 'unstaged', context: inputs.contextDir, root: stageRootFor(inputs.contextDir, inputs.dockerfile, inputs.env), note: `--no-stage: building from ${inputs.contextDir} as it is`}
   }
   events.step(`staging ${inputs.context}`)
-  const staged = await stageDir(inputs.contextDir, inputs.dockerfile, inputs.env, events.warn)
+  const staged = await stageDir(inputs.contextDir, inputs.dockerfile, inputs.env, events.warn, memo)
   return {path: staged.path, context: staged.dir, root: staged.root, note: staged.summary}
 }
 
@@ -58,11 +75,21 @@ export interface NamedContexts {
   notes: string[]
 }
 
-/** `--build-context name=DIR`: local directories are checked and staged; images and URLs pass untouched. */
-export async function stageNamedContexts(named: readonly BuildContextArg[], inputs: Pick<Inputs, 'cwd' | 'env'>, noStage: boolean, events: StepEvents): Promise<NamedContexts> {
+/** `--build-context name=DIR` (bake: `contexts`): local directories are checked and staged; images, URLs and other bake targets pass untouched. */
+export async function stageNamedContexts(
+  named: readonly BuildContextArg[],
+  inputs: Pick<Inputs, 'cwd' | 'env'>,
+  noStage: boolean,
+  events: StepEvents,
+  memo?: StageMemo,
+): Promise<NamedContexts> {
   const replaced = new Map<string, string>()
   const notes: string[] = []
   for (const {name, source} of named) {
+    if (source.startsWith('target:')) {
+      notes.push(`build context ${name}=${source} is another bake target: passed to buildx untouched`)
+      continue
+    }
     const kind = sourceKind(source)
     if (kind !== 'local') {
       notes.push(`build context ${name}=${source} is ${kind === 'image' ? 'an image' : 'remote'}: passed to buildx untouched`)
@@ -71,7 +98,7 @@ export async function stageNamedContexts(named: readonly BuildContextArg[], inpu
     const dir = contextDirectory(source, inputs.cwd, `build context ${name}`)
     if (noStage) continue
     events.step(`staging build context ${name}`)
-    const staged = await stageDir(dir, undefined, inputs.env, events.warn)
+    const staged = await stageDir(dir, undefined, inputs.env, events.warn, memo)
     replaced.set(name, staged.dir)
     notes.push(`build context ${name}: ${staged.summary}`)
   }

@@ -1,11 +1,10 @@
-import path from 'node:path'
-
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {startProgress} from '../cli/progress.js'
 import {manifestFor} from '../explain/current.js'
 import {writeManifest} from '../explain/manifest.js'
+import {resolveInputs} from '../pipeline/inputs.js'
 import {parseBuildArgs} from '../rewrite/cli.js'
 import {stageContext, type StageResult} from '../stage/index.js'
 
@@ -32,13 +31,15 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
 
   async run(): Promise<Omit<StageResult, 'root' | 'digest'> & {digest: string}> {
     const {args, flags} = await this.parse(Stage)
+    const inputs = resolveInputs({context: args.context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
     const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
-    const dockerfile = flags.file === undefined ? undefined : path.resolve(flags.file)
     let result: StageResult
     try {
       result = await stageContext({
-        context: args.context,
-        dockerfile,
+        context: inputs.contextDir as string,
+        // only a Dockerfile given with -f picks its own ignore file
+        dockerfile: flags.file === undefined ? undefined : inputs.dockerfile,
+        env: inputs.env,
         out: flags.out,
         digest: true,
         onWarning: (message) => {
@@ -54,12 +55,11 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
     progress.stop()
     const digest = result.digest as NonNullable<StageResult['digest']>
     if (flags.manifest) {
-      const context = path.resolve(args.context)
       const manifest = manifestFor(digest, {
-        context,
-        dockerfile: dockerfile ?? path.join(context, 'Dockerfile'),
+        context: inputs.contextDir as string,
+        ...(inputs.dockerfile ? {dockerfile: inputs.dockerfile} : {}),
         ...(result.ignoreFile ? {ignoreFile: result.ignoreFile} : {}),
-        ...(flags['build-arg'] ? {buildArgs: parseBuildArgs(flags['build-arg'])} : {}),
+        ...(flags['build-arg'] ? {buildArgs: parseBuildArgs(flags['build-arg'], inputs.env)} : {}),
         ...(flags.platform ? {platform: flags.platform} : {}),
         ...(flags.target ? {target: flags.target} : {}),
       })

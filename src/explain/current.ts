@@ -24,6 +24,8 @@ export interface ManifestSources {
   buildArgs?: Record<string, string>
   platform?: string
   target?: string
+  /** The context is sent unstaged: its digest has the modes as they are. */
+  modesAsIs?: boolean
 }
 
 function readText(file: string | undefined): string | undefined {
@@ -51,6 +53,7 @@ export function manifestFor(digest: ContextDigest, sources: ManifestSources): Ma
     ...(sources.buildArgs ? {buildArgs: sources.buildArgs} : {}),
     ...(sources.platform ? {platform: sources.platform} : {}),
     ...(sources.target ? {target: sources.target} : {}),
+    ...(sources.modesAsIs ? {modesAsIs: true} : {}),
   }
   return buildManifest(digest, inputs)
 }
@@ -105,7 +108,9 @@ export async function explainContext(request: ExplainRequest): Promise<{report: 
   const before = readManifest(request.manifest)
   const dockerfile = request.dockerfile ?? path.join(path.resolve(request.context), 'Dockerfile')
   const hasDockerfile = existsSync(dockerfile)
-  const walked = digestContext(request.context, hasDockerfile ? dockerfile : undefined, request.env)
+  // a manifest of an unstaged build is compared with the context as it is, modes and all
+  const asIs = before.header.modes === 'as-is'
+  const walked = digestContext(request.context, hasDockerfile ? dockerfile : undefined, request.env, asIs)
   const now = manifestFor(walked.digest, {
     context: walked.context,
     ...(hasDockerfile ? {dockerfile} : {}),
@@ -114,6 +119,7 @@ export async function explainContext(request: ExplainRequest): Promise<{report: 
     // what the manifest's build used, unless told otherwise: a manifest from CI is compared with the same build
     ...(request.platform ?? before.header.platform ? {platform: request.platform ?? (before.header.platform as string)} : {}),
     ...(request.target ?? before.header.target ? {target: request.target ?? (before.header.target as string)} : {}),
+    modesAsIs: asIs,
   })
   const recorded = new Map(before.entries.map((entry) => [entry.path, entry]))
   const candidates = now.entries.flatMap((entry) => {

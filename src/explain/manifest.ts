@@ -38,6 +38,8 @@ export interface ManifestHeader {
   buildArgs: Record<string, string>
   platform: string | null
   target: string | null
+  /** `canonical`: modes as a stage sends them; `as-is`: the context was sent unstaged (--no-stage). */
+  modes: 'canonical' | 'as-is'
 }
 
 export interface Manifest {
@@ -52,6 +54,8 @@ export interface BuildInputs {
   buildArgs?: Record<string, string>
   platform?: string
   target?: string
+  /** The context was sent unstaged, its modes as they are. */
+  modesAsIs?: boolean
 }
 
 export function sha256Hex(text: string | Buffer): string {
@@ -92,6 +96,7 @@ export function buildManifest(context: ContextDigest, inputs: BuildInputs = {}):
       buildArgs,
       platform: inputs.platform ?? null,
       target: inputs.target ?? null,
+      modes: inputs.modesAsIs ? 'as-is' : 'canonical',
     },
     entries: context.entries,
   }
@@ -153,5 +158,5 @@ export function readManifest(file: string): Manifest {
   if (digestOfEntries(entries) !== header.digest) {
     throw new DbuildError(`${file}: its entries do not give the digest in its header (${header.digest}); the file was changed or cut short`, ExitCode.INPUT)
   }
-  return {header: {...header, buildArgs: header.buildArgs ?? {}}, entries}
+  return {header: {...header, buildArgs: header.buildArgs ?? {}, modes: header.modes === 'as-is' ? 'as-is' : 'canonical'}, entries}
 }

@@ -105,15 +105,17 @@ function octal(mode: number): string {
 /**
  * The digest of walked entries (pre-order, root first, special files already left out) whose
  * content is read under `root`. `previous` vouches for a file whose size and mtime it lists; `next`,
- * when given, receives the hashes of this digest for the next one.
+ * when given, receives the hashes of this digest for the next one. Modes are the canonical ones a
+ * stage sends, or with `asIs` the entries' own (a context sent unstaged, setuid bits and all).
  */
-export function digestEntries(root: string, entries: readonly Entry[], previous: HashRecord = {}, next?: HashRecord): ContextDigest {
+export function digestEntries(root: string, entries: readonly Entry[], previous: HashRecord = {}, next?: HashRecord, asIs = false): ContextDigest {
+  const modeOf = (entry: Entry): string => octal(asIs ? entry.mode : canonicalMode(entry))
   const sorted = entries.filter((entry) => entry.rel !== '' && entry.kind !== 'special')
   sorted.sort((a, b) => compareCodeUnits(a.rel, b.rel))
   const out: DigestEntry[] = []
   let hashed = 0
   for (const entry of sorted) {
-    if (entry.kind === 'dir') out.push({path: entry.rel, type: 'dir', mode: octal(canonicalMode(entry))})
+    if (entry.kind === 'dir') out.push({path: entry.rel, type: 'dir', mode: modeOf(entry)})
     else if (entry.kind === 'symlink') out.push({path: entry.rel, type: 'symlink', target: entry.target ?? ''})
     else {
       const known = previous[entry.rel]
@@ -124,7 +126,7 @@ export function digestEntries(root: string, entries: readonly Entry[], previous:
         hashed++
       }
       if (next) next[entry.rel] = [entry.size, entry.mtimeMs, sha256]
-      out.push({path: entry.rel, type: 'file', mode: octal(canonicalMode(entry)), size: entry.size, sha256})
+      out.push({path: entry.rel, type: 'file', mode: modeOf(entry), size: entry.size, sha256})
     }
   }
   return {digest: digestOfEntries(out), entries: out, hashed}

@@ -376,11 +376,12 @@ export function walkContext(context: string, dockerfile?: string): {context: str
 }
 
 /**
- * The digest of what BuildKit would be sent for `context` now, without staging: for `dbuild explain`.
- * The hashes its stage keeps are reused where they still hold, and left as they are.
+ * The digest of what BuildKit would be sent for `context` now, without staging: for `dbuild explain`
+ * and unstaged builds (`asIs`: the modes as they are, not as a stage would make them). The hashes
+ * its stage keeps are reused where they still hold, and left as they are.
  */
-export function digestContext(context: string, dockerfile?: string, env: NodeJS.ProcessEnv = process.env): {context: string; ignoreFile?: string; digest: ContextDigest} {
+export function digestContext(context: string, dockerfile?: string, env: NodeJS.ProcessEnv = process.env, asIs = false): {context: string; ignoreFile?: string; digest: ContextDigest} {
   const {entries, ...walked} = walkContext(context, dockerfile)
   const previous = readHashRecord(hashesPath(stageRootFor(walked.context, dockerfile, env), undefined), walked.context)
-  return {...walked, digest: digestEntries(walked.context, entries, previous)}
+  return {...walked, digest: digestEntries(walked.context, entries, previous, undefined, asIs)}
 }

@@ -138,7 +138,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   if (inline) inputs = {...inputs, dockerfile: undefined, ignoreFile: undefined}
   const loaded = await loadInputConfig(inputs, own.config)
 
-  const main = await stageMainContext(inputs, own.noStage, run.events, run.memo)
+  const main = await stageMainContext(inputs, own.noStage, run.events, false, run.memo)
   notes.push(main.note)
   if (inputs.contextDir !== undefined) target.context = main.context
 

@@ -17,7 +17,7 @@ import type {DockerfileModel, InstructionNode} from './parse.js'
 import {stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
-import type {Accounts, DockerAccess, FactError, FactRequest, Facts, Finding, TreeEntry} from './types.js'
+import type {Accounts, BuilderFact, DockerAccess, FactError, FactRequest, Facts, Finding, TreeEntry} from './types.js'
 
 const rangeLength = (finding: Finding) => (finding.fix ?? []).reduce((n, edit) => n + edit.range[1] - edit.range[0], 0)
 
@@ -129,6 +129,33 @@ async function probeListing(dockerfile: string, options: ProbeOptions): Promise<
   })
 }
 
+/** `docker buildx inspect` text → the builder's name, driver and BuildKit version (the first node's). */
+export function parseBuilder(text: string): BuilderFact {
+  const fact: BuilderFact = {}
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line)
+    const key = match?.[1]?.trim().toLowerCase()
+    const value = match?.[2]?.trim() ?? ''
+    if (!key || !value) continue
+    if (key === 'name' && fact.name === undefined) fact.name = value
+    else if (key === 'driver' && fact.driver === undefined) fact.driver = value
+    else if (key === 'buildkit version' && fact.reported === undefined) {
+      fact.reported = value
+      // Docker's built-in BuildKit, as distributions build it, reports v0.0.0+unknown: no version at all
+      if (/^v?\d+\.\d+\.\d+/.test(value) && !/^v?0\.0\.0/.test(value)) fact.buildkitVersion = value
+    }
+  }
+  return fact
+}
+
+async function probeBuilder(options: ProbeOptions): Promise<BuilderFact | FactError> {
+  const {docker} = options
+  const args = ['buildx', 'inspect', ...(docker.builder ? [docker.builder] : [])]
+  const run = await runDocker(args, {env: docker.env, timeout: 60_000})
+  if (run.exitCode !== 0) return {error: `docker ${args.join(' ')} failed (exit ${run.exitCode}): ${run.stderr.trim().split('\n').pop() ?? ''}`}
+  return parseBuilder(run.stdout)
+}
+
 /** Runs the probes the rules asked for, one at a time (builds are heavy), each once. */
 export async function gatherFacts(model: DockerfileModel, requests: FactRequest[], options: ProbeOptions | undefined): Promise<Facts> {
   const facts: Facts = {accounts: new Map(), listings: new Map()}
@@ -137,6 +164,7 @@ export async function gatherFacts(model: DockerfileModel, requests: FactRequest[
     return facts
   }
   for (const request of requests) {
+    if (request.kind === 'builder' && facts.builder === undefined) facts.builder = await probeBuilder(options)
     if (request.kind === 'accounts' && !facts.accounts.has(request.instruction.line)) {
       facts.accounts.set(request.instruction.line, await probeAccounts(accountsProbe(model, request.instruction), options))
     }

@@ -95,12 +95,22 @@ function plan(entries: TreeEntry[], source: string, dest: string, excludes: stri
       }
       if (UNSAFE.test(entry.path + destOf(entry.path))) result.unsafe.push(`/${entry.path}`)
       if (entry.type === 'dir' && !isDefaultDir(entry)) result.reshaped.push(`/${entry.path}`)
-      result.lines.push(`COPY ${carried}${quote('/' + entry.path, destOf(entry.path))}`)
+      result.lines.push(`COPY ${carried}${quote(...notGit(entry, '/' + entry.path, destOf(entry.path)))}`)
     }
   }
   visit(root)
   result.levels = result.levels.filter((level) => level.links.length > 0)
   return result
+}
+
+/**
+ * A COPY source ending in `.git` is refused as a git repository ("source can't be a git ref for
+ * COPY", BuildKit before dfgitutil): a directory is named with its trailing slash, a file with its
+ * last letter as a one-character class, which matches only itself.
+ */
+function notGit(entry: TreeEntry, source: string, dest: string): [string, string] {
+  if (!source.endsWith('.git')) return [source, dest]
+  return entry.type === 'dir' ? [`${source}/`, `${dest}/`] : [`${source.slice(0, -1)}[t]`, dest]
 }
 
 /** The entry a path names in X's tree, following symlinks the way the kernel would. */

@@ -108,6 +108,15 @@ export interface DockerAccess {
   builder?: string
   /** buildx --network for probe builds (e.g. "host"). */
   network?: string
+  /** Named contexts as buildx gets them (`--build-context NAME=SOURCE`); probe builds get them too. */
+  buildContexts?: Record<string, string>
+  /**
+   * A digest of the main context's content when the caller has one (the stage's); without it the
+   * probes hash the tree themselves (see contextKeyFor). Probe answers are keyed on it.
+   */
+  contextKey?: string
+  /** The same for local named contexts, by name. */
+  buildContextKeys?: Record<string, string>
 }
 
 export interface RewriteOptions {

@@ -33,7 +33,7 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   const routed = routeArgv(argv)
   if (routed[0] === 'build' && !wantsHelp(routed)) {
     // the build runs without oclif: its start-up would be most of what a cached build may add
-    const {buildCli, formatError} = await import('./build/cli.js')
+    const {buildCli, formatError} = await import('./pipeline/cli.js')
     const {DbuildError, ExitCode} = await import('./exit-codes.js')
     try {
       const {builtinRules} = await import('../plugins/index.js')

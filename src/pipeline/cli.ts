@@ -7,8 +7,9 @@ import {parseBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
-import {isSilent, planBuild, runBuild} from './index.js'
-import {rewriteStepFor} from './rewrite.js'
+import {isSilent} from './assemble.js'
+import {planBuild, runBuild} from './plan.js'
+import {rewriteStepFor} from './rules.js'
 
 export interface BuildCliIO {
   env?: NodeJS.ProcessEnv

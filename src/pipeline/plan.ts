@@ -12,6 +12,7 @@ import {type StreamedRun, streamDocker} from '../buildx/run.js'
 import {assembleArgs, isSilent} from './assemble.js'
 import {resolveCacheLists} from './cache.js'
 import {loadInputConfig, resolveInputs} from './inputs.js'
+import {wantsManifest, writeBuildManifest} from './manifest.js'
 import {prepareDockerfile, type RewriteStep} from './rewrite.js'
 import {type ContextPath, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
 
@@ -42,6 +43,8 @@ export interface BuildPlan {
   warnings: string[]
   /** --progress=quiet/rawjson or -q: print nothing of dbuild's own. */
   silent: boolean
+  /** The context digest, when a manifest was written (--manifest, or CI). */
+  contextDigest?: string
 }
 
 /** A named context's source as a probe build gets it: a local directory resolved from the working directory, anything else as given. */
@@ -57,7 +60,8 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
 
   const inputs = resolveInputs({context: parsed.context, ...(parsed.dockerfile === undefined ? {} : {dockerfile: parsed.dockerfile}), cwd: options.cwd ?? process.cwd(), env})
   const loaded = await loadInputConfig(inputs, own.config)
-  const main = await stageMainContext(inputs, own.noStage, events)
+  const main = await stageMainContext(inputs, own.noStage, events, wantsManifest(parsed, env))
+  const manifest = writeBuildManifest(parsed, inputs, main)
   const named = await stageNamedContexts(parsed.buildContexts, inputs, own.noStage, events)
   const dockerfile = await prepareDockerfile({
     inputs,
@@ -91,9 +95,10 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     contextPath: main.path,
     context: main.context,
     ...(dockerfile.copy === undefined ? {} : {dockerfile: dockerfile.copy}),
-    notes: [main.note, ...named.notes, ...dockerfile.notes, ...caches.notes],
+    notes: [main.note, ...(manifest ? [manifest.note] : []), ...named.notes, ...dockerfile.notes, ...caches.notes],
     warnings,
     silent: isSilent(parsed),
+    ...(manifest ? {contextDigest: manifest.digest} : {}),
   }
 }
 

@@ -20,7 +20,8 @@ export interface RewriteInput {
   buildArgs: Record<string, string>
   target?: string
   platform?: string
-  docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string}
+  /** As the probes get it (src/rewrite's DockerAccess): answers are keyed on every context they read. */
+  docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string; buildContexts?: Record<string, string>; contextKey?: string}
 }
 
 export interface RewriteOutput {
@@ -70,6 +71,8 @@ export interface DockerfileRequest {
   main: MainContext
   loaded: LoadedConfig
   settings: BuildSettings
+  /** Named contexts as buildx gets them (staged directories for local ones), for the probe builds. */
+  buildContexts?: Record<string, string>
   /** The rule engine; without it the Dockerfile is copied unchanged. */
   rewrite?: RewriteStep
   noRewrite: boolean
@@ -109,6 +112,7 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
         env: inputs.env,
         ...(settings.builder === undefined ? {} : {builder: settings.builder}),
         ...(settings.network === undefined ? {} : {network: settings.network}),
+        ...(request.buildContexts ? {buildContexts: request.buildContexts} : {}),
       },
     })
     text = result.text

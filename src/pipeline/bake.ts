@@ -17,6 +17,7 @@ import {dbuildCacheDir} from '../cache-dir.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
+import {localOrRemote} from './plan.js'
 import {prepareDockerfile, type RewriteStep} from './rewrite.js'
 import {type StageMemo, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
 
@@ -151,6 +152,10 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   )
   notes.push(...named.notes)
   if (named.replaced.size > 0) target.contexts = {...printed.contexts, ...Object.fromEntries(named.replaced)}
+  // the probe builds see the named contexts as buildx will (another target is not one a probe can build)
+  const probeContexts = Object.entries(printed.contexts ?? {})
+    .filter(([, source]) => !source.startsWith('target:'))
+    .map(([contextName, source]) => [contextName, named.replaced.get(contextName) ?? localOrRemote(source, run.cwd)])
 
   if (inline) notes.push('dockerfile-inline: passed to buildx untouched')
   else {
@@ -165,6 +170,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
         ...(run.builder === undefined ? {} : {builder: run.builder}),
         ...(printed.network === undefined ? {} : {network: printed.network}),
       },
+      buildContexts: Object.fromEntries(probeContexts),
       ...(run.rewrite ? {rewrite: run.rewrite} : {}),
       noRewrite: own.noRewrite,
       events: run.events,

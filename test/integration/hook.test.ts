@@ -11,6 +11,8 @@ import t, {type Test} from 'tap'
 import {findModeDrift} from '../../src/doctor/modes.js'
 import {hookStatus, type HooksLocation, installHooks, locateHooks, uninstallHooks} from '../../src/hook/index.js'
 import {normalizeWorkTree} from '../../src/stage/normalize.js'
+import {ExitCode} from '../../src/exit-codes.js'
+import {ROOT} from '../engine/index.js'
 import {gitEnv, gitRepo, sh, tempDir} from '../helpers/index.js'
 
 /** A plain hooks directory, as locateHooks reports one outside any hook manager. */
@@ -95,6 +97,8 @@ for (const umask of ['002', '022']) {
     await run('git checkout -q topic && git rebase -q main')
     t.equal(readFileSync(path.join(repo, 'x.txt'), 'utf8'), 'x1\n')
     await run('git checkout -q main && git merge -q --squash feat && git commit -qm squash')
+    // the hook refreshed the index after its chmod: reset --hard (which runs no hook) rewrites nothing
+    await run('git checkout -q feat && git reset -q --hard')
     t.equal(lstatSync(path.join(repo, NEWLINE_NAME)).mode & 0o777, 0o644, 'name with a newline')
   })
 }
@@ -210,6 +214,20 @@ t.test('the hook never fails a checkout: broken config, internal errors, kill sw
   t.same(await nonCanonical(repo), [])
 })
 
+t.test('the hook refreshes git\'s index after its chmod, so reset --hard (which runs no hook) rewrites nothing', async (t) => {
+  const repo = await clone(t, source, '002')
+  // git compares ctime in whole seconds: a find that starts a second late puts the chmod in a later second
+  const bin = tempDir(t)
+  writeFileSync(path.join(bin, 'find'), `#!/bin/sh\nsleep 1.1\nexec ${(await execa('sh', ['-c', 'command -v find'])).stdout} "$@"\n`)
+  chmodSync(path.join(bin, 'find'), 0o755)
+  const checkout = await under('002', repo, 'git checkout -q feat', {PATH: `${bin}:${process.env.PATH}`})
+  t.equal(checkout.exitCode, 0, checkout.all)
+  t.same(await nonCanonical(repo), [], 'the hook fixed the checkout')
+  const reset = await under('002', repo, 'git reset -q --hard')
+  t.equal(reset.exitCode, 0, reset.all)
+  t.same(await nonCanonical(repo), [], 'reset --hard left the files as the hook made them')
+})
+
 t.test('hook status reports missing, foreign and installed', async (t) => {
   const dir = tempDir(t)
   t.same(hookStatus(plain(dir)).map((h) => h.state), ['missing', 'missing', 'missing'])
@@ -219,4 +237,27 @@ t.test('hook status reports missing, foreign and installed', async (t) => {
   t.same(hookStatus(plain(dir)).map((h) => [h.state, h.chained]), [['installed', false], ['installed', true], ['foreign', false]])
   writeFileSync(path.join(dir, 'post-checkout'), readFileSync(path.join(dir, 'post-checkout'), 'utf8').replace(/dbuild-hook [0-9a-f]{12}/, 'dbuild-hook v1'))
   t.equal(hookStatus(plain(dir))[0]?.outdated, true, 'an older version is outdated')
+})
+
+t.test('hook install into a hooks directory the user cannot write exits 73 naming it, not a raw EACCES', async (t) => {
+  const base = tempDir(t)
+  chmodSync(base, 0o755)
+  const repo = path.join(base, 'repo')
+  await gitRepo(repo, {'a.txt': 'a\n'})
+  const hooks = path.join(repo, '.git', 'hooks')
+  // as root (CI containers) permissions do not bind: run the CLI as nobody, owner of all but the hooks
+  // directory
+  const asRoot = process.getuid?.() === 0
+  if (asRoot) await sh(`chown -R 65534:65534 ${JSON.stringify(repo)} && chown 0:0 ${JSON.stringify(hooks)} && chmod 755 ${JSON.stringify(hooks)}`)
+  else chmodSync(hooks, 0o555)
+  // env -i: tap re-adds its NODE_OPTIONS to every child's environment
+  const cli = ['env', '-i', `PATH=${process.env.PATH}`, `HOME=${base}`, 'NO_COLOR=1', process.execPath, path.join(ROOT, 'bin', 'run.js'), 'hook', 'install']
+  const [command = '', ...args] = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cli] : cli
+  const result = await execa(command, args, {cwd: repo, reject: false, all: true})
+  t.equal(result.exitCode, ExitCode.CANT_CREATE, result.all)
+  const said = result.all.replace(/\s*›\s*/g, ' ') // oclif wraps at 80 columns
+  t.match(said, /\.git\/hooks\/post-checkout: cannot write \(EACCES\)/, 'names the file and the error')
+  t.match(said, /writable by you/, 'and how to fix it')
+  t.notMatch(result.all, /at .*\.js:\d+/, 'no stack trace')
+  if (!asRoot) chmodSync(hooks, 0o755)
 })

@@ -51,6 +51,15 @@ export function writeText(file: string, text: string, mode?: number): void {
   })
 }
 
+/** Rewrites `file` by `edit` (undefined in: no file; undefined out: remove it); unchanged text is not written. */
+export function editText(file: string, edit: (text: string | undefined) => string | undefined, mode?: number): void {
+  const text = readText(file)
+  const next = edit(text)
+  if (next === text) return
+  if (next === undefined) removeFile(file)
+  else writeText(file, next, text === undefined ? mode : undefined)
+}
+
 export function moveFile(from: string, to: string): void {
   writing(to, () => renameSync(from, to))
 }

@@ -15,7 +15,7 @@ import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {findBlock, moveFile, present, readText, removeEmptyDirs, removeFile, withBlock, withoutBlock, writeText} from './files.js'
+import {editText, findBlock, moveFile, present, readText, removeEmptyDirs, removeFile, withBlock, withoutBlock, writeText} from './files.js'
 import {inspectHook, toolOf, uninstallHookFile} from './hooks-dir.js'
 import type {HookAction, HookChange, HookReport, HooksLocation, Manager} from './types.js'
 import {CHAINED_SUFFIX, HOOK_NAMES, type HookName, hookVersion, lefthookScript, modesProgram} from './scripts.js'
@@ -170,12 +170,7 @@ export function installManaged(location: HooksLocation, options: {shared?: boole
   const before = managedStatus(location)
   const repaired = HOOK_NAMES.map((name) => clearLeftovers(location, name))
   if (manager.kind === 'husky') {
-    for (const name of HOOK_NAMES) {
-      const file = path.join(manager.dir, name)
-      const text = readText(file)
-      const next = withBlock(text, name, huskyBody(name), 'top')
-      if (next !== text) writeText(file, next, text === undefined ? 0o644 : undefined)
-    }
+    for (const name of HOOK_NAMES) editText(path.join(manager.dir, name), (text) => withBlock(text, name, huskyBody(name), 'top'), 0o644)
   } else if (manager.kind === 'lefthook') {
     const existing = lefthookRegistrations(location.root, manager.config).find((r) => r.state !== 'missing')
     const target = existing ? {config: existing.config, sourceDir: path.dirname(path.dirname(existing.file))} : lefthookTarget(location.root, manager.config, options.shared === true)
@@ -194,8 +189,7 @@ export function installManaged(location: HooksLocation, options: {shared?: boole
     }
     // a hook file of any kind already there stays out of the record: lefthook moves a foreign one to .old
     const added = findBlock(text ?? '') ? addedFor(text) : HOOK_NAMES.filter((name) => !present(path.join(location.dir, name)))
-    const next = withBlock(text, 'lefthook', lefthookYaml(added), 'end')
-    if (next !== text) writeText(target.config, next)
+    editText(target.config, () => withBlock(text, 'lefthook', lefthookYaml(added), 'end'))
     if (HOOK_NAMES.some((name) => !lefthookHookInstalled(location.dir, name))) {
       const binary = lefthookBinary(location.root)
       if (binary) spawnSync(binary, ['install'], {cwd: location.root, stdio: 'ignore'})
@@ -216,29 +210,18 @@ export function uninstallManaged(location: HooksLocation): HookChange[] {
   const before = managedStatus(location)
   const cleared = HOOK_NAMES.map((name) => clearLeftovers(location, name))
   if (manager.kind === 'husky') {
-    for (const name of HOOK_NAMES) {
-      const file = path.join(manager.dir, name)
-      const text = readText(file)
-      if (text === undefined || !findBlock(text)) continue
-      const rest = withoutBlock(text)
-      if (rest === undefined) removeFile(file)
-      else writeText(file, rest)
-    }
+    for (const name of HOOK_NAMES) editText(path.join(manager.dir, name), (text) => (text === undefined ? text : withoutBlock(text)))
   } else if (manager.kind === 'lefthook') {
     for (const registration of lefthookRegistrations(location.root, manager.config)) {
       if (isDbuildScript(readText(registration.file))) {
         removeFile(registration.file)
         removeEmptyDirs(path.dirname(registration.file), location.root)
       }
-      const text = readText(registration.config)
-      if (text === undefined || !findBlock(text)) continue
-      for (const name of addedFor(text)) {
+      for (const name of addedFor(readText(registration.config))) {
         const hook = path.join(location.dir, name)
         if (lefthookHookInstalled(location.dir, name) && !present(hook + '.old')) removeFile(hook)
       }
-      const rest = withoutBlock(text)
-      if (rest === undefined) removeFile(registration.config)
-      else writeText(registration.config, rest)
+      editText(registration.config, (text) => (text === undefined ? text : withoutBlock(text)))
     }
   }
   return managedStatus(location).map((report, i): HookChange => ({...report, action: before[i]?.state === 'installed' || cleared[i] ? 'removed' : 'unchanged'}))

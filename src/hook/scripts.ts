@@ -144,7 +144,10 @@ export function modesProgram(name: HookName): string {
 [ "\${DBUILD_HOOK:-1}" != 0 ] || exit 0
 if ${WROTE_NOTHING[name]}; then exit 0; fi
 dbuild_git=$(git rev-parse --git-dir) || dbuild_fail
-dbuild_since=
+${name === 'post-checkout' ? `# inside a rebase, git goes on with its index in memory: a chmod now would make it see local changes.
+# post-rewrite covers what the rebase wrote, this checkout included.
+if [ -d "$dbuild_git/rebase-merge" ] || [ -d "$dbuild_git/rebase-apply" ]; then exit 0; fi
+` : ''}dbuild_since=
 [ -f "$dbuild_git/dbuild-hook.stamp" ] && read -r dbuild_since < "$dbuild_git/dbuild-hook.stamp"
 case $dbuild_since in *[!0-9]*) dbuild_since= ;; esac
 awk 'BEGIN { srand(); print srand() }' > "$dbuild_git/dbuild-hook.stamp" 2>/dev/null

@@ -25,7 +25,8 @@ import {gitEnv, gitRepo, sh, tempDir} from '../helpers/index.js'
 const HUSKY = 'husky@9.1.7'
 const LEFTHOOK = 'lefthook@2.2.2'
 
-const BIN = path.join(ROOT, 'bin', 'run.js')
+/** The dbuild command line, as a shell runs it. */
+const DBUILD = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(ROOT, 'bin', 'run.js'))}`
 
 /** node_modules with both managers, installed from npm once per machine and reused. */
 async function managers(): Promise<string> {
@@ -54,7 +55,25 @@ async function run(cwd: string, command: string, env: NodeJS.ProcessEnv = {}) {
 
 /** `dbuild ARGS` in `cwd`, with the managers on PATH. */
 async function dbuild(cwd: string, args: string) {
-  return run(cwd, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}`)
+  return run(cwd, `${DBUILD} ${args}`)
+}
+
+/** `dbuild hook install` once more changes nothing. */
+async function installAgainChangesNothing(t: Test, repo: string) {
+  const again = await dbuild(repo, 'hook install --json')
+  t.equal(again.exitCode, 0, again.all)
+  t.same((JSON.parse(again.stdout) as {hooks: Array<{action: string}>}).hooks.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'dbuild again changes nothing')
+}
+
+/** normalize, then a branch checkout, a file checkout and a merge under umask 002 each leave 644/755. */
+async function checkoutsStayCanonical(t: Test, repo: string) {
+  await ok(t, repo, `${DBUILD} normalize`, 'dbuild normalize')
+  await ok(t, repo, 'git checkout -q feat')
+  await canonical(t, repo, 'a branch checkout under umask 002')
+  await ok(t, repo, 'echo local > a.txt && git checkout -q -- a.txt')
+  await canonical(t, repo, 'a file checkout')
+  await ok(t, repo, 'git checkout -q main && git merge -q --no-edit feat')
+  await canonical(t, repo, 'a merge')
 }
 
 async function ok(t: Test, cwd: string, command: string, what = command) {
@@ -104,24 +123,16 @@ t.test('husky 9: install, dbuild, husky again, dbuild again; checkouts canonical
   await ok(t, repo, husky, 'husky (what prepare runs)')
   const before = {hooks: snapshot(path.join(repo, '.husky', '_')), user: snapshot(path.join(repo, '.husky'), (rel) => !rel.startsWith('_/'))}
 
-  t.match(await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} hook install`, 'dbuild hook install'), /registered through: husky/)
+  t.match(await ok(t, repo, `${DBUILD} hook install`, 'dbuild hook install'), /registered through: husky/)
   t.same(await statusOf(repo), {states: ['installed', 'installed', 'installed'], via: 'husky', displacedBy: [undefined, undefined, undefined]})
   await ok(t, repo, husky, 'husky again')
   t.same(snapshot(path.join(repo, '.husky', '_')), before.hooks, 'dbuild never writes into .husky/_')
-  const again = await dbuild(repo, 'hook install --json')
-  t.equal(again.exitCode, 0, again.all)
-  t.same((JSON.parse(again.stdout) as {hooks: Array<{action: string}>}).hooks.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'dbuild again changes nothing')
+  await installAgainChangesNothing(t, repo)
 
-  await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} normalize`, 'dbuild normalize')
-  await ok(t, repo, 'git checkout -q feat')
-  await canonical(t, repo, 'a branch checkout under umask 002')
-  await ok(t, repo, 'echo local > a.txt && git checkout -q -- a.txt')
-  await canonical(t, repo, 'a file checkout')
-  await ok(t, repo, 'git checkout -q main && git merge -q --no-edit feat')
-  await canonical(t, repo, 'a merge')
+  await checkoutsStayCanonical(t, repo)
   t.match(readFileSync(path.join(repo, '.git', 'husky.log'), 'utf8'), /^husky post-checkout 1\nhusky post-checkout 0\nhusky post-checkout 1\n$/, 'husky\'s own post-checkout still runs, after dbuild\'s block')
 
-  await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} hook uninstall`, 'dbuild hook uninstall')
+  await ok(t, repo, `${DBUILD} hook uninstall`, 'dbuild hook uninstall')
   t.same(snapshot(path.join(repo, '.husky', '_')), before.hooks, '.husky/_ byte for byte')
   t.same(snapshot(path.join(repo, '.husky'), (rel) => !rel.startsWith('_/')), before.user, '.husky/<hook> byte for byte, the files dbuild created gone')
   t.same((await statusOf(repo)).states, ['missing', 'missing', 'missing'])
@@ -161,7 +172,7 @@ t.test('lefthook 2: install, dbuild, lefthook again after a config change, dbuil
   const managerFiles = () => ({hooks: snapshot(hooksDir, (rel) => !rel.endsWith('.sample')), config: readFileSync(path.join(repo, 'lefthook.yml'), 'utf8')})
   const before = managerFiles()
 
-  t.match(await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} hook install`, 'dbuild hook install'), /registered through: lefthook/)
+  t.match(await ok(t, repo, `${DBUILD} hook install`, 'dbuild hook install'), /registered through: lefthook/)
   t.same(await statusOf(repo), {states: ['installed', 'installed', 'installed'], via: 'lefthook', displacedBy: [undefined, undefined, undefined]})
   t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), config, 'lefthook.yml untouched without --shared')
   t.ok(existsSync(path.join(repo, 'lefthook-local.yml')), 'registered in lefthook-local.yml')
@@ -171,20 +182,12 @@ t.test('lefthook 2: install, dbuild, lefthook again after a config change, dbuil
   await ok(t, repo, 'lefthook install', 'lefthook install again')
   writeFileSync(path.join(repo, 'lefthook.yml'), config)
   await ok(t, repo, 'lefthook install', 'lefthook install once more')
-  const again = await dbuild(repo, 'hook install --json')
-  t.equal(again.exitCode, 0, again.all)
-  t.same((JSON.parse(again.stdout) as {hooks: Array<{action: string}>}).hooks.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'dbuild again changes nothing')
+  await installAgainChangesNothing(t, repo)
 
-  await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} normalize`, 'dbuild normalize')
-  await ok(t, repo, 'git checkout -q feat')
-  await canonical(t, repo, 'a branch checkout under umask 002')
-  await ok(t, repo, 'echo local > a.txt && git checkout -q -- a.txt')
-  await canonical(t, repo, 'a file checkout')
-  await ok(t, repo, 'git checkout -q main && git merge -q --no-edit feat')
-  await canonical(t, repo, 'a merge')
+  await checkoutsStayCanonical(t, repo)
   t.match(readFileSync(path.join(repo, '.git', 'lefthook.log'), 'utf8'), /^lefthook own 1\nlefthook own 0\nlefthook own 1\n$/, 'lefthook\'s own command still runs')
 
-  await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} hook uninstall`, 'dbuild hook uninstall')
+  await ok(t, repo, `${DBUILD} hook uninstall`, 'dbuild hook uninstall')
   t.same(managerFiles(), before, 'lefthook\'s hooks and lefthook.yml byte for byte')
   t.notOk(existsSync(path.join(repo, 'lefthook-local.yml')), 'the lefthook-local.yml dbuild created is gone')
   t.notOk(existsSync(path.join(repo, '.lefthook-local')), 'and its scripts')
@@ -194,7 +197,7 @@ t.test('lefthook 2 over dbuild\'s plain hooks: lefthook moves them to .old; stat
   const repo = await cloneWith(t, {})
   const hooksDir = path.join(repo, '.git', 'hooks')
   writeFileSync(path.join(hooksDir, 'post-merge'), '#!/bin/sh\necho "foreign merge" >> .git/foreign.log\n', {mode: 0o755})
-  await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} hook install`, 'dbuild hook install (plain)')
+  await ok(t, repo, `${DBUILD} hook install`, 'dbuild hook install (plain)')
   writeFileSync(path.join(repo, 'lefthook.yml'), 'post-checkout:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\npost-merge:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\npost-rewrite:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\n')
   await ok(t, repo, 'lefthook install')
   t.match(readFileSync(path.join(hooksDir, 'post-checkout.old'), 'utf8'), /^# dbuild-hook /m, 'lefthook moved dbuild\'s hook to .old')
@@ -207,6 +210,6 @@ t.test('lefthook 2 over dbuild\'s plain hooks: lefthook moves them to .old; stat
   t.same((await statusOf(repo)).states, ['installed', 'installed', 'installed'])
   t.notOk(existsSync(path.join(hooksDir, 'post-checkout.old')), 'dbuild\'s displaced hook removed')
   t.equal(readFileSync(path.join(hooksDir, 'post-merge.old'), 'utf8'), '#!/bin/sh\necho "foreign merge" >> .git/foreign.log\n', 'the foreign hook dbuild chained is where lefthook keeps foreign hooks')
-  await ok(t, repo, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} normalize && git checkout -q feat`)
+  await ok(t, repo, `${DBUILD} normalize && git checkout -q feat`)
   await canonical(t, repo, 'a checkout after the repair')
 })

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {findConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {gitRoot} from '../git.js'
+import {workTreeTop} from '../git.js'
 
 import {rewriteDockerfile} from './engine.js'
 import {resolveRules} from './resolve.js'
@@ -50,7 +50,7 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   } catch (error) {
     throw new DbuildError(`${file}: cannot read the Dockerfile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT, ['Pass the Dockerfile with -f.'])
   }
-  const loaded = findConfig(contextDir, await gitRoot(contextDir))
+  const loaded = findConfig(contextDir, await workTreeTop(contextDir))
   const rules = await resolveRules(builtin, loaded.config, loaded.path)
   const result = await rewriteDockerfile(rules, {
     text: original,

@@ -7,9 +7,14 @@
  *
  * The manifest (oclif.manifest.json) lets oclif answer help and find a command without importing
  * every command; without it `dbuild stage --help` loads all of them.
+ *
+ * Then it renders `dbuild [COMMAND] --help` as a pipe receives it (no terminal, so no colour and 80
+ * columns) into dist/help.json, which bin/run.js prints without loading oclif: importing oclif
+ * alone takes longer than Node's whole start (see the README's Speed section).
  */
-import {execFileSync} from 'node:child_process'
+import {execFile, execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {promisify} from 'node:util'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -73,14 +78,48 @@ function swapIn(next, target) {
   if (hadOld) rmSync(old, {recursive: true, force: true})
 }
 
+/** Variables that change how help renders; bin/run.js renders afresh when any is set (see HELP_VARIABLES there). */
+const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUMNS', 'DEBUG']
+
+/**
+ * `dbuild [COMMAND] --help` for the root, every topic and every command of the manifest, each
+ * rendered by running the built dbuild with its output on a pipe, keyed by its argv joined by NUL.
+ * @param {{commands: Record<string, unknown>}} manifest
+ */
+async function renderHelp(manifest) {
+  const ids = Object.keys(manifest.commands).map((id) => id.split(':'))
+  const topics = new Set(ids.filter((id) => id.length > 1).map((id) => id.slice(0, -1).join(' ')))
+  const argvs = [['--help'], ...[...topics].map((topic) => [...topic.split(' '), '--help']), ...ids.map((id) => [...id, '--help'])]
+  const env = {...process.env}
+  for (const name of HELP_VARIABLES) delete env[name]
+  const run = promisify(execFile)
+  /** @type {Record<string, string>} */
+  const help = {}
+  // two at a time: a build runs beside other work
+  for (let i = 0; i < argvs.length; i += 2) {
+    const batch = argvs.slice(i, i + 2)
+    // a help that fails or warns is left to oclif at run time, where it shows
+    const outputs = await Promise.all(batch.map((argv) => run(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...argv], {cwd: ROOT, env, maxBuffer: 1 << 20}).catch(() => undefined)))
+    for (const [k, argv] of batch.entries()) {
+      const output = outputs[k]
+      if (output && output.stderr === '') help[argv.join('\0')] = output.stdout
+    }
+  }
+  const file = path.join(DIST, 'help.json')
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({node: process.version, platform: process.platform, arch: process.arch, help}))
+  renameSync(`${file}.${process.pid}.tmp`, file)
+}
+
 removeStaleScratch()
 const next = path.join(ROOT, `dist.next-${process.pid}`)
 try {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--outDir', next], {stdio: 'inherit'})
   const manifestTemp = `${MANIFEST}.${process.pid}.tmp`
-  writeFileSync(manifestTemp, `${JSON.stringify(await manifestFor(next), null, 2)}\n`)
+  const manifest = await manifestFor(next)
+  writeFileSync(manifestTemp, `${JSON.stringify(manifest, null, 2)}\n`)
   swapIn(next, DIST)
   renameSync(manifestTemp, MANIFEST)
+  await renderHelp(manifest)
 } catch (error) {
   rmSync(next, {recursive: true, force: true})
   rmSync(`${MANIFEST}.${process.pid}.tmp`, {force: true})

@@ -1,6 +1,6 @@
 /**
  * `npm run build` (bin/build.js) as a developer meets it: a linked `dbuild` keeps working while the
- * build runs (npm test builds first), and the build writes the oclif manifest for the commands it built.
+ * build runs (npm test builds first), and the build writes the oclif manifest and the help a pipe gets.
  */
 import {spawn} from 'node:child_process'
 import {readFileSync, readdirSync} from 'node:fs'
@@ -49,5 +49,22 @@ t.test('the oclif manifest lists exactly the built commands, at their dist/ path
   t.same(Object.keys(manifest.commands).sort(), ids)
   for (const [id, command] of Object.entries(manifest.commands)) {
     t.equal(command.relativePath.join('/'), `dist/src/commands/${id.split(':').join('/')}.js`, id)
+  }
+})
+
+t.test('help printed from the build is byte for byte what oclif renders on a pipe', async (t) => {
+  const saved = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'help.json'), 'utf8')) as {node: string; help: Record<string, string>}
+  t.equal(saved.node, process.version)
+  const keys = Object.keys(saved.help)
+  t.ok(keys.includes('--help') && keys.includes('stage\0--help') && keys.includes('hook\0install\0--help'), 'root, command and topic command help are there')
+  for (const key of keys) {
+    const argv = key.split('\0')
+    const fast = await execa(process.execPath, [BIN, ...argv], {reject: false})
+    // FORCE_COLOR=0 renders no colour, as a pipe gets, but makes bin/run.js leave help to oclif
+    const oclif = await execa(process.execPath, [BIN, ...argv], {reject: false, env: {FORCE_COLOR: '0'}})
+    t.equal(oclif.exitCode, 0, `${argv.join(' ')}: oclif exit code`)
+    t.equal(fast.exitCode, 0, `${argv.join(' ')}: exit code`)
+    t.equal(fast.stdout, oclif.stdout, argv.join(' '))
+    t.equal(fast.stderr, '', `${argv.join(' ')}: nothing on stderr`)
   }
 })

@@ -5,10 +5,13 @@
  */
 import {parseBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
+import type {StreamedRun} from '../buildx/run.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
-import {isSilent, planBuild, runBuild} from './index.js'
-import {rewriteStepFor} from './rewrite.js'
+import {isSilent} from './assemble.js'
+import {canAnnotate, withDigestAnnotation} from './manifest.js'
+import {planBuild, runBuild} from './plan.js'
+import {rewriteStepFor} from './rules.js'
 
 export interface BuildCliIO {
   env?: NodeJS.ProcessEnv
@@ -20,14 +23,14 @@ export interface BuildCliIO {
   err?: (line: string) => void
 }
 
-interface Spinner {
+export interface Spinner {
   update(text: string): void
   stop(): void
   fail(): void
 }
 
 /** ora only on an interactive stderr: loading it costs start-up time a pipe or CI log never needs. */
-async function spinnerFor(enabled: boolean): Promise<Spinner> {
+export async function spinnerFor(enabled: boolean): Promise<Spinner> {
   if (!enabled || !process.stderr.isTTY) return {update() {}, stop() {}, fail() {}}
   const {startProgress} = await import('../cli/progress.js')
   return startProgress('dbuild: preparing the build', {enabled})
@@ -62,7 +65,17 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
     out(plan.command)
     return ExitCode.OK
   }
-  const result = await runBuild(plan, {env, ready})
+  if (plan.contextDigest !== undefined) {
+    // the annotation needs buildx 0.12; the check has run alongside the staging by now
+    const version = (await ready) ?? undefined
+    if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
+    else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
+  }
+  return exitCodeOf(await runBuild(plan, {env, ready}))
+}
+
+/** buildx's exit code, or 130/143 when dbuild was interrupted (and passed the signal on). */
+export function exitCodeOf(result: StreamedRun): number {
   if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
   return result.exitCode
 }

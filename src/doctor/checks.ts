@@ -85,11 +85,13 @@ const SNAPSHOTTER_LABEL = 'org.mobyproject.buildkit.worker.snapshotter'
  * the containerd worker has executor/snapshotter labels, the moby graphdriver worker has neither.
  */
 export function imageStoreOf(daemon: DaemonProbe, builder: BuilderProbe): ImageStore | undefined {
-  if (daemon.ok && daemon.driverStatus) {
-    return daemon.driverStatus.some(([key, value]) => key === 'driver-type' && value === CONTAINERD_DRIVER_TYPE) ? 'containerd' : 'graphdriver'
-  }
+  // the builder's own worker first: with --builder (or BUILDX_BUILDER) naming another context's
+  // builder, `docker info` describes the local daemon, not the one that builds
   if (builder.ok && builder.driver === 'docker' && Object.keys(builder.labels).length > 0) {
     return builder.labels[EXECUTOR_LABEL] === 'containerd' || builder.labels[SNAPSHOTTER_LABEL] !== undefined ? 'containerd' : 'graphdriver'
+  }
+  if (daemon.ok && daemon.driverStatus) {
+    return daemon.driverStatus.some(([key, value]) => key === 'driver-type' && value === CONTAINERD_DRIVER_TYPE) ? 'containerd' : 'graphdriver'
   }
   return undefined
 }

@@ -48,7 +48,7 @@ export interface BuildPlan {
 }
 
 /** A named context's source as a probe build gets it: a local directory resolved from the working directory, anything else as given. */
-const localOrRemote = (source: string, cwd: string) => (sourceKind(source) === 'local' ? path.resolve(cwd, source) : source)
+export const localOrRemote = (source: string, cwd: string) => (sourceKind(source) === 'local' ? path.resolve(cwd, source) : source)
 
 /** Parses, stages, rewrites and assembles; builds nothing. */
 export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {

@@ -4,11 +4,13 @@
  * context, and `--`. Every buildx token is kept, in order, so it can be passed through unchanged.
  */
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {type BuildxFlag, flagByLong, flagByShort} from './flags.js'
+import {nearest} from '../nearest.js'
+import {type BuildxFlag, type FlagTable, flagTable} from './flags.js'
+import {installedBuildFlags} from './help.js'
 
 /** One flag as it appeared on the command line. */
 export interface FlagUse {
-  /** The table entry; undefined for a flag buildx's table does not know (passed through). */
+  /** The table entry (the built-in table, or the installed buildx's --help for flags newer than it). */
   flag?: BuildxFlag
   /** The name as spelled, without dashes (`tag`, `t`, or an unknown name). */
   name: string
@@ -53,7 +55,7 @@ export interface ParsedBuildArgv {
   network?: string
   quiet: boolean
   own: OwnFlags
-  /** Unknown flags, already worded for the user. */
+  /** Notes for the user about the flags, e.g. a flag known only to the installed buildx. */
   warnings: string[]
 }
 
@@ -80,11 +82,25 @@ export function parseBool(text: string | undefined): boolean | undefined {
 }
 
 function needsValue(spelling: string): never {
-  throw new DbuildError(`flag needs an argument: ${spelling}`, ExitCode.USAGE, ['See docker buildx build --help.'])
+  throw new DbuildError(`flag needs an argument: ${spelling}`, ExitCode.USAGE, ['See dbuild build --help.'])
 }
 
-/** Reads the flags and the context out of raw argv; throws a usage DbuildError as buildx would fail. */
-export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedBuildArgv {
+/** A flag neither dbuild nor the flag table knows; resolveBuildArgv asks the installed buildx before giving up. */
+export class UnknownFlagError extends DbuildError {
+  constructor(readonly spelling: string, table: FlagTable) {
+    const long = spelling.startsWith('--')
+    const guess = long ? nearest(spelling.slice(2), [...table.longNames(), ...Object.keys(OWN_FLAGS)]) : undefined
+    super(`unknown flag: ${spelling}${guess ? ` (did you mean --${guess}?)` : ''}`, ExitCode.USAGE, ['See dbuild build --help for buildx\'s flags and dbuild\'s own.'])
+  }
+}
+
+const BUILTIN = flagTable()
+
+/**
+ * Reads the flags and the context out of raw argv with `table` (the built-in flag table unless
+ * given); throws a usage DbuildError as buildx would fail, UnknownFlagError for a flag it lacks.
+ */
+export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, table: FlagTable = BUILTIN): ParsedBuildArgv {
   const uses: FlagUse[] = []
   const positionals: string[] = []
   const own: OwnFlags = {dryRun: false, noStage: false, noRewrite: false, exportCache: false}
@@ -120,12 +136,8 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
         setOwn(`--${name}`, ownFlag, value)
         continue
       }
-      const flag = flagByLong(name)
-      if (!flag) {
-        warnings.push(`unknown flag --${name}: passed to buildx as ${inline === undefined ? 'a boolean (write --' + name + '=VALUE if it takes a value)' : 'given'}`)
-        uses.push({name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
-        continue
-      }
+      const flag = table.byLong(name)
+      if (!flag) throw new UnknownFlagError(`--${name}`, table)
       if (!flag.value || inline !== undefined) {
         uses.push({flag, name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
         continue
@@ -142,11 +154,9 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
       while (rest.length > 0) {
         const letter = rest[0] as string
         rest = rest.slice(1)
-        const flag = flagByShort(letter)
-        if (!flag) {
-          warnings.push(`unknown flag -${letter}: passed to buildx as a boolean`)
-          group.push({name: letter, tokens: [`-${letter}`]})
-        } else if (!flag.value) {
+        const flag = table.byShort(letter)
+        if (!flag) throw new UnknownFlagError(`-${letter}`, table)
+        if (!flag.value) {
           const inline = rest.startsWith('=') ? rest.slice(1) : undefined
           group.push({flag, name: letter, tokens: [inline === undefined ? `-${letter}` : `-${letter}=${inline}`], ...(inline === undefined ? {} : {value: inline})})
           if (inline !== undefined) rest = ''
@@ -180,6 +190,25 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
     )
   }
   return summarize(uses, positionals[0] as string, own, warnings, env)
+}
+
+/**
+ * parseBuildArgv for a real build: a flag the table lacks may be one a newer buildx added, so the
+ * installed buildx's `--help` (remembered per buildx install) is asked before calling it unknown.
+ */
+export async function resolveBuildArgv(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  installed: (env: NodeJS.ProcessEnv) => Promise<BuildxFlag[] | undefined> = installedBuildFlags,
+): Promise<ParsedBuildArgv> {
+  try {
+    return parseBuildArgv(argv, env)
+  } catch (error) {
+    if (!(error instanceof UnknownFlagError)) throw error
+    const flags = await installed(env)
+    if (!flags) throw error
+    return parseBuildArgv(argv, env, flagTable(flags))
+  }
 }
 
 /** The facts dbuild needs from the flag list (values are the effective ones: last wins for single flags). */

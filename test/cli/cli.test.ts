@@ -1,4 +1,4 @@
-/** The CLI as a user meets it: help, version, routing of the bare form, honest stubs. */
+/** The CLI as a user meets it: help, version, routing of the bare form. */
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -22,6 +22,16 @@ t.test('routeArgv: the bare form runs build', async (t) => {
     [['--help'], ['--help']],
     [['--version'], ['--version']],
     [[], []],
+    [['help'], ['--help']],
+    [['-h'], ['--help']],
+    [['help', 'build'], ['build', '--help']],
+    [['help', 'hook', 'install'], ['hook', 'install', '--help']],
+    [['build', '-h'], ['build', '--help']],
+    [['lint', '-h'], ['lint', '--help']],
+    [['-t', 'x', '.', '--', '-h'], ['build', '-t', 'x', '.', '--', '-h']],
+    [['--builder', 'ci', 'build', '-t', 'x', '.'], ['build', '--builder', 'ci', '-t', 'x', '.']],
+    [['--builder=ci', '-D', 'build', '.'], ['build', '--builder=ci', '-D', '.']],
+    [['--builder', 'ci', '.'], ['build', '--builder', 'ci', '.']],
   ]
   for (const [input, expected] of cases) t.same(routeArgv(input), expected, input.join(' ') || '(no args)')
 })

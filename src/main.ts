@@ -118,7 +118,7 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   }
   if (routed[0] === 'build') {
     // the build runs without oclif: its start-up would be most of what a cached build may add
-    const {buildCli} = await import('./build/cli.js')
+    const {buildCli} = await import('./pipeline/cli.js')
     try {
       const {builtinRules} = await import('../plugins/index.js')
       process.exitCode = await buildCli(routed.slice(1), {rules: builtinRules})

@@ -73,3 +73,12 @@ export async function inspectBuilder(env: NodeJS.ProcessEnv, builder?: string, t
   const parsed = parseBuildxInspect(result.stdout)
   return {ok: parsed.error === undefined, ...parsed}
 }
+
+/**
+ * After a failed build: why the builder could not be reached (buildx's own words), or undefined
+ * when it answers and the build failed for its own reasons.
+ */
+export async function unreachableBuilder(env: NodeJS.ProcessEnv, builder?: string): Promise<string | undefined> {
+  const facts = await inspectBuilder(env, builder, 10_000)
+  return facts.ok ? undefined : facts.error
+}

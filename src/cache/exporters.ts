@@ -7,7 +7,7 @@
  *   "unknown cache exporter" (the engine's BuildKit does not register them).
  * - docker-container, kubernetes and remote drivers run BuildKit itself: every type.
  */
-import type {ImageStore} from '../buildx/inspect.js'
+import {type ImageStore, imageStoreFromLabels, inspectBuilder} from '../buildx/inspect.js'
 
 export interface CacheBuilder {
   /** The builder's name, for messages. */
@@ -45,8 +45,8 @@ export const CACHE_EXPORT_FIX = 'use a builder that runs BuildKit itself (docker
 
 export interface UnsupportedCacheExport {
   spec: string
-  /** One sentence naming the spec, the builder and the fix. */
-  message: string
+  /** Why, naming the builder: `the builder default (driver docker, …) cannot export a registry cache (only inline)`. */
+  reason: string
 }
 
 /** The specs the builder cannot export, each with a message naming the fix. */
@@ -55,8 +55,23 @@ export function unsupportedCacheExports(specs: readonly string[], builder: Cache
   if (supported === undefined) return []
   return specs
     .filter((spec) => !supported.includes(cacheType(spec)))
-    .map((spec) => ({
-      spec,
-      message: `cacheTo ${spec}: the ${describe(builder)} cannot export a ${cacheType(spec)} cache (only ${supported.join(', ')}); ${CACHE_EXPORT_FIX}`,
-    }))
+    .map((spec) => ({spec, reason: `the ${describe(builder)} cannot export a ${cacheType(spec)} cache (only ${supported.join(', ')})`}))
+}
+
+/**
+ * The config's cacheTo list without the specs the build's builder cannot export: such a spec would
+ * fail a build that works without dbuild. Each one dropped is reported through `warn` with the fix.
+ * When the builder cannot be inspected, the list is kept: buildx will say what is wrong.
+ */
+export async function exportableCacheTo(
+  specs: readonly string[],
+  options: {env: NodeJS.ProcessEnv; builder?: string; where: string; warn: (message: string) => void},
+): Promise<string[]> {
+  if (specs.length === 0) return []
+  const builder = await inspectBuilder(options.env, options.builder)
+  if (!builder.ok) return [...specs]
+  const imageStore = imageStoreFromLabels(builder)
+  const unsupported = unsupportedCacheExports(specs, {...(builder.name ? {name: builder.name} : {}), ...(builder.driver ? {driver: builder.driver} : {}), ...(imageStore ? {imageStore} : {})})
+  for (const entry of unsupported) options.warn(`${options.where} cacheTo ${entry.spec} dropped: ${entry.reason}; to export it, ${CACHE_EXPORT_FIX}`)
+  return specs.filter((spec) => !unsupported.some((entry) => entry.spec === spec))
 }

@@ -1,9 +1,8 @@
-import path from 'node:path'
-
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {startProgress} from '../cli/progress.js'
+import {resolveInputs} from '../pipeline/inputs.js'
 import {stageContext, type StageResult} from '../stage/index.js'
 
 export default class Stage extends BaseCommand {
@@ -23,12 +22,15 @@ The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbui
 
   async run(): Promise<Omit<StageResult, 'root'>> {
     const {args, flags} = await this.parse(Stage)
+    const inputs = resolveInputs({context: args.context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
     const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
     let result: StageResult
     try {
       result = await stageContext({
-        context: args.context,
-        dockerfile: flags.file === undefined ? undefined : path.resolve(flags.file),
+        context: inputs.contextDir as string,
+        // only a Dockerfile given with -f picks its own ignore file
+        dockerfile: flags.file === undefined ? undefined : inputs.dockerfile,
+        env: inputs.env,
         out: flags.out,
         onWarning: (message) => {
           progress.stop()

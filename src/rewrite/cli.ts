@@ -1,18 +1,21 @@
-/** What the rewrite and lint commands share: locating the Dockerfile and config, and one run. */
-import {existsSync, readFileSync} from 'node:fs'
-import path from 'node:path'
+/** What the rewrite and lint commands share: one run of the rules over a Dockerfile the input resolver found. */
+import {readFileSync} from 'node:fs'
 
-import {findConfig} from '../config.js'
+import type {LoadedConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {gitRoot} from '../git.js'
 
 import {rewriteDockerfile} from './engine.js'
 import {resolveRules} from './resolve.js'
 import type {RewriteResult, Rule} from './types.js'
 
 export interface RunRequest {
-  context?: string
-  dockerfile?: string
+  /** The absolute context directory, as src/pipeline/inputs.ts resolved it. */
+  contextDir: string
+  /** The absolute Dockerfile path. */
+  file: string
+  loaded: LoadedConfig
+  /** The environment probes run docker with and bare `--build-arg NAME` reads. */
+  env: NodeJS.ProcessEnv
   buildArgs?: string[]
   target?: string
   platform?: string
@@ -28,40 +31,37 @@ export interface RunOutcome {
   result: RewriteResult
 }
 
-export function parseBuildArgs(values: string[] = []): Record<string, string> {
+export function parseBuildArgs(values: string[] = [], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const args: Record<string, string> = {}
   for (const value of values) {
     const eq = value.indexOf('=')
     // `--build-arg NAME` takes the value from the environment, as docker does
     if (eq === -1) {
-      if (process.env[value] !== undefined) args[value] = process.env[value] as string
+      if (env[value] !== undefined) args[value] = env[value] as string
     } else args[value.slice(0, eq)] = value.slice(eq + 1)
   }
   return args
 }
 
 export async function runRules(builtin: Rule[], request: RunRequest): Promise<RunOutcome> {
-  const contextDir = path.resolve(request.context ?? '.')
-  if (!existsSync(contextDir)) throw new DbuildError(`${contextDir}: no such build context`, ExitCode.NO_INPUT)
-  const file = path.resolve(request.dockerfile ?? path.join(contextDir, 'Dockerfile'))
+  const {contextDir, file, loaded, env} = request
   let original: string
   try {
     original = readFileSync(file, 'utf8')
   } catch (error) {
     throw new DbuildError(`${file}: cannot read the Dockerfile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT, ['Pass the Dockerfile with -f.'])
   }
-  const loaded = findConfig(contextDir, await gitRoot(contextDir))
   const rules = await resolveRules(builtin, loaded.config, loaded.path)
   const result = await rewriteDockerfile(rules, {
     text: original,
     file,
     config: loaded.config,
     ...(loaded.path ? {configPath: loaded.path} : {}),
-    buildArgs: parseBuildArgs(request.buildArgs),
+    buildArgs: parseBuildArgs(request.buildArgs, env),
     ...(request.target ? {target: request.target} : {}),
     ...(request.platform ? {platform: request.platform} : {}),
     ...(request.probe
-      ? {docker: {contextDir, env: process.env, ...(request.network ? {network: request.network} : {})}}
+      ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {})}}
       : {facts: {unavailable: 'probe builds were not run (pass --probe)'}}),
   })
   return {file, original, rules, result}

@@ -62,12 +62,14 @@ function resolveInputs(context: string, dockerfile?: string): Inputs {
     throw new DbuildError(`${context}: build context not found`, ExitCode.NO_INPUT)
   }
   if (!statSync(real).isDirectory()) throw new DbuildError(`${context}: build context is not a directory`, ExitCode.NO_INPUT)
-  if (dockerfile !== undefined) {
-    if (!existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
-    const specific = `${dockerfile}.dockerignore`
-    if (existsSync(specific)) return {context: real, ignoreFile: specific}
-  }
-  return {context: real, ignoreFile: path.join(real, '.dockerignore')}
+  if (dockerfile !== undefined && !existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
+  return {context: real, ignoreFile: ignoreFileFor(real, dockerfile)}
+}
+
+/** The ignore file buildx applies: `<Dockerfile>.dockerignore` when it exists, else `<context>/.dockerignore` (which may not exist). */
+export function ignoreFileFor(contextDir: string, dockerfile?: string): string {
+  const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
+  return specific !== undefined && existsSync(specific) ? specific : path.join(contextDir, '.dockerignore')
 }
 
 function loadMatcher(ignoreFile: string): IgnoreMatcher {
@@ -89,9 +91,7 @@ export function stageRootFor(context: string, dockerfile?: string, env: NodeJS.P
   } catch {
     real = path.resolve(context)
   }
-  const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
-  const ignoreFile = specific && existsSync(specific) ? specific : path.join(real, '.dockerignore')
-  const key = createHash('sha256').update(`${real}\0${ignoreFile}`).digest('hex').slice(0, 20)
+  const key = createHash('sha256').update(`${real}\0${ignoreFileFor(real, dockerfile)}`).digest('hex').slice(0, 20)
   return path.join(dbuildCacheDir(env), 'stage', key)
 }
 

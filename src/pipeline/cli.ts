@@ -3,12 +3,13 @@
  * (oclif's start-up alone would cost more than the 15% a cached build may add), and the oclif
  * command class calls it too, so there is one implementation.
  */
-import {parseBuildArgv} from '../buildx/argv.js'
+import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
-import {DbuildError, ExitCode} from '../exit-codes.js'
+import {ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
-import {isSilent, planBuild, runBuild} from './index.js'
-import {rewriteStepFor} from './rewrite.js'
+import {isSilent} from './assemble.js'
+import {planBuild, runBuild} from './plan.js'
+import {rewriteStepFor} from './rules.js'
 
 export interface BuildCliIO {
   env?: NodeJS.ProcessEnv
@@ -38,7 +39,7 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
   const env = io.env ?? process.env
   const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
   const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
-  const parsed = parseBuildArgv(argv, env)
+  const parsed = await resolveBuildArgv(argv, env)
   // docker and buildx are checked while staging runs; a dry run needs neither
   const ready = parsed.own.dryRun ? Promise.resolve() : checkBuildx(env)
   ready.catch(() => {}) // awaited, and reported, by runBuild
@@ -64,10 +65,13 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
   }
   const result = await runBuild(plan, {env, ready})
   if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
+  if (result.exitCode !== 0 && !silent) {
+    // buildx has said what failed; when it is the daemon or builder, say where to look next
+    const {unreachableBuilder} = await import('../buildx/inspect.js')
+    if (await unreachableBuilder(env, parsed.builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
+  }
   return result.exitCode
 }
 
-/** `Error: …` and the fixes, as oclif prints a command's error. */
-export function formatError(error: DbuildError): string {
-  return [`Error: ${error.message}`, ...error.suggestions.map((fix) => `Try this: ${fix}`)].join('\n')
-}
+/** The one error format, kept here for callers of the build's own entry point. */
+export {formatError} from '../exit-codes.js'

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {startProgress} from '../cli/progress.js'
+import {stageProgressText, startProgress} from '../cli/progress.js'
 import {resolveInputs} from '../pipeline/inputs.js'
 import {stageContext, type StageResult} from '../stage/index.js'
 
@@ -24,6 +24,7 @@ The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbui
     const {args, flags} = await this.parse(Stage)
     const inputs = resolveInputs({context: args.context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
     const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
+    const started = Date.now()
     let result: StageResult
     try {
       result = await stageContext({
@@ -36,7 +37,7 @@ The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbui
           progress.stop()
           this.warn(message)
         },
-        onProgress: (written) => progress.update(`Staging ${args.context}: ${written} paths written`),
+        onProgress: (written, total) => progress.update(stageProgressText(args.context, written, total, Date.now() - started)),
       })
     } catch (error) {
       progress.fail()

@@ -26,7 +26,7 @@ export interface StageOptions {
   env?: NodeJS.ProcessEnv
   onWarning?: (message: string) => void
   /** Called as paths are written, for a progress display. */
-  onProgress?: (written: number) => void
+  onProgress?: (written: number, total: number) => void
 }
 
 export interface StageResult {

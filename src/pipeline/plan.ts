@@ -9,6 +9,7 @@ import {type StreamedRun, streamDocker} from '../buildx/run.js'
 import {assembleArgs, isSilent} from './assemble.js'
 import {resolveCacheLists} from './cache.js'
 import {loadInputConfig, resolveInputs} from './inputs.js'
+import {wantsManifest, writeBuildManifest} from './manifest.js'
 import {prepareDockerfile, type RewriteStep} from './rewrite.js'
 import {type ContextPath, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
 
@@ -39,6 +40,8 @@ export interface BuildPlan {
   warnings: string[]
   /** --progress=quiet/rawjson or -q: print nothing of dbuild's own. */
   silent: boolean
+  /** The context digest, when a manifest was written (--manifest, or CI). */
+  contextDigest?: string
 }
 
 /** Parses, stages, rewrites and assembles; builds nothing. */
@@ -51,7 +54,8 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
 
   const inputs = resolveInputs({context: parsed.context, ...(parsed.dockerfile === undefined ? {} : {dockerfile: parsed.dockerfile}), cwd: options.cwd ?? process.cwd(), env})
   const loaded = await loadInputConfig(inputs, own.config)
-  const main = await stageMainContext(inputs, own.noStage, events)
+  const main = await stageMainContext(inputs, own.noStage, events, wantsManifest(parsed, env))
+  const manifest = writeBuildManifest(parsed, inputs, main)
   const named = await stageNamedContexts(parsed.buildContexts, inputs, own.noStage, events)
   const dockerfile = await prepareDockerfile({
     inputs,
@@ -86,9 +90,10 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     contextPath: main.path,
     context: main.context,
     ...(dockerfile.copy === undefined ? {} : {dockerfile: dockerfile.copy}),
-    notes: [main.note, ...named.notes, ...dockerfile.notes, ...caches.notes],
+    notes: [main.note, ...(manifest ? [manifest.note] : []), ...named.notes, ...dockerfile.notes, ...caches.notes],
     warnings,
     silent: isSilent(parsed),
+    ...(manifest ? {contextDigest: manifest.digest} : {}),
   }
 }
 

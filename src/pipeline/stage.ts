@@ -1,7 +1,7 @@
 /** Pipeline step 3: the main context and each local named context, staged (or used as they are). */
 import type {BuildContextArg} from '../buildx/argv.js'
 import {sourceKind} from '../buildx/sources.js'
-import {prepareContext, stageRootFor} from '../stage/index.js'
+import {type ContextDigest, digestContext, prepareContext, stageRootFor} from '../stage/index.js'
 import {contextDirectory, type Inputs} from './inputs.js'
 
 /** How the main context reaches buildx. */
@@ -19,16 +19,24 @@ interface StagedDir {
   root: string
   path: 'staged' | 'canonical'
   summary: string
+  /** When asked for: the digest of what buildx is sent. */
+  digest?: ContextDigest
 }
 
 /** Stages one local directory, or finds it canonical already and leaves the stage alone. */
-export async function stageDir(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<StagedDir> {
-  const prepared = await prepareContext({context: source, ...(dockerfile ? {dockerfile} : {}), env, onWarning: warn})
+export async function stageDir(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void, digest = false): Promise<StagedDir> {
+  const prepared = await prepareContext({context: source, ...(dockerfile ? {dockerfile} : {}), env, onWarning: warn, digest})
   if (prepared.canonical) {
-    return {dir: source, root: prepared.root, path: 'canonical', summary: `context already canonical: building from ${source} directly`}
+    return {dir: source, root: prepared.root, path: 'canonical', summary: `context already canonical: building from ${source} directly`, ...(prepared.digest ? {digest: prepared.digest} : {})}
   }
   const staged = prepared.stage
-  return {dir: staged.dir, root: staged.root, path: 'staged', summary: `context staged: ${staged.dir} (${staged.files} files, ${staged.changed} written, ${staged.removed} removed)`}
+  return {
+    dir: staged.dir,
+    root: staged.root,
+    path: 'staged',
+    summary: `context staged: ${staged.dir} (${staged.files} files, ${staged.changed} written, ${staged.removed} removed)`,
+    ...(staged.digest ? {digest: staged.digest} : {}),
+  }
 }
 
 export interface MainContext {
@@ -38,18 +46,26 @@ export interface MainContext {
   /** The per-context dbuild directory, for the Dockerfile copy; undefined for a remote context. */
   root?: string
   note: string
+  /** The digest of the local context buildx is sent, when asked for. */
+  digest?: ContextDigest
 }
 
-export async function stageMainContext(inputs: Inputs, noStage: boolean, events: StepEvents): Promise<MainContext> {
+export async function stageMainContext(inputs: Inputs, noStage: boolean, events: StepEvents, digest = false): Promise<MainContext> {
   if (inputs.contextDir === undefined) {
     return {path: 'remote', context: inputs.context, note: `context ${inputs.context} is ${inputs.kind === 'stdin' ? 'stdin' : 'remote'}: passed to buildx untouched`}
   }
   if (noStage) {
-    return {path: 'unstaged', context: inputs.contextDir, root: stageRootFor(inputs.contextDir, inputs.dockerfile, inputs.env), note: `--no-stage: building from ${inputs.contextDir} as it is`}
+    return {
+      path: 'unstaged',
+      context: inputs.contextDir,
+      root: stageRootFor(inputs.contextDir, inputs.dockerfile, inputs.env),
+      note: `--no-stage: building from ${inputs.contextDir} as it is`,
+      ...(digest ? {digest: digestContext(inputs.contextDir, inputs.dockerfile, inputs.env, true).digest} : {}),
+    }
   }
   events.step(`staging ${inputs.context}`)
-  const staged = await stageDir(inputs.contextDir, inputs.dockerfile, inputs.env, events.warn)
-  return {path: staged.path, context: staged.dir, root: staged.root, note: staged.summary}
+  const staged = await stageDir(inputs.contextDir, inputs.dockerfile, inputs.env, events.warn, digest)
+  return {path: staged.path, context: staged.dir, root: staged.root, note: staged.summary, ...(staged.digest ? {digest: staged.digest} : {})}
 }
 
 export interface NamedContexts {

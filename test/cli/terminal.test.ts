@@ -14,6 +14,8 @@ import {useEngine} from '../engine/index.js'
 import {tempDir, uniqueName, writeTree} from '../helpers/index.js'
 import {dbuildOnPty, terminalEnv} from '../helpers/pty.js'
 
+const ESC = '\u001B'
+
 /** A terminal that flooded would write megabytes; dbuild's own lines are a few hundred bytes. */
 const QUIET_ENOUGH = 20_000
 
@@ -54,7 +56,7 @@ for (const columns of [0, 80]) {
     t.ok(run.seconds < 15, `done in ${run.seconds}s`)
     t.match(run.output, /docker buildx build .*-t app/, 'the dry run printed the buildx command')
     t.ok(run.output.length < QUIET_ENOUGH, `${run.output.length} bytes written`)
-    if (columns === 0) t.notMatch(run.output, /\u001B\[1A/, 'no cursor-up redraws without a width')
+    if (columns === 0) t.notOk(run.output.includes(`${ESC}[1A`), 'no cursor-up redraws without a width')
   })
 }
 
@@ -71,7 +73,7 @@ t.test('TERM=dumb and CI on an 80-column pty: no spinner', async (t) => {
   for (const extra of [{TERM: 'dumb'}, {CI: 'true'}]) {
     const run = await dbuildOnPty(['--dry-run', '.'], {columns: 80, cwd: dir, env: {...env, ...extra}})
     t.equal(run.exitCode, 0)
-    t.notMatch(run.output, /\u001B\[\?25l/, `${JSON.stringify(extra)}: the cursor is never hidden for a spinner`)
+    t.notOk(run.output.includes(`${ESC}[?25l`), `${JSON.stringify(extra)}: the cursor is never hidden for a spinner`)
   }
 })
 
@@ -79,11 +81,11 @@ t.test('doctor on a pty colours pass/WARN/FAIL; NO_COLOR turns it off, FORCE_COL
   const {dir, env} = project(t)
   const noDaemon = {DOCKER_HOST: `unix://${path.join(dir, 'no.sock')}`}
   const coloured = await dbuildOnPty(['doctor'], {columns: 100, cwd: dir, env: {...env, ...noDaemon}})
-  t.match(coloured.output, /\u001B\[31mFAIL\u001B\[0m/, 'FAIL in red on a TTY')
-  t.match(coloured.output, /\u001B\[32mpass\u001B\[0m/, 'pass in green on a TTY')
+  t.ok(coloured.output.includes(`${ESC}[31mFAIL${ESC}[0m`), 'FAIL in red on a TTY')
+  t.ok(coloured.output.includes(`${ESC}[32mpass${ESC}[0m`), 'pass in green on a TTY')
   const plain = await dbuildOnPty(['doctor'], {columns: 100, cwd: dir, env: {...env, ...noDaemon, NO_COLOR: '1'}})
-  t.notMatch(plain.output, /\u001B\[3[12]m/, 'NO_COLOR: no colour')
-  t.match(plain.output, /FAIL  docker daemon/)
+  t.notOk(plain.output.includes(`${ESC}[3`), 'NO_COLOR: no colour')
+  t.match(plain.output, /FAIL {2}docker daemon/)
 })
 
 t.test('stage progress is counted against the total, with the rate', async (t) => {

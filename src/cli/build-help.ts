@@ -11,6 +11,8 @@ export const BUILD_SUMMARY = 'Build with docker buildx: stage a permission-norma
 
 export const BUILD_USAGE = ['dbuild build [buildx flags] PATH | URL | -', 'dbuild [buildx flags] PATH | URL | -'] as const
 
+export const BUILD_DESCRIPTION = `dbuild stages a copy of the context with canonical modes (files 644 or 755, directories 755) so COPY/ADD checksums match on every machine (a context that is already canonical is used directly), rewrites risky Dockerfile lines into a copy beside the stage, adds the project's --cache-from list from .dbuild.json (and its cacheTo list in CI or with --export-cache, when the builder can export it), and hands everything else to buildx unchanged. buildx's exit code and signals pass through; nothing of dbuild's own is printed with -q, --progress=quiet or --progress=rawjson.`
+
 /** dbuild's own build flags, as [spelling, what it does]. */
 export const OWN_BUILD_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--dry-run', 'stage and rewrite, print the docker command as one shell-quoted line, build nothing'],
@@ -57,6 +59,19 @@ function tableOptions(width: number): string {
   return lines.join('\n')
 }
 
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines
+}
+
 export async function buildHelp(env: NodeJS.ProcessEnv = process.env, width = Math.max(40, Math.min(process.stdout.columns || 80, 100))): Promise<string> {
   const ownWidth = Math.max(...OWN_BUILD_FLAGS.map(([spelling]) => spelling.length))
   const installed = await installedOptions(env)
@@ -68,6 +83,9 @@ export async function buildHelp(env: NodeJS.ProcessEnv = process.env, width = Ma
     '',
     '  A drop-in for docker buildx build: every buildx flag is accepted, before or after the context,',
     '  and passed through in order (no -- needed). The second form is the same command.',
+    '',
+    'DESCRIPTION',
+    ...wrap(BUILD_DESCRIPTION, width - 2).map((line) => `  ${line}`),
     '',
     'DBUILD FLAGS',
     ...OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(ownWidth)}  ${text}`),

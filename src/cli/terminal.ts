@@ -27,10 +27,4 @@ export function colorEnabled(stream: Terminal, env: NodeJS.ProcessEnv = process.
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
-const SGR = {red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2} as const
-export type Colour = keyof typeof SGR
-
-/** Paints text with one SGR colour when `on`. */
-export function paint(text: string, colour: Colour, on: boolean): string {
-  return on ? `\u001B[${SGR[colour]}m${text}\u001B[0m` : text
-}
+export {type Colour, paint} from '../colour.js'

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled} from '../cli/terminal.js'
 import {ExitCode} from '../exit-codes.js'
 import {runRules} from '../rewrite/cli.js'
 import {type FindingsFormat, formatFindings} from '../rewrite/format.js'
@@ -22,7 +23,7 @@ export default class Lint extends BaseCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Lint)
     const {file, rules, result} = await runRules(builtinRules, await runRequest(args.context, flags))
-    const output = formatFindings(flags.format as FindingsFormat, result.findings, file, rules)
+    const output = formatFindings(flags.format as FindingsFormat, result.findings, file, rules, colorEnabled(process.stdout))
     if (output) this.log(output)
     if (result.findings.some((finding) => finding.severity === 'error')) process.exitCode = ExitCode.FINDINGS
   }

@@ -1,4 +1,4 @@
-import {type Colour, paint} from '../cli/terminal.js'
+import {type Colour, paint} from '../colour.js'
 import type {Check, CheckStatus} from './checks.js'
 
 const MARK: Record<CheckStatus, string> = {pass: 'pass', warn: 'WARN', fail: 'FAIL'}

@@ -1,17 +1,19 @@
 /** One formatter per output kind for findings, and the unified diff of a rewrite. */
+import {type Colour, paint} from '../colour.js'
 import type {Finding, Rule, Severity} from './types.js'
 
 export type FindingsFormat = 'text' | 'json' | 'sarif' | 'github'
 
 const LABEL: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'info'}
+const COLOUR: Record<Severity, Colour> = {error: 'red', warning: 'yellow', info: 'cyan'}
 
-/** `file:line: severity [rule] message`, then the fix status or the line to paste. */
-export function formatText(findings: Finding[], file: string, fixed?: Set<Finding>): string {
+/** `file:line: severity [rule] message`, then the fix status or the line to paste; `color` paints the severity. */
+export function formatText(findings: Finding[], file: string, fixed?: Set<Finding>, color = false): string {
   const lines: string[] = []
   for (const finding of findings) {
     const column = finding.column ? `:${finding.column}` : ''
     const status = fixed?.has(finding) ? ' (fixed)' : ''
-    lines.push(`${file}:${finding.line}${column}: ${LABEL[finding.severity]} [${finding.ruleId}] ${finding.message}${status}`)
+    lines.push(`${file}:${finding.line}${column}: ${paint(LABEL[finding.severity], COLOUR[finding.severity], color)} [${finding.ruleId}] ${finding.message}${status}`)
     if (finding.suggestion && !fixed?.has(finding)) lines.push(...finding.suggestion.split(/\r?\n/).map((line) => `    ${line}`))
   }
   return lines.join('\n')
@@ -64,7 +66,7 @@ export function formatGithub(findings: Finding[], file: string): string {
     .join('\n')
 }
 
-export function formatFindings(format: FindingsFormat, findings: Finding[], file: string, rules: Rule[]): string {
+export function formatFindings(format: FindingsFormat, findings: Finding[], file: string, rules: Rule[], color = false): string {
   switch (format) {
     case 'json':
       return formatJson(findings, file)
@@ -73,7 +75,7 @@ export function formatFindings(format: FindingsFormat, findings: Finding[], file
     case 'github':
       return formatGithub(findings, file)
     default:
-      return formatText(findings, file)
+      return formatText(findings, file, undefined, color)
   }
 }
 

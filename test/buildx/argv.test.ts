@@ -53,7 +53,6 @@ t.test('buildx tokens are kept exactly and in order; own flags and the context a
     [['-qtx', '.'], ['-q', '-t', 'x']],
     [['.', '--dry-run', '--load'], ['--load']],
     [['--config', 'c.json', '--network=host', '.'], ['--network=host']],
-    [['--unknown-bool', '--unknown=val', '.'], ['--unknown-bool', '--unknown=val']],
     [['--build-arg', 'A=1', '--build-arg=B', '.'], ['--build-arg', 'A=1', '--build-arg=B']],
   ]
   for (const [argv, expected] of cases) t.same(tokens(argv), expected, argv.join(' '))

@@ -170,6 +170,10 @@ t.test('FORCE_COLOR colours doctor in a pipe; NO_COLOR wins', async (t) => {
   t.ok(forced.stdout.includes(`${ESC}[31mFAIL`), 'FAIL in red')
   const both = await execa(process.execPath, [BIN, 'doctor'], {cwd, reject: false, extendEnv: false, env: {...env, FORCE_COLOR: '1', NO_COLOR: '1'}})
   t.notOk(both.stdout.includes(ESC), 'no escape codes')
+  const dockerfile = tempDir(t)
+  writeTree(dockerfile, {Dockerfile: 'FROM busybox\nCOPY --link --chown=app a /a\n'})
+  const lint = await execa(process.execPath, [BIN, 'lint'], {cwd: dockerfile, reject: false, extendEnv: false, env: {...env, FORCE_COLOR: '1'}})
+  t.ok(lint.stdout.includes(`${ESC}[31merror${ESC}[0m`), `lint paints the error severity: ${lint.stdout}`)
   delete env.FORCE_COLOR
   const piped = await execa(process.execPath, [BIN, 'doctor'], {cwd, reject: false, extendEnv: false, env})
   t.notOk(piped.stdout.includes(ESC), 'no colour in a pipe by default')

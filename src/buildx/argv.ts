@@ -8,9 +8,11 @@ import {nearest} from '../nearest.js'
 import {type BuildxFlag, type FlagTable, flagTable} from './flags.js'
 import {installedBuildFlags} from './help.js'
 
+export type {FlagTable} from './flags.js'
+
 /** One flag as it appeared on the command line. */
 export interface FlagUse {
-  /** The table entry (the built-in table, or the installed buildx's --help for flags newer than it). */
+  /** The table entry; undefined for a flag a lenient table (bake's) does not know (passed through). */
   flag?: BuildxFlag
   /** The name as spelled, without dashes (`tag`, `t`, or an unknown name). */
   name: string
@@ -57,7 +59,7 @@ export interface ParsedBuildArgv {
   network?: string
   quiet: boolean
   own: OwnFlags
-  /** Notes for the user about the flags, e.g. a flag known only to the installed buildx. */
+  /** Unknown flags, already worded for the user. */
   warnings: string[]
 }
 
@@ -84,30 +86,35 @@ export function parseBool(text: string | undefined): boolean | undefined {
   return undefined
 }
 
-function needsValue(spelling: string): never {
-  throw new DbuildError(`flag needs an argument: ${spelling}`, ExitCode.USAGE, ['See dbuild build --help.'])
-}
-
-/** A flag neither dbuild nor the flag table knows; resolveBuildArgv asks the installed buildx before giving up. */
+/** A flag neither dbuild nor a strict table knows; resolveBuildArgv asks the installed buildx before giving up. */
 export class UnknownFlagError extends DbuildError {
   constructor(readonly spelling: string, table: FlagTable) {
-    const long = spelling.startsWith('--')
-    const guess = long ? nearest(spelling.slice(2), [...table.longNames(), ...Object.keys(OWN_FLAGS)]) : undefined
-    super(`unknown flag: ${spelling}${guess ? ` (did you mean --${guess}?)` : ''}`, ExitCode.USAGE, ['See dbuild build --help for buildx\'s flags and dbuild\'s own.'])
+    const guess = spelling.startsWith('--') ? nearest(spelling.slice(2), [...(table.longNames?.() ?? []), ...Object.keys(OWN_FLAGS)]) : undefined
+    super(`unknown flag: ${spelling}${guess ? ` (did you mean --${guess}?)` : ''}`, ExitCode.USAGE, [`See dbuild ${table.command} --help for buildx's flags and dbuild's own.`])
   }
 }
 
-const BUILTIN = flagTable()
+const BUILD_TABLE: FlagTable = flagTable()
 
-/**
- * Reads the flags and the context out of raw argv with `table` (the built-in flag table unless
- * given); throws a usage DbuildError as buildx would fail, UnknownFlagError for a flag it lacks.
- */
-export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, table: FlagTable = BUILTIN): ParsedBuildArgv {
+/** argv split as pflag splits it: the flags in order, dbuild's own flags, and the positional arguments. */
+export interface SplitArgv {
+  uses: FlagUse[]
+  positionals: string[]
+  own: OwnFlags
+  warnings: string[]
+}
+
+/** Splits argv by `table`; dbuild's own flags (--dry-run, --config, …) are taken out. Throws a usage DbuildError as buildx would fail. */
+export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv {
   const uses: FlagUse[] = []
   const positionals: string[] = []
   const own: OwnFlags = {dryRun: false, noStage: false, noRewrite: false, exportCache: false}
   const warnings: string[] = []
+  const needsValue: (spelling: string) => never = (spelling) => {
+    throw new DbuildError(`flag needs an argument: ${spelling}`, ExitCode.USAGE, [`See docker buildx ${table.command} --help.`])
+  }
+  const flagByLong = table.byLong
+  const flagByShort = table.byShort
 
   const setOwn = (spelling: string, def: OwnFlag, value: string | undefined) => {
     if (def.value) {
@@ -139,8 +146,13 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
         setOwn(`--${name}`, ownFlag, value)
         continue
       }
-      const flag = table.byLong(name)
-      if (!flag) throw new UnknownFlagError(`--${name}`, table)
+      const flag = flagByLong(name)
+      if (!flag) {
+        if (table.strict) throw new UnknownFlagError(`--${name}`, table)
+        warnings.push(`unknown flag --${name}: passed to buildx as ${inline === undefined ? 'a boolean (write --' + name + '=VALUE if it takes a value)' : 'given'}`)
+        uses.push({name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
+        continue
+      }
       if (!flag.value || inline !== undefined) {
         uses.push({flag, name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
         continue
@@ -157,9 +169,12 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
       while (rest.length > 0) {
         const letter = rest[0] as string
         rest = rest.slice(1)
-        const flag = table.byShort(letter)
-        if (!flag) throw new UnknownFlagError(`-${letter}`, table)
-        if (!flag.value) {
+        const flag = flagByShort(letter)
+        if (!flag) {
+          if (table.strict) throw new UnknownFlagError(`-${letter}`, table)
+          warnings.push(`unknown flag -${letter}: passed to buildx as a boolean`)
+          group.push({name: letter, tokens: [`-${letter}`]})
+        } else if (!flag.value) {
           const inline = rest.startsWith('=') ? rest.slice(1) : undefined
           group.push({flag, name: letter, tokens: [inline === undefined ? `-${letter}` : `-${letter}=${inline}`], ...(inline === undefined ? {} : {value: inline})})
           if (inline !== undefined) rest = ''
@@ -182,7 +197,15 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
     positionals.push(token)
   }
+  return {uses, positionals, own, warnings}
+}
 
+/**
+ * Reads the flags and the context out of raw argv with `table` (the built-in build flags unless
+ * given); throws a usage DbuildError as buildx would fail, UnknownFlagError for a flag it lacks.
+ */
+export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, table: FlagTable = BUILD_TABLE): ParsedBuildArgv {
+  const {uses, positionals, own, warnings} = splitArgv(argv, table)
   if (positionals.length !== 1) {
     throw new DbuildError(
       positionals.length === 0
@@ -193,25 +216,6 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
     )
   }
   return summarize(uses, positionals[0] as string, own, warnings, env)
-}
-
-/**
- * parseBuildArgv for a real build: a flag the table lacks may be one a newer buildx added, so the
- * installed buildx's `--help` (remembered per buildx install) is asked before calling it unknown.
- */
-export async function resolveBuildArgv(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-  installed: (env: NodeJS.ProcessEnv) => Promise<BuildxFlag[] | undefined> = installedBuildFlags,
-): Promise<ParsedBuildArgv> {
-  try {
-    return parseBuildArgv(argv, env)
-  } catch (error) {
-    if (!(error instanceof UnknownFlagError)) throw error
-    const flags = await installed(env)
-    if (!flags) throw error
-    return parseBuildArgv(argv, env, flagTable(flags))
-  }
 }
 
 /** The facts dbuild needs from the flag list (values are the effective ones: last wins for single flags). */
@@ -269,4 +273,23 @@ function summarize(uses: FlagUse[], context: string, own: OwnFlags, warnings: st
     }
   }
   return parsed
+}
+
+/**
+ * parseBuildArgv for a real build: a flag the table lacks may be one a newer buildx added, so the
+ * installed buildx's `--help` (remembered per buildx install) is asked before calling it unknown.
+ */
+export async function resolveBuildArgv(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  installed: (env: NodeJS.ProcessEnv) => Promise<BuildxFlag[] | undefined> = installedBuildFlags,
+): Promise<ParsedBuildArgv> {
+  try {
+    return parseBuildArgv(argv, env)
+  } catch (error) {
+    if (!(error instanceof UnknownFlagError)) throw error
+    const flags = await installed(env)
+    if (!flags) throw error
+    return parseBuildArgv(argv, env, flagTable(flags))
+  }
 }

@@ -79,19 +79,24 @@ export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
 /** `docker buildx`'s own flags, which may also stand before `build` (`docker buildx --builder x build`). */
 export const BUILDX_GLOBAL_FLAGS: readonly BuildxFlag[] = [flag('builder', true, false), flag('debug', false, false, {short: 'D'})]
 
+/** The flags of one buildx subcommand (`build`, `bake`), looked up by long name and by letter. */
 export interface FlagTable {
+  /** `build` or `bake`, for usage messages. */
+  command: string
   byLong(name: string): BuildxFlag | undefined
   byShort(letter: string): BuildxFlag | undefined
   /** Every long name, for "did you mean". */
-  longNames(): string[]
+  longNames?(): string[]
+  /** An unknown flag is an error (build), rather than passed through with a warning. */
+  strict?: boolean
 }
 
-/** The table, plus flags the installed buildx reported that the table lacks. */
+/** The build table, strict, plus flags the installed buildx reported that the table lacks. */
 export function flagTable(extra: readonly BuildxFlag[] = []): FlagTable {
   const all = [...BUILDX_BUILD_FLAGS, ...extra.filter((f) => !BUILDX_BUILD_FLAGS.some((known) => known.long === f.long))]
   const byLong = new Map(all.map((f) => [f.long, f]))
   const byShort = new Map(all.filter((f) => f.short).map((f) => [f.short as string, f]))
-  return {byLong: (name) => byLong.get(name), byShort: (letter) => byShort.get(letter), longNames: () => [...byLong.keys()]}
+  return {command: 'build', strict: true, byLong: (name) => byLong.get(name), byShort: (letter) => byShort.get(letter), longNames: () => [...byLong.keys()]}
 }
 
 const builtin = flagTable()

@@ -5,6 +5,7 @@
  */
 import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
+import type {StreamedRun} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
 import {isSilent} from './assemble.js'
@@ -22,14 +23,14 @@ export interface BuildCliIO {
   err?: (line: string) => void
 }
 
-interface Spinner {
+export interface Spinner {
   update(text: string): void
   stop(): void
   fail(): void
 }
 
 /** ora only on an interactive stderr: loading it costs start-up time a pipe or CI log never needs. */
-async function spinnerFor(enabled: boolean): Promise<Spinner> {
+export async function spinnerFor(enabled: boolean): Promise<Spinner> {
   if (!enabled || !process.stderr.isTTY) return {update() {}, stop() {}, fail() {}}
   const {startProgress} = await import('../cli/progress.js')
   return startProgress('dbuild: preparing the build', {enabled})
@@ -71,12 +72,19 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
     else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
   const result = await runBuild(plan, {env, ready})
+  if (!result.interrupted && result.exitCode !== 0 && !silent) await pointAtDoctor(env, parsed.builder, err)
+  return exitCodeOf(result)
+}
+
+/** After a failed build: when the daemon or builder cannot be reached, one line pointing at doctor (buildx has said the rest). */
+export async function pointAtDoctor(env: NodeJS.ProcessEnv, builder: string | undefined, err: (line: string) => void): Promise<void> {
+  const {unreachableBuilder} = await import('../buildx/inspect.js')
+  if (await unreachableBuilder(env, builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
+}
+
+/** buildx's exit code, or 130/143 when dbuild was interrupted (and passed the signal on). */
+export function exitCodeOf(result: StreamedRun): number {
   if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
-  if (result.exitCode !== 0 && !silent) {
-    // buildx has said what failed; when it is the daemon or builder, say where to look next
-    const {unreachableBuilder} = await import('../buildx/inspect.js')
-    if (await unreachableBuilder(env, parsed.builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
-  }
   return result.exitCode
 }
 

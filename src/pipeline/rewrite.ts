@@ -20,7 +20,8 @@ export interface RewriteInput {
   buildArgs: Record<string, string>
   target?: string
   platform?: string
-  docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string}
+  /** As the probes get it (src/rewrite's DockerAccess): answers are keyed on every context they read. */
+  docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string; buildContexts?: Record<string, string>; contextKey?: string}
 }
 
 export interface RewriteOutput {
@@ -33,17 +34,26 @@ export interface RewriteOutput {
 export type RewriteStep = (input: RewriteInput) => Promise<RewriteOutput>
 
 /**
- * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
- * the original's `<Dockerfile>.dockerignore` beside it so buildx applies the same ignore file.
+ * Files buildx reads beside the Dockerfile, by the Dockerfile's name: its ignore file and (buildx
+ * ≥ 0.31) its build policy. The copy carries them, or a repository's policy would be silently dropped.
  */
-export function writeDockerfileCopy(root: string, original: string, text: string): string {
-  const key = createHash('sha256').update(original).digest('hex').slice(0, 12)
+const COMPANION_SUFFIXES = ['.dockerignore', '.rego'] as const
+
+/**
+ * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
+ * the original's companions (`<Dockerfile>.dockerignore`, `<Dockerfile>.rego`) beside it so buildx
+ * applies the same ignore file and policy. `variant` keeps apart copies of one Dockerfile that are
+ * rewritten differently (bake targets with their own build args).
+ */
+export function writeDockerfileCopy(root: string, original: string, text: string, variant = ''): string {
+  const key = createHash('sha256').update(variant ? `${original}\0${variant}` : original).digest('hex').slice(0, 12)
   const copy = path.join(root, `dockerfile-${key}`, 'Dockerfile')
   // atomically: concurrent builds of one context never read half a Dockerfile
   writeFileAtomic(copy, text)
-  const ignore = `${original}.dockerignore`
-  if (existsSync(ignore)) copyFileSync(ignore, `${copy}.dockerignore`)
-  else rmSync(`${copy}.dockerignore`, {force: true})
+  for (const suffix of COMPANION_SUFFIXES) {
+    if (existsSync(`${original}${suffix}`)) copyFileSync(`${original}${suffix}`, `${copy}${suffix}`)
+    else rmSync(`${copy}${suffix}`, {force: true})
+  }
   return copy
 }
 
@@ -61,10 +71,14 @@ export interface DockerfileRequest {
   main: MainContext
   loaded: LoadedConfig
   settings: BuildSettings
+  /** Named contexts as buildx gets them (staged directories for local ones), for the probe builds. */
+  buildContexts?: Record<string, string>
   /** The rule engine; without it the Dockerfile is copied unchanged. */
   rewrite?: RewriteStep
   noRewrite: boolean
   events: StepEvents
+  /** Keeps this copy apart from other copies of the same Dockerfile (a bake target's name). */
+  variant?: string
 }
 
 export interface DockerfileResult {
@@ -98,6 +112,7 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
         env: inputs.env,
         ...(settings.builder === undefined ? {} : {builder: settings.builder}),
         ...(settings.network === undefined ? {} : {network: settings.network}),
+        ...(request.buildContexts ? {buildContexts: request.buildContexts} : {}),
       },
     })
     text = result.text
@@ -106,5 +121,5 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
   } else if (request.noRewrite) {
     notes.push('--no-rewrite: Dockerfile used as it is')
   }
-  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, text), notes}
+  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, text, request.variant), notes}
 }

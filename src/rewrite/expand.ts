@@ -95,49 +95,135 @@ function substitute(inner: string, lookup: Lookup, escape: string, unresolved: s
   return value ?? ''
 }
 
-/** Platform ARGs BuildKit predefines in the global scope. */
-function platformArgs(platform: string | undefined): Record<string, string> {
-  if (!platform) return {}
-  const [os = '', arch = '', variant = ''] = platform.split(',')[0]?.split('/') ?? []
-  return {TARGETPLATFORM: platform, TARGETOS: os, TARGETARCH: arch, TARGETVARIANT: variant}
+const GOARCH: Record<string, string> = {x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64'}
+
+/** The platform a local builder defaults to: this machine's, as Go names it. */
+export function hostPlatform(): string {
+  return `linux/${GOARCH[process.arch] ?? process.arch}`
 }
 
 /**
- * The variables visible to each instruction, by instruction index: global ARGs (before the first
- * FROM) with --build-arg overrides, then per stage the ARGs it declares, and ENV (inherited from a
- * parent stage). ENV wins over ARG, as in BuildKit.
+ * The ARGs BuildKit predefines in the global scope (dockerfile2llb's defaultArgs): the build and
+ * target platforms, and TARGETSTAGE. Without --platform the target is the builder's own platform.
  */
-export function variableScopes(model: DockerfileModel, buildArgs: Record<string, string> = {}, platform?: string): Lookup[] {
-  const predefined = platformArgs(platform)
-  const globals = new Map<string, string | undefined>()
-  const stageEnv: Map<string, string>[] = []
-  let env = new Map<string, string>()
-  let args = new Map<string, string | undefined>()
+export function predefinedArgs(platform: string | undefined, target?: string): Record<string, string> {
+  const build = hostPlatform()
+  const targetPlatform = platform?.split(',')[0] || build
+  const [bos = '', barch = '', bvariant = ''] = build.split('/')
+  const [tos = '', tarch = '', tvariant = ''] = targetPlatform.split('/')
+  return {
+    BUILDPLATFORM: build,
+    BUILDOS: bos,
+    BUILDOSVERSION: '',
+    BUILDARCH: barch,
+    BUILDVARIANT: bvariant,
+    TARGETPLATFORM: targetPlatform,
+    TARGETOS: tos,
+    TARGETOSVERSION: '',
+    TARGETARCH: tarch,
+    TARGETVARIANT: tvariant,
+    TARGETSTAGE: target || 'default',
+  }
+}
+
+/**
+ * The variables visible to each instruction, by instruction index, scoped as BuildKit's
+ * dockerfile2llb does it:
+ * - the meta ARGs before the first FROM (buildMetaArgs) see the predefined platform ARGs and each
+ *   other, --build-arg overriding their defaults; FROM lines see only these;
+ * - in a stage, ARG and ENV write one environment, the later write winning (dispatchArg adds an ARG
+ *   to the state's env); `ARG NAME` takes the --build-arg, else its default, else the meta ARG of
+ *   that name, else leaves the value it already has;
+ * - a stage `FROM <stage>` starts from that stage's environment, its ARGs included
+ *   (dispatchState.init inherits the base state).
+ */
+export function variableScopes(model: DockerfileModel, buildArgs: Record<string, string> = {}, platform?: string, target?: string): Lookup[] {
+  const globals = new Map<string, string>(Object.entries({...predefinedArgs(platform, target), ...pick(buildArgs, PREDEFINED_OVERRIDABLE)}))
+  const stageEnv: (Binding | undefined)[] = []
+  // one immutable chain of writes per stage: each instruction keeps the head it saw, so the scopes
+  // cost memory linear in the Dockerfile, not a copy of the environment per line
+  let env: Binding | undefined
   const scopes: Lookup[] = []
-  const globalLookup: Lookup = (name) => globals.get(name) ?? predefined[name]
+  const globalLookup: Lookup = (name) => globals.get(name)
   for (const instruction of model.instructions) {
     const inStage = instruction.stage >= 0
     if (instruction.keyword === 'FROM') {
       const parent = model.stages[instruction.stage]?.parent
-      env = new Map(parent === undefined ? [] : stageEnv[parent])
-      args = new Map()
-      stageEnv[instruction.stage] = env
+      env = parent === undefined ? undefined : stageEnv[parent]
     }
-    const frozenEnv = new Map(env)
-    const frozenArgs = new Map(args)
-    const lookup: Lookup = inStage && instruction.keyword !== 'FROM' ? (name) => frozenEnv.get(name) ?? frozenArgs.get(name) : globalLookup
-    scopes.push(lookup)
+    scopes.push(inStage && instruction.keyword !== 'FROM' ? lookupIn(env) : globalLookup)
     for (const {name, value} of instruction.properties ?? []) {
-      const expanded = value === null ? undefined : expandWord(value, lookup, model.escape).value
-      if (instruction.keyword === 'ENV') env.set(name, expanded ?? '')
-      else if (!inStage) globals.set(name, buildArgs[name] ?? expanded)
-      else args.set(name, buildArgs[name] ?? expanded ?? (globals.has(name) ? globals.get(name) : predefined[name]))
+      if (instruction.keyword === 'ENV') {
+        env = {name, value: value === null ? '' : expandWord(value, lookupIn(env), model.escape).value, previous: env}
+        continue
+      }
+      const given = Object.hasOwn(buildArgs, name) ? buildArgs[name] : undefined
+      if (!inStage) {
+        const resolved = given ?? (value === null ? undefined : expandWord(value, globalLookup, model.escape).value)
+        if (resolved !== undefined) globals.set(name, resolved)
+        continue
+      }
+      const resolved = given ?? (value === null ? globals.get(name) : expandWord(value, lookupIn(env), model.escape).value)
+      if (resolved !== undefined) env = {name, value: resolved, previous: env}
     }
+    if (inStage) stageEnv[instruction.stage] = env
   }
   return scopes
+}
+
+/** One write to a stage's environment, pointing at the writes before it. */
+interface Binding {
+  name: string
+  value: string
+  previous: Binding | undefined
+}
+
+function lookupIn(head: Binding | undefined): Lookup {
+  return (name) => {
+    for (let binding = head; binding; binding = binding.previous) if (binding.name === name) return binding.value
+    return undefined
+  }
+}
+
+/** BuildKit lets --build-arg override the predefined ARGs too (defaultArgs' overrides). */
+const PREDEFINED_OVERRIDABLE = Object.keys(predefinedArgs(undefined))
+
+function pick(values: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((name) => Object.hasOwn(values, name)).map((name) => [name, values[name] as string]))
 }
 
 export function expandAt(model: DockerfileModel, scopes: Lookup[], instruction: InstructionNode, word: string): Expanded {
   const lookup = scopes[instruction.index] ?? (() => undefined)
   return expandWord(word, lookup, model.escape)
+}
+
+/**
+ * The flag word that starts at `start`, read as BuildKit's parser reads flags (extractBuilderFlags):
+ * quotes group and are dropped, the escape character escapes, whitespace outside quotes ends the
+ * word. `end` is where the word ends in `text`; a parser that split it elsewhere misread the flag.
+ */
+export function builderFlagWord(text: string, start: number, escape = '\\'): {value: string; end: number} {
+  let value = ''
+  let quote: string | undefined
+  let at = start
+  for (; at < text.length; at++) {
+    const c = text[at] as string
+    if (quote === undefined && /\s/.test(c)) break
+    if (quote === undefined && (c === '"' || c === "'")) {
+      quote = c
+      continue
+    }
+    if (quote !== undefined && c === quote) {
+      quote = undefined
+      continue
+    }
+    if (c === escape) {
+      // a line continuation is not part of the word
+      if (text[at + 1] === '\n' || text[at + 1] === '\r' || at + 1 === text.length) break
+      value += text[++at] ?? ''
+      continue
+    }
+    value += c
+  }
+  return {value, end: at}
 }

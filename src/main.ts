@@ -1,5 +1,7 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
+import {PLUGIN_ENTRY} from './docker-plugin/entry.js'
+
 /**
  * The command ids, read from the commands folder next to this file (dist/src/commands, or
  * src/commands under the test loader), so that a new command is routed without touching this list.
@@ -86,18 +88,53 @@ export function versionLine(binUrl: string): string {
   return `${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
 }
 
-/** Prints a DbuildError (or any error, as a bug) the one way every dbuild command does; returns the exit code. */
-async function report(error: unknown): Promise<number> {
+/** Runs `work` outside oclif, reporting a DbuildError (or a bug) the one way every dbuild command does, with its exit code. */
+async function withoutOclif(work: () => Promise<number | undefined>): Promise<void> {
   const {DbuildError, ExitCode, formatError} = await import('./exit-codes.js')
-  if (error instanceof DbuildError) {
-    process.stderr.write(`${formatError(error)}\n`)
-    return error.exit
+  try {
+    const code = await work()
+    if (code !== undefined) process.exitCode = code
+  } catch (error) {
+    if (error instanceof DbuildError) {
+      process.stderr.write(`${formatError(error)}\n`)
+      process.exitCode = error.exit
+    } else {
+      process.stderr.write(`Error: dbuild bug: ${(error as Error).stack ?? String(error)}\n`)
+      process.exitCode = ExitCode.INTERNAL
+    }
   }
-  process.stderr.write(`Error: dbuild bug: ${(error as Error).stack ?? String(error)}\n`)
-  return ExitCode.INTERNAL
+}
+
+/**
+ * Run as the Docker CLI plugin (docker-dbuild): docker's global flags become the environment, and a
+ * buildx subcommand dbuild does not handle (`docker builder prune` with the alias) goes to buildx.
+ * Returns the dbuild argv to go on with, or undefined when docker already ran.
+ */
+async function dockerPlugin(argv: string[]): Promise<string[] | undefined> {
+  let next: string[] | undefined
+  await withoutOclif(async () => {
+    const {pluginCommand} = await import('./docker-plugin/argv.js')
+    const command = pluginCommand(argv, process.env, COMMAND_IDS)
+    // every docker dbuild runs from here on sees the host, context and config docker was given
+    for (const name of Object.keys(process.env)) if (!(name in command.env)) delete process.env[name]
+    Object.assign(process.env, command.env)
+    if (command.kind === 'dbuild') {
+      next = command.argv
+      return undefined
+    }
+    const {streamDocker} = await import('./buildx/run.js')
+    const {exitCodeOf} = await import('./pipeline/cli.js')
+    return exitCodeOf(await streamDocker(command.argv))
+  })
+  return next
 }
 
 export async function run(argv: string[], binUrl: string): Promise<void> {
+  if (argv[0] === PLUGIN_ENTRY) {
+    const next = await dockerPlugin(argv.slice(1))
+    if (next === undefined) return
+    argv = next
+  }
   // answered without loading oclif, which alone costs more than the whole start-up budget
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
     process.stdout.write(`${versionLine(binUrl)}\n`)
@@ -107,8 +144,10 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   // `dbuild frobnicate`, `dbuild help frobnicate`: name the mistake rather than fail to find a context
   const word = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h' ? notACommand(routed) : argv[0] === 'build' ? undefined : notACommand(argv)
   if (word !== undefined) {
-    const {notACommandError} = await import('./cli/commands.js')
-    process.exitCode = await report(notACommandError(word, COMMAND_IDS))
+    await withoutOclif(async () => {
+      const {notACommandError} = await import('./cli/commands.js')
+      throw notACommandError(word, COMMAND_IDS)
+    })
     return
   }
   if (routed[0] === 'build' && wantsHelp(routed)) {
@@ -118,13 +157,11 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   }
   if (routed[0] === 'build') {
     // the build runs without oclif: its start-up would be most of what a cached build may add
-    const {buildCli} = await import('./pipeline/cli.js')
-    try {
+    await withoutOclif(async () => {
+      const {buildCli} = await import('./pipeline/cli.js')
       const {builtinRules} = await import('../plugins/index.js')
-      process.exitCode = await buildCli(routed.slice(1), {rules: builtinRules})
-    } catch (error) {
-      process.exitCode = await report(error)
-    }
+      return buildCli(routed.slice(1), {rules: builtinRules})
+    })
     return
   }
   const {execute} = await import('@oclif/core')

@@ -14,16 +14,17 @@ import {closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFi
 
 import {compareCodeUnits} from '../compare.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {fsPath} from './names.js'
 import {canonicalMode} from './sync.js'
 import {type Entry, entryPath} from './walk.js'
 
-export type DigestEntryType = 'dir' | 'file' | 'symlink'
+export type DigestEntryType = 'dir' | 'fifo' | 'file' | 'symlink'
 
 /** One path behind the digest, as the manifest writes it (key order is part of the format). */
 export interface DigestEntry {
   path: string
   type: DigestEntryType
-  /** Octal, four digits: 0644, 0755 (files and directories only). */
+  /** Octal, four digits: 0644, 0755 (files, FIFOs and directories only). */
   mode?: string
   /** Bytes (files only). */
   size?: number
@@ -69,13 +70,14 @@ export function digestOfEntries(entries: readonly DigestEntry[]): string {
 }
 
 const READ_BUFFER = Buffer.allocUnsafe(1 << 20)
+const EMPTY_SHA256 = createHash('sha256').digest('hex')
 
 /** sha256 of one file through one reused buffer: no allocation per file, as for sha256sum. */
 export function hashFile(file: string): string {
   const hash = createHash('sha256')
   let fd: number
   try {
-    fd = openSync(file, 'r')
+    fd = openSync(fsPath(file), 'r')
   } catch (error) {
     throw readError(file, error)
   }
@@ -118,6 +120,9 @@ export function digestEntries(root: string, entries: readonly Entry[], previous:
   for (const entry of sorted) {
     if (entry.kind === 'dir') out.push({path: entry.rel, type: 'dir', mode: modeOf(entry)})
     else if (entry.kind === 'symlink') out.push({path: entry.rel, type: 'symlink', target: entry.target ?? ''})
+    // BuildKit sends a FIFO as a FIFO (never read: opening it would block) and a socket as an empty file
+    else if (entry.kind === 'fifo') out.push({path: entry.rel, type: 'fifo', mode: modeOf(entry)})
+    else if (entry.kind === 'socket') out.push({path: entry.rel, type: 'file', mode: modeOf(entry), size: 0, sha256: EMPTY_SHA256})
     else {
       const known = previous[entry.rel]
       let sha256: string

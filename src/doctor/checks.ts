@@ -38,6 +38,8 @@ export interface DaemonProbe extends ToolProbe {
 
 export interface BuilderProbe extends BuilderFacts {
   ok: boolean
+  /** Named with --builder or BUILDX_BUILDER: it may build on another context's daemon than the one `docker info` asks. */
+  selected?: boolean
 }
 
 export interface RegistryProbe {
@@ -82,14 +84,14 @@ const CONTAINERD_DRIVER_TYPE = 'io.containerd.snapshotter.v1'
  * the containerd worker has executor/snapshotter labels, the moby graphdriver worker has neither.
  */
 export function imageStoreOf(daemon: DaemonProbe, builder: BuilderProbe): ImageStore | undefined {
-  // the builder's own worker first: with --builder (or BUILDX_BUILDER) naming another context's
-  // builder, `docker info` describes the local daemon, not the one that builds
+  // a builder named with --builder/BUILDX_BUILDER may be another context's (a remote daemon):
+  // its own worker labels describe it, `docker info` describes the local daemon
   const fromBuilder = builder.ok ? imageStoreFromLabels(builder) : undefined
-  if (fromBuilder !== undefined) return fromBuilder
+  if (builder.selected && fromBuilder !== undefined) return fromBuilder
   if (daemon.ok && daemon.driverStatus) {
     return daemon.driverStatus.some(([key, value]) => key === 'driver-type' && value === CONTAINERD_DRIVER_TYPE) ? 'containerd' : 'graphdriver'
   }
-  return undefined
+  return fromBuilder
 }
 
 const pass = (id: string, title: string, detail: string): Check => ({id, title, status: 'pass', detail})

@@ -79,7 +79,9 @@ async function probeBuildx(env: NodeJS.ProcessEnv): Promise<ToolProbe> {
 export {parseBuildxInspect}
 
 function probeBuilder(options: ProbeOptions): Promise<BuilderProbe> {
-  return inspectBuilder(options.env ?? process.env, options.builder, DOCKER_TIMEOUT)
+  const env = options.env ?? process.env
+  const selected = options.builder !== undefined || Boolean(env.BUILDX_BUILDER)
+  return inspectBuilder(env, options.builder, DOCKER_TIMEOUT).then((builder) => ({...builder, selected}))
 }
 
 async function probeUmask(): Promise<string | undefined> {

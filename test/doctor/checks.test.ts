@@ -44,6 +44,9 @@ t.test('imageStoreOf: docker info first, then the built-in builder\'s worker lab
     ['no info: moby worker labels', DOWN, DOCKER_BUILDER, 'graphdriver'],
     ['no info: docker-container labels say nothing about the daemon', DOWN, CONTAINER_BUILDER, undefined],
     ['nothing known', DOWN, NO_BUILDER, undefined],
+    // --builder naming another context's builder (a remote daemon): docker info describes the local one
+    ['a builder named with --builder: its labels win', GRAPHDRIVER_INFO, {...CONTAINERD_BUILDER, selected: true}, 'containerd'],
+    ['a named builder without telling labels: docker info', CONTAINERD_INFO, {...DOCKER_BUILDER, labels: {}, selected: true}, 'containerd'],
   ]
   for (const [name, daemon, builder, expected] of table) t.equal(imageStoreOf(daemon, builder), expected, name)
 })

@@ -53,21 +53,26 @@ async function repository() {
 /** @param {{log: (name: string, value: string | number, ratio?: number, goal?: number) => void}} ctx */
 export default async function (ctx) {
   const dir = await repository()
-  const hooks = path.join(dir, '.git', 'hooks')
+  /** @type {import('../../dist/src/hook/index.js').HooksLocation} */
+  const hooks = {dir: path.join(dir, '.git', 'hooks'), root: dir, manager: {kind: 'hooks-dir'}}
+  const oneFile = sh(dir, 'git ls-files').split('\n').find((name) => name.endsWith('.txt')) ?? ''
   uninstallHooks(hooks)
   sh(dir, 'git checkout -q main')
 
-  /** medians of a 100-file switch (main → b100 → main) and of a checkout that changes nothing */
+  /** medians of a 100-file switch (main → b100 → main), a checkout that changes nothing, and `checkout main -- FILE` */
   const measure = () => {
     const switches = []
     const nothing = []
+    const file = []
     for (let i = 0; i < RUNS; i++) {
+      writeFileSync(path.join(dir, oneFile), `local ${i}\n`)
+      file.push(timed(dir, `git checkout -q main -- ${JSON.stringify(oneFile)}`))
       switches.push(timed(dir, 'git checkout -q b100'))
       switches.push(timed(dir, 'git checkout -q main'))
       nothing.push(timed(dir, 'git checkout -q same'))
       nothing.push(timed(dir, 'git checkout -q main'))
     }
-    return {switches: median(switches), nothing: median(nothing)}
+    return {switches: median(switches), nothing: median(nothing), file: median(file)}
   }
 
   const without = measure()
@@ -104,4 +109,6 @@ export default async function (ctx) {
   ctx.log('git checkout, nothing changes, with hook', withHook.nothing)
   ctx.log('hook adds to a no-change checkout (vs 30 ms)', nothingAdded, nothingAdded / 30, 1)
   ctx.log('files at 0644 after a hooked switch (umask 002)', `${canonical}/${written.length}`)
+  ctx.log('git checkout main -- FILE, no hook', without.file)
+  ctx.log('git checkout main -- FILE, with hook', withHook.file, withHook.file / without.file)
 }

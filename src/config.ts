@@ -10,6 +10,10 @@ export const CONFIG_FILE = '.dbuild.json'
 
 export type RuleSetting = 'fix' | 'off' | 'warn'
 
+/** The lowest finding severity that makes `dbuild lint` exit 1 (none: never), as hadolint's --failure-threshold. */
+export type FailureThreshold = 'error' | 'warning' | 'info' | 'none'
+export const FAILURE_THRESHOLDS: readonly FailureThreshold[] = ['error', 'warning', 'info', 'none']
+
 /** The project's `.dbuild.json`. Every field is optional. */
 export interface DbuildConfig {
   /** buildx cache specs for --cache-from; `{branch}` and `{default_branch}` expand. */
@@ -18,6 +22,8 @@ export interface DbuildConfig {
   cacheTo?: string[]
   /** The branch `{default_branch}` expands to when git cannot tell. */
   defaultBranch?: string
+  /** `dbuild lint` exits 1 on a finding of this severity or higher; default error. */
+  failureThreshold?: FailureThreshold
   /** Group name → gid, for link-chown. */
   groups?: Record<string, number | string>
   /** Image reference prefix → mirror prefix, for image-mirror. */
@@ -36,7 +42,7 @@ export interface LoadedConfig {
   path?: string
 }
 
-const KNOWN_KEYS = new Set(['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'groups', 'mirrors', 'plugins', 'rules', 'users'])
+const KNOWN_KEYS = new Set(['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'mirrors', 'plugins', 'rules', 'users'])
 
 type Jsonc = typeof import('jsonc-parser')
 let jsonc: Jsonc | undefined
@@ -88,6 +94,7 @@ export function parseConfig(text: string, file: string): DbuildConfig {
     if (obj[key] !== undefined && !isStringArray(obj[key])) fail(key, 'an array of strings')
   }
   if (obj.defaultBranch !== undefined && typeof obj.defaultBranch !== 'string') fail('defaultBranch', 'a string')
+  if (obj.failureThreshold !== undefined && !(FAILURE_THRESHOLDS as readonly unknown[]).includes(obj.failureThreshold)) fail('failureThreshold', '"error", "warning", "info" or "none"')
   if (obj.mirrors !== undefined && !isRecordOf(obj.mirrors, (v) => typeof v === 'string')) fail('mirrors', 'an object of strings')
   if (obj.rules !== undefined && !isRecordOf(obj.rules, (v) => v === 'fix' || v === 'warn' || v === 'off')) {
     fail('rules', 'an object whose values are "fix", "warn" or "off"')

@@ -6,11 +6,11 @@ import {ExitCode} from '../exit-codes.js'
 import {runRules} from '../rewrite/cli.js'
 import {type FindingsFormat, formatFindings} from '../rewrite/format.js'
 
-import {ruleFlags, runRequest} from './rewrite.js'
+import {PLUGINS_NOTE, ruleFlags, runRequest} from './rewrite.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Report risky Dockerfile lines without changing anything.'
-  static override description = `Runs every rule and reports its findings as text, JSON, SARIF or GitHub workflow annotations. Changes nothing. Probe builds (for facts from the image) run only with --probe. Exits 1 when a finding has error severity.`
+  static override description = `Runs every rule and reports its findings as text, JSON, SARIF or GitHub workflow annotations. Writes no file. Probe builds (for facts from the image) run only with --probe. Exits 1 when a finding has error severity.\n\n${PLUGINS_NOTE}`
   static override examples = ['<%= config.bin %> lint', '<%= config.bin %> lint -f Dockerfile --format sarif > dbuild.sarif', '<%= config.bin %> lint --format github']
   static override args = {context: Args.string({description: 'build context directory', default: '.'})}
   static override flags = {

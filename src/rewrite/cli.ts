@@ -2,11 +2,12 @@
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {findConfig} from '../config.js'
+import {type LoadedConfig, configLines, findConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {gitRoot} from '../git.js'
 
 import {rewriteDockerfile} from './engine.js'
+import {decodeBytes} from './bytes.js'
 import {resolveRules} from './resolve.js'
 import type {RewriteResult, Rule} from './types.js'
 
@@ -19,11 +20,17 @@ export interface RunRequest {
   /** Run BuildKit probes for facts (users at a line, a stage's tree). */
   probe: boolean
   network?: string
+  /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS (default: not loaded). */
+  plugins?: boolean
+  /** Where the config line and warnings go (stderr). */
+  note?: (line: string) => void
 }
 
 export interface RunOutcome {
   file: string
   original: string
+  /** The config that was used, or none. */
+  config: LoadedConfig
   rules: Rule[]
   result: RewriteResult
 }
@@ -44,16 +51,24 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   const contextDir = path.resolve(request.context ?? '.')
   if (!existsSync(contextDir)) throw new DbuildError(`${contextDir}: no such build context`, ExitCode.NO_INPUT)
   const file = path.resolve(request.dockerfile ?? path.join(contextDir, 'Dockerfile'))
-  let original: string
+  let bytes: Buffer
   try {
-    original = readFileSync(file, 'utf8')
+    bytes = readFileSync(file)
   } catch (error) {
     throw new DbuildError(`${file}: cannot read the Dockerfile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT, ['Pass the Dockerfile with -f.'])
   }
+  // bytes outside valid UTF-8 survive as escapes (bytes.ts), so a rewrite keeps them
+  const original = decodeBytes(bytes)
   const loaded = findConfig(contextDir, await gitRoot(contextDir))
-  const rules = await resolveRules(builtin, loaded.config, loaded.path)
+  const note = request.note ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const lines = configLines(loaded)
+  note(`dbuild: ${lines.note}`)
+  if (lines.warning) note(`dbuild: warning: ${lines.warning}`)
+  const warn = (message: string) => note(`dbuild: warning: ${message}`)
+  const rules = await resolveRules(builtin, loaded.config, loaded.path, {...(request.plugins === undefined ? {} : {allow: request.plugins}), env: process.env, warn})
   const result = await rewriteDockerfile(rules, {
     text: original,
+    bytes,
     file,
     config: loaded.config,
     ...(loaded.path ? {configPath: loaded.path} : {}),
@@ -64,5 +79,5 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
       ? {docker: {contextDir, env: process.env, ...(request.network ? {network: request.network} : {})}}
       : {facts: {unavailable: 'probe builds were not run (pass --probe)'}}),
   })
-  return {file, original, rules, result}
+  return {file, original, config: loaded, rules, result}
 }

@@ -103,6 +103,37 @@ function platformArgs(platform: string | undefined): Record<string, string> {
 }
 
 /**
+ * Values a variable took, in instruction order: `at` is the index of the instruction that set it.
+ * A scope reads "the last value set before instruction i" by binary search, so the scopes of n
+ * instructions cost O(n log n) instead of a copy of every variable at every instruction.
+ */
+class History {
+  private readonly values = new Map<string, {at: number[]; value: (string | undefined)[]}>()
+
+  set(name: string, at: number, value: string | undefined): void {
+    const entry = this.values.get(name)
+    if (entry) {
+      entry.at.push(at)
+      entry.value.push(value)
+    } else this.values.set(name, {at: [at], value: [value]})
+  }
+
+  /** Whether `name` was set before instruction `before`, and to what. */
+  get(name: string, before: number): {value: string | undefined} | undefined {
+    const entry = this.values.get(name)
+    if (!entry) return undefined
+    let low = 0
+    let high = entry.at.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if ((entry.at[mid] as number) < before) low = mid + 1
+      else high = mid
+    }
+    return low === 0 ? undefined : {value: entry.value[low - 1]}
+  }
+}
+
+/**
  * The variables visible to each instruction, by instruction index: global ARGs (before the first
  * FROM) with --build-arg overrides, then per stage the ARGs it declares, and ENV (inherited from a
  * parent stage). ENV wins over ARG, as in BuildKit.
@@ -110,28 +141,36 @@ function platformArgs(platform: string | undefined): Record<string, string> {
 export function variableScopes(model: DockerfileModel, buildArgs: Record<string, string> = {}, platform?: string): Lookup[] {
   const predefined = platformArgs(platform)
   const globals = new Map<string, string | undefined>()
-  const stageEnv: Map<string, string>[] = []
-  let env = new Map<string, string>()
-  let args = new Map<string, string | undefined>()
+  /** Per stage: its own ENV and ARG history, and the stage its ENV is inherited from. */
+  const stages: {env: History; args: History; parent?: number}[] = []
   const scopes: Lookup[] = []
   const globalLookup: Lookup = (name) => globals.get(name) ?? predefined[name]
+  /** ENV of `stage` before instruction `before`, falling back to the parent stage's final ENV. */
+  const envAt = (stage: number | undefined, name: string, before: number): string | undefined => {
+    for (let at = before; stage !== undefined; at = Number.POSITIVE_INFINITY) {
+      const scope = stages[stage]
+      const found = scope?.env.get(name, at)
+      if (found) return found.value
+      stage = scope?.parent
+    }
+    return undefined
+  }
   for (const instruction of model.instructions) {
     const inStage = instruction.stage >= 0
     if (instruction.keyword === 'FROM') {
       const parent = model.stages[instruction.stage]?.parent
-      env = new Map(parent === undefined ? [] : stageEnv[parent])
-      args = new Map()
-      stageEnv[instruction.stage] = env
+      stages[instruction.stage] = {env: new History(), args: new History(), ...(parent === undefined ? {} : {parent})}
     }
-    const frozenEnv = new Map(env)
-    const frozenArgs = new Map(args)
-    const lookup: Lookup = inStage && instruction.keyword !== 'FROM' ? (name) => frozenEnv.get(name) ?? frozenArgs.get(name) : globalLookup
+    const stage = instruction.stage
+    const index = instruction.index
+    const lookup: Lookup =
+      inStage && instruction.keyword !== 'FROM' ? (name) => envAt(stage, name, index) ?? stages[stage]?.args.get(name, index)?.value : globalLookup
     scopes.push(lookup)
     for (const {name, value} of instruction.properties ?? []) {
       const expanded = value === null ? undefined : expandWord(value, lookup, model.escape).value
-      if (instruction.keyword === 'ENV') env.set(name, expanded ?? '')
+      if (instruction.keyword === 'ENV') stages[stage]?.env.set(name, index, expanded ?? '')
       else if (!inStage) globals.set(name, buildArgs[name] ?? expanded)
-      else args.set(name, buildArgs[name] ?? expanded ?? (globals.has(name) ? globals.get(name) : predefined[name]))
+      else stages[stage]?.args.set(name, index, buildArgs[name] ?? expanded ?? (globals.has(name) ? globals.get(name) : predefined[name]))
     }
   }
   return scopes

@@ -1,0 +1,117 @@
+/**
+ * A checkout's .dbuild.json as an untrusted input, through the built CLI as a user runs it: plugins
+ * run only when asked, a mirror cannot inject a line, the config used is named, bytes survive
+ * `rewrite --write`, and a huge Dockerfile costs linear time and memory.
+ */
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {execa} from 'execa'
+import t from 'tap'
+
+import {ExitCode} from '../../src/exit-codes.js'
+import {ROOT} from '../engine/index.js'
+import {gitRepo, tempDir} from '../helpers/index.js'
+
+const BIN = path.join(ROOT, 'bin', 'run.js')
+/** OCLIF_COLUMNS: messages are matched whole, not as oclif wraps them to the terminal. */
+const dbuild = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+  execa(process.execPath, [BIN, ...args], {
+    cwd,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: 'buffer',
+    env: {...process.env, NO_COLOR: '1', OCLIF_COLUMNS: '10000', DBUILD_PLUGINS: '', DBUILD_CACHE_DIR: path.join(cwd, '..', 'cache'), ...env},
+  })
+const text = (output: unknown) => Buffer.from(output as Uint8Array).toString('utf8')
+
+/** A plugin that leaves a file behind when it runs: proof that code ran. */
+const marking = (marker: string) =>
+  `import {writeFileSync} from 'node:fs'\nwriteFileSync(${JSON.stringify(marker)}, 'ran')\nexport default {id: 'marker', description: 'd', defaultSeverity: 'info', check: () => []}\n`
+
+async function repo(t: Parameters<typeof tempDir>[0], files: Record<string, string>): Promise<string> {
+  return gitRepo(path.join(tempDir(t), 'repo'), files)
+}
+
+t.test('lint and rewrite run no plugin unless asked, and their help says plugins are code', async (t) => {
+  const dir = await repo(t, {'Dockerfile': 'FROM scratch\n', 'tools/rule.mjs': '', '.dbuild.json': '{"plugins": ["./tools/rule.mjs"]}'})
+  const marker = path.join(dir, '..', 'ran')
+  writeFileSync(path.join(dir, 'tools', 'rule.mjs'), marking(marker))
+  for (const command of ['lint', 'rewrite']) {
+    const result = await dbuild([command, '--no-probe'], dir)
+    t.equal(result.exitCode, 0, `${command} exits 0`, {stderr: text(result.stderr)})
+    t.notOk(existsSync(marker), `${command} ran no plugin`)
+    t.match(text(result.stderr), /plugins not loaded \(\.\/tools\/rule\.mjs\).*pass --plugins or set DBUILD_PLUGINS=1/)
+    const help = await dbuild([command, '--help'], dir)
+    t.match(text(help.stdout).replace(/\s+/g, ' '), /run as code on this machine, with your rights, as ESLint's configs do/, `${command} --help says so`)
+    t.match(text(help.stdout), /--\[no-\]plugins/)
+  }
+  const quiet = await dbuild(['lint', '--no-plugins'], dir)
+  t.notMatch(text(quiet.stderr), /plugins not loaded/, '--no-plugins: no warning')
+  const asked = await dbuild(['lint', '--plugins'], dir)
+  t.equal(asked.exitCode, 0, '', {stderr: text(asked.stderr)})
+  t.ok(existsSync(marker), '--plugins runs it')
+})
+
+t.test('a plugin path outside the repository or a data: URL is refused with exit 78, even when plugins are allowed', async (t) => {
+  const root = tempDir(t)
+  const marker = path.join(root, 'ran')
+  writeFileSync(path.join(root, 'evil.mjs'), marking(marker))
+  for (const plugin of ['../evil.mjs', `data:text/javascript,${encodeURIComponent(marking(marker))}`]) {
+    const dir = await gitRepo(path.join(root, `repo-${Math.random().toString(36).slice(2)}`), {'Dockerfile': 'FROM scratch\n', '.dbuild.json': JSON.stringify({plugins: [plugin]})})
+    const result = await dbuild(['lint', '--plugins'], dir)
+    t.equal(result.exitCode, ExitCode.CONFIG, plugin)
+    t.match(text(result.stderr), /\.dbuild\.json.*plugin/)
+    t.notMatch(text(result.stderr), /\n\s+at /, 'no stack trace')
+  }
+  t.notOk(existsSync(marker))
+})
+
+t.test('a mirror with a newline is refused with exit 78 naming the key; nothing reaches the Dockerfile', async (t) => {
+  const config = JSON.stringify({mirrors: {'docker.io/library/node': 'mirror.example/node\nRUN touch /pwned'}})
+  const dir = await repo(t, {'Dockerfile': 'FROM node:20\nRUN true\n', '.dbuild.json': config})
+  const result = await dbuild(['rewrite', '--no-probe'], dir)
+  t.equal(result.exitCode, ExitCode.CONFIG)
+  t.match(text(result.stderr), /\.dbuild\.json:1:\d+: "mirrors" value "mirror\.example\/node\\nRUN touch \/pwned" for "docker\.io\/library\/node" is not an image name/)
+  t.equal(text(result.stdout), '', 'no Dockerfile printed')
+  const write = await dbuild(['rewrite', '--no-probe', '--write'], dir)
+  t.equal(write.exitCode, ExitCode.CONFIG)
+  t.equal(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'), 'FROM node:20\nRUN true\n')
+})
+
+t.test('config errors: line and column, words, every mistake; the config used is named', async (t) => {
+  const dir = await repo(t, {'Dockerfile': 'FROM scratch\n', '.dbuild.json': '{\n  "cacheFrom": ["a",]\n}\n'})
+  const syntax = await dbuild(['lint'], dir)
+  t.equal(syntax.exitCode, ExitCode.CONFIG)
+  t.match(text(syntax.stderr), /\.dbuild\.json:2:21: a trailing comma is not allowed in JSON/)
+  t.notMatch(text(syntax.stderr), /ValueExpected|PropertyNameExpected/)
+  writeFileSync(path.join(dir, '.dbuild.json'), '{\n  "rules": {"link-chown": "yes"},\n  "users": {"app": 1000}\n}\n')
+  const schema = await dbuild(['lint'], dir)
+  t.equal(schema.exitCode, ExitCode.CONFIG)
+  t.match(text(schema.stderr), /\.dbuild\.json:2:27: "rules" value for "link-chown"[^]*\.dbuild\.json:3:20: "users" value for "app"/)
+  writeFileSync(path.join(dir, '.dbuild.json'), '{}\n')
+  const ok = await dbuild(['lint'], dir)
+  t.equal(ok.exitCode, 0)
+  t.match(text(ok.stderr), `dbuild: config: ${path.join(dir, '.dbuild.json')}\n`)
+})
+
+t.test('rewrite --write keeps every non-UTF-8 byte on lines no rule touched', async (t) => {
+  const dir = await repo(t, {'.dbuild.json': JSON.stringify({mirrors: {'docker.io/library/node': 'mirror.example/node'}})})
+  const latin1 = (s: string) => Buffer.from(s, 'latin1')
+  // a Latin-1 file with CRLF: "é", "ü", "©" are single bytes that are not UTF-8
+  writeFileSync(path.join(dir, 'Dockerfile'), latin1('# Fran\u00e7ois M\u00fcller\r\nFROM node:20\r\nLABEL note="caf\u00e9 \u00a9"\r\n'))
+  const result = await dbuild(['rewrite', '--no-probe', '--write'], dir)
+  t.equal(result.exitCode, 0, '', {stderr: text(result.stderr)})
+  t.equal(readFileSync(path.join(dir, 'Dockerfile')).toString('hex'), latin1('# Fran\u00e7ois M\u00fcller\r\nFROM mirror.example/node:20\r\nLABEL note="caf\u00e9 \u00a9"\r\n').toString('hex'))
+  writeFileSync(path.join(dir, 'Dockerfile'), latin1('\u00ef\u00bb\u00bfFROM node:20\r\nRUN echo \u00e9\r\n'))
+  const stdout = await dbuild(['rewrite', '--no-probe'], dir)
+  t.equal(Buffer.from(stdout.stdout as Uint8Array).toString('hex'), latin1('\u00ef\u00bb\u00bfFROM mirror.example/node:20\r\nRUN echo \u00e9\r\n').toString('hex'), 'stdout too, BOM kept')
+})
+
+t.test('5 MB of ENV lines: lint finishes within a 512 MB heap (it ran out at 4.3 GB)', async (t) => {
+  const lines = ['FROM scratch']
+  for (let i = 0; lines.length * 52 < 5_000_000; i++) lines.push(`ENV VARIABLE_${i}=value_${i}_$VARIABLE_${Math.max(0, i - 1)}_padding`)
+  const dir = await repo(t, {'Dockerfile': `${lines.join('\n')}\n`})
+  const result = await dbuild(['lint', '--format', 'json'], dir, {NODE_OPTIONS: '--max-old-space-size=512'})
+  t.equal(result.exitCode, 0, 'exits 0', {stderr: text(result.stderr).slice(0, 2000)})
+})

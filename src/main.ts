@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 /** Every command id, so the bare form `dbuild [buildx flags] CONTEXT` can be told apart from a command. */
-export const COMMAND_IDS = ['build', 'doctor', 'hook', 'lint', 'normalize', 'rewrite', 'setup', 'stage'] as const
+export const COMMAND_IDS = ['build', 'doctor', 'explain', 'hook', 'lint', 'normalize', 'rewrite', 'setup', 'stage'] as const
 const OCLIF_WORDS = new Set(['help', '--help', '-h', '--version', 'version'])
 
 /** Prepends `build` when the first argument is neither a command nor help/version: the bare drop-in form. */
@@ -33,7 +33,7 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   const routed = routeArgv(argv)
   if (routed[0] === 'build' && !wantsHelp(routed)) {
     // the build runs without oclif: its start-up would be most of what a cached build may add
-    const {buildCli, formatError} = await import('./build/cli.js')
+    const {buildCli, formatError} = await import('./pipeline/cli.js')
     const {DbuildError, ExitCode} = await import('./exit-codes.js')
     try {
       const {builtinRules} = await import('../plugins/index.js')

@@ -25,6 +25,8 @@ export interface OwnFlags {
   exportCache: boolean
   /** --config FILE */
   config?: string
+  /** --manifest FILE: where to write the context manifest (see src/explain/manifest.ts). */
+  manifest?: string
 }
 
 export interface BuildContextArg {
@@ -67,6 +69,7 @@ const OWN_FLAGS: Record<string, OwnFlag> = {
   'config': {key: 'config', value: true},
   'dry-run': {key: 'dryRun', value: false},
   'export-cache': {key: 'exportCache', value: false},
+  'manifest': {key: 'manifest', value: true},
   'no-rewrite': {key: 'noRewrite', value: false},
   'no-stage': {key: 'noStage', value: false},
 }

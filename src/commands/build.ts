@@ -1,6 +1,6 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {builtinRules} from '../../plugins/index.js'
-import {buildCli} from '../build/cli.js'
+import {buildCli} from '../pipeline/cli.js'
 
 export default class Build extends BaseCommand {
   static override summary = 'Build with docker buildx: stage a permission-normalized context, rewrite risky Dockerfile lines, add the cache list.'

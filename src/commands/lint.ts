@@ -21,7 +21,7 @@ export default class Lint extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Lint)
-    const {file, rules, result} = await runRules(builtinRules, runRequest(args.context, flags))
+    const {file, rules, result} = await runRules(builtinRules, await runRequest(args.context, flags))
     const output = formatFindings(flags.format as FindingsFormat, result.findings, file, rules)
     if (output) this.log(output)
     if (result.findings.some((finding) => finding.severity === 'error')) process.exitCode = ExitCode.FINDINGS

@@ -6,6 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 import {type RunRequest, runRules} from '../rewrite/cli.js'
 import {formatText, unifiedDiff} from '../rewrite/format.js'
 import type {Finding} from '../rewrite/index.js'
@@ -35,13 +36,19 @@ export const ruleFlags = {
 /** The help text's word on plugins, shared by lint, rewrite and build. */
 export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that repository and run as code on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and DBUILD_PLUGINS=0 turn them off).`
 
-export function runRequest(
+/** The input resolver's answer for CONTEXT and -f, with the flags, as runRules takes them. */
+export async function runRequest(
   context: string,
   flags: {file?: string; 'build-arg'?: string[]; target?: string; platform?: string; network?: string; probe: boolean; plugins?: boolean},
-): RunRequest {
+): Promise<RunRequest> {
+  const inputs = resolveInputs({context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true})
+  const loaded = await loadInputConfig(inputs)
+  // localOnly: there is always a context directory and a Dockerfile path
   return {
-    context,
-    dockerfile: flags.file,
+    contextDir: inputs.contextDir as string,
+    file: inputs.dockerfile as string,
+    loaded,
+    env: inputs.env,
     buildArgs: flags['build-arg'],
     target: flags.target,
     platform: flags.platform,
@@ -68,7 +75,7 @@ ${PLUGINS_NOTE}`
 
   async run(): Promise<RewriteReport> {
     const {args, flags} = await this.parse(Rewrite)
-    const {file, original, result} = await runRules(builtinRules, runRequest(args.context, flags))
+    const {file, original, result} = await runRules(builtinRules, await runRequest(args.context, flags))
     const fixed = new Set(result.findings.filter((finding) => finding.fix && !result.dropped.includes(finding)))
     if (result.findings.length > 0 && !this.jsonEnabled()) process.stderr.write(formatText(result.findings, file, fixed) + '\n')
     for (const finding of result.dropped) this.warn(`${file}:${finding.line}: the fix of [${finding.ruleId}] overlaps another fix and was not applied`)

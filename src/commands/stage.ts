@@ -1,17 +1,21 @@
-import path from 'node:path'
-
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {startProgress} from '../cli/progress.js'
+import {manifestFor} from '../explain/current.js'
+import {writeManifest} from '../explain/manifest.js'
+import {resolveInputs} from '../pipeline/inputs.js'
+import {parseBuildArgs} from '../rewrite/cli.js'
 import {stageContext, type StageResult} from '../stage/index.js'
 
 export default class Stage extends BaseCommand {
   static override summary = 'Stage a permission-normalized copy of a build context and print its directory.'
   static override description = `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks and setuid/setgid/sticky bits and user.* xattrs dropped. Sockets, FIFOs and devices are skipped with a warning. The stage is synced: unchanged files are not rewritten, removed files are removed and mtimes are kept, so BuildKit uploads only what changed.
 
-The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context. That stage is dbuild's own: it keeps a record of what it wrote there and looks at those files again only when the context's copy changes or their stage directory gains or loses entries, so a file edited there by hand stays edited (delete the directory to start over). --out picks a directory instead (new, empty, or staged before), and every path in it is checked each time.`
-  static override examples = ['<%= config.bin %> stage .', '<%= config.bin %> stage app -f app/Dockerfile --json', '<%= config.bin %> stage . --out /tmp/ctx']
+The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context. That stage is dbuild's own: it keeps a record of what it wrote there and looks at those files again only when the context's copy changes or their stage directory gains or loses entries, so a file edited there by hand stays edited (delete the directory to start over). --out picks a directory instead (new, empty, or staged before), and every path in it is checked each time.
+
+The context digest (\`digest\` in --json) is one sha256 over every staged path: its path, type, canonical mode, size, content sha256 and link target. It is the same for one commit on every machine and changes with any byte, mode, name or link BuildKit would be sent; content is read again only for files whose size or mtime changed. --manifest FILE writes every entry behind it, one JSON line each after a header with the Dockerfile, the .dockerignore and the build inputs given here, for \`dbuild explain --against FILE\`.`
+  static override examples = ['<%= config.bin %> stage .', '<%= config.bin %> stage app -f app/Dockerfile --json', '<%= config.bin %> stage . --out /tmp/ctx', '<%= config.bin %> stage . --manifest context-manifest.jsonl']
   static override enableJsonFlag = true
   static override args = {
     context: Args.string({description: 'Build context directory.', default: '.'}),
@@ -19,17 +23,25 @@ The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbui
   static override flags = {
     file: Flags.string({char: 'f', description: 'Dockerfile; its <Dockerfile>.dockerignore wins over the context\'s .dockerignore.'}),
     out: Flags.string({description: 'Stage into this directory instead of the per-context cache directory.'}),
+    manifest: Flags.string({description: 'Write the entries behind the digest and the build inputs to this file, for dbuild explain.'}),
+    'build-arg': Flags.string({description: 'Record a build arg (NAME=VALUE, repeatable; kept as a hash) in the manifest.', multiple: true, dependsOn: ['manifest']}),
+    platform: Flags.string({description: 'Record the build\'s platform in the manifest.', dependsOn: ['manifest']}),
+    target: Flags.string({description: 'Record the build\'s target stage in the manifest.', dependsOn: ['manifest']}),
   }
 
-  async run(): Promise<Omit<StageResult, 'root'>> {
+  async run(): Promise<Omit<StageResult, 'root' | 'digest'> & {digest: string}> {
     const {args, flags} = await this.parse(Stage)
+    const inputs = resolveInputs({context: args.context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
     const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
     let result: StageResult
     try {
       result = await stageContext({
-        context: args.context,
-        dockerfile: flags.file === undefined ? undefined : path.resolve(flags.file),
+        context: inputs.contextDir as string,
+        // only a Dockerfile given with -f picks its own ignore file
+        dockerfile: flags.file === undefined ? undefined : inputs.dockerfile,
+        env: inputs.env,
         out: flags.out,
+        digest: true,
         onWarning: (message) => {
           progress.stop()
           this.warn(message)
@@ -41,8 +53,20 @@ The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbui
       throw error
     }
     progress.stop()
+    const digest = result.digest as NonNullable<StageResult['digest']>
+    if (flags.manifest) {
+      const manifest = manifestFor(digest, {
+        context: inputs.contextDir as string,
+        ...(inputs.dockerfile ? {dockerfile: inputs.dockerfile} : {}),
+        ...(result.ignoreFile ? {ignoreFile: result.ignoreFile} : {}),
+        ...(flags['build-arg'] ? {buildArgs: parseBuildArgs(flags['build-arg'], inputs.env)} : {}),
+        ...(flags.platform ? {platform: flags.platform} : {}),
+        ...(flags.target ? {target: flags.target} : {}),
+      })
+      writeManifest(flags.manifest, manifest)
+    }
     this.log(result.dir)
     const {dir, files, bytes, changed, removed, skipped} = result
-    return {dir, files, bytes, changed, removed, skipped}
+    return {dir, files, bytes, changed, removed, skipped, digest: digest.digest}
   }
 }

@@ -1,10 +1,8 @@
-/** What the rewrite and lint commands share: locating the Dockerfile and config, and one run. */
-import {existsSync, readFileSync} from 'node:fs'
-import path from 'node:path'
+/** What the rewrite and lint commands share: one run of the rules over a Dockerfile the input resolver found. */
+import {readFileSync} from 'node:fs'
 
-import {type LoadedConfig, configLines, findConfig} from '../config.js'
+import {type LoadedConfig, configLines} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {gitRoot} from '../git.js'
 
 import {rewriteDockerfile} from './engine.js'
 import {decodeBytes} from './bytes.js'
@@ -12,8 +10,13 @@ import {resolveRules} from './resolve.js'
 import type {RewriteResult, Rule} from './types.js'
 
 export interface RunRequest {
-  context?: string
-  dockerfile?: string
+  /** The absolute context directory, as src/pipeline/inputs.ts resolved it. */
+  contextDir: string
+  /** The absolute Dockerfile path. */
+  file: string
+  loaded: LoadedConfig
+  /** The environment probes run docker with and bare `--build-arg NAME` reads. */
+  env: NodeJS.ProcessEnv
   buildArgs?: string[]
   target?: string
   platform?: string
@@ -35,22 +38,20 @@ export interface RunOutcome {
   result: RewriteResult
 }
 
-export function parseBuildArgs(values: string[] = []): Record<string, string> {
+export function parseBuildArgs(values: string[] = [], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const args: Record<string, string> = {}
   for (const value of values) {
     const eq = value.indexOf('=')
     // `--build-arg NAME` takes the value from the environment, as docker does
     if (eq === -1) {
-      if (process.env[value] !== undefined) args[value] = process.env[value] as string
+      if (env[value] !== undefined) args[value] = env[value] as string
     } else args[value.slice(0, eq)] = value.slice(eq + 1)
   }
   return args
 }
 
 export async function runRules(builtin: Rule[], request: RunRequest): Promise<RunOutcome> {
-  const contextDir = path.resolve(request.context ?? '.')
-  if (!existsSync(contextDir)) throw new DbuildError(`${contextDir}: no such build context`, ExitCode.NO_INPUT)
-  const file = path.resolve(request.dockerfile ?? path.join(contextDir, 'Dockerfile'))
+  const {contextDir, file, loaded, env} = request
   let bytes: Buffer
   try {
     bytes = readFileSync(file)
@@ -59,24 +60,23 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   }
   // bytes outside valid UTF-8 survive as escapes (bytes.ts), so a rewrite keeps them
   const original = decodeBytes(bytes)
-  const loaded = findConfig(contextDir, await gitRoot(contextDir))
   const note = request.note ?? ((line: string) => process.stderr.write(`${line}\n`))
   const lines = configLines(loaded)
   note(`dbuild: ${lines.note}`)
   if (lines.warning) note(`dbuild: warning: ${lines.warning}`)
   const warn = (message: string) => note(`dbuild: warning: ${message}`)
-  const rules = await resolveRules(builtin, loaded.config, loaded.path, {...(request.plugins === undefined ? {} : {allow: request.plugins}), env: process.env, warn})
+  const rules = await resolveRules(builtin, loaded.config, loaded.path, {...(request.plugins === undefined ? {} : {allow: request.plugins}), env, warn})
   const result = await rewriteDockerfile(rules, {
     text: original,
     bytes,
     file,
     config: loaded.config,
     ...(loaded.path ? {configPath: loaded.path} : {}),
-    buildArgs: parseBuildArgs(request.buildArgs),
+    buildArgs: parseBuildArgs(request.buildArgs, env),
     ...(request.target ? {target: request.target} : {}),
     ...(request.platform ? {platform: request.platform} : {}),
     ...(request.probe
-      ? {docker: {contextDir, env: process.env, ...(request.network ? {network: request.network} : {})}}
+      ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {})}}
       : {facts: {unavailable: 'probe builds were not run (pass --probe)'}}),
   })
   return {file, original, config: loaded, rules, result}

@@ -8,6 +8,7 @@ import path from 'node:path'
 
 import {dbuildCacheDir} from '../cache-dir.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
 import {withLock} from './lock.js'
 import {canonicalMode, recordOf, type StagedRecord, syncTree} from './sync.js'
@@ -15,6 +16,7 @@ import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './w
 
 export {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
 export {canonicalMode} from './sync.js'
+export type {ContextDigest, DigestEntry} from './digest.js'
 
 export interface StageOptions {
   context: string
@@ -27,6 +29,8 @@ export interface StageOptions {
   onWarning?: (message: string) => void
   /** Called as paths are written, for a progress display. */
   onProgress?: (written: number) => void
+  /** Also compute the context digest (see digest.ts); content is read only for files changed since the last digest. */
+  digest?: boolean
 }
 
 export interface StageResult {
@@ -46,6 +50,8 @@ export interface StageResult {
   skipped: string[]
   /** The .dockerignore that applied, if any. */
   ignoreFile?: string
+  /** The context digest and the entries behind it, when asked for (StageOptions.digest). */
+  digest?: ContextDigest
 }
 
 interface Inputs {
@@ -62,12 +68,14 @@ function resolveInputs(context: string, dockerfile?: string): Inputs {
     throw new DbuildError(`${context}: build context not found`, ExitCode.NO_INPUT)
   }
   if (!statSync(real).isDirectory()) throw new DbuildError(`${context}: build context is not a directory`, ExitCode.NO_INPUT)
-  if (dockerfile !== undefined) {
-    if (!existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
-    const specific = `${dockerfile}.dockerignore`
-    if (existsSync(specific)) return {context: real, ignoreFile: specific}
-  }
-  return {context: real, ignoreFile: path.join(real, '.dockerignore')}
+  if (dockerfile !== undefined && !existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
+  return {context: real, ignoreFile: ignoreFileFor(real, dockerfile)}
+}
+
+/** The ignore file buildx applies: `<Dockerfile>.dockerignore` when it exists, else `<context>/.dockerignore` (which may not exist). */
+export function ignoreFileFor(contextDir: string, dockerfile?: string): string {
+  const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
+  return specific !== undefined && existsSync(specific) ? specific : path.join(contextDir, '.dockerignore')
 }
 
 function loadMatcher(ignoreFile: string): IgnoreMatcher {
@@ -89,9 +97,7 @@ export function stageRootFor(context: string, dockerfile?: string, env: NodeJS.P
   } catch {
     real = path.resolve(context)
   }
-  const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
-  const ignoreFile = specific && existsSync(specific) ? specific : path.join(real, '.dockerignore')
-  const key = createHash('sha256').update(`${real}\0${ignoreFile}`).digest('hex').slice(0, 20)
+  const key = createHash('sha256').update(`${real}\0${ignoreFileFor(real, dockerfile)}`).digest('hex').slice(0, 20)
   return path.join(dbuildCacheDir(env), 'stage', key)
 }
 
@@ -237,7 +243,7 @@ export async function stageContext(options: StageOptions): Promise<StageResult> 
 /** What prepareContext found: a context to build from directly, or the stage it synced. */
 export type PreparedContext =
   /** `context` is the real context directory; `root` the per-context dbuild directory, as in StageResult. */
-  | {canonical: true; context: string; root: string}
+  | {canonical: true; context: string; root: string; digest?: ContextDigest}
   | {canonical: false; stage: StageResult}
 
 /**
@@ -247,11 +253,31 @@ export type PreparedContext =
  */
 export async function prepareContext(options: Omit<StageOptions, 'out'>): Promise<PreparedContext> {
   let context = ''
+  let digest: ContextDigest | undefined
   const staged = await walkAndStage(options, async (real, entries) => {
     context = real
-    return entriesAreCanonical(real, entries)
+    const canonical = await entriesAreCanonical(real, entries)
+    if (canonical && options.digest) digest = digestWithRecord(real, entries, hashesPath(stageRootFor(real, options.dockerfile, options.env), undefined), real)
+    return canonical
   })
-  return staged ? {canonical: false, stage: staged} : {canonical: true, context, root: stageRootFor(context, options.dockerfile, options.env)}
+  if (staged) return {canonical: false, stage: staged}
+  return {canonical: true, context, root: stageRootFor(context, options.dockerfile, options.env), ...(digest ? {digest} : {})}
+}
+
+/** Where the content hashes behind a stage's digest live: beside its listings (see listingsPath). */
+function hashesPath(root: string, out: string | undefined): string {
+  return `${listingsPath(root, out)}.hashes`
+}
+
+/**
+ * The context digest of a stage (see digest.ts): the one computed with it (StageOptions.digest), else
+ * computed now from the staged directory, which holds exactly what BuildKit is sent, reading only
+ * content changed since the last digest of that stage. Probe answers and manifests key on it.
+ */
+export function stageDigest(result: Pick<StageResult, 'dir' | 'root' | 'digest'>): string {
+  if (result.digest) return result.digest.digest
+  const entries = walkTree(result.dir, {readLinks: true})
+  return digestWithRecord(result.dir, entries, path.join(result.root, `.${path.basename(result.dir)}.stage-hashes`), result.dir).digest
 }
 
 /**
@@ -299,8 +325,9 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
             ...(listings ? {listings: listings.stage, beforeWrite: () => listings.invalidate(), ...(listings.record ? {record: listings.record} : {})} : {}),
           })
           listings?.completed(sources, unrecorded)
+          const digest = options.digest ? digestWithRecord(inputs.context, sources, hashesPath(root, out), inputs.context) : undefined
           succeeded = true
-          return {...counts, skipped}
+          return {...counts, skipped, ...(digest ? {digest} : {})}
         } catch (error) {
           // never leave a half-written stage: the next stage starts cold instead
           rmSync(dir, {recursive: true, force: true})
@@ -339,4 +366,22 @@ async function entriesAreCanonical(context: string, entries: Entry[]): Promise<b
 export async function contextIsCanonical(context: string, dockerfile?: string): Promise<boolean> {
   const inputs = resolveInputs(context, dockerfile)
   return entriesAreCanonical(inputs.context, walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile)}))
+}
+
+/** The entries BuildKit would be sent for `context` (special files included), walked without staging. */
+export function walkContext(context: string, dockerfile?: string): {context: string; ignoreFile?: string; entries: Entry[]} {
+  const inputs = resolveInputs(context, dockerfile)
+  const entries = walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile), readLinks: true})
+  return {context: inputs.context, ...(existsSync(inputs.ignoreFile) ? {ignoreFile: inputs.ignoreFile} : {}), entries}
+}
+
+/**
+ * The digest of what BuildKit would be sent for `context` now, without staging: for `dbuild explain`
+ * and unstaged builds (`asIs`: the modes as they are, not as a stage would make them). The hashes
+ * its stage keeps are reused where they still hold, and left as they are.
+ */
+export function digestContext(context: string, dockerfile?: string, env: NodeJS.ProcessEnv = process.env, asIs = false): {context: string; ignoreFile?: string; digest: ContextDigest} {
+  const {entries, ...walked} = walkContext(context, dockerfile)
+  const previous = readHashRecord(hashesPath(stageRootFor(walked.context, dockerfile, env), undefined), walked.context)
+  return {...walked, digest: digestEntries(walked.context, entries, previous, undefined, asIs)}
 }

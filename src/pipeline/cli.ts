@@ -7,8 +7,10 @@ import {parseBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
-import {isSilent, planBuild, runBuild} from './index.js'
-import {rewriteStepFor} from './rewrite.js'
+import {isSilent} from './assemble.js'
+import {canAnnotate, withDigestAnnotation} from './manifest.js'
+import {planBuild, runBuild} from './plan.js'
+import {rewriteStepFor} from './rules.js'
 
 export interface BuildCliIO {
   env?: NodeJS.ProcessEnv
@@ -61,6 +63,12 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
     err(`dbuild: dry run (${plan.contextPath} context), nothing built:`)
     out(plan.command)
     return ExitCode.OK
+  }
+  if (plan.contextDigest !== undefined) {
+    // the annotation needs buildx 0.12; the check has run alongside the staging by now
+    const version = (await ready) ?? undefined
+    if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
+    else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
   const result = await runBuild(plan, {env, ready})
   if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM

@@ -2,7 +2,7 @@
 import {formatText} from '../rewrite/format.js'
 import {resolveRules, rewriteDockerfile} from '../rewrite/index.js'
 import type {Finding, Rule} from '../rewrite/index.js'
-import type {RewriteStep} from './index.js'
+import type {RewriteStep} from './rewrite.js'
 
 /** A RewriteStep for `builtin` rules; the caller (a command) passes plugins/index.ts's list in. */
 export function rewriteStepFor(builtin: Rule[]): RewriteStep {

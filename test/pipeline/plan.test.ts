@@ -8,7 +8,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import t from 'tap'
 
-import {type RewriteInput, planBuild} from '../../src/build/index.js'
+import {type RewriteInput, planBuild} from '../../src/pipeline/index.js'
 import {flagByLong, flagByShort} from '../../src/buildx/flags.js'
 import {ExitCode} from '../../src/exit-codes.js'
 import {ROOT} from '../engine/index.js'

@@ -1,0 +1,36 @@
+/** Pipeline step 5: the --cache-from/--cache-to lists, the config's expanded and merged with the user's. */
+import {cacheLists, isCI, placeholderValues} from '../cache/index.js'
+import type {LoadedConfig} from '../config.js'
+
+export interface CacheRequest {
+  loaded: LoadedConfig
+  /** Where placeholders such as the branch are read (the context, or cwd). */
+  dir: string
+  env: NodeJS.ProcessEnv
+  userCacheFrom: readonly string[]
+  userCacheTo: readonly string[]
+  /** --export-cache was given. */
+  exportCache: boolean
+}
+
+export interface CacheResult {
+  cacheFrom: string[]
+  cacheTo: string[]
+  notes: string[]
+}
+
+export async function resolveCacheLists(request: CacheRequest): Promise<CacheResult> {
+  const {config, path: configPath} = request.loaded
+  const configSpecs = [...(config.cacheFrom ?? []), ...(config.cacheTo ?? [])]
+  const placeholders = await placeholderValues(configSpecs, request.dir, {env: request.env, ...(config.defaultBranch ? {defaultBranch: config.defaultBranch} : {})})
+  const caches = cacheLists({
+    configCacheFrom: config.cacheFrom,
+    configCacheTo: config.cacheTo,
+    userCacheFrom: request.userCacheFrom,
+    userCacheTo: request.userCacheTo,
+    values: placeholders.values,
+    exportCache: request.exportCache || isCI(request.env),
+    ...(configPath ? {configPath} : {}),
+  })
+  return {cacheFrom: caches.cacheFrom, cacheTo: caches.cacheTo, notes: [...placeholders.notes, ...caches.notes]}
+}

@@ -1,0 +1,96 @@
+/**
+ * Pipeline step 1, and the one place every command finds what it reads: the context directory, the
+ * Dockerfile, the ignore file that applies to them, the environment, and (step 2) the config.
+ * build, stage, lint and rewrite all call it, so they agree on paths, errors and exit codes.
+ */
+import {existsSync, statSync} from 'node:fs'
+import path from 'node:path'
+
+import {type SourceKind, sourceKind} from '../buildx/sources.js'
+import {type LoadedConfig, findConfig, loadConfigFile} from '../config.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {workTreeTop} from '../git.js'
+import {ignoreFileFor} from '../stage/index.js'
+
+export interface InputRequest {
+  /** The context as given: a directory, `-` (stdin), or a git/http/image source. */
+  context: string
+  /** -f as given: relative to `cwd`, as buildx reads it; `-` is stdin. Default: CONTEXT/Dockerfile. */
+  dockerfile?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** The command reads the context itself (stage, lint, rewrite): whatever is given names a directory. */
+  localOnly?: boolean
+  /** Without -f, CONTEXT/Dockerfile must exist (default true; `stage` needs no Dockerfile). */
+  needsDockerfile?: boolean
+}
+
+export interface Inputs {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  /** The context argument as given. */
+  context: string
+  kind: SourceKind
+  /** Absolute directory of a local context; undefined for stdin and remote contexts. */
+  contextDir?: string
+  /** Absolute path of a local Dockerfile that exists; undefined for `-f -` or a remote context's own Dockerfile. */
+  dockerfile?: string
+  /** `-f -`: the Dockerfile comes from stdin. */
+  dockerfileFromStdin: boolean
+  /** The ignore file that applies (`<Dockerfile>.dockerignore`, else `.dockerignore`), when one exists. */
+  ignoreFile?: string
+}
+
+/** An absolute local directory, or a NO_INPUT error naming what it was meant to be. */
+export function contextDirectory(source: string, cwd: string, what = 'build context'): string {
+  const dir = path.resolve(cwd, source)
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch {
+    throw new DbuildError(`${source}: ${what} not found`, ExitCode.NO_INPUT)
+  }
+  if (!isDir) throw new DbuildError(`${source}: ${what} is not a directory`, ExitCode.NO_INPUT)
+  return dir
+}
+
+function dockerfilePath(request: InputRequest, cwd: string, contextDir: string | undefined): string | undefined {
+  if (request.dockerfile === '-' || contextDir === undefined) return undefined
+  // buildx reads a relative -f from the working directory, not from the context
+  if (request.dockerfile !== undefined) return path.resolve(cwd, request.dockerfile)
+  const file = path.join(contextDir, 'Dockerfile')
+  return request.needsDockerfile === false && !existsSync(file) ? undefined : file
+}
+
+/** Validates the context and the Dockerfile; throws DbuildError (NO_INPUT) naming the missing one. */
+export function resolveInputs(request: InputRequest): Inputs {
+  const cwd = request.cwd ?? process.cwd()
+  const env = request.env ?? process.env
+  const kind = request.localOnly ? 'local' : sourceKind(request.context)
+  const contextDir = kind === 'local' ? contextDirectory(request.context, cwd) : undefined
+  const dockerfile = dockerfilePath(request, cwd, contextDir)
+  if (dockerfile !== undefined && !existsSync(dockerfile)) {
+    throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT, request.dockerfile === undefined ? ['Pass the Dockerfile with -f.'] : [])
+  }
+  const ignoreFile = contextDir === undefined ? undefined : ignoreFileFor(contextDir, dockerfile)
+  return {
+    cwd,
+    env,
+    context: request.context,
+    kind,
+    ...(contextDir === undefined ? {} : {contextDir}),
+    ...(dockerfile === undefined ? {} : {dockerfile}),
+    dockerfileFromStdin: request.dockerfile === '-',
+    ...(ignoreFile !== undefined && existsSync(ignoreFile) ? {ignoreFile} : {}),
+  }
+}
+
+/**
+ * Step 2: the config. `--config FILE` (relative to cwd) wins; else `.dbuild.json` is looked for from
+ * the context (or cwd for a remote context) up to the top of its git work tree.
+ */
+export async function loadInputConfig(inputs: Pick<Inputs, 'cwd' | 'env' | 'contextDir'>, configFile?: string): Promise<LoadedConfig> {
+  if (configFile !== undefined) return loadConfigFile(path.resolve(inputs.cwd, configFile))
+  const start = inputs.contextDir ?? inputs.cwd
+  return findConfig(start, await workTreeTop(start, inputs.env))
+}

@@ -1,10 +1,18 @@
-import {mkdirSync, renameSync, writeFileSync} from 'node:fs'
+import {mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-/** Writes `text` to `file` (parents created) through a rename, so a concurrent reader never sees half of it. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes `data` to `file` (parents created) through a rename, so a concurrent reader never sees half
+ * of it. A failed write (a full disk) leaves no temp file behind.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(path.dirname(file), {recursive: true})
   const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, text)
-  renameSync(temp, file)
+  try {
+    writeFileSync(temp, data)
+    renameSync(temp, file)
+  } catch (error) {
+    rmSync(temp, {force: true})
+    throw error
+  }
 }

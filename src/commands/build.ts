@@ -1,6 +1,7 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {builtinRules} from '../../plugins/index.js'
 import {buildCli} from '../pipeline/cli.js'
+import {PLUGINS_NOTE} from './rewrite.js'
 
 export default class Build extends BaseCommand {
   static override summary = 'Build with docker buildx: stage a permission-normalized context, rewrite risky Dockerfile lines, add the cache list.'
@@ -13,7 +14,10 @@ dbuild's own flags:
   --no-stage        build from the context as it is
   --no-rewrite      use the Dockerfile as it is
   --config FILE     use FILE instead of the .dbuild.json found from the context up to the git root
-  --export-cache    add .dbuild.json cacheTo outside CI too`
+  --export-cache    add .dbuild.json cacheTo outside CI too
+  --[no-]plugins    run (or not) the rule plugins .dbuild.json lists; default: not run, or DBUILD_PLUGINS=1
+
+${PLUGINS_NOTE}`
   static override examples = [
     '<%= config.bin %> build -t app:dev .',
     '<%= config.bin %> --push -t registry.example.com/app:latest --cache-to type=inline .',

@@ -7,12 +7,17 @@ import {copyFileSync, existsSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
 import type {LoadedConfig} from '../config.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {decodeBytes, encodeText} from '../rewrite/bytes.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import type {Inputs} from './inputs.js'
 import type {MainContext, StepEvents} from './stage.js'
 
 /** What the rewrite step needs. */
 export interface RewriteInput {
+  /** The Dockerfile's bytes, which fixes are spliced into. */
+  bytes: Uint8Array
+  /** decodeBytes(bytes): the text the rules read, every non-UTF-8 byte kept as an escape. */
   text: string
   file: string
   config: LoadedConfig['config']
@@ -21,9 +26,14 @@ export interface RewriteInput {
   target?: string
   platform?: string
   docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string}
+  /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS. */
+  plugins?: boolean
+  warn: (message: string) => void
 }
 
 export interface RewriteOutput {
+  /** The rewritten bytes; when absent, encodeText(text). */
+  bytes?: Uint8Array
   text: string
   changed: boolean
   /** Human-readable lines about what was changed or found, shown as notes. */
@@ -36,14 +46,21 @@ export type RewriteStep = (input: RewriteInput) => Promise<RewriteOutput>
  * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
  * the original's `<Dockerfile>.dockerignore` beside it so buildx applies the same ignore file.
  */
-export function writeDockerfileCopy(root: string, original: string, text: string): string {
+export function writeDockerfileCopy(root: string, original: string, bytes: Uint8Array): string {
   const key = createHash('sha256').update(original).digest('hex').slice(0, 12)
   const copy = path.join(root, `dockerfile-${key}`, 'Dockerfile')
-  // atomically: concurrent builds of one context never read half a Dockerfile
-  writeFileAtomic(copy, text)
-  const ignore = `${original}.dockerignore`
-  if (existsSync(ignore)) copyFileSync(ignore, `${copy}.dockerignore`)
-  else rmSync(`${copy}.dockerignore`, {force: true})
+  try {
+    // atomically: concurrent builds of one context never read half a Dockerfile
+    writeFileAtomic(copy, bytes)
+    const ignore = `${original}.dockerignore`
+    if (existsSync(ignore)) copyFileSync(ignore, `${copy}.dockerignore`)
+    else rmSync(`${copy}.dockerignore`, {force: true})
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new DbuildError(`${copy}: cannot write the Dockerfile copy: ${code}`, ExitCode.CANT_CREATE, [
+      `Free space in ${root} or make it writable, or point DBUILD_CACHE_DIR at a writable directory.`,
+    ])
+  }
   return copy
 }
 
@@ -64,6 +81,8 @@ export interface DockerfileRequest {
   /** The rule engine; without it the Dockerfile is copied unchanged. */
   rewrite?: RewriteStep
   noRewrite: boolean
+  /** --plugins / --no-plugins, passed to the rewrite step. */
+  plugins?: boolean
   events: StepEvents
 }
 
@@ -82,11 +101,14 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
     if (inputs.dockerfile === undefined && inputs.dockerfileFromStdin) notes.push('Dockerfile from stdin: passed to buildx untouched')
     return {notes}
   }
-  let text = readFileSync(inputs.dockerfile, 'utf8')
+  // bytes, not text: a Latin-1 line no rule touched reaches buildx exactly as written
+  let bytes: Uint8Array = readFileSync(inputs.dockerfile)
+  let changed = false
   if (rewriting && request.rewrite) {
     request.events.step(`rewriting ${path.relative(inputs.cwd, inputs.dockerfile) || inputs.dockerfile}`)
     const result = await request.rewrite({
-      text,
+      bytes,
+      text: decodeBytes(bytes),
       file: inputs.dockerfile,
       config: loaded.config,
       ...(loaded.path ? {configPath: loaded.path} : {}),
@@ -99,12 +121,26 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
         ...(settings.builder === undefined ? {} : {builder: settings.builder}),
         ...(settings.network === undefined ? {} : {network: settings.network}),
       },
+      ...(request.plugins === undefined ? {} : {plugins: request.plugins}),
+      warn: request.events.warn,
     })
-    text = result.text
+    changed = result.changed
+    if (changed) bytes = result.bytes ?? encodeText(result.text)
     notes.push(...result.messages)
     if (!result.changed) notes.push('Dockerfile: nothing to rewrite')
   } else if (request.noRewrite) {
     notes.push('--no-rewrite: Dockerfile used as it is')
   }
-  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, text), notes}
+  if (main.path !== 'staged' && !changed) {
+    // the context is the user's own directory and nothing changed, so buildx can read the user's
+    // Dockerfile itself: a copy that cannot be written (full or read-only cache) is no reason to fail
+    try {
+      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes), notes}
+    } catch (error) {
+      if (!(error instanceof DbuildError)) throw error
+      request.events.warn(`${error.message}; buildx reads ${inputs.dockerfile} itself, which nothing changed`)
+      return {notes}
+    }
+  }
+  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes), notes}
 }

@@ -115,3 +115,91 @@ t.test('5 MB of ENV lines: lint finishes within a 512 MB heap (it ran out at 4.3
   const result = await dbuild(['lint', '--format', 'json'], dir, {NODE_OPTIONS: '--max-old-space-size=512'})
   t.equal(result.exitCode, 0, 'exits 0', {stderr: text(result.stderr).slice(0, 2000)})
 })
+
+/** The path buildx gets with --file in a dry run's command line. */
+const copyPath = (stdout: unknown) => /--file (\S+)/.exec(text(stdout))?.[1] ?? ''
+
+t.test('build: -f naming a directory exits 66 with a message, not 70 with a stack trace', async (t) => {
+  const dir = await repo(t, {'Dockerfile': 'FROM scratch\n', 'docker/x': ''})
+  for (const argv of [['build', '--dry-run', '-f', 'docker', '.'], ['--dry-run', '-f', 'docker', '.'], ['lint', '-f', 'docker', '.']]) {
+    const result = await dbuild(argv, dir)
+    t.equal(result.exitCode, ExitCode.NO_INPUT, argv.join(' '))
+    t.match(text(result.stderr), /docker: is a directory, not a Dockerfile/)
+    t.notMatch(text(result.stderr), /EISDIR|\n\s+at /, 'no raw error, no stack trace')
+  }
+})
+
+t.test('build names its config, runs plugins only when asked, refuses an injected mirror, and copies bytes', async (t) => {
+  const mirrors = {'docker.io/library/node': 'mirror.example/node'}
+  const dir = await repo(t, {'.dbuild.json': JSON.stringify({mirrors, plugins: ['./rule.mjs']}), 'rule.mjs': ''})
+  const marker = path.join(dir, '..', 'ran')
+  writeFileSync(path.join(dir, 'rule.mjs'), marking(marker))
+  const latin1 = (s: string) => Buffer.from(s, 'latin1')
+  writeFileSync(path.join(dir, 'Dockerfile'), latin1('# caf\u00e9\r\nFROM node:20\r\nLABEL a="\u00e9\u00a9"\r\n'))
+
+  const plain = await dbuild(['build', '--dry-run', '.'], dir)
+  t.equal(plain.exitCode, 0, '', {stderr: text(plain.stderr)})
+  t.match(text(plain.stderr), `dbuild: config: ${path.join(dir, '.dbuild.json')}\n`, 'the config used is named')
+  t.match(text(plain.stderr), /plugins not loaded \(\.\/rule\.mjs\)/)
+  t.notOk(existsSync(marker), 'the plugin did not run, even for a dry run')
+  t.equal(readFileSync(copyPath(plain.stdout)).toString('hex'), latin1('# caf\u00e9\r\nFROM mirror.example/node:20\r\nLABEL a="\u00e9\u00a9"\r\n').toString('hex'), 'the copy buildx reads keeps every other byte')
+
+  const quiet = await dbuild(['build', '--dry-run', '-q', '.'], dir)
+  t.notMatch(text(quiet.stderr), /dbuild: config:/, '-q: nothing of dbuild\'s own')
+  const bare = await dbuild(['--dry-run', '--plugins', '.'], dir)
+  t.equal(bare.exitCode, 0, '', {stderr: text(bare.stderr)})
+  t.ok(existsSync(marker), '--plugins runs it (bare form)')
+
+  writeFileSync(path.join(dir, '.dbuild.json'), JSON.stringify({mirrors: {node: 'mirror.example/node\nRUN touch /pwned'}}))
+  const injected = await dbuild(['build', '--dry-run', '.'], dir)
+  t.equal(injected.exitCode, ExitCode.CONFIG)
+  t.match(text(injected.stderr), /"mirrors" value .* for "node" is not an image name/)
+
+  const help = await dbuild(['build', '--help'], dir)
+  t.match(text(help.stdout).replace(/\s+/g, ' '), /run as code on this machine, with your rights/)
+})
+
+t.test('outside git, a config in a parent directory is not used', async (t) => {
+  const root = tempDir(t)
+  const context = path.join(root, 'ctx')
+  writeFileSync(path.join(root, '.dbuild.json'), JSON.stringify({cacheFrom: ['type=registry,ref=planted.example/x']}))
+  await execa('mkdir', [context])
+  writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\n')
+  const result = await dbuild(['build', '--dry-run', '.'], context)
+  t.equal(result.exitCode, 0, '', {stderr: text(result.stderr)})
+  t.notMatch(text(result.stdout), /planted/)
+  t.match(text(result.stderr), 'dbuild: config: none')
+})
+
+/** A tiny file system for dbuild's cache: mounting needs root with CAP_SYS_ADMIN. */
+async function smallCache(t: Parameters<typeof tempDir>[0]): Promise<string | undefined> {
+  const dir = path.join(tempDir(t), 'cache')
+  await execa('mkdir', [dir])
+  const mounted = await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], {reject: false})
+  if (mounted.exitCode !== 0) return undefined
+  t.teardown(async () => {
+    await execa('umount', [dir], {reject: false})
+  })
+  return dir
+}
+
+t.test('build: a Dockerfile copy that cannot be written exits 73 with a message; unchanged, buildx reads the original', async (t) => {
+  const cache = await smallCache(t)
+  if (!cache) return t.pass('skipped: mounting a small tmpfs needs root with CAP_SYS_ADMIN')
+  const dir = await repo(t, {'Dockerfile': 'FROM node:20\n', 'plain.Dockerfile': 'FROM scratch\n', '.dbuild.json': JSON.stringify({mirrors: {node: 'mirror.example/node'}})})
+  writeFileSync(path.join(cache, 'filler'), Buffer.alloc(64 * 1024)) // the disk is full
+  const full = await dbuild(['build', '--dry-run', '--no-stage', '.'], dir, {DBUILD_CACHE_DIR: cache})
+  t.equal(full.exitCode, ExitCode.CANT_CREATE, 'full: 73', {stderr: text(full.stderr)})
+  t.match(text(full.stderr), /cannot write the Dockerfile copy: ENOSPC/)
+  t.notMatch(text(full.stderr), /\n\s+at /, 'no stack trace')
+
+  await execa('mount', ['-o', 'remount,ro', cache])
+  const readOnly = await dbuild(['build', '--dry-run', '--no-stage', '.'], dir, {DBUILD_CACHE_DIR: cache})
+  t.equal(readOnly.exitCode, ExitCode.CANT_CREATE, 'read-only: 73')
+  t.match(text(readOnly.stderr), /cannot write the Dockerfile copy: EROFS/)
+
+  const unchanged = await dbuild(['build', '--dry-run', '--no-stage', '-f', 'plain.Dockerfile', '.'], dir, {DBUILD_CACHE_DIR: cache})
+  t.equal(unchanged.exitCode, 0, 'nothing to rewrite: the build goes on', {stderr: text(unchanged.stderr)})
+  t.match(text(unchanged.stderr), /warning: .*cannot write the Dockerfile copy: E[A-Z]+; buildx reads .*plain\.Dockerfile itself/)
+  t.match(text(unchanged.stdout), / -f plain\.Dockerfile /, 'buildx gets the original Dockerfile')
+})

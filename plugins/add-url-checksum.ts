@@ -1,10 +1,22 @@
 /** Lint: ADD <url> without --checksum downloads whatever the URL serves today. */
-import {copyPaths, flag, type Finding, type Rule} from '../src/rewrite/index.js'
+import {copyPaths, flag, isHeredocSource, type Finding, type Rule} from '../src/rewrite/index.js'
 
 const ID = 'add-url-checksum'
-const URL = /^https?:\/\//i
-/** Git sources are pinned by commit, not by --checksum. */
-const GIT = /\.git(#|$)|^git@/i
+
+/**
+ * An http(s) URL ADD downloads, as opposed to a git repository: BuildKit (dfgitutil.ParseGitRef)
+ * takes an http(s) URL whose path ends in `.git` as git, whatever its `?ref=`, `?commit=`,
+ * `&keep-git-dir=1` query or `#ref` fragment; a git source is pinned by its commit, not --checksum.
+ */
+export function isDownload(source: string): boolean {
+  let url: URL
+  try {
+    url = new URL(source)
+  } catch {
+    return false
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && !url.pathname.endsWith('.git')
+}
 
 export const rule: Rule = {
   id: ID,
@@ -14,7 +26,10 @@ export const rule: Rule = {
     const findings: Finding[] = []
     for (const instruction of ctx.dockerfile.instructions) {
       if (instruction.keyword !== 'ADD' || flag(instruction, 'checksum')) continue
-      const urls = (copyPaths(instruction)?.sources ?? []).filter((source) => URL.test(source) && !GIT.test(source))
+      // a heredoc's body is text written into the image, not a source, whatever it holds
+      const sources = (copyPaths(instruction, ctx.text)?.sources ?? []).filter((source) => !isHeredocSource(source))
+      // as BuildKit reads them: quotes removed, variables expanded
+      const urls = sources.map((source) => ctx.expand(instruction, source).value).filter(isDownload)
       if (urls.length === 0) continue
       const original = ctx.text.slice(instruction.range[0], instruction.range[1])
       findings.push({

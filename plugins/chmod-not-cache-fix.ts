@@ -1,7 +1,9 @@
 /** Lint: --chmod looks like a cure for cache misses from local file modes, but is not one. */
-import {flag, type Finding, type Rule} from '../src/rewrite/index.js'
+import {copyPaths, flag, isHeredocSource, type Finding, type Rule} from '../src/rewrite/index.js'
 
 const ID = 'chmod-not-cache-fix'
+/** Sources that are not files of the build context: URLs (http, git) and remote git forms. */
+const REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i
 
 export const rule: Rule = {
   id: ID,
@@ -11,6 +13,9 @@ export const rule: Rule = {
     const findings: Finding[] = []
     for (const instruction of ctx.dockerfile.instructions) {
       if ((instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') || !flag(instruction, 'chmod') || flag(instruction, 'from')) continue
+      // only context files carry the local modes: a heredoc's text and a download have none
+      const sources = (copyPaths(instruction, ctx.text)?.sources ?? []).map((source) => ctx.expand(instruction, source).value)
+      if (!sources.some((source) => !isHeredocSource(source) && !REMOTE.test(source))) continue
       findings.push({
         ruleId: ID,
         severity: ctx.severity,

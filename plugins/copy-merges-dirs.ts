@@ -1,5 +1,5 @@
 /** Lint: COPY with several directory sources copies their contents merged, not the directories. */
-import {copyPaths, flag, isFactError, type Finding, type Rule} from '../src/rewrite/index.js'
+import {copyPaths, flag, isFactError, isHeredocSource, type Finding, type Rule} from '../src/rewrite/index.js'
 
 const ID = 'copy-merges-dirs'
 
@@ -11,16 +11,18 @@ export const rule: Rule = {
     const findings: Finding[] = []
     for (const instruction of ctx.dockerfile.instructions) {
       if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') continue
-      const paths = copyPaths(instruction)
+      const paths = copyPaths(instruction, ctx.text)
       if (!paths || paths.sources.length < 2 || flag(instruction, 'parents')) continue
-      const from = flag(instruction, 'from')?.value
+      const sources = paths.sources.filter((source) => !isHeredocSource(source)).map((source) => ctx.expand(instruction, source).value)
+      const fromFlag = flag(instruction, 'from')
+      const from = fromFlag?.value ? ctx.expand(instruction, fromFlag.value).value : undefined
       const listing = from ? ctx.facts.listings.get(from) : undefined
       const isDir = (source: string): boolean => {
         if (source.endsWith('/') || source === '.') return true
         if (from) return Boolean(listing && !isFactError(listing) && listing.some((e) => e.type === 'dir' && e.path === source.replace(/^\/+|\/+$/g, '')))
         return ctx.facts.contextKind?.(source) === 'dir'
       }
-      const dirs = paths.sources.filter(isDir)
+      const dirs = sources.filter(isDir)
       if (dirs.length < 2) continue
       const keyword = instruction.keyword
       const flagText = instruction.flags.map((f) => ctx.text.slice(f.range[0], f.range[1]) + ' ').join('')

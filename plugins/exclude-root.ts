@@ -8,7 +8,7 @@
  * a `cp`, a helper stage inserted before the line's stage copies those links with `cp -RPp` from
  * a read-only bind mount of X into one directory per level, and one COPY per level brings them over.
  */
-import {copyPaths, type Edit, flag, flags, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext, stageByRef, type StageNode, type TreeEntry} from '../src/rewrite/index.js'
+import {copyPaths, type Edit, flag, flags, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext, type Severity, stageByRef, type StageNode, type TreeEntry} from '../src/rewrite/index.js'
 
 const ID = 'exclude-root'
 const WILDCARD = /[*?[\]]/
@@ -95,12 +95,22 @@ function plan(entries: TreeEntry[], source: string, dest: string, excludes: stri
       }
       if (UNSAFE.test(entry.path + destOf(entry.path))) result.unsafe.push(`/${entry.path}`)
       if (entry.type === 'dir' && !isDefaultDir(entry)) result.reshaped.push(`/${entry.path}`)
-      result.lines.push(`COPY ${carried}${quote('/' + entry.path, destOf(entry.path))}`)
+      result.lines.push(`COPY ${carried}${quote(...notGit(entry, '/' + entry.path, destOf(entry.path)))}`)
     }
   }
   visit(root)
   result.levels = result.levels.filter((level) => level.links.length > 0)
   return result
+}
+
+/**
+ * A COPY source ending in `.git` is refused as a git repository ("source can't be a git ref for
+ * COPY", BuildKit before dfgitutil): a directory is named with its trailing slash, a file with its
+ * last letter as a one-character class, which matches only itself.
+ */
+function notGit(entry: TreeEntry, source: string, dest: string): [string, string] {
+  if (!source.endsWith('.git')) return [source, dest]
+  return entry.type === 'dir' ? [`${source}/`, `${dest}/`] : [`${source.slice(0, -1)}[t]`, dest]
 }
 
 /** The entry a path names in X's tree, following symlinks the way the kernel would. */
@@ -197,33 +207,113 @@ function helperStage(name: string, cpBase: {fromRef: string; cp: string}, pendin
   return {text: lines.join(newline) + newline + newline, dirs}
 }
 
+/** The BuildKit release whose daemon copies a tree with broken symlinks under --exclude (moby/buildkit#6220) and whose built-in frontend is dockerfile 1.19. */
+const FIXED_BUILDKIT = [0, 25, 0] as const
+const FIX = 'moby/buildkit#6220, BuildKit v0.25.0'
+
+/** Whether the rewrite is needed on this builder with this frontend, how sure dbuild is, and why. */
+export interface ExcludeSupport {
+  needed: boolean
+  severity: Severity
+  why: string
+}
+
+function version(text: string | undefined): number[] | undefined {
+  const match = text === undefined ? null : /^v?(\d+)\.(\d+)\.(\d+)/.exec(text)
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined
+}
+
+const atLeast = (have: number[], want: readonly number[]) => {
+  for (let i = 0; i < want.length; i++) if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > (want[i] ?? 0)
+  return true
+}
+
+/**
+ * Whether the `# syntax=` frontend has --exclude: labs from dockerfile 1.7, stable from 1.19 (moby/buildkit#6232).
+ * A floating tag (1, latest, labs) is today's release, which has it; anything else dbuild cannot tell.
+ */
+export function frontendHasExclude(syntax: string): boolean | undefined {
+  const at = syntax.indexOf('@')
+  const name = at === -1 ? syntax : syntax.slice(0, at)
+  const colon = name.lastIndexOf(':')
+  const repo = colon > name.lastIndexOf('/') ? name.slice(0, colon) : name
+  // a digest without a tag pins a release dbuild cannot name
+  if (colon <= name.lastIndexOf('/') && at !== -1) return undefined
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest'
+  if (!/(^|\/)dockerfile(-upstream)?$/.test(repo)) return undefined
+  if (['latest', 'labs', 'master', 'master-labs'].includes(tag)) return true
+  const match = /^1(?:\.(\d+))?(?:\.\d+)?(-labs)?$/.exec(tag)
+  if (!match) return undefined
+  if (match[1] === undefined) return true
+  return Number(match[1]) >= (match[2] ? 7 : 19)
+}
+
+/** Decides from the builder's BuildKit version and the `# syntax=` line, saying which one decided and why. */
+export function excludeSupport(ctx: RuleContext): ExcludeSupport {
+  const syntax = ctx.dockerfile.directives.find((d) => d.name === 'syntax')?.value
+  const builder = ctx.facts.builder
+  const known = builder && !isFactError(builder) ? version(builder.buildkitVersion) : undefined
+  const builderName = builder && !isFactError(builder) && builder.name ? `builder ${builder.name}` : 'the builder'
+  const daemonFixed = known === undefined ? undefined : atLeast(known, FIXED_BUILDKIT)
+  const frontend = syntax === undefined ? `${builderName}'s built-in Dockerfile frontend` : `the frontend ${syntax}`
+  const frontendHas = syntax === undefined ? daemonFixed : frontendHasExclude(syntax)
+  if (frontendHas === false) {
+    return {needed: true, severity: 'error', why: `${frontend} has no --exclude (labs from dockerfile 1.7, stable from 1.19)`}
+  }
+  if (daemonFixed === false) {
+    return {needed: true, severity: 'error', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, which fails on broken symlinks under --exclude (fixed by ${FIX})`}
+  }
+  if (daemonFixed === true && frontendHas === true) {
+    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''} (≥ v0.25.0, which copies broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
+  }
+  const unknownBuilder = builder === undefined ? (ctx.facts.unavailable ?? 'it was not asked') : isFactError(builder) ? builder.error : `it reports ${builder.reported ?? 'none'}`
+  const parts = [
+    ...(daemonFixed === undefined ? [`the builder's BuildKit version is unknown (${unknownBuilder}), so dbuild cannot tell whether it has the broken-symlink fix (${FIX})`] : []),
+    ...(frontendHas === undefined && syntax !== undefined ? [`dbuild cannot tell whether ${frontend} has --exclude`] : []),
+  ]
+  return {needed: true, severity: 'warning', why: parts.join('; ')}
+}
+
 export const rule: Rule = {
   id: ID,
   description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken symlinks; copy each entry along the excluded paths instead (symlinks next to them through a helper stage).',
   defaultSeverity: 'error',
   needs(ctx) {
-    return candidates(ctx).flatMap((instruction) => {
+    const lines = candidates(ctx)
+    if (lines.length === 0) return []
+    // first the builder: a stage's tree is probed only where the builder or frontend needs the rewrite
+    if (ctx.facts.builder === undefined && ctx.facts.unavailable === undefined) return [{kind: 'builder' as const}]
+    if (!excludeSupport(ctx).needed) return []
+    return lines.flatMap((instruction) => {
       const from = ctx.expand(instruction, flag(instruction, 'from')?.value ?? '')
       const excludes = flags(instruction, 'exclude').map((e) => e.value ?? '')
-      if (from.unresolved.length > 0 || excludes.some((e) => WILDCARD.test(e)) || copyPaths(instruction)?.sources.length !== 1) return []
+      if (from.unresolved.length > 0 || excludes.some((e) => WILDCARD.test(e)) || copyPaths(instruction, ctx.text)?.sources.length !== 1) return []
       return [{kind: 'listing' as const, instruction, from: from.value}]
     })
   },
   check(ctx) {
     const findings: Finding[] = []
-    const findingBase = (instruction: InstructionNode) => ({ruleId: ID, severity: ctx.severity, line: instruction.line})
+    const lines = candidates(ctx)
+    if (lines.length === 0) return findings
+    const support = excludeSupport(ctx)
+    if (!support.needed) {
+      return lines.map((instruction) => ({ruleId: ID, severity: 'info', line: instruction.line, message: `COPY --exclude is left as it is: ${support.why}.`}))
+    }
+    // a config that turned the rule to "warn" lowers an error, never raises an info or warning
+    const severity = support.severity === 'error' ? ctx.severity : support.severity
+    const findingBase = (instruction: InstructionNode) => ({ruleId: ID, severity, line: instruction.line})
     const unsure = (instruction: InstructionNode, why: string, suggestion?: string) =>
-      findings.push({...findingBase(instruction), message: `COPY --exclude needs a frontend that has it (dockerfile 1.7-labs or 1.19+) and fails on broken symlinks; dbuild left the line unchanged: ${why}.`, ...(suggestion ? {suggestion} : {})})
+      findings.push({...findingBase(instruction), message: `COPY --exclude may fail here: ${support.why}. dbuild left the line unchanged: ${why}.`, ...(suggestion ? {suggestion} : {})})
     const fixed = (instruction: InstructionNode, result: Plan, note: string, edits: Edit[], links = '') =>
       findings.push({
         ...findingBase(instruction),
-        message: `COPY --exclude needs a frontend that has it and fails on broken symlinks; rewritten into ${result.lines.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
+        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ${result.lines.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
         fix: edits,
       })
     const pendingByStage = new Map<number, Pending[]>()
-    for (const instruction of candidates(ctx)) {
+    for (const instruction of lines) {
       const excludes = flags(instruction, 'exclude').map((e) => ctx.expand(instruction, e.value ?? '').value)
-      const paths = copyPaths(instruction)
+      const paths = copyPaths(instruction, ctx.text)
       const from = ctx.expand(instruction, flag(instruction, 'from')?.value ?? '')
       if (excludes.some((e) => WILDCARD.test(e))) {
         findings.push({...findingBase(instruction), severity: 'warning', message: `--exclude with a wildcard (${excludes.filter((e) => WILDCARD.test(e)).join(', ')}) is left alone: dbuild rewrites only plain paths.`})

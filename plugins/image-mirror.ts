@@ -35,6 +35,34 @@ function splitReference(reference: string): {name: string; suffix: string} {
 
 const underPrefix = (name: string, prefix: string) => name === prefix || name.startsWith(`${prefix}/`)
 
+/** A registry host as a reference's first component can name it: a dotted name or localhost, with an optional port. */
+const HOST = /^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:]+\])(:\d+)?$/
+/** A repository path as the reference grammar spells it: lower-case components separated by slashes. */
+const PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/
+
+/**
+ * What a `mirrors` key matches: a bare registry host (ghcr.io, mcr.microsoft.com, quay.io,
+ * registry.k8s.io, docker.io) every image on that host; a repository (docker.io/library/ubuntu,
+ * ghcr.io/org, or a Docker Hub name such as ubuntu) that repository and everything below it.
+ * A key that can never match a reference says why.
+ */
+export function mirrorKey(from: string): {prefix: string} | {never: string} {
+  const key = from.replace(/\/+$/, '')
+  if (key === '') return {never: 'it is empty'}
+  if (key.includes('://')) return {never: 'image references have no scheme (write ghcr.io, not https://ghcr.io)'}
+  if (key.includes('@')) return {never: 'a key names a repository, not a digest'}
+  const slash = key.indexOf('/')
+  const first = slash === -1 ? key : key.slice(0, slash)
+  if (HOST.test(first) && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    if (slash === -1) return {prefix: first === 'index.docker.io' ? 'docker.io' : first}
+    const path = key.slice(slash + 1)
+    if (!PATH.test(path)) return {never: path.includes(':') ? 'a key names a repository, not a tag' : `"${path}" is not a repository path (lower case, no wildcards)`}
+    return {prefix: normalizeName(key)}
+  }
+  if (!PATH.test(key)) return {never: key.includes(':') ? 'a key names a repository, not a tag' : `"${key}" is neither a registry host nor a repository name (lower case, no wildcards)`}
+  return {prefix: normalizeName(key)}
+}
+
 /** The mirrored reference (tag and digest kept), or undefined when no mirror prefix matches. */
 export function mirrorReference(reference: string, mirrors: Record<string, string>): string | undefined {
   const {name, suffix} = splitReference(reference)
@@ -43,9 +71,9 @@ export function mirrorReference(reference: string, mirrors: Record<string, strin
   const normalized = normalizeName(name)
   let best: {key: string; to: string} | undefined
   for (const [from, to] of Object.entries(mirrors)) {
-    const key = from.includes('/') || from.includes('.') ? normalizeName(from) : `docker.io/library/${from}`
-    const prefix = from === 'docker.io' ? 'docker.io' : key
-    if (underPrefix(normalized, prefix) && (!best || prefix.length > best.key.length)) best = {key: prefix, to}
+    const key = mirrorKey(from)
+    if (!('prefix' in key)) continue
+    if (underPrefix(normalized, key.prefix) && (!best || key.prefix.length > best.key.length)) best = {key: key.prefix, to}
   }
   return best && best.to.replace(/\/+$/, '') + normalized.slice(best.key.length) + suffix
 }
@@ -91,6 +119,10 @@ export const rule: Rule = {
   check(ctx) {
     const mirrors = ctx.config.mirrors ?? {}
     const findings: Finding[] = []
+    for (const [from, to] of Object.entries(mirrors)) {
+      const key = mirrorKey(from)
+      if ('never' in key) findings.push({ruleId: ID, severity: 'warning', line: 1, message: `.dbuild.json "mirrors" key "${from}" (→ ${to}) can never match an image reference: ${key.never}. Use a registry host (ghcr.io), a repository (docker.io/library/ubuntu, ghcr.io/org) or a Docker Hub name (ubuntu).`})
+    }
     const unmirrored = new Set<number>()
     for (const ref of references(ctx)) {
       const base = {ruleId: ID, severity: ctx.severity, line: ref.line}

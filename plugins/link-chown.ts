@@ -3,7 +3,7 @@
  * containerd image store, where the linked copy has no /etc/passwd to look names up in. The
  * names become the numeric IDs BuildKit gives the original line on the graphdriver store.
  */
-import {findGroup, findUser, flag, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
+import {builderFlagWord, findGroup, findUser, flag, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
 
 const ID = 'link-chown'
 const NUMERIC = /^\d+$/
@@ -29,6 +29,14 @@ function needsLookup(ctx: RuleContext, chown: string): boolean {
   const userKnown = NUMERIC.test(user) || ctx.config.users?.[user] !== undefined
   const groupKnown = group === undefined || NUMERIC.test(group) || ctx.config.groups?.[group] !== undefined
   return !(userKnown && groupKnown)
+}
+
+/** BuildKit's reading of the --chown flag when dockerfile-ast split it elsewhere (a quoted space), else undefined. */
+function misread(ctx: RuleContext, instruction: InstructionNode): string | undefined {
+  const chown = flag(instruction, 'chown')
+  if (!chown) return undefined
+  const word = builderFlagWord(ctx.text, chown.range[0], ctx.dockerfile.escape)
+  return word.end === chown.range[1] ? undefined : word.value.slice(word.value.indexOf('=') + 1)
 }
 
 type Resolution = {ids: string} | {why: string}
@@ -77,6 +85,7 @@ export const rule: Rule = {
   needs(ctx) {
     return candidates(ctx)
       .filter((instruction) => {
+        if (misread(ctx, instruction) !== undefined) return false
         const expanded = ctx.expand(instruction, flag(instruction, 'chown')?.value ?? '')
         return expanded.unresolved.length === 0 && needsLookup(ctx, expanded.value)
       })
@@ -87,6 +96,17 @@ export const rule: Rule = {
     for (const instruction of candidates(ctx)) {
       const chown = flag(instruction, 'chown')
       if (!chown?.value || !chown.valueRange) continue
+      // dockerfile-ast splits flags at every space; BuildKit keeps a quoted space in the word
+      const read = misread(ctx, instruction)
+      if (read !== undefined) {
+        findings.push({
+          ruleId: ID,
+          severity: ctx.severity,
+          line: instruction.line,
+          message: `BuildKit reads this flag as --chown=${JSON.stringify(read)}, which is not one user[:group] name; dbuild does not rewrite a value it cannot read as BuildKit does. The line was left unchanged; use numeric IDs (--chown=<uid>:<gid>).`,
+        })
+        continue
+      }
       const expanded = ctx.expand(instruction, chown.value)
       const {user, group} = split(expanded.value)
       if (NUMERIC.test(user) && (group === undefined || group === '' || NUMERIC.test(group))) continue

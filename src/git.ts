@@ -30,3 +30,56 @@ export async function workTreeTop(dir: string, env: NodeJS.ProcessEnv = process.
     if (path.dirname(at) === at) return undefined
   }
 }
+
+/** One path in git's index, as `git ls-files -s` lists it. */
+export interface IndexEntry {
+  /** git's mode: 100644, 100755, 120000 (symlink) or 160000 (submodule). */
+  mode: string
+  /** Relative to the directory git ran in, slash-separated, bytes as git stores them decoded as UTF-8. */
+  rel: string
+}
+
+/** git's index modes that are not regular files. */
+const SYMLINK = '120000'
+const GITLINK = '160000'
+
+/** Whether an index entry is a regular file (not a symlink or a submodule). */
+export function isRegularEntry(entry: IndexEntry): boolean {
+  return entry.mode !== SYMLINK && entry.mode !== GITLINK
+}
+
+/**
+ * The one reader of `git ls-files -s`: every tracked path below `cwd` with its mode, once (a conflicted
+ * path has one record per stage). Undefined when git fails (not a work tree); `failure` gets git's first
+ * line of stderr for the caller's message.
+ */
+export async function readIndex(cwd: string, failure?: (message: string) => void): Promise<IndexEntry[] | undefined> {
+  const {execa} = await import('execa')
+  const result = await execa('git', ['ls-files', '-s', '-z'], {cwd, reject: false, stripFinalNewline: false})
+  if (result.exitCode !== 0) {
+    failure?.(result.stderr.trim().split('\n')[0] || 'git ls-files failed')
+    return undefined
+  }
+  const entries: IndexEntry[] = []
+  let last: string | undefined
+  for (const record of result.stdout.split('\0')) {
+    // "<mode> <object> <stage>\t<path>"; git lists the stages of one path together
+    const tab = record.indexOf('\t')
+    if (tab === -1) continue
+    const rel = record.slice(tab + 1)
+    if (rel === last) continue
+    last = rel
+    entries.push({mode: record.slice(0, record.indexOf(' ')), rel})
+  }
+  return entries
+}
+
+/**
+ * Re-reads the stat data of every index entry after a chmod (which changes ctime), so that git sees the
+ * files as unchanged: without it `git reset --hard` rewrites each of them, under the umask.
+ */
+export async function refreshIndex(cwd: string): Promise<void> {
+  const {execa} = await import('execa')
+  // -q: a file that really differs is not an error here; --refresh only writes stat data
+  await execa('git', ['update-index', '-q', '--refresh'], {cwd, reject: false})
+}

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 /** Every command id, so the bare form `dbuild [buildx flags] CONTEXT` can be told apart from a command. */
-export const COMMAND_IDS = ['build', 'doctor', 'explain', 'hook', 'lint', 'normalize', 'rewrite', 'setup', 'stage'] as const
+export const COMMAND_IDS = ['bake', 'build', 'doctor', 'explain', 'hook', 'lint', 'normalize', 'rewrite', 'setup', 'stage'] as const
 const OCLIF_WORDS = new Set(['help', '--help', '-h', '--version', 'version'])
 
 /** Prepends `build` when the first argument is neither a command nor help/version: the bare drop-in form. */

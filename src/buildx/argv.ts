@@ -88,16 +88,35 @@ export function parseBool(text: string | undefined): boolean | undefined {
   return undefined
 }
 
-function needsValue(spelling: string): never {
-  throw new DbuildError(`flag needs an argument: ${spelling}`, ExitCode.USAGE, ['See docker buildx build --help.'])
+/** The flags of one buildx subcommand (`build`, `bake`), looked up by long name and by letter. */
+export interface FlagTable {
+  /** `build` or `bake`, for usage messages. */
+  command: string
+  byLong(name: string): BuildxFlag | undefined
+  byShort(letter: string): BuildxFlag | undefined
 }
 
-/** Reads the flags and the context out of raw argv; throws a usage DbuildError as buildx would fail. */
-export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedBuildArgv {
+const BUILD_TABLE: FlagTable = {command: 'build', byLong: flagByLong, byShort: flagByShort}
+
+/** argv split as pflag splits it: the flags in order, dbuild's own flags, and the positional arguments. */
+export interface SplitArgv {
+  uses: FlagUse[]
+  positionals: string[]
+  own: OwnFlags
+  warnings: string[]
+}
+
+/** Splits argv by `table`; dbuild's own flags (--dry-run, --config, …) are taken out. Throws a usage DbuildError as buildx would fail. */
+export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv {
   const uses: FlagUse[] = []
   const positionals: string[] = []
   const own: OwnFlags = {dryRun: false, noStage: false, noRewrite: false, exportCache: false}
   const warnings: string[] = []
+  const needsValue: (spelling: string) => never = (spelling) => {
+    throw new DbuildError(`flag needs an argument: ${spelling}`, ExitCode.USAGE, [`See docker buildx ${table.command} --help.`])
+  }
+  const flagByLong = table.byLong
+  const flagByShort = table.byShort
 
   const setOwn = (spelling: string, def: OwnFlag, value: string | undefined) => {
     if (def.value) {
@@ -178,7 +197,12 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
     positionals.push(token)
   }
+  return {uses, positionals, own, warnings}
+}
 
+/** Reads the flags and the context out of raw argv; throws a usage DbuildError as buildx would fail. */
+export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedBuildArgv {
+  const {uses, positionals, own, warnings} = splitArgv(argv, BUILD_TABLE)
   if (positionals.length !== 1) {
     throw new DbuildError(
       positionals.length === 0

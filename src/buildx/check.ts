@@ -26,7 +26,8 @@ export function parseBuildxVersion(text: string): BuildxVersion | undefined {
   return {version: parts.join('.'), parts}
 }
 
-function older(a: readonly number[], b: readonly number[]): boolean {
+/** Version `a` comes before `b` (missing parts count as 0). */
+export function older(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i] ?? 0
     const y = b[i] ?? 0

@@ -172,7 +172,7 @@ export function checkWorkTreeModes(modes: ModeDrift | undefined): Check {
 export function checkHooks(hooks: HookReport[] | undefined): Check {
   const title = 'git hooks'
   if (hooks === undefined) return notPassing('warn', 'hooks', title, 'not in a git work tree', 'Run dbuild doctor inside your checkout.')
-  const detail = hooks.map((h) => `${h.name} ${h.state}${h.outdated ? ' (outdated)' : ''}${h.chained ? ' (chains a foreign hook)' : ''}`).join(', ')
+  const detail = hooks.map((h) => `${h.name} ${h.state}${h.displacedBy ? ` by ${h.displacedBy}` : ''}${h.outdated ? ' (outdated)' : ''}${h.chained ? ' (chains a foreign hook)' : ''}`).join(', ')
   return allInstalled(hooks) ? pass('hooks', title, detail) : notPassing('warn', 'hooks', title, detail, 'Run dbuild hook install.')
 }
 

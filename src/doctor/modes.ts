@@ -2,7 +2,8 @@
 import {lstatSync, type Stats} from 'node:fs'
 import path from 'node:path'
 
-import {execa} from 'execa'
+import {isRegularEntry, readIndex} from '../git.js'
+import {CANONICAL_MODES, hasMode, modeFromIndex} from '../mode-policy.js'
 
 export interface ModeDrift {
   /** Tracked regular files looked at. */
@@ -11,44 +12,36 @@ export interface ModeDrift {
   wrong: Array<{path: string; mode: string; want: string}>
 }
 
-function modeOf(stats: Stats): number {
-  return stats.mode & 0o7777
-}
+const octal = (mode: number): string => (mode & 0o7777).toString(8)
 
 /**
- * Tracked files whose mode is not the canonical one from git's index (100755 → 0755, else 0644;
- * symlinks and submodules skipped) and directories holding them (the top included) that are not 0755.
+ * Tracked files whose mode is not the canonical one from git's index (src/mode-policy.ts; symlinks
+ * and submodules skipped) and directories holding them (the top included) that are not canonical.
  * Undefined outside a git work tree.
  */
 export async function findModeDrift(root: string): Promise<ModeDrift | undefined> {
-  const listing = await execa('git', ['ls-files', '-s', '-z'], {cwd: root, reject: false, stripFinalNewline: false})
-  if (listing.exitCode !== 0) return undefined
+  const entries = await readIndex(root)
+  if (entries === undefined) return undefined
   const wrong: ModeDrift['wrong'] = []
   const dirs = new Set<string>(['.'])
-  const seen = new Set<string>()
   let files = 0
-  for (const record of listing.stdout.split('\0')) {
-    const tab = record.indexOf('\t') // "<mode> <object> <stage>\t<path>"
-    if (tab === -1) continue
-    const rel = record.slice(tab + 1)
-    const indexMode = record.slice(0, record.indexOf(' '))
-    if (indexMode === '120000' || indexMode === '160000' || seen.has(rel)) continue
-    seen.add(rel)
+  for (const entry of entries) {
+    if (!isRegularEntry(entry)) continue
     let stats: Stats
     try {
-      stats = lstatSync(path.join(root, rel))
+      stats = lstatSync(path.join(root, entry.rel))
     } catch {
       continue // deleted or outside a sparse checkout
     }
     if (!stats.isFile()) continue
     files++
-    const want = indexMode === '100755' ? 0o755 : 0o644
-    if (modeOf(stats) !== want) wrong.push({path: rel, mode: modeOf(stats).toString(8), want: want.toString(8)})
-    for (let dir = path.posix.dirname(rel); !dirs.has(dir); dir = path.posix.dirname(dir)) dirs.add(dir)
+    const want = modeFromIndex(entry.mode)
+    if (!hasMode(stats.mode, want)) wrong.push({path: entry.rel, mode: octal(stats.mode), want: octal(want)})
+    for (let dir = path.posix.dirname(entry.rel); !dirs.has(dir); dir = path.posix.dirname(dir)) dirs.add(dir)
   }
   for (const dir of [...dirs].sort()) {
-    const mode = modeOf(lstatSync(path.join(root, dir)))
-    if (mode !== 0o755) wrong.push({path: dir === '.' ? './' : `${dir}/`, mode: mode.toString(8), want: '755'})
+    const mode = lstatSync(path.join(root, dir)).mode
+    if (!hasMode(mode, CANONICAL_MODES.dir)) wrong.push({path: dir === '.' ? './' : `${dir}/`, mode: octal(mode), want: octal(CANONICAL_MODES.dir)})
   }
   return {files, wrong}
 }

@@ -193,7 +193,7 @@ export async function gatherProbes(options: ProbeOptions): Promise<Probes> {
     probeBuilder(options),
     probeUmask(),
     root === undefined ? undefined : findModeDrift(root),
-    root === undefined ? undefined : locateHooks(root).then((location) => hookStatus(location.dir)),
+    root === undefined ? undefined : locateHooks(root).then((location) => hookStatus(location)),
     probeRegistries(cacheFrom, options.registryTimeout ?? 3000),
   ])
   return {...docker, buildx, builder, umask, modes, hooks, config, registries}

@@ -1,162 +1,107 @@
 /**
- * Install, uninstall and status: plain functions over the hooks directory git actually uses.
- * A foreign hook is moved aside to `<hook>.dbuild-chained` (rename keeps its bytes and mode) and run by
- * dbuild's hook; uninstall moves it back.
+ * Install, uninstall and status: plain functions over the repository's hook setup.
+ *
+ * dbuild registers through the hook manager a repository already uses, rather than fighting it:
+ *   - husky 9 (core.hooksPath=.husky/_): a guarded block in the committed `.husky/<hook>`; `.husky/_`
+ *     is husky's and rewritten on every `npm install`, so dbuild never writes there;
+ *   - lefthook: a script lefthook runs, added to `lefthook-local.yml` (or `lefthook.yml` with --shared);
+ *     lefthook's own files in the hooks directory are never touched;
+ *   - otherwise git's hooks directory: a foreign hook is moved aside to `<hook>.dbuild-chained` (rename
+ *     keeps its bytes and mode) and run by dbuild's hook; uninstall moves it back.
+ * Install repairs whatever an earlier install left behind when a manager came later (a hook displaced to
+ * `.old` by lefthook, a `.dbuild-chained` copy of husky's stub), so it succeeds in every such state.
  */
-import {chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {gitOutput, gitRoot} from '../git.js'
-import {CHAINED_SUFFIX, HOOK_NAMES, HOOK_VERSION, type HookName, hookScript, hookVersion} from './scripts.js'
+import {present} from './files.js'
+import {inspectHook, installHookFile, uninstallHookFile} from './hooks-dir.js'
+import {installManaged, lefthookConfig, managedStatus, uninstallManaged} from './managers.js'
+import {HOOK_NAMES} from './scripts.js'
+import type {HookChange, HookReport, HooksLocation, Manager} from './types.js'
 
-export type HookState = 'foreign' | 'installed' | 'missing'
+export type * from './types.js'
+export {inspectHook, toolOf} from './hooks-dir.js'
 
-export interface HookReport {
-  name: HookName
-  state: HookState
-  /** The hook file's path. */
-  path: string
-  /** A foreign hook kept aside and run by dbuild's hook. */
-  chained: boolean
-  /** dbuild's version in an installed hook. */
-  version?: number
-  /** An installed hook older than this dbuild. */
-  outdated?: boolean
-}
-
-export interface HooksLocation {
-  /** Absolute hooks directory. */
-  dir: string
-  /** The work tree's top directory. */
-  root: string
-  /** core.hooksPath when set (a hook manager such as husky usually sets it). */
-  hooksPath?: string
-  /** Advice when the directory is one that a hook manager regenerates. */
-  note?: string
-}
-
-export type HookAction = 'chained' | 'installed' | 'removed' | 'restored' | 'unchanged' | 'updated'
-
-export interface HookChange extends HookReport {
-  action: HookAction
-}
-
-/** Husky (v9: core.hooksPath=.husky/_) rewrites its hooks directory on every `npm install`. */
-function managerNote(dir: string, root: string): string | undefined {
+/** husky 9 points core.hooksPath at `<dir>/_` and runs `<dir>/<hook>` from there. */
+function huskyDir(dir: string, root: string): string | undefined {
   const rel = path.relative(root, dir).split(path.sep).join('/')
   if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined
-  if (/(^|\/)\.husky(\/_)?$/.test(rel)) {
-    return `core.hooksPath is husky's ${rel}; husky rewrites it on \`npm install\`. Keep dbuild's hooks by adding it to package.json: "prepare": "husky && dbuild hook install"`
-  }
-  return `core.hooksPath points into the work tree (${rel}); if a hook manager regenerates that directory, run \`dbuild hook install\` after it.`
+  return /(^|\/)\.husky\/_$/.test(rel) || (path.basename(dir) === '_' && present(path.join(dir, 'h'))) ? path.dirname(dir) : undefined
 }
 
-/** The hooks directory of the repository holding `cwd` (`git rev-parse --git-path hooks`: core.hooksPath and worktrees). */
+/** git 2.54 added hooks from config (hook.<name>.command / hook.<name>.event). */
+export function gitRunsConfigHooks(version: string | undefined): boolean {
+  const match = /(\d+)\.(\d+)/.exec(version ?? '')
+  if (!match) return false
+  const [major, minor] = [Number(match[1]), Number(match[2])]
+  return major > 2 || (major === 2 && minor >= 54)
+}
+
+/** The hooks directory of the repository holding `cwd` and the manager in charge of it. */
 export async function locateHooks(cwd: string): Promise<HooksLocation> {
   const root = await gitRoot(cwd)
   if (root === undefined) {
     throw new DbuildError(`${path.resolve(cwd)}: not a git work tree`, ExitCode.NO_INPUT, ['Run dbuild hook in a git checkout.'])
   }
   // core.hooksPath is relative to the work tree's top, where git runs hooks, so ask from there.
-  const gitPath = await gitOutput(root, ['rev-parse', '--git-path', 'hooks'])
+  const [gitPath, hooksPath, version] = await Promise.all([
+    gitOutput(root, ['rev-parse', '--git-path', 'hooks']),
+    gitOutput(root, ['config', '--get', 'core.hooksPath']),
+    gitOutput(root, ['version']),
+  ])
   if (gitPath === undefined) throw new DbuildError(`${root}: git rev-parse --git-path hooks failed`, ExitCode.UNAVAILABLE)
   const dir = path.resolve(root, gitPath)
-  const hooksPath = await gitOutput(root, ['config', '--get', 'core.hooksPath'])
-  const location: HooksLocation = {dir, root}
-  if (hooksPath) {
-    location.hooksPath = hooksPath
-    const note = managerNote(dir, root)
-    if (note) location.note = note
+  const husky = huskyDir(dir, root)
+  const manager: Manager = husky ? {kind: 'husky', dir: husky} : lefthookConfig(root, dir) ?? {kind: 'hooks-dir'}
+  const location: HooksLocation = {dir, root, manager}
+  if (hooksPath) location.hooksPath = hooksPath
+  if (manager.kind === 'hooks-dir' && hooksPath && !path.relative(root, dir).startsWith('..')) {
+    location.note = `core.hooksPath points into the work tree (${hooksPath}); if a tool regenerates that directory, run \`dbuild hook install\` after it.`
+  }
+  if (gitRunsConfigHooks(version)) {
+    location.note = [location.note, `${version} runs hooks from config (hook.<name>.command), the cleanest way to live beside other hooks: git config hook.dbuild-post-checkout.event post-checkout; git config hook.dbuild-post-checkout.command "sh <hook file>" (and post-merge, post-rewrite)`]
+      .filter(Boolean)
+      .join('\n')
   }
   return location
 }
 
-function present(file: string): boolean {
-  try {
-    lstatSync(file)
-    return true
-  } catch {
-    return false
-  }
+/** Each hook's state, registered through the repository's hook manager. */
+export function hookStatus(location: HooksLocation): HookReport[] {
+  if (location.manager.kind === 'hooks-dir') return HOOK_NAMES.map((name) => inspectHook(location.dir, name))
+  return managedStatus(location)
 }
 
-function readHook(file: string): string | undefined {
-  try {
-    return lstatSync(file).isFile() ? readFileSync(file, 'utf8') : undefined
-  } catch {
-    return undefined
-  }
+/** Installs dbuild's hooks through the repository's manager; running it again changes nothing. */
+export function installHooks(location: HooksLocation, options: {shared?: boolean} = {}): HookChange[] {
+  if (location.manager.kind !== 'hooks-dir') return installManaged(location, options)
+  const actions = HOOK_NAMES.map((name) => installHookFile(location.dir, name))
+  return hookStatus(location).map((report, i) => ({...report, action: actions[i] ?? 'unchanged'}))
 }
 
-/** The state of one hook in `dir`. */
-export function inspectHook(dir: string, name: HookName): HookReport {
-  const file = path.join(dir, name)
-  const chained = present(file + CHAINED_SUFFIX)
-  if (!present(file)) return {name, state: 'missing', path: file, chained}
-  const text = readHook(file)
-  const version = text === undefined ? undefined : hookVersion(text)
-  if (version === undefined) return {name, state: 'foreign', path: file, chained}
-  return {name, state: 'installed', path: file, chained, version, outdated: version < HOOK_VERSION}
+/** Removes exactly what dbuild added; the manager's and foreign files stay byte for byte. */
+export function uninstallHooks(location: HooksLocation): HookChange[] {
+  if (location.manager.kind !== 'hooks-dir') return uninstallManaged(location)
+  const actions = HOOK_NAMES.map((name) => uninstallHookFile(location.dir, name))
+  return hookStatus(location).map((report, i) => ({...report, action: actions[i] ?? 'unchanged'}))
 }
 
-export function hookStatus(dir: string): HookReport[] {
-  return HOOK_NAMES.map((name) => inspectHook(dir, name))
-}
-
-function writeHook(file: string, name: HookName): void {
-  writeFileSync(file, hookScript(name))
-  chmodSync(file, 0o755) // whatever the umask
-}
-
-/** Installs dbuild's hooks in `dir`, chaining foreign ones; running it again changes nothing. */
-export function installHooks(dir: string): HookChange[] {
-  mkdirSync(dir, {recursive: true})
-  return HOOK_NAMES.map((name): HookChange => {
-    const before = inspectHook(dir, name)
-    const file = before.path
-    let action: HookAction
-    if (before.state === 'foreign') {
-      if (before.chained) {
-        throw new DbuildError(`${file}: a foreign hook replaced dbuild's while ${name}${CHAINED_SUFFIX} still holds an earlier one`, ExitCode.CANT_CREATE, [
-          `Merge the two by hand (or delete one), then run dbuild hook install again.`,
-        ])
-      }
-      renameSync(file, file + CHAINED_SUFFIX)
-      writeHook(file, name)
-      action = 'chained'
-    } else if (before.state === 'missing') {
-      writeHook(file, name)
-      action = 'installed'
-    } else if (readHook(file) !== hookScript(name) || (lstatSync(file).mode & 0o777) !== 0o755) {
-      writeHook(file, name)
-      action = 'updated'
-    } else {
-      action = 'unchanged'
-    }
-    return {...inspectHook(dir, name), action}
-  })
-}
-
-/** Removes dbuild's hooks from `dir` and puts chained foreign hooks back byte for byte; foreign hooks stay. */
-export function uninstallHooks(dir: string): HookChange[] {
-  return HOOK_NAMES.map((name): HookChange => {
-    const before = inspectHook(dir, name)
-    const file = before.path
-    let action: HookAction = 'unchanged'
-    if (before.state === 'installed') {
-      rmSync(file)
-      action = 'removed'
-    }
-    if (before.chained && !present(file)) {
-      renameSync(file + CHAINED_SUFFIX, file)
-      action = 'restored'
-    }
-    return {...inspectHook(dir, name), action}
-  })
-}
-
-/** Whether every dbuild hook is installed and current in the repository holding `cwd`. */
+/** Whether every dbuild hook is installed and current. */
 export function allInstalled(reports: HookReport[]): boolean {
   return reports.every((report) => report.state === 'installed' && !report.outdated)
 }
+
+/**
+ * What git commands leave behind without a hook, and what covers each: shown by `hook status` and in
+ * the README. A `dbuild build` stages the context with canonical modes whatever the work tree holds.
+ */
+export const COVERAGE: ReadonlyArray<{command: string; hook: string; covered: string}> = [
+  {command: 'checkout/switch <branch>, clone, worktree add', hook: 'post-checkout', covered: 'the hook: the files that differ between the two commits'},
+  {command: 'checkout <tree> -- <file>, checkout -- <file>', hook: 'post-checkout', covered: 'the hook: the files git refreshed in its index since the hook last ran'},
+  {command: 'merge, pull', hook: 'post-merge', covered: 'the hook'},
+  {command: 'rebase, pull --rebase', hook: 'post-rewrite', covered: 'the hook: the end-to-end diff and each replayed commit'},
+  {command: 'reset --hard, stash pop/apply, cherry-pick, revert, restore', hook: 'none', covered: 'not by a hook: run dbuild normalize (the next file checkout\'s hook also fixes them); dbuild build is unaffected'},
+  {command: 'submodule update', hook: 'in the submodule', covered: 'not by the superproject\'s hooks: git submodule foreach dbuild normalize, or dbuild hook install inside each'},
+]

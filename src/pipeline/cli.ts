@@ -5,6 +5,7 @@
  */
 import {parseBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
+import type {StreamedRun} from '../buildx/run.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
 import {isSilent} from './assemble.js'
@@ -22,14 +23,14 @@ export interface BuildCliIO {
   err?: (line: string) => void
 }
 
-interface Spinner {
+export interface Spinner {
   update(text: string): void
   stop(): void
   fail(): void
 }
 
 /** ora only on an interactive stderr: loading it costs start-up time a pipe or CI log never needs. */
-async function spinnerFor(enabled: boolean): Promise<Spinner> {
+export async function spinnerFor(enabled: boolean): Promise<Spinner> {
   if (!enabled || !process.stderr.isTTY) return {update() {}, stop() {}, fail() {}}
   const {startProgress} = await import('../cli/progress.js')
   return startProgress('dbuild: preparing the build', {enabled})
@@ -70,7 +71,11 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
     if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
     else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
-  const result = await runBuild(plan, {env, ready})
+  return exitCodeOf(await runBuild(plan, {env, ready}))
+}
+
+/** buildx's exit code, or 130/143 when dbuild was interrupted (and passed the signal on). */
+export function exitCodeOf(result: StreamedRun): number {
   if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
   return result.exitCode
 }

@@ -2,10 +2,13 @@
  * `dbuild build` as named steps: resolve inputs → config → stage → rewrite → cache lists → assemble.
  * planBuild does everything but the build, so --dry-run and the tests see the exact command.
  */
+import path from 'node:path'
+
 import {type ParsedBuildArgv, parseBuildArgv} from '../buildx/argv.js'
 import {configLines} from '../config.js'
 import {checkBuildx} from '../buildx/check.js'
 import {shellCommand} from '../buildx/quote.js'
+import {sourceKind} from '../buildx/sources.js'
 import {type StreamedRun, streamDocker} from '../buildx/run.js'
 import {assembleArgs, isSilent} from './assemble.js'
 import {resolveCacheLists} from './cache.js'
@@ -45,6 +48,9 @@ export interface BuildPlan {
   contextDigest?: string
 }
 
+/** A named context's source as a probe build gets it: a local directory resolved from the working directory, anything else as given. */
+export const localOrRemote = (source: string, cwd: string) => (sourceKind(source) === 'local' ? path.resolve(cwd, source) : source)
+
 /** Parses, stages, rewrites and assembles; builds nothing. */
 export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const env = options.env ?? process.env
@@ -65,6 +71,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     main,
     loaded,
     settings: parsed,
+    buildContexts: Object.fromEntries(parsed.buildContexts.map(({name, source}) => [name, named.replaced.get(name) ?? localOrRemote(source, inputs.cwd)])),
     ...(options.rewrite ? {rewrite: options.rewrite} : {}),
     noRewrite: own.noRewrite,
     ...(own.plugins === undefined ? {} : {plugins: own.plugins}),

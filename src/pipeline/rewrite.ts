@@ -25,7 +25,8 @@ export interface RewriteInput {
   buildArgs: Record<string, string>
   target?: string
   platform?: string
-  docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string}
+  /** As the probes get it (src/rewrite's DockerAccess): answers are keyed on every context they read. */
+  docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string; buildContexts?: Record<string, string>; contextKey?: string}
   /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS. */
   plugins?: boolean
   warn: (message: string) => void
@@ -43,18 +44,28 @@ export interface RewriteOutput {
 export type RewriteStep = (input: RewriteInput) => Promise<RewriteOutput>
 
 /**
- * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
- * the original's `<Dockerfile>.dockerignore` beside it so buildx applies the same ignore file.
+ * Files buildx reads beside the Dockerfile, by the Dockerfile's name: its ignore file and (buildx
+ * ≥ 0.31) its build policy. The copy carries them, or a repository's policy would be silently dropped.
  */
-export function writeDockerfileCopy(root: string, original: string, bytes: Uint8Array): string {
-  const key = createHash('sha256').update(original).digest('hex').slice(0, 12)
+const COMPANION_SUFFIXES = ['.dockerignore', '.rego'] as const
+
+/**
+ * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
+ * the original's companions (`<Dockerfile>.dockerignore`, `<Dockerfile>.rego`) beside it so buildx
+ * applies the same ignore file and policy. `variant` keeps apart copies of one Dockerfile that are
+ * rewritten differently (bake targets with their own build args). A copy that cannot be written
+ * (a full or read-only cache) is CANT_CREATE, named.
+ */
+export function writeDockerfileCopy(root: string, original: string, bytes: Uint8Array, variant = ''): string {
+  const key = createHash('sha256').update(variant ? `${original}\0${variant}` : original).digest('hex').slice(0, 12)
   const copy = path.join(root, `dockerfile-${key}`, 'Dockerfile')
   try {
     // atomically: concurrent builds of one context never read half a Dockerfile
     writeFileAtomic(copy, bytes)
-    const ignore = `${original}.dockerignore`
-    if (existsSync(ignore)) copyFileSync(ignore, `${copy}.dockerignore`)
-    else rmSync(`${copy}.dockerignore`, {force: true})
+    for (const suffix of COMPANION_SUFFIXES) {
+      if (existsSync(`${original}${suffix}`)) copyFileSync(`${original}${suffix}`, `${copy}${suffix}`)
+      else rmSync(`${copy}${suffix}`, {force: true})
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
     throw new DbuildError(`${copy}: cannot write the Dockerfile copy: ${code}`, ExitCode.CANT_CREATE, [
@@ -78,12 +89,16 @@ export interface DockerfileRequest {
   main: MainContext
   loaded: LoadedConfig
   settings: BuildSettings
+  /** Named contexts as buildx gets them (staged directories for local ones), for the probe builds. */
+  buildContexts?: Record<string, string>
   /** The rule engine; without it the Dockerfile is copied unchanged. */
   rewrite?: RewriteStep
   noRewrite: boolean
   /** --plugins / --no-plugins, passed to the rewrite step. */
   plugins?: boolean
   events: StepEvents
+  /** Keeps this copy apart from other copies of the same Dockerfile (a bake target's name). */
+  variant?: string
 }
 
 export interface DockerfileResult {
@@ -120,6 +135,7 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
         env: inputs.env,
         ...(settings.builder === undefined ? {} : {builder: settings.builder}),
         ...(settings.network === undefined ? {} : {network: settings.network}),
+        ...(request.buildContexts ? {buildContexts: request.buildContexts} : {}),
       },
       ...(request.plugins === undefined ? {} : {plugins: request.plugins}),
       warn: request.events.warn,
@@ -135,12 +151,12 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
     // the context is the user's own directory and nothing changed, so buildx can read the user's
     // Dockerfile itself: a copy that cannot be written (full or read-only cache) is no reason to fail
     try {
-      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes), notes}
+      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), notes}
     } catch (error) {
       if (!(error instanceof DbuildError)) throw error
       request.events.warn(`${error.message}; buildx reads ${inputs.dockerfile} itself, which nothing changed`)
       return {notes}
     }
   }
-  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes), notes}
+  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), notes}
 }

@@ -72,6 +72,7 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
     file,
     config: loaded.config,
     ...(loaded.path ? {configPath: loaded.path} : {}),
+    contextDir,
     buildArgs: parseBuildArgs(request.buildArgs, env),
     ...(request.target ? {target: request.target} : {}),
     ...(request.platform ? {platform: request.platform} : {}),

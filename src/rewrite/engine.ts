@@ -6,7 +6,7 @@ import {applyFixes} from './apply.js'
 import {expandAt, variableScopes} from './expand.js'
 import {parseDockerfile} from './parse.js'
 import {gatherFacts} from './probes.js'
-import type {Facts, Finding, RewriteOptions, RewriteResult, Rule, RuleContext} from './types.js'
+import type {FactRequest, Facts, Finding, RewriteOptions, RewriteResult, Rule, RuleContext} from './types.js'
 
 /** Kind of a context path, for rules that care whether a source is a directory. */
 function contextKinds(contextDir: string): (source: string) => 'dir' | 'file' | undefined {
@@ -18,6 +18,11 @@ function contextKinds(contextDir: string): (source: string) => 'dir' | 'file' | 
     }
   }
 }
+
+const MAX_FACT_ROUNDS = 3
+
+const requestKey = (request: FactRequest): string =>
+  request.kind === 'builder' ? 'builder' : request.kind === 'accounts' ? `accounts:${request.instruction.line}` : `listing:${request.from}`
 
 /** Lines silenced per rule id by `# dbuild ignore=` pragmas: every line of the instruction. */
 function silencedLines(ctx: RuleContext): Map<string, Set<number>> {
@@ -42,7 +47,7 @@ function silencedLines(ctx: RuleContext): Map<string, Set<number>> {
  */
 export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions): Promise<RewriteResult> {
   const dockerfile = parseDockerfile(options.text)
-  const scopes = variableScopes(dockerfile, options.buildArgs, options.platform)
+  const scopes = variableScopes(dockerfile, options.buildArgs, options.platform, options.target)
   const facts: Facts = {accounts: new Map(), listings: new Map()}
   const contextFor = (rule: Rule): RuleContext => ({
     file: options.file,
@@ -56,19 +61,37 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     ...(options.platform ? {platform: options.platform} : {}),
   })
 
-  const requests = rules.flatMap((rule) => rule.needs?.(contextFor(rule)) ?? [])
+  // Rounds: a rule may ask for one fact only once it knows another (exclude-root needs a stage's
+  // tree only where the builder lacks --exclude), so needs() runs again while it asks for more.
   const given = options.facts ?? {}
-  const missing = requests.filter((request) =>
-    request.kind === 'accounts' ? !given.accounts?.has(request.instruction.line) : !given.listings?.has(request.from),
-  )
   const probeOptions = options.docker ? {docker: options.docker, buildArgs: options.buildArgs, platform: options.platform, cacheDir: options.cacheDir} : undefined
-  const probed = await gatherFacts(dockerfile, given.unavailable ? [] : missing, probeOptions)
-  facts.accounts = new Map([...probed.accounts, ...(given.accounts ?? [])])
-  facts.listings = new Map([...probed.listings, ...(given.listings ?? [])])
-  const unavailable = given.unavailable ?? probed.unavailable
-  if (unavailable) facts.unavailable = unavailable
-  const contextKind = given.contextKind ?? (options.docker ? contextKinds(options.docker.contextDir) : undefined)
+  facts.accounts = new Map(given.accounts ?? [])
+  facts.listings = new Map(given.listings ?? [])
+  if (given.builder) facts.builder = given.builder
+  if (given.unavailable) facts.unavailable = given.unavailable
+  const contextDir = options.contextDir ?? options.docker?.contextDir
+  const contextKind = given.contextKind ?? (contextDir === undefined ? undefined : contextKinds(contextDir))
   if (contextKind) facts.contextKind = contextKind
+  const asked = new Set<string>()
+  for (let round = 0; round < MAX_FACT_ROUNDS; round++) {
+    const requests = rules.flatMap((rule) => rule.needs?.(contextFor(rule)) ?? []).filter((request) => {
+      const key = requestKey(request)
+      if (asked.has(key)) return false
+      asked.add(key)
+      return true
+    })
+    if (requests.length === 0) break
+    const missing = requests.filter((request) =>
+      request.kind === 'accounts' ? !given.accounts?.has(request.instruction.line) : request.kind === 'listing' ? !given.listings?.has(request.from) : given.builder === undefined,
+    )
+    const probed = await gatherFacts(dockerfile, given.unavailable ? [] : missing, probeOptions)
+    facts.accounts = new Map([...facts.accounts, ...probed.accounts, ...(given.accounts ?? [])])
+    facts.listings = new Map([...facts.listings, ...probed.listings, ...(given.listings ?? [])])
+    const builder = given.builder ?? probed.builder ?? facts.builder
+    if (builder) facts.builder = builder
+    const unavailable = given.unavailable ?? probed.unavailable ?? facts.unavailable
+    if (unavailable) facts.unavailable = unavailable
+  }
 
   const findings: Finding[] = []
   for (const rule of rules) {

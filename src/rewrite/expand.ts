@@ -95,88 +95,162 @@ function substitute(inner: string, lookup: Lookup, escape: string, unresolved: s
   return value ?? ''
 }
 
-/** Platform ARGs BuildKit predefines in the global scope. */
-function platformArgs(platform: string | undefined): Record<string, string> {
-  if (!platform) return {}
-  const [os = '', arch = '', variant = ''] = platform.split(',')[0]?.split('/') ?? []
-  return {TARGETPLATFORM: platform, TARGETOS: os, TARGETARCH: arch, TARGETVARIANT: variant}
+const GOARCH: Record<string, string> = {x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64'}
+
+/** The platform a local builder defaults to: this machine's, as Go names it. */
+export function hostPlatform(): string {
+  return `linux/${GOARCH[process.arch] ?? process.arch}`
 }
 
 /**
- * Values a variable took, in instruction order: `at` is the index of the instruction that set it.
- * A scope reads "the last value set before instruction i" by binary search, so the scopes of n
- * instructions cost O(n log n) instead of a copy of every variable at every instruction.
+ * The ARGs BuildKit predefines in the global scope (dockerfile2llb's defaultArgs): the build and
+ * target platforms, and TARGETSTAGE. Without --platform the target is the builder's own platform.
  */
-class History {
-  private readonly values = new Map<string, {at: number[]; value: (string | undefined)[]}>()
-
-  set(name: string, at: number, value: string | undefined): void {
-    const entry = this.values.get(name)
-    if (entry) {
-      entry.at.push(at)
-      entry.value.push(value)
-    } else this.values.set(name, {at: [at], value: [value]})
-  }
-
-  /** Whether `name` was set before instruction `before`, and to what. */
-  get(name: string, before: number): {value: string | undefined} | undefined {
-    const entry = this.values.get(name)
-    if (!entry) return undefined
-    let low = 0
-    let high = entry.at.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if ((entry.at[mid] as number) < before) low = mid + 1
-      else high = mid
-    }
-    return low === 0 ? undefined : {value: entry.value[low - 1]}
+export function predefinedArgs(platform: string | undefined, target?: string): Record<string, string> {
+  const build = hostPlatform()
+  const targetPlatform = platform?.split(',')[0] || build
+  const [bos = '', barch = '', bvariant = ''] = build.split('/')
+  const [tos = '', tarch = '', tvariant = ''] = targetPlatform.split('/')
+  return {
+    BUILDPLATFORM: build,
+    BUILDOS: bos,
+    BUILDOSVERSION: '',
+    BUILDARCH: barch,
+    BUILDVARIANT: bvariant,
+    TARGETPLATFORM: targetPlatform,
+    TARGETOS: tos,
+    TARGETOSVERSION: '',
+    TARGETARCH: tarch,
+    TARGETVARIANT: tvariant,
+    TARGETSTAGE: target || 'default',
   }
 }
 
 /**
- * The variables visible to each instruction, by instruction index: global ARGs (before the first
- * FROM) with --build-arg overrides, then per stage the ARGs it declares, and ENV (inherited from a
- * parent stage). ENV wins over ARG, as in BuildKit.
+ * The variables visible to each instruction, by instruction index, scoped as BuildKit's
+ * dockerfile2llb does it:
+ * - the meta ARGs before the first FROM (buildMetaArgs) see the predefined platform ARGs and each
+ *   other, --build-arg overriding their defaults; FROM lines see only these;
+ * - in a stage, ARG and ENV write one environment, the later write winning (dispatchArg adds an ARG
+ *   to the state's env); `ARG NAME` takes the --build-arg, else its default, else the meta ARG of
+ *   that name, else leaves the value it already has;
+ * - a stage `FROM <stage>` starts from that stage's environment, its ARGs included
+ *   (dispatchState.init inherits the base state).
  */
-export function variableScopes(model: DockerfileModel, buildArgs: Record<string, string> = {}, platform?: string): Lookup[] {
-  const predefined = platformArgs(platform)
-  const globals = new Map<string, string | undefined>()
-  /** Per stage: its own ENV and ARG history, and the stage its ENV is inherited from. */
-  const stages: {env: History; args: History; parent?: number}[] = []
+export function variableScopes(model: DockerfileModel, buildArgs: Record<string, string> = {}, platform?: string, target?: string): Lookup[] {
+  const globals = new Map<string, string>(Object.entries({...predefinedArgs(platform, target), ...pick(buildArgs, PREDEFINED_OVERRIDABLE)}))
+  const stageEnv: Environment[] = []
+  // one log of writes per stage, numbered across the file: each instruction keeps only the number it
+  // saw, so the scopes cost memory linear in the Dockerfile (not a copy of the environment per line)
+  // and a lookup is a binary search (not a walk over every earlier write)
+  let env = new Environment()
+  let written = 0
   const scopes: Lookup[] = []
-  const globalLookup: Lookup = (name) => globals.get(name) ?? predefined[name]
-  /** ENV of `stage` before instruction `before`, falling back to the parent stage's final ENV. */
-  const envAt = (stage: number | undefined, name: string, before: number): string | undefined => {
-    for (let at = before; stage !== undefined; at = Number.POSITIVE_INFINITY) {
-      const scope = stages[stage]
-      const found = scope?.env.get(name, at)
-      if (found) return found.value
-      stage = scope?.parent
-    }
-    return undefined
-  }
+  const globalLookup: Lookup = (name) => globals.get(name)
+  const current: Lookup = (name) => env.read(name, written)
   for (const instruction of model.instructions) {
     const inStage = instruction.stage >= 0
     if (instruction.keyword === 'FROM') {
       const parent = model.stages[instruction.stage]?.parent
-      stages[instruction.stage] = {env: new History(), args: new History(), ...(parent === undefined ? {} : {parent})}
+      const base = parent === undefined ? undefined : stageEnv[parent]
+      env = new Environment(base && {env: base, mark: written})
     }
-    const stage = instruction.stage
-    const index = instruction.index
-    const lookup: Lookup =
-      inStage && instruction.keyword !== 'FROM' ? (name) => envAt(stage, name, index) ?? stages[stage]?.args.get(name, index)?.value : globalLookup
-    scopes.push(lookup)
+    if (inStage && instruction.keyword !== 'FROM') {
+      const [seen, mark] = [env, written]
+      scopes.push((name) => seen.read(name, mark))
+    } else scopes.push(globalLookup)
     for (const {name, value} of instruction.properties ?? []) {
-      const expanded = value === null ? undefined : expandWord(value, lookup, model.escape).value
-      if (instruction.keyword === 'ENV') stages[stage]?.env.set(name, index, expanded ?? '')
-      else if (!inStage) globals.set(name, buildArgs[name] ?? expanded)
-      else stages[stage]?.args.set(name, index, buildArgs[name] ?? expanded ?? (globals.has(name) ? globals.get(name) : predefined[name]))
+      if (instruction.keyword === 'ENV') {
+        env.write(name, value === null ? '' : expandWord(value, current, model.escape).value, written++)
+        continue
+      }
+      const given = Object.hasOwn(buildArgs, name) ? buildArgs[name] : undefined
+      if (!inStage) {
+        const resolved = given ?? (value === null ? undefined : expandWord(value, globalLookup, model.escape).value)
+        if (resolved !== undefined) globals.set(name, resolved)
+        continue
+      }
+      const resolved = given ?? (value === null ? globals.get(name) : expandWord(value, current, model.escape).value)
+      if (resolved !== undefined) env.write(name, resolved, written++)
     }
+    if (inStage) stageEnv[instruction.stage] = env
   }
   return scopes
+}
+
+/**
+ * One stage's environment as a log of writes, each numbered (`at`) in the order of the whole file.
+ * read(name, mark) is the value of the last write numbered below `mark`, else what the base stage
+ * held when this stage began.
+ */
+class Environment {
+  private readonly writes = new Map<string, {at: number[]; values: string[]}>()
+
+  constructor(private readonly base?: {env: Environment; mark: number}) {}
+
+  write(name: string, value: string, at: number): void {
+    const log = this.writes.get(name)
+    if (log) {
+      log.at.push(at)
+      log.values.push(value)
+    } else this.writes.set(name, {at: [at], values: [value]})
+  }
+
+  read(name: string, mark: number): string | undefined {
+    const log = this.writes.get(name)
+    if (log) {
+      let low = 0
+      let high = log.at.length
+      while (low < high) {
+        const mid = (low + high) >>> 1
+        if ((log.at[mid] as number) < mark) low = mid + 1
+        else high = mid
+      }
+      if (low > 0) return log.values[low - 1]
+    }
+    return this.base?.env.read(name, this.base.mark)
+  }
+}
+
+/** BuildKit lets --build-arg override the predefined ARGs too (defaultArgs' overrides). */
+const PREDEFINED_OVERRIDABLE = Object.keys(predefinedArgs(undefined))
+
+function pick(values: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((name) => Object.hasOwn(values, name)).map((name) => [name, values[name] as string]))
 }
 
 export function expandAt(model: DockerfileModel, scopes: Lookup[], instruction: InstructionNode, word: string): Expanded {
   const lookup = scopes[instruction.index] ?? (() => undefined)
   return expandWord(word, lookup, model.escape)
+}
+
+/**
+ * The flag word that starts at `start`, read as BuildKit's parser reads flags (extractBuilderFlags):
+ * quotes group and are dropped, the escape character escapes, whitespace outside quotes ends the
+ * word. `end` is where the word ends in `text`; a parser that split it elsewhere misread the flag.
+ */
+export function builderFlagWord(text: string, start: number, escape = '\\'): {value: string; end: number} {
+  let value = ''
+  let quote: string | undefined
+  let at = start
+  for (; at < text.length; at++) {
+    const c = text[at] as string
+    if (quote === undefined && /\s/.test(c)) break
+    if (quote === undefined && (c === '"' || c === "'")) {
+      quote = c
+      continue
+    }
+    if (quote !== undefined && c === quote) {
+      quote = undefined
+      continue
+    }
+    if (c === escape) {
+      // a line continuation is not part of the word
+      if (text[at + 1] === '\n' || text[at + 1] === '\r' || at + 1 === text.length) break
+      value += text[++at] ?? ''
+      continue
+    }
+    value += c
+  }
+  return {value, end: at}
 }

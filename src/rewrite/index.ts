@@ -1,5 +1,6 @@
 export type {
   Accounts,
+  BuilderFact,
   DockerAccess,
   Edit,
   FactError,
@@ -18,8 +19,8 @@ export {rewriteDockerfile} from './engine.js'
 export {resolveRules} from './resolve.js'
 export {applyFixes} from './apply.js'
 export {decodeBytes, encodeText} from './bytes.js'
-export {expandWord, variableScopes} from './expand.js'
-export {parseDockerfile, copyPaths, flag, flags, stageByRef} from './parse.js'
+export {builderFlagWord, expandWord, variableScopes} from './expand.js'
+export {parseDockerfile, copyPaths, flag, flags, isHeredocSource, stageByRef} from './parse.js'
 export type {ArgNode, DirectiveNode, DockerfileModel, FlagNode, InstructionNode, StageNode} from './parse.js'
 export {findGroup, findUser} from './accounts.js'
 export {isFactError} from './probes.js'

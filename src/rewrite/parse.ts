@@ -206,9 +206,22 @@ export function flags(instruction: InstructionNode, name: string): FlagNode[] {
   return instruction.flags.filter((f) => f.name === name)
 }
 
-/** Source and destination arguments of COPY/ADD (exec or shell form). */
-export function copyPaths(instruction: InstructionNode): {sources: string[]; dest: string} | undefined {
-  const all = instruction.json ?? instruction.args.map((arg) => arg.value)
+/** A heredoc source (`<<EOF`, `<<-"EOF"`): its text follows the instruction, it is no path. */
+export const isHeredocSource = (source: string): boolean => /^<<-?["']?[A-Za-z0-9_]/.test(source)
+
+/** The arguments before any heredoc body: the parser lists the body's words as arguments too. */
+function commandArgs(instruction: InstructionNode, text: string): ArgNode[] {
+  const lastMarker = instruction.args.findLastIndex((arg) => isHeredocSource(arg.value))
+  if (lastMarker === -1) return instruction.args
+  const markerEnd = instruction.args[lastMarker]?.range[1] ?? 0
+  const lineEnd = text.slice(markerEnd).search(/[\r\n]/)
+  const bodyStart = lineEnd === -1 ? text.length : markerEnd + lineEnd
+  return instruction.args.filter((arg) => arg.range[0] < bodyStart)
+}
+
+/** Source and destination arguments of COPY/ADD (exec or shell form); heredoc sources stay `<<NAME`. */
+export function copyPaths(instruction: InstructionNode, text?: string): {sources: string[]; dest: string} | undefined {
+  const all = instruction.json ?? (text === undefined ? instruction.args : commandArgs(instruction, text)).map((arg) => arg.value)
   if (all.length < 2) return undefined
   return {sources: all.slice(0, -1), dest: all[all.length - 1] ?? ''}
 }

@@ -13,17 +13,20 @@ import {compareCodeUnits} from '../compare.js'
 import {runDocker} from '../buildx/run.js'
 import {writeFileAtomic} from '../write-atomic.js'
 
+import {sourceKind} from '../buildx/sources.js'
+
+import {variableScopes, type Lookup, expandWord} from './expand.js'
 import type {DockerfileModel, InstructionNode} from './parse.js'
-import {stageByRef} from './parse.js'
+import {flag, stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
 import {encodeText} from './bytes.js'
-import type {Accounts, DockerAccess, FactError, FactRequest, Facts, Finding, TreeEntry} from './types.js'
+import type {Accounts, BuilderFact, DockerAccess, FactError, FactRequest, Facts, Finding, TreeEntry} from './types.js'
 
 const rangeLength = (finding: Finding) => (finding.fix ?? []).reduce((n, edit) => n + edit.range[1] - edit.range[0], 0)
 
 export const PROBE_STAGE = 'dbuild-probe'
-const CACHE_VERSION = 1
+const CACHE_VERSION = 2
 const PROBE_TIMEOUT_MS = 30 * 60 * 1000
 
 export interface ProbeOptions {
@@ -61,17 +64,158 @@ export function listingProbe(model: DockerfileModel, instruction: InstructionNod
   return probeDockerfile(model, instruction, [stage?.name ?? from])
 }
 
-function cacheKey(kind: string, dockerfile: string, options: ProbeOptions): string {
+/**
+ * The content key of a context directory: a hash over every path BuildKit would be sent (its
+ * .dockerignore applied) with its type, mode, size, mtime and link target. The one place a probe
+ * answer learns what a context holds; the stage's content digest replaces it where the caller
+ * has one (DockerAccess.contextKey).
+ */
+export async function contextKeyFor(dir: string): Promise<string> {
+  // loaded only when a probe runs: lint never needs the walk
+  const [{walkTree}, {IgnoreMatcher, parseIgnoreFile}] = await Promise.all([import('../stage/walk.js'), import('../stage/ignore.js')])
+  let patterns: ReturnType<typeof parseIgnoreFile> = []
+  const ignoreFile = path.join(dir, '.dockerignore')
+  try {
+    patterns = parseIgnoreFile(readFileSync(ignoreFile, 'utf8'), ignoreFile)
+  } catch {
+    // no .dockerignore (or not a file): everything is sent
+  }
+  const entries = walkTree(dir, {matcher: new IgnoreMatcher(patterns), readLinks: true})
+  const lines = entries.map((e) => `${e.rel}\0${e.kind}\0${e.mode}\0${e.kind === 'file' ? e.size : ''}\0${e.kind === 'file' ? e.mtimeMs : ''}\0${e.target ?? ''}`)
+  lines.sort(compareCodeUnits)
+  return 'tree:' + createHash('sha256').update(lines.join('\n')).digest('hex')
+}
+
+/** What a probe's answer depends on beyond its Dockerfile text, build args, platform and builder. */
+interface ProbeInputs {
+  /** Content key of the main context. */
+  context: string
+  /** Named contexts the probe Dockerfile names: their content key (local) or their source (image, git, URL). */
+  named: [string, string][]
+  /** Image references the probed stages are built from, with the digest they resolve to. */
+  images: [string, string][]
+}
+
+/** Memoized per run: a context's key and an image's digest are the same for every probe of one build. */
+class InputResolver {
+  private readonly keys = new Map<string, Promise<string>>()
+  private readonly digests = new Map<string, Promise<string | undefined>>()
+  private driver: Promise<string | undefined> | undefined
+
+  constructor(
+    private readonly options: ProbeOptions,
+    private readonly facts: Facts,
+  ) {}
+
+  private keyOf(dir: string, given: string | undefined): Promise<string> {
+    if (given !== undefined) return Promise.resolve(given)
+    let key = this.keys.get(dir)
+    if (!key) this.keys.set(dir, (key = contextKeyFor(dir)))
+    return key
+  }
+
+  /** The builder's driver: only the docker driver builds from the images in docker's own store. */
+  private builderDriver(): Promise<string | undefined> {
+    const known = this.facts.builder
+    this.driver ??= (known ? Promise.resolve(known) : probeBuilder(this.options)).then((fact) => (isFactError(fact) ? undefined : fact.driver))
+    return this.driver
+  }
+
+  /**
+   * The digest behind an image reference, as the builder would resolve it: docker's own image ID
+   * for the docker driver when the image is there (what BuildKit in dockerd builds from), else the
+   * registry's manifest digest. Undefined when neither can be had: the answer is then not reused.
+   */
+  digestOf(ref: string): Promise<string | undefined> {
+    let digest = this.digests.get(ref)
+    if (!digest) this.digests.set(ref, (digest = this.resolveDigest(ref)))
+    return digest
+  }
+
+  private async resolveDigest(ref: string): Promise<string | undefined> {
+    const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1]
+    if (pinned) return pinned
+    const env = this.options.docker.env
+    if ((await this.builderDriver()) === 'docker') {
+      const local = await runDocker(['image', 'inspect', '--format', '{{.Id}}', ref], {env, timeout: 60_000})
+      if (local.exitCode === 0 && local.stdout.trim()) return local.stdout.trim()
+    }
+    const remote = await runDocker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Manifest.Digest}}', ref], {env, timeout: 60_000})
+    return remote.exitCode === 0 && remote.stdout.trim() ? remote.stdout.trim() : undefined
+  }
+
+  /** Everything a probe of `instruction` reads besides its text; undefined when an image digest cannot be had. */
+  async inputsFor(model: DockerfileModel, scopes: Lookup[], instruction: InstructionNode, probeText: string, probeImage?: string): Promise<ProbeInputs | undefined> {
+    const {docker} = this.options
+    const named: [string, string][] = []
+    for (const [name, source] of Object.entries(docker.buildContexts ?? {}).sort(([a], [b]) => compareCodeUnits(a, b))) {
+      if (!namesContext(probeText, name)) continue
+      named.push([name, sourceKind(source) === 'local' ? await this.keyOf(path.resolve(docker.contextDir, source), docker.buildContextKeys?.[name]) : source])
+    }
+    const images: [string, string][] = []
+    const contexts = new Set(Object.keys(docker.buildContexts ?? {}))
+    const refs = baseImages(model, scopes, instruction, contexts)
+    // the probe stage itself may be FROM an image (a listing of `COPY --from=<image>`)
+    if (probeImage !== undefined && !contexts.has(probeImage) && !stageByRef(model, probeImage, instruction.stage + 1) && !refs.includes(probeImage)) refs.push(probeImage)
+    for (const ref of refs) {
+      const digest = await this.digestOf(ref)
+      if (digest === undefined) return undefined
+      images.push([ref, digest])
+    }
+    return {context: await this.keyOf(docker.contextDir, docker.contextKey), named, images}
+  }
+}
+
+/** Whether the probe Dockerfile names this build context (FROM, --from=, from= of a mount). */
+function namesContext(text: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`(^|[\\s=])${escaped}($|[\\s,])`, 'im').test(text)
+}
+
+/** Image references the instructions before `instruction` build from: FROM, COPY --from, RUN --mount from=. */
+function baseImages(model: DockerfileModel, scopes: Lookup[], instruction: InstructionNode, contexts: Set<string>): string[] {
+  const refs = new Set<string>()
+  const add = (at: InstructionNode, word: string, before: number) => {
+    const ref = expandWord(word, scopes[at.index] ?? (() => undefined), model.escape).value
+    if (ref === '' || ref.toLowerCase() === 'scratch' || contexts.has(ref) || stageByRef(model, ref, before)) return
+    refs.add(ref)
+  }
+  for (const at of model.instructions.slice(0, instruction.index)) {
+    if (at.keyword === 'FROM' && at.args[0]) add(at, at.args[0].value, at.stage)
+    const from = flag(at, 'from')
+    if ((at.keyword === 'COPY' || at.keyword === 'ADD') && from?.value) add(at, from.value, at.stage + 1)
+    if (at.keyword === 'RUN') {
+      for (const mount of at.flags.filter((f) => f.name === 'mount')) {
+        const value = /(?:^|,)from=([^,]+)/.exec(mount.value ?? '')?.[1]
+        if (value) add(at, value, at.stage + 1)
+      }
+    }
+  }
+  return [...refs].sort(compareCodeUnits)
+}
+
+function cacheKey(kind: string, dockerfile: string, inputs: ProbeInputs, options: ProbeOptions): string {
   const env = options.docker.env ?? process.env
   const buildArgs = Object.entries(options.buildArgs ?? {}).sort(([a], [b]) => compareCodeUnits(a, b))
-  const identity = {v: CACHE_VERSION, kind, dockerfile, buildArgs, platform: options.platform ?? '', builder: options.docker.builder ?? env.BUILDX_BUILDER ?? '', host: env.DOCKER_HOST ?? '', context: env.DOCKER_CONTEXT ?? ''}
+  const identity = {
+    v: CACHE_VERSION,
+    kind,
+    dockerfile,
+    buildArgs,
+    platform: options.platform ?? '',
+    builder: options.docker.builder ?? env.BUILDX_BUILDER ?? '',
+    host: env.DOCKER_HOST ?? '',
+    dockerContext: env.DOCKER_CONTEXT ?? '',
+    ...inputs,
+  }
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex')
 }
 
-async function cached<T>(kind: string, dockerfile: string, options: ProbeOptions, compute: () => Promise<T | FactError>): Promise<T | FactError> {
+/** The answer for this probe: reused only while every input behind it is unchanged (see ProbeInputs). */
+async function cached<T>(kind: string, dockerfile: string, inputs: ProbeInputs | undefined, options: ProbeOptions, compute: () => Promise<T | FactError>): Promise<T | FactError> {
   const dir = options.cacheDir ?? defaultCacheDir(options.docker.env)
-  const file = path.join(dir, `${kind}-${cacheKey(kind, dockerfile, options)}.json`)
-  if (existsSync(file)) {
+  const file = inputs && path.join(dir, `${kind}-${cacheKey(kind, dockerfile, inputs, options)}.json`)
+  if (file && existsSync(file)) {
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as T
     } catch {
@@ -79,7 +223,7 @@ async function cached<T>(kind: string, dockerfile: string, options: ProbeOptions
     }
   }
   const value = await compute()
-  if (!isFactError(value)) {
+  if (file && !isFactError(value)) {
     writeFileAtomic(file, JSON.stringify(value))
   }
   return value
@@ -96,6 +240,7 @@ async function build(dockerfile: string, output: string, options: ProbeOptions):
   if (docker.network) args.push(`--network=${docker.network}`)
   if (options.platform) args.push('--platform', options.platform)
   for (const [name, value] of Object.entries(options.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`)
+  for (const [name, source] of Object.entries(docker.buildContexts ?? {})) args.push('--build-context', `${name}=${source}`)
   args.push(docker.contextDir)
   const run = await runDocker(args, {cwd: docker.contextDir, env: docker.env, input: encodeText(dockerfile), timeout: PROBE_TIMEOUT_MS})
   if (run.exitCode === 0) return undefined
@@ -103,8 +248,8 @@ async function build(dockerfile: string, output: string, options: ProbeOptions):
   return {error: `the probe build failed (docker exit ${run.exitCode}): ${tail}`}
 }
 
-async function probeAccounts(dockerfile: string, options: ProbeOptions): Promise<Accounts | FactError> {
-  return cached('accounts', dockerfile, options, async () => {
+async function probeAccounts(dockerfile: string, inputs: ProbeInputs | undefined, options: ProbeOptions): Promise<Accounts | FactError> {
+  return cached('accounts', dockerfile, inputs, options, async () => {
     const dest = mkdtempSync(path.join(os.tmpdir(), 'dbuild-probe-'))
     try {
       const failed = await build(dockerfile, `type=local,dest=${dest}`, options)
@@ -117,8 +262,8 @@ async function probeAccounts(dockerfile: string, options: ProbeOptions): Promise
   })
 }
 
-async function probeListing(dockerfile: string, options: ProbeOptions): Promise<TreeEntry[] | FactError> {
-  return cached('listing', dockerfile, options, async () => {
+async function probeListing(dockerfile: string, inputs: ProbeInputs | undefined, options: ProbeOptions): Promise<TreeEntry[] | FactError> {
+  return cached('listing', dockerfile, inputs, options, async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dbuild-probe-'))
     const tar = path.join(dir, 'stage.tar')
     try {
@@ -130,6 +275,33 @@ async function probeListing(dockerfile: string, options: ProbeOptions): Promise<
   })
 }
 
+/** `docker buildx inspect` text → the builder's name, driver and BuildKit version (the first node's). */
+export function parseBuilder(text: string): BuilderFact {
+  const fact: BuilderFact = {}
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line)
+    const key = match?.[1]?.trim().toLowerCase()
+    const value = match?.[2]?.trim() ?? ''
+    if (!key || !value) continue
+    if (key === 'name' && fact.name === undefined) fact.name = value
+    else if (key === 'driver' && fact.driver === undefined) fact.driver = value
+    else if (key === 'buildkit version' && fact.reported === undefined) {
+      fact.reported = value
+      // Docker's built-in BuildKit, as distributions build it, reports v0.0.0+unknown: no version at all
+      if (/^v?\d+\.\d+\.\d+/.test(value) && !/^v?0\.0\.0/.test(value)) fact.buildkitVersion = value
+    }
+  }
+  return fact
+}
+
+async function probeBuilder(options: ProbeOptions): Promise<BuilderFact | FactError> {
+  const {docker} = options
+  const args = ['buildx', 'inspect', ...(docker.builder ? [docker.builder] : [])]
+  const run = await runDocker(args, {env: docker.env, timeout: 60_000})
+  if (run.exitCode !== 0) return {error: `docker ${args.join(' ')} failed (exit ${run.exitCode}): ${run.stderr.trim().split('\n').pop() ?? ''}`}
+  return parseBuilder(run.stdout)
+}
+
 /** Runs the probes the rules asked for, one at a time (builds are heavy), each once. */
 export async function gatherFacts(model: DockerfileModel, requests: FactRequest[], options: ProbeOptions | undefined): Promise<Facts> {
   const facts: Facts = {accounts: new Map(), listings: new Map()}
@@ -137,12 +309,18 @@ export async function gatherFacts(model: DockerfileModel, requests: FactRequest[
     if (requests.length > 0) facts.unavailable = 'no BuildKit access was given (no build context), so facts from the image could not be probed'
     return facts
   }
+  const resolver = new InputResolver(options, facts)
+  let scopes: Lookup[] | undefined
+  const scopesFor = () => (scopes ??= variableScopes(model, options.buildArgs, options.platform))
   for (const request of requests) {
+    if (request.kind === 'builder' && facts.builder === undefined) facts.builder = await probeBuilder(options)
     if (request.kind === 'accounts' && !facts.accounts.has(request.instruction.line)) {
-      facts.accounts.set(request.instruction.line, await probeAccounts(accountsProbe(model, request.instruction), options))
+      const text = accountsProbe(model, request.instruction)
+      facts.accounts.set(request.instruction.line, await probeAccounts(text, await resolver.inputsFor(model, scopesFor(), request.instruction, text), options))
     }
     if (request.kind === 'listing' && !facts.listings.has(request.from)) {
-      facts.listings.set(request.from, await probeListing(listingProbe(model, request.instruction, request.from), options))
+      const text = listingProbe(model, request.instruction, request.from)
+      facts.listings.set(request.from, await probeListing(text, await resolver.inputsFor(model, scopesFor(), request.instruction, text, request.from), options))
     }
   }
   return facts

@@ -52,6 +52,17 @@ export interface FactError {
 export type FactRequest =
   | {kind: 'accounts'; instruction: InstructionNode}
   | {kind: 'listing'; instruction: InstructionNode; from: string}
+  | {kind: 'builder'}
+
+/** The builder a build would run on, as `docker buildx inspect` reports it. */
+export interface BuilderFact {
+  name?: string
+  driver?: string
+  /** e.g. v0.25.1; undefined when the builder does not say (Docker's built-in BuildKit reports v0.0.0+unknown). */
+  buildkitVersion?: string
+  /** The version text as reported, for messages. */
+  reported?: string
+}
 
 /** Facts from BuildKit, precomputed so that check() stays pure. */
 export interface Facts {
@@ -59,6 +70,8 @@ export interface Facts {
   accounts: Map<number, Accounts | FactError>
   /** The tree of a stage or image, keyed by the (expanded) `--from` value. */
   listings: Map<string, TreeEntry[] | FactError>
+  /** The builder, when a rule asked for it. */
+  builder?: BuilderFact | FactError
   /** Set when no probe could run at all, saying why. */
   unavailable?: string
   /** Kind of a path in the build context, when the context directory is known. */
@@ -95,6 +108,15 @@ export interface DockerAccess {
   builder?: string
   /** buildx --network for probe builds (e.g. "host"). */
   network?: string
+  /** Named contexts as buildx gets them (`--build-context NAME=SOURCE`); probe builds get them too. */
+  buildContexts?: Record<string, string>
+  /**
+   * A digest of the main context's content when the caller has one (the stage's); without it the
+   * probes hash the tree themselves (see contextKeyFor). Probe answers are keyed on it.
+   */
+  contextKey?: string
+  /** The same for local named contexts, by name. */
+  buildContextKeys?: Record<string, string>
 }
 
 export interface RewriteOptions {
@@ -109,6 +131,8 @@ export interface RewriteOptions {
   buildArgs?: Record<string, string>
   target?: string
   platform?: string
+  /** The build context directory, for rules that stat its paths (no build is run); defaults to docker.contextDir. */
+  contextDir?: string
   /** When absent, rules needing BuildKit facts stay unsure and say why. */
   docker?: DockerAccess
   cacheDir?: string

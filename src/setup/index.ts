@@ -83,7 +83,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   }
   const config = await ensureConfig(root, options)
   const location = await locateHooks(root)
-  const hooks = installHooks(location.dir)
+  const hooks = installHooks(location)
   const normalized = await normalizeWorkTree(root)
   const doctor = await runDoctor({cwd: root, env: options.env, builder: options.builder})
   const report = {root, config, hooks: {location, hooks}, normalized, doctor}

@@ -5,12 +5,12 @@
 import {type Stats, chmodSync, closeSync, constants, existsSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync} from 'node:fs'
 import {chmod, copyFile, utimes} from 'node:fs/promises'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {modeFromDisk} from '../mode-policy.js'
 import {type Entry, entryPath, type Listing, type Listings} from './walk.js'
 
-/** The mode BuildKit should see: 0755 for directories and owner-executable files, else 0644. */
+/** The mode BuildKit should see, by the one policy's owner-execute rule (src/mode-policy.ts). */
 export function canonicalMode(entry: Pick<Entry, 'kind' | 'mode'>): number {
-  if (entry.kind === 'dir') return 0o755
-  return entry.mode & 0o100 ? 0o755 : 0o644
+  return modeFromDisk(entry.kind === 'dir', entry.mode)
 }
 
 /** mtimes survive a utimes round trip only to about a microsecond (seconds as a double). */

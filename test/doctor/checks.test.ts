@@ -63,7 +63,7 @@ t.test('checkImageStore explains seed 000 for each worker', async (t) => {
 })
 
 const hooks = (state: HookReport['state'], outdated = false): HookReport[] =>
-  (['post-checkout', 'post-merge', 'post-rewrite'] as const).map((name) => ({name, state, path: `/r/.git/hooks/${name}`, chained: false, ...(state === 'installed' ? {version: 1, outdated} : {})}))
+  (['post-checkout', 'post-merge', 'post-rewrite'] as const).map((name) => ({name, state, path: `/r/.git/hooks/${name}`, via: {kind: 'hooks-dir' as const}, chained: false, ...(state === 'installed' ? {version: 'abcdef012345', outdated} : {})}))
 
 t.test('the simple checks: status and fix from a table', async (t) => {
   const table: Array<[string, Check, Check['status'], RegExp]> = [

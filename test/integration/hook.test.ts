@@ -9,9 +9,14 @@ import {execa} from 'execa'
 import t, {type Test} from 'tap'
 
 import {findModeDrift} from '../../src/doctor/modes.js'
-import {hookStatus, installHooks, locateHooks, uninstallHooks} from '../../src/hook/index.js'
+import {hookStatus, type HooksLocation, installHooks, locateHooks, uninstallHooks} from '../../src/hook/index.js'
 import {normalizeWorkTree} from '../../src/stage/normalize.js'
+import {ExitCode} from '../../src/exit-codes.js'
+import {ROOT} from '../engine/index.js'
 import {gitEnv, gitRepo, sh, tempDir} from '../helpers/index.js'
+
+/** A plain hooks directory, as locateHooks reports one outside any hook manager. */
+const plain = (dir: string): HooksLocation => ({dir, root: path.dirname(dir), manager: {kind: 'hooks-dir'}})
 
 const NEWLINE_NAME = 'new\nline.txt'
 const FILES: Record<string, string> = {
@@ -62,7 +67,7 @@ async function clone(t: Test, source: string, umask: string): Promise<string> {
   const result = await under(umask, path.dirname(dest), `git clone -q ${JSON.stringify(source)} clone`)
   t.equal(result.exitCode, 0, result.all)
   await sh('git branch -q feat origin/feat && git branch -q side origin/side && git branch -q topic origin/topic', {cwd: dest, env: gitEnv()})
-  installHooks((await locateHooks(dest)).dir)
+  installHooks(await locateHooks(dest))
   await normalizeWorkTree(dest)
   return dest
 }
@@ -92,6 +97,8 @@ for (const umask of ['002', '022']) {
     await run('git checkout -q topic && git rebase -q main')
     t.equal(readFileSync(path.join(repo, 'x.txt'), 'utf8'), 'x1\n')
     await run('git checkout -q main && git merge -q --squash feat && git commit -qm squash')
+    // the hook refreshed the index after its chmod: reset --hard (which runs no hook) rewrites nothing
+    await run('git checkout -q feat && git reset -q --hard')
     t.equal(lstatSync(path.join(repo, NEWLINE_NAME)).mode & 0o777, 0o644, 'name with a newline')
   })
 }
@@ -124,13 +131,13 @@ t.test('a foreign hook is chained with its arguments, stdin and exit status, the
   writeFileSync(path.join(dir, 'post-merge'), '#!/bin/sh -e\necho "merge $1 $0" >> "$(git rev-parse --git-dir)/foreign.log"\n')
   chmodSync(path.join(dir, 'post-merge'), 0o755)
 
-  const installed = installHooks(dir)
+  const installed = installHooks(plain(dir))
   t.same(installed.map((h) => [h.name, h.action, h.state, h.chained]), [
     ['post-checkout', 'chained', 'installed', true],
     ['post-merge', 'chained', 'installed', true],
     ['post-rewrite', 'chained', 'installed', true],
   ])
-  const again = installHooks(dir)
+  const again = installHooks(plain(dir))
   t.same(again.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'install is idempotent')
 
   await normalizeWorkTree(repo)
@@ -144,12 +151,12 @@ t.test('a foreign hook is chained with its arguments, stdin and exit status, the
   t.match(log, /^rewrite rebase 1$/m, 'same stdin (one rewritten commit)')
   t.match(log, /^merge 0 \S*post-merge\.dbuild-chained$/m, 'a non-sh hook runs as a program')
 
-  const removed = uninstallHooks(dir)
+  const removed = uninstallHooks(plain(dir))
   t.same(removed.map((h) => [h.action, h.state]), [['restored', 'foreign'], ['restored', 'foreign'], ['restored', 'foreign']])
   t.equal(readFileSync(path.join(dir, 'post-checkout'), 'utf8'), foreign, 'bytes restored')
   t.equal(lstatSync(path.join(dir, 'post-checkout')).mode & 0o7777, 0o750, 'mode restored')
   t.equal(lstatSync(path.join(dir, 'post-rewrite')).mode & 0o7777, 0o700, 'mode restored')
-  t.same(uninstallHooks(dir).map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'uninstall twice changes nothing')
+  t.same(uninstallHooks(plain(dir)).map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'uninstall twice changes nothing')
 })
 
 t.test('core.hooksPath (husky\'s .husky/_) is respected and its hooks keep running', async (t) => {
@@ -166,15 +173,18 @@ t.test('core.hooksPath (husky\'s .husky/_) is respected and its hooks keep runni
 
   const location = await locateHooks(path.join(repo, 'd i r'))
   t.equal(location.dir, path.join(repo, '.husky', '_'))
-  t.match(location.note, /"prepare": "husky && dbuild hook install"/, 'says exactly what to add')
-  installHooks(location.dir)
-  t.same(hookStatus(location.dir).map((h) => h.state), ['installed', 'installed', 'installed'])
+  t.same(location.manager, {kind: 'husky', dir: path.join(repo, '.husky')}, 'registers through husky')
+  const husky = readFileSync(path.join(repo, '.husky', '_', 'post-checkout'), 'utf8')
+  installHooks(location)
+  t.same(hookStatus(location).map((h) => h.state), ['installed', 'installed', 'installed'])
+  t.equal(readFileSync(path.join(repo, '.husky', '_', 'post-checkout'), 'utf8'), husky, 'husky\'s own directory untouched')
+  t.match(readFileSync(path.join(repo, '.husky', 'post-checkout'), 'utf8'), /^# >>> dbuild-hook [0-9a-f]{12} post-checkout:[^\n]*\n[^]*# <<< dbuild-hook\ntouch \.git\/husky-ran\n$/, 'a block at the top of the user hook')
   await normalizeWorkTree(repo)
   const result = await under('002', repo, 'git checkout -q feat')
   t.equal(result.exitCode, 0, result.all)
   t.same(await nonCanonical(repo), [])
   t.ok(lstatSync(path.join(repo, '.git', 'husky-ran')).isFile(), 'husky\'s own hook still ran')
-  t.same(hookStatus(path.join(repo, '.git', 'hooks')).map((h) => h.state), ['missing', 'missing', 'missing'], 'nothing in .git/hooks')
+  t.same(hookStatus(plain(path.join(repo, '.git', 'hooks'))).map((h) => h.state), ['missing', 'missing', 'missing'], 'nothing in .git/hooks')
 })
 
 t.test('the hook never fails a checkout: broken config, internal errors, kill switch, sparse checkout', async (t) => {
@@ -204,13 +214,50 @@ t.test('the hook never fails a checkout: broken config, internal errors, kill sw
   t.same(await nonCanonical(repo), [])
 })
 
+t.test('the hook refreshes git\'s index after its chmod, so reset --hard (which runs no hook) rewrites nothing', async (t) => {
+  const repo = await clone(t, source, '002')
+  // git compares ctime in whole seconds: a find that starts a second late puts the chmod in a later second
+  const bin = tempDir(t)
+  writeFileSync(path.join(bin, 'find'), `#!/bin/sh\nsleep 1.1\nexec ${(await execa('sh', ['-c', 'command -v find'])).stdout} "$@"\n`)
+  chmodSync(path.join(bin, 'find'), 0o755)
+  const checkout = await under('002', repo, 'git checkout -q feat', {PATH: `${bin}:${process.env.PATH}`})
+  t.equal(checkout.exitCode, 0, checkout.all)
+  t.same(await nonCanonical(repo), [], 'the hook fixed the checkout')
+  const reset = await under('002', repo, 'git reset -q --hard')
+  t.equal(reset.exitCode, 0, reset.all)
+  t.same(await nonCanonical(repo), [], 'reset --hard left the files as the hook made them')
+})
+
 t.test('hook status reports missing, foreign and installed', async (t) => {
   const dir = tempDir(t)
-  t.same(hookStatus(dir).map((h) => h.state), ['missing', 'missing', 'missing'])
+  t.same(hookStatus(plain(dir)).map((h) => h.state), ['missing', 'missing', 'missing'])
   writeFileSync(path.join(dir, 'post-merge'), '#!/bin/sh\n')
-  installHooks(dir)
+  installHooks(plain(dir))
   writeFileSync(path.join(dir, 'post-rewrite'), '#!/bin/sh\necho replaced by another tool\n')
-  t.same(hookStatus(dir).map((h) => [h.state, h.chained]), [['installed', false], ['installed', true], ['foreign', false]])
-  writeFileSync(path.join(dir, 'post-checkout'), readFileSync(path.join(dir, 'post-checkout'), 'utf8').replace('dbuild-hook v1', 'dbuild-hook v0'))
-  t.equal(hookStatus(dir)[0]?.outdated, true, 'an older version is outdated')
+  t.same(hookStatus(plain(dir)).map((h) => [h.state, h.chained]), [['installed', false], ['installed', true], ['foreign', false]])
+  writeFileSync(path.join(dir, 'post-checkout'), readFileSync(path.join(dir, 'post-checkout'), 'utf8').replace(/dbuild-hook [0-9a-f]{12}/, 'dbuild-hook v1'))
+  t.equal(hookStatus(plain(dir))[0]?.outdated, true, 'an older version is outdated')
+})
+
+t.test('hook install into a hooks directory the user cannot write exits 73 naming it, not a raw EACCES', async (t) => {
+  const base = tempDir(t)
+  chmodSync(base, 0o755)
+  const repo = path.join(base, 'repo')
+  await gitRepo(repo, {'a.txt': 'a\n'})
+  const hooks = path.join(repo, '.git', 'hooks')
+  // as root (CI containers) permissions do not bind: run the CLI as nobody, owner of all but the hooks
+  // directory
+  const asRoot = process.getuid?.() === 0
+  if (asRoot) await sh(`chown -R 65534:65534 ${JSON.stringify(repo)} && chown 0:0 ${JSON.stringify(hooks)} && chmod 755 ${JSON.stringify(hooks)}`)
+  else chmodSync(hooks, 0o555)
+  // env -i: tap re-adds its NODE_OPTIONS to every child's environment
+  const cli = ['env', '-i', `PATH=${process.env.PATH}`, `HOME=${base}`, 'NO_COLOR=1', process.execPath, path.join(ROOT, 'bin', 'run.js'), 'hook', 'install']
+  const [command = '', ...args] = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cli] : cli
+  const result = await execa(command, args, {cwd: repo, reject: false, all: true})
+  t.equal(result.exitCode, ExitCode.CANT_CREATE, result.all)
+  const said = result.all.replace(/\s*›\s*/g, ' ') // oclif wraps at 80 columns
+  t.match(said, /\.git\/hooks\/post-checkout: cannot write \(EACCES\)/, 'names the file and the error')
+  t.match(said, /writable by you/, 'and how to fix it')
+  t.notMatch(result.all, /at .*\.js:\d+/, 'no stack trace')
+  if (!asRoot) chmodSync(hooks, 0o755)
 })

@@ -2,7 +2,7 @@
  * planBuild, the whole pipeline short of running buildx: the exact command --dry-run prints,
  * which context path was taken, the Dockerfile copy, build contexts and the cache lists.
  */
-import {chmodSync, existsSync, readFileSync, statSync} from 'node:fs'
+import {chmodSync, existsSync, readFileSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -125,11 +125,13 @@ t.test('a checkout under umask 002 is staged; a canonical one is used directly',
   t.same(unstaged.args, ['buildx', 'build', '-f', 'Dockerfile', checkout], 'nothing replaced')
 })
 
-t.test('-f outside the context, its .dockerignore, and the rewrite step', async (t) => {
+t.test('-f outside the context, its .dockerignore and .rego, and the rewrite step', async (t) => {
   const {dir, checkout, cache} = await project(t, '002', {'secret.txt': 'no\n'})
+  const policy = 'package docker\n\ndefault allow := true\n'
   writeTree(dir, {
     'docker/app.Dockerfile': 'ARG BASE=dbuild-test/base:latest\nFROM $BASE\nCOPY . /app\n',
     'docker/app.Dockerfile.dockerignore': 'secret.txt\n.git\n',
+    'docker/app.Dockerfile.rego': policy,
   })
   const seen: RewriteInput[] = []
   const rewrite = async (input: RewriteInput) => {
@@ -154,12 +156,16 @@ t.test('-f outside the context, its .dockerignore, and the rewrite step', async 
   t.match(readFileSync(copy, 'utf8'), /# rewritten\n$/, 'the rewritten text is what buildx gets')
   t.equal(readFileSync(`${copy}.dockerignore`, 'utf8'), 'secret.txt\n.git\n', '<Dockerfile>.dockerignore is copied beside it')
   t.notOk(existsSync(path.join(plan.context, 'secret.txt')), 'and it applied to the stage')
+  t.equal(readFileSync(`${copy}.rego`, 'utf8'), policy, '<Dockerfile>.rego (the build policy of buildx >= 0.31) is copied beside it')
   t.ok(plan.args.includes('--file') && plan.args[plan.args.indexOf('--file') + 1] === copy)
   t.notOk(plan.args.includes('../docker/app.Dockerfile'), 'the original -f is replaced')
 
   const plain = await planBuild({argv: ['--no-rewrite', '-f', '../docker/app.Dockerfile', '.'], cwd: checkout, env, rewrite})
   t.equal(seen.length, 1, '--no-rewrite skips the rewrite')
   t.equal(readFileSync(plain.dockerfile as string, 'utf8'), readFileSync(path.join(dir, 'docker/app.Dockerfile'), 'utf8'))
+  rmSync(path.join(dir, 'docker/app.Dockerfile.rego'))
+  await planBuild({argv: ['-f', '../docker/app.Dockerfile', '.'], cwd: checkout, env, rewrite})
+  t.notOk(existsSync(`${copy}.rego`), 'a policy removed from the repository is removed from the copy')
 })
 
 t.test('build contexts: local ones staged, remote ones untouched', async (t) => {

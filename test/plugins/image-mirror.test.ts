@@ -1,36 +1,78 @@
 import t from 'tap'
 
-import {mirrorReference, rule} from '../../plugins/image-mirror.js'
-import {runTable} from './table.js'
+import {mirrorKey, mirrorReference, rule} from '../../plugins/image-mirror.js'
+import {ruleTester} from './rule-tester.js'
 
 const mirrors = {'docker.io/docker/dockerfile': 'registry.example.com/mirror/dockerfile', ubuntu: 'registry.example.com/hub/ubuntu', 'ghcr.io/org': 'mirror.example/ghcr-org'}
+/** Keys that are bare registry hosts (issue 11 §3). */
+const hosts = {'ghcr.io': 'mirror.example.com/ghcr', 'mcr.microsoft.com': 'mirror.example.com/mcr', 'quay.io': 'mirror.example.com/quay', 'registry.k8s.io': 'mirror.example.com/k8s'}
 
 t.test('mirrorReference', async (t) => {
-  const table: [string, string | undefined][] = [
-    ['docker/dockerfile:1.7', 'registry.example.com/mirror/dockerfile:1.7'],
-    ['docker.io/docker/dockerfile@sha256:abc', 'registry.example.com/mirror/dockerfile@sha256:abc'],
-    ['ubuntu', 'registry.example.com/hub/ubuntu'],
-    ['library/ubuntu:22.04', 'registry.example.com/hub/ubuntu:22.04'],
-    ['docker.io/library/ubuntu:22.04@sha256:abc', 'registry.example.com/hub/ubuntu:22.04@sha256:abc'],
-    ['ubuntu-other:1', undefined],
-    ['ghcr.io/org/tool:2', 'mirror.example/ghcr-org/tool:2'],
-    ['localhost:5000/x:1', undefined],
-    ['registry.example.com/hub/ubuntu:22.04', undefined],
+  const table: [string, Record<string, string>, string | undefined][] = [
+    ['docker/dockerfile:1.7', mirrors, 'registry.example.com/mirror/dockerfile:1.7'],
+    ['docker.io/docker/dockerfile@sha256:abc', mirrors, 'registry.example.com/mirror/dockerfile@sha256:abc'],
+    ['ubuntu', mirrors, 'registry.example.com/hub/ubuntu'],
+    ['library/ubuntu:22.04', mirrors, 'registry.example.com/hub/ubuntu:22.04'],
+    ['docker.io/library/ubuntu:22.04@sha256:abc', mirrors, 'registry.example.com/hub/ubuntu:22.04@sha256:abc'],
+    ['ubuntu-other:1', mirrors, undefined],
+    ['ghcr.io/org/tool:2', mirrors, 'mirror.example/ghcr-org/tool:2'],
+    ['localhost:5000/x:1', mirrors, undefined],
+    ['registry.example.com/hub/ubuntu:22.04', mirrors, undefined],
+    ['ghcr.io/devcontainers/features/node:1', hosts, 'mirror.example.com/ghcr/devcontainers/features/node:1'],
+    ['mcr.microsoft.com/dotnet/sdk:8.0-jammy', hosts, 'mirror.example.com/mcr/dotnet/sdk:8.0-jammy'],
+    ['quay.io/prometheus/node-exporter:v1.8.2', hosts, 'mirror.example.com/quay/prometheus/node-exporter:v1.8.2'],
+    ['registry.k8s.io/pause:3.9', hosts, 'mirror.example.com/k8s/pause:3.9'],
+    ['ghcr.io.example.com/x:1', hosts, undefined],
+    ['ubuntu:22.04', hosts, undefined],
+    ['ubuntu:22.04', {'docker.io': 'mirror.example.com/hub'}, 'mirror.example.com/hub/library/ubuntu:22.04'],
+    ['localhost:5000/x:1', {'localhost:5000': 'mirror.example.com/local'}, 'mirror.example.com/local/x:1'],
+    ['ghcr.io/org/tool:2', {...hosts, 'ghcr.io/org': 'mirror.example/ghcr-org'}, 'mirror.example/ghcr-org/tool:2'],
   ]
-  for (const [input, expected] of table) t.equal(mirrorReference(input, mirrors), expected, input)
+  for (const [input, table_, expected] of table) t.equal(mirrorReference(input, table_), expected, `${input} with ${Object.keys(table_).join(', ')}`)
 })
 
-runTable(t, rule, [
-  {name: 'no mirrors, no hub frontend', text: 'FROM 127.0.0.1:5000/base\nRUN true\n', findings: []},
-  {
-    name: 'all four places rewritten, stages and scratch left alone',
-    text: '# syntax=docker/dockerfile:1.7\nFROM ubuntu:22.04 AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=ghcr.io/org/tool:2 /bin/tool /tool\nRUN --mount=type=bind,from=ubuntu,target=/u true\n',
-    config: {mirrors},
-    output: '# syntax=registry.example.com/mirror/dockerfile:1.7\nFROM registry.example.com/hub/ubuntu:22.04 AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=mirror.example/ghcr-org/tool:2 /bin/tool /tool\nRUN --mount=type=bind,from=registry.example.com/hub/ubuntu,target=/u true\n',
-  },
-  {name: 'syntax from Docker Hub without a mirror warns', text: '# syntax=docker/dockerfile:1\nFROM scratch\n', findings: [{line: 1, severity: 'warning', message: /Docker Hub/}]},
-  {name: 'dockerfile-copy referenced', text: 'FROM scratch\nCOPY --from=docker/dockerfile-copy:v0.1.9 /bin/copy /copy\n', findings: [{line: 2, message: /dockerfile-copy/}]},
-  {name: 'BUILDKIT_DISABLE_FILEOP', text: 'FROM scratch\nARG BUILDKIT_DISABLE_FILEOP=1\n', findings: [{line: 2, message: /BUILDKIT_DISABLE_FILEOP/}]},
-  {name: 'image in a variable is reported, not rewritten', text: 'ARG BASE=ubuntu\nFROM $BASE\n', config: {mirrors}, findings: [{severity: 'info', message: /variable/}]},
-  {name: 'CRLF and BOM kept', text: '\uFEFF# syntax=docker/dockerfile:1\r\nFROM ubuntu\r\n', config: {mirrors}, output: '\uFEFF# syntax=registry.example.com/mirror/dockerfile:1\r\nFROM registry.example.com/hub/ubuntu\r\n'},
-])
+t.test('mirrorKey: keys that can never match say why', async (t) => {
+  for (const key of ['ubuntu:22.04', 'https://ghcr.io', 'ghcr.io/Org', 'ubuntu@sha256:abc', '*.gcr.io', '']) t.ok('never' in mirrorKey(key), key)
+  for (const key of ['ghcr.io', 'ghcr.io/', 'ubuntu', 'library/ubuntu', 'docker.io', 'localhost:5000', 'registry.k8s.io/pause']) t.ok('prefix' in mirrorKey(key), key)
+})
+
+ruleTester(t, rule, {
+  valid: [
+    {name: 'no mirrors, no hub frontend', code: 'FROM 127.0.0.1:5000/base\nRUN true\n'},
+    {name: 'no mirrors: a variable image says nothing', code: 'ARG BASE=ubuntu\nFROM $BASE\n'},
+  ],
+  invalid: [
+    {
+      name: 'all four places rewritten, stages and scratch left alone',
+      code: '# syntax=docker/dockerfile:1.7\nFROM ubuntu:22.04 AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=ghcr.io/org/tool:2 /bin/tool /tool\nRUN --mount=type=bind,from=ubuntu,target=/u true\n',
+      config: {mirrors},
+      output: '# syntax=registry.example.com/mirror/dockerfile:1.7\nFROM registry.example.com/hub/ubuntu:22.04 AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=mirror.example/ghcr-org/tool:2 /bin/tool /tool\nRUN --mount=type=bind,from=registry.example.com/hub/ubuntu,target=/u true\n',
+      errors: [{line: 1, severity: 'info'}, {line: 2, severity: 'info'}, {line: 5, severity: 'info'}, {line: 6, severity: 'info'}],
+    },
+    {
+      name: 'a bare registry host matches every image on it',
+      origin: 'dotnet/dotnet-docker src/sdk/8.0/jammy/amd64/Dockerfile (FROM mcr.microsoft.com/dotnet/aspnet:8.0.x-jammy-amd64)',
+      code: 'ARG REPO=mcr.microsoft.com/dotnet/aspnet\nFROM mcr.microsoft.com/dotnet/aspnet:8.0.11-jammy-amd64\nCOPY --from=ghcr.io/devcontainers/features/node:1 /x /x\n',
+      config: {mirrors: hosts},
+      output: 'ARG REPO=mcr.microsoft.com/dotnet/aspnet\nFROM mirror.example.com/mcr/dotnet/aspnet:8.0.11-jammy-amd64\nCOPY --from=mirror.example.com/ghcr/devcontainers/features/node:1 /x /x\n',
+      errors: [{line: 2, severity: 'info', message: /mirror\.example\.com\/mcr/}, {line: 3, severity: 'info'}],
+    },
+    {
+      name: 'a key that can never match warns',
+      code: 'FROM ubuntu:22.04\n',
+      config: {mirrors: {'ubuntu:22.04': 'mirror.example.com/ubuntu'}},
+      errors: [{line: 1, message: /"ubuntu:22.04" .*can never match.*not a tag/}],
+    },
+    {name: 'syntax from Docker Hub without a mirror warns', code: '# syntax=docker/dockerfile:1\nFROM scratch\n', errors: [{line: 1, message: /Docker Hub/}]},
+    {name: 'dockerfile-copy referenced', code: 'FROM scratch\nCOPY --from=docker/dockerfile-copy:v0.1.9 /bin/copy /copy\n', errors: [{line: 2, message: /dockerfile-copy/}]},
+    {name: 'BUILDKIT_DISABLE_FILEOP', code: 'FROM scratch\nARG BUILDKIT_DISABLE_FILEOP=1\n', errors: [{line: 2, message: /BUILDKIT_DISABLE_FILEOP/}]},
+    {name: 'image in a variable is reported, not rewritten', code: 'ARG BASE=ubuntu\nFROM $BASE\n', config: {mirrors}, errors: [{severity: 'info', message: /variable/}]},
+    {
+      name: 'CRLF and BOM kept',
+      code: '\uFEFF# syntax=docker/dockerfile:1\r\nFROM ubuntu\r\n',
+      config: {mirrors},
+      output: '\uFEFF# syntax=registry.example.com/mirror/dockerfile:1\r\nFROM registry.example.com/hub/ubuntu\r\n',
+      errors: [{line: 1, severity: 'info'}, {line: 2, severity: 'info'}],
+    },
+  ],
+})

@@ -98,7 +98,16 @@ t.test('variable expansion as BuildKit does it', async (t) => {
   t.equal(at(7, 'L'), 'g-l', 'stage ARG default from the redeclared global')
   t.equal(at(7, 'E'), 'g-l', 'ENV')
   t.equal(at(9, 'E'), 'g-l', 'ENV inherited from the parent stage')
-  t.equal(at(9, 'G'), undefined, 'ARG not inherited')
+  t.equal(at(9, 'G'), 'g', 'a stage FROM another inherits its ARGs (dispatchState.init takes the base state)')
+  t.equal(at(9, 'H'), undefined, 'an ARG without a value sets nothing')
+  t.equal(at(7, 'TARGETSTAGE'), undefined, 'predefined ARGs reach a stage only when it declares them')
+  t.equal(at(3, 'TARGETOS'), 'linux', 'predefined ARGs are meta ARGs, visible to FROM')
+
+  const redeclared = parseDockerfile('FROM debian AS base\nARG UID=1000\nFROM base AS dev\nARG UID\nRUN id\nENV UID=5\nARG UID=7\nRUN id\n')
+  const redeclaredScopes = variableScopes(redeclared)
+  const in_ = (line: number, name: string) => redeclaredScopes[redeclared.instructions.find((i) => i.line === line)!.index]!(name)
+  t.equal(in_(5, 'UID'), '1000', 're-declared without a default keeps the value of the base stage')
+  t.equal(in_(8, 'UID'), '7', 'ARG and ENV write one environment: the later one wins')
   t.equal(at(11, 'H'), 'h', '--build-arg overrides')
 })
 

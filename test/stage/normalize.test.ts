@@ -53,3 +53,15 @@ t.test('outside a git work tree, or a missing path', async (t) => {
   await t.rejects(normalizeWorkTree(path.join(plain, 'missing')), {exit: ExitCode.NO_INPUT, message: /missing: no such directory/})
   t.equal(statSync(plain).isDirectory(), true)
 })
+
+t.test('normalize refreshes git\'s index, so a later reset --hard under umask 002 leaves the modes alone', async (t) => {
+  const source = await gitRepo(path.join(root, 'refresh-source'), {'a.txt': 'a', 'dir/b.txt': 'b', 'run.sh': '#!/bin/sh\n'}, ['run.sh'])
+  const clone = await cloneUnderUmask(source, path.join(root, 'refresh-clone'), '002')
+  t.equal(mode(path.join(clone, 'a.txt')), 0o664, 'the clone starts group-writable')
+  // git compares ctime in whole seconds: the chmod must come in a later second than the clone's writes
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  await normalizeWorkTree(clone)
+  // no git status in between: only the refresh tells git that the chmod-ed files are unchanged
+  await sh('umask 002 && git reset -q --hard', {cwd: clone, env: gitEnv()})
+  t.same([mode(path.join(clone, 'a.txt')), mode(path.join(clone, 'dir/b.txt')), mode(path.join(clone, 'run.sh'))], [0o644, 0o644, 0o755], 'reset --hard rewrote nothing')
+})

@@ -1,0 +1,46 @@
+/** `dbuild bake`: plans with planBake, prints what --print/--dry-run ask for, else runs bake with the terminal. */
+import {checkBuildx} from '../buildx/check.js'
+import {streamDocker} from '../buildx/run.js'
+import {ExitCode} from '../exit-codes.js'
+import {planBake} from './bake.js'
+import {type BuildCliIO, exitCodeOf, spinnerFor} from './cli.js'
+import {rewriteStepFor} from './rules.js'
+
+/** Runs `dbuild bake ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
+export async function bakeCli(argv: readonly string[], io: BuildCliIO & {cwd?: string} = {}): Promise<number> {
+  const env = io.env ?? process.env
+  const cwd = io.cwd ?? process.cwd()
+  const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
+  const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
+  // bake --print needs docker anyway; the version says whether bake knows --allow
+  const version = await checkBuildx(env)
+  const spinner = await spinnerFor(true)
+  let plan
+  try {
+    const rewrite = io.rules ? rewriteStepFor(io.rules) : undefined
+    plan = await planBake({argv, cwd, env, buildxVersion: version.parts, ...(rewrite ? {rewrite} : {}), onStep: (text) => spinner.update(`dbuild: ${text}`)})
+  } catch (error) {
+    spinner.fail()
+    throw error
+  }
+  spinner.stop()
+  if (plan.kind === 'failed') {
+    process.stderr.write(plan.stderr)
+    return plan.exitCode
+  }
+  if (!plan.silent) {
+    for (const warning of plan.warnings) err(`dbuild: warning: ${warning}`)
+    for (const note of plan.notes) err(`dbuild: ${note}`)
+  }
+  if (plan.kind === 'plan' && plan.print) {
+    err(`dbuild: --print: the definition bake would run (${plan.definitionFile}), nothing built:`)
+    out(JSON.stringify(plan.definition, null, 2))
+    return ExitCode.OK
+  }
+  if (plan.split.own.dryRun) {
+    err('dbuild: dry run, nothing built:')
+    out(plan.command)
+    return ExitCode.OK
+  }
+  return exitCodeOf(await streamDocker(plan.args, {env, cwd}))
+}

@@ -1,0 +1,282 @@
+/**
+ * `dbuild bake`: the definition is resolved by `docker buildx bake --print` (same files, flags,
+ * --set and environment), then every target goes through the build's steps (resolve inputs →
+ * config → stage → rewrite → cache lists) and bake runs the resulting definition. planBake builds
+ * nothing, so --print, --dry-run and the tests see exactly what would run.
+ */
+import {createHash} from 'node:crypto'
+import path from 'node:path'
+
+import {type FlagUse, type SplitArgv, splitArgv} from '../buildx/argv.js'
+import {BAKE_TABLE, DEFINITION_FLAGS} from '../buildx/bake-flags.js'
+import {older} from '../buildx/check.js'
+import {shellCommand} from '../buildx/quote.js'
+import {type CapturedRun, runDocker} from '../buildx/run.js'
+import {sourceKind} from '../buildx/sources.js'
+import {dbuildCacheDir} from '../cache-dir.js'
+import {configLines} from '../config.js'
+import {writeFileAtomic} from '../write-atomic.js'
+import {resolveCacheLists} from './cache.js'
+import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
+import {localOrRemote} from './plan.js'
+import {prepareDockerfile, type RewriteStep} from './rewrite.js'
+import {type StageMemo, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
+
+/** A cache entry as `bake --print` writes it: a CSV string (buildx < 0.18) or an object of its keys. */
+export type CacheEntry = string | Record<string, unknown>
+
+/** The keys of a resolved target that dbuild reads or replaces; every other key is kept as printed. */
+export interface BakeTarget {
+  context?: string
+  contexts?: Record<string, string>
+  dockerfile?: string
+  'dockerfile-inline'?: string
+  args?: Record<string, string | null>
+  target?: string
+  platforms?: string[]
+  network?: string
+  'cache-from'?: CacheEntry[]
+  'cache-to'?: CacheEntry[]
+  [key: string]: unknown
+}
+
+export interface BakeDefinition {
+  group?: Record<string, {targets?: string[]}>
+  target?: Record<string, BakeTarget>
+  [key: string]: unknown
+}
+
+/** buildx learnt `--allow fs.read=PATH` for bake in 0.19 (a warning there, an error from 0.20 on). */
+export const BAKE_FS_ENTITLEMENTS = [0, 19, 0] as const
+
+export interface BakePlanOptions {
+  argv: readonly string[]
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  rewrite?: RewriteStep
+  onStep?: (text: string) => void
+  /** The installed buildx version: `--allow fs.read` is added only where it is understood. */
+  buildxVersion?: readonly [number, number, number]
+  /** Runs `docker ARGS` captured; runDocker by default (the tests see the same command). */
+  docker?: (args: string[], options: {cwd: string; env: NodeJS.ProcessEnv}) => Promise<CapturedRun>
+}
+
+export type BakePlan =
+  /** What will run: `docker` + args, from the generated definition. */
+  | {
+      kind: 'plan'
+      split: SplitArgv
+      args: string[]
+      command: string
+      /** The definition bake runs, written to `definitionFile`. */
+      definition: BakeDefinition
+      definitionFile: string
+      /** `--print` was given: show the definition, build nothing. */
+      print: boolean
+      notes: string[]
+      warnings: string[]
+      silent: boolean
+    }
+  /** Nothing for dbuild to do (--list, a remote definition): the command as given goes to buildx. */
+  | {kind: 'passthrough'; split: SplitArgv; args: string[]; command: string; notes: string[]; warnings: string[]; silent: boolean}
+  /** `bake --print` failed (bad HCL, unknown target): buildx's message and exit code, passed through. */
+  | {kind: 'failed'; exitCode: number; stderr: string}
+
+const flagOf = (use: FlagUse) => use.flag?.long
+
+/** The argv without dbuild's --print handling: what bake itself is given. */
+function bakeTokens(uses: readonly FlagUse[]): string[] {
+  return uses.filter((use) => flagOf(use) !== 'print').flatMap((use) => use.tokens)
+}
+
+/** Targets (and a remote definition) after the flags; `--` keeps one that starts with a dash. */
+function positionalTokens(positionals: readonly string[]): string[] {
+  return positionals.some((word) => word.startsWith('-')) ? ['--', ...positionals] : [...positionals]
+}
+
+/** A printed cache entry as the CSV string bake files accept in every buildx version. */
+export function cacheEntryText(entry: CacheEntry): string {
+  if (typeof entry === 'string') return entry
+  return Object.entries(entry)
+    .map(([key, value]) => {
+      const text = `${key}=${String(value)}`
+      // csv: a field with a comma or a quote is quoted, quotes doubled
+      return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+    })
+    .join(',')
+}
+
+function stringArgs(args: BakeTarget['args']): Record<string, string> {
+  return Object.fromEntries(Object.entries(args ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+}
+
+interface TargetOutcome {
+  target: BakeTarget
+  notes: string[]
+}
+
+interface TargetContext {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  split: SplitArgv
+  builder?: string
+  rewrite?: RewriteStep
+  events: StepEvents
+  memo: StageMemo
+}
+
+/** One target through the build's steps; what cannot be staged or rewritten is kept as printed, with a note. */
+async function planTarget(name: string, printed: BakeTarget, run: TargetContext): Promise<TargetOutcome> {
+  const {own} = run.split
+  const notes: string[] = []
+  const target: BakeTarget = {...printed}
+  const context = printed.context ?? '.'
+  const inline = printed['dockerfile-inline'] !== undefined
+  const local = sourceKind(context) === 'local'
+  // bake reads a relative dockerfile from the context, not from the working directory
+  const dockerfile = !local || inline ? undefined : path.resolve(run.cwd, context, printed.dockerfile ?? 'Dockerfile')
+  let inputs: Inputs = resolveInputs({context, ...(dockerfile ? {dockerfile} : {}), cwd: run.cwd, env: run.env, needsDockerfile: !inline})
+  // an inline Dockerfile: buildx applies the context's own .dockerignore
+  if (inline) inputs = {...inputs, dockerfile: undefined, ignoreFile: undefined}
+  const loaded = await loadInputConfig(inputs, own.config)
+  const config = configLines(loaded)
+  notes.push(config.note)
+  if (config.warning) run.events.warn(config.warning)
+
+  const main = await stageMainContext(inputs, own.noStage, run.events, false, run.memo)
+  notes.push(main.note)
+  if (inputs.contextDir !== undefined) target.context = main.context
+
+  const named = await stageNamedContexts(
+    Object.entries(printed.contexts ?? {}).map(([contextName, source]) => ({name: contextName, source})),
+    inputs,
+    own.noStage,
+    run.events,
+    run.memo,
+  )
+  notes.push(...named.notes)
+  if (named.replaced.size > 0) target.contexts = {...printed.contexts, ...Object.fromEntries(named.replaced)}
+  // the probe builds see the named contexts as buildx will (another target is not one a probe can build)
+  const probeContexts = Object.entries(printed.contexts ?? {})
+    .filter(([, source]) => !source.startsWith('target:'))
+    .map(([contextName, source]) => [contextName, named.replaced.get(contextName) ?? localOrRemote(source, run.cwd)])
+
+  if (inline) notes.push('dockerfile-inline: passed to buildx untouched')
+  else {
+    const prepared = await prepareDockerfile({
+      inputs,
+      main,
+      loaded,
+      settings: {
+        buildArgs: stringArgs(printed.args),
+        ...(printed.target === undefined ? {} : {target: printed.target}),
+        platforms: printed.platforms ?? [],
+        ...(run.builder === undefined ? {} : {builder: run.builder}),
+        ...(printed.network === undefined ? {} : {network: printed.network}),
+      },
+      buildContexts: Object.fromEntries(probeContexts),
+      ...(run.rewrite ? {rewrite: run.rewrite} : {}),
+      noRewrite: own.noRewrite,
+      ...(own.plugins === undefined ? {} : {plugins: own.plugins}),
+      events: run.events,
+      variant: `bake target ${name}`,
+    })
+    notes.push(...prepared.notes)
+    if (prepared.copy !== undefined) target.dockerfile = prepared.copy
+  }
+
+  const userCacheTo = (printed['cache-to'] ?? []).map(cacheEntryText)
+  const caches = await resolveCacheLists({
+    loaded,
+    dir: inputs.contextDir ?? run.cwd,
+    env: run.env,
+    userCacheFrom: (printed['cache-from'] ?? []).map(cacheEntryText),
+    userCacheTo,
+    exportCache: own.exportCache,
+  })
+  notes.push(...caches.notes)
+  if (caches.cacheFrom.length > 0) target['cache-from'] = caches.cacheFrom
+  if (caches.cacheTo.length > 0) target['cache-to'] = [...userCacheTo, ...caches.cacheTo]
+  return {target, notes: notes.map((note) => `target ${name}: ${note}`)}
+}
+
+/** Where the generated definition goes: one file per working directory and command line, rewritten atomically. */
+function definitionPath(cwd: string, argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  const key = createHash('sha256').update(JSON.stringify([cwd, argv])).digest('hex').slice(0, 16)
+  return path.join(dbuildCacheDir(env), 'bake', `${key}.json`)
+}
+
+/** Resolves, stages, rewrites and assembles; builds nothing. */
+export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
+  const cwd = options.cwd ?? process.cwd()
+  const env = options.env ?? process.env
+  const docker = options.docker ?? ((args, runOptions) => runDocker(args, runOptions))
+  const split = splitArgv(options.argv, BAKE_TABLE)
+  const warnings = [...split.warnings]
+  const events: StepEvents = {step: options.onStep ?? (() => {}), warn: (message) => warnings.push(message)}
+  const last = (long: string) => split.uses.findLast((use) => flagOf(use) === long)?.value
+  const progress = last('progress')
+  const silent = progress === 'quiet' || progress === 'rawjson'
+  const given = ['buildx', 'bake', ...bakeTokens(split.uses), ...positionalTokens(split.positionals)]
+
+  const [first] = split.positionals
+  const remote = first !== undefined && sourceKind(first) !== 'local'
+  if (remote || split.uses.some((use) => flagOf(use) === 'list')) {
+    const why = remote ? `the definition ${first} is remote` : '--list builds nothing'
+    return {kind: 'passthrough', split, args: given, command: shellCommand(['docker', ...given]), notes: [`${why}: passed to buildx untouched`], warnings, silent}
+  }
+
+  events.step('resolving the bake definition')
+  const printed = await docker(['buildx', 'bake', ...bakeTokens(split.uses), '--print', ...positionalTokens(split.positionals)], {cwd, env})
+  if (printed.exitCode !== 0) return {kind: 'failed', exitCode: printed.exitCode, stderr: printed.stderr}
+  let definition: BakeDefinition
+  try {
+    definition = JSON.parse(printed.stdout) as BakeDefinition
+  } catch {
+    return {kind: 'failed', exitCode: 1, stderr: `dbuild: docker buildx bake --print did not print JSON:\n${printed.stdout}`}
+  }
+
+  const run: TargetContext = {cwd, env, split, events, memo: new Map(), ...(options.rewrite ? {rewrite: options.rewrite} : {})}
+  const builder = last('builder')
+  if (builder !== undefined) run.builder = builder
+  const notes: string[] = []
+  const targets: Record<string, BakeTarget> = {}
+  for (const [name, target] of Object.entries(definition.target ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const outcome = await planTarget(name, target, run)
+    targets[name] = outcome.target
+    notes.push(...outcome.notes)
+  }
+  const generated: BakeDefinition = {...definition, target: targets}
+  const definitionFile = definitionPath(cwd, options.argv, env)
+  writeFileAtomic(definitionFile, `${JSON.stringify(generated, null, 2)}\n`)
+
+  // the printed definition already holds what the files, --set, --var and their shorthands say
+  const args = ['buildx', 'bake']
+  let fileGiven = false
+  for (const use of split.uses) {
+    const long = flagOf(use)
+    if (long === 'print') continue
+    if (long !== undefined && DEFINITION_FLAGS.has(long)) {
+      if (long === 'file' && !fileGiven) args.push('--file', definitionFile)
+      fileGiven ||= long === 'file'
+      continue
+    }
+    args.push(...use.tokens)
+  }
+  if (!fileGiven) args.push('--file', definitionFile)
+  // the stages and Dockerfile copies live outside the working directory, where newer bake asks first
+  if (options.buildxVersion && !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS)) args.push('--allow', `fs.read=${dbuildCacheDir(env)}`)
+  args.push(...positionalTokens(split.positionals))
+  return {
+    kind: 'plan',
+    split,
+    args,
+    command: shellCommand(['docker', ...args]),
+    definition: generated,
+    definitionFile,
+    print: split.uses.some((use) => flagOf(use) === 'print'),
+    notes,
+    warnings,
+    silent,
+  }
+}

@@ -1,8 +1,30 @@
 #!/usr/bin/env node
+import {readFileSync} from 'node:fs'
 import module from 'node:module'
 
-// Node ≥ 22.1 keeps compiled code between runs (most of dbuild's start-up); older Nodes lack it
-module.enableCompileCache?.()
+/** Variables that change how help renders: with any of them set, oclif renders it afresh (see bin/build.js). */
+const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUMNS', 'DEBUG']
 
-const {run} = await import('../dist/src/main.js')
-await run(process.argv.slice(2), import.meta.url)
+/**
+ * `dbuild [COMMAND] --help` on a pipe, as the build rendered it into dist/help.json: importing oclif
+ * alone takes longer than Node's whole start. A terminal (width, colour) gets oclif's own rendering.
+ */
+function prerenderedHelp(argv) {
+  if (argv.at(-1) !== '--help' || process.stdout.isTTY || HELP_VARIABLES.some((name) => process.env[name] !== undefined)) return undefined
+  try {
+    const saved = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'))
+    if (saved.node !== process.version || saved.platform !== process.platform || saved.arch !== process.arch) return undefined
+    return saved.help[argv.join('\0')]
+  } catch {
+    return undefined // not built yet, or being rebuilt: oclif renders it
+  }
+}
+
+const argv = process.argv.slice(2)
+const help = prerenderedHelp(argv)
+if (help === undefined) {
+  // Node ≥ 22.1 keeps compiled code between runs (most of dbuild's start-up); older Nodes lack it
+  module.enableCompileCache?.()
+  const {run} = await import('../dist/src/main.js')
+  await run(argv, import.meta.url)
+} else process.stdout.write(help)

@@ -11,6 +11,10 @@ export const CONFIG_FILE = '.dbuild.json'
 
 export type RuleSetting = 'fix' | 'off' | 'warn'
 
+/** The lowest finding severity that makes `dbuild lint` exit 1 (none: never), as hadolint's --failure-threshold. */
+export type FailureThreshold = 'error' | 'warning' | 'info' | 'none'
+export const FAILURE_THRESHOLDS: readonly FailureThreshold[] = ['error', 'warning', 'info', 'none']
+
 /** The project's `.dbuild.json`. Every field is optional. */
 export interface DbuildConfig {
   /** buildx cache specs for --cache-from; `{branch}` and `{default_branch}` expand. */
@@ -19,6 +23,8 @@ export interface DbuildConfig {
   cacheTo?: string[]
   /** The branch `{default_branch}` expands to when git cannot tell. */
   defaultBranch?: string
+  /** `dbuild lint` exits 1 on a finding of this severity or higher; default error. */
+  failureThreshold?: FailureThreshold
   /** Group name → gid, for link-chown. */
   groups?: Record<string, number | string>
   /** Image reference prefix → mirror prefix, for image-mirror. */
@@ -39,7 +45,7 @@ export interface LoadedConfig {
   ignored?: {path: string; reason: string}
 }
 
-const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'groups', 'mirrors', 'plugins', 'rules', 'users'] as const
+const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'mirrors', 'plugins', 'rules', 'users'] as const
 
 type Jsonc = typeof import('jsonc-parser')
 type JsonNode = import('jsonc-parser').Node
@@ -162,6 +168,9 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
           fail(entry, `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or registry host (lower-case name, no tag, no spaces or newlines)`)
         }
       })
+    case 'failureThreshold':
+      if (!(FAILURE_THRESHOLDS as readonly unknown[]).includes(value)) fail(node, `"failureThreshold" must be "error", "warning", "info" or "none", not ${describe(value)}`)
+      return
     case 'rules':
       return object((name, _nameNode, entry) => {
         if (entry.value !== 'fix' && entry.value !== 'warn' && entry.value !== 'off') fail(entry, `"rules" value for "${name}" must be "fix", "warn" or "off", not ${describe(entry.value)}`)

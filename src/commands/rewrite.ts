@@ -6,7 +6,8 @@ import {Args, Flags} from '@oclif/core'
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
+import type {LoadedConfig} from '../config.js'
+import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 import {type RunRequest, runRules} from '../rewrite/cli.js'
 import {formatText, unifiedDiff} from '../rewrite/format.js'
 import type {Finding} from '../rewrite/index.js'
@@ -40,9 +41,11 @@ export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule 
 export async function runRequest(
   context: string,
   flags: {file?: string; 'build-arg'?: string[]; target?: string; platform?: string; network?: string; probe: boolean; plugins?: boolean},
+  /** How the config is found; lint over many files passes a memo so each directory is searched once. */
+  loadConfig: (inputs: Inputs) => Promise<LoadedConfig> = (inputs) => loadInputConfig(inputs),
 ): Promise<RunRequest> {
   const inputs = resolveInputs({context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true})
-  const loaded = await loadInputConfig(inputs)
+  const loaded = await loadConfig(inputs)
   // localOnly: there is always a context directory and a Dockerfile path
   return {
     contextDir: inputs.contextDir as string,

@@ -136,6 +136,8 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
         ...(settings.builder === undefined ? {} : {builder: settings.builder}),
         ...(settings.network === undefined ? {} : {network: settings.network}),
         ...(request.buildContexts ? {buildContexts: request.buildContexts} : {}),
+        // the stage's content digest when it was computed; else the probes hash the tree themselves
+        ...(main.digest ? {contextKey: main.digest.digest} : {}),
       },
       ...(request.plugins === undefined ? {} : {plugins: request.plugins}),
       warn: request.events.warn,

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {compareCodeUnits} from '../compare.js'
 import {applyFixes} from './apply.js'
 import {expandAt, variableScopes} from './expand.js'
-import {parseDockerfile} from './parse.js'
+import {type DockerfileModel, parseDockerfile} from './parse.js'
 import {gatherFacts} from './probes.js'
 import type {FactRequest, Facts, Finding, RewriteOptions, RewriteResult, Rule, RuleContext} from './types.js'
 
@@ -23,6 +23,19 @@ const MAX_FACT_ROUNDS = 3
 
 const requestKey = (request: FactRequest): string =>
   request.kind === 'builder' ? 'builder' : request.kind === 'accounts' ? `accounts:${request.instruction.line}` : `listing:${request.from}`
+
+/** A rule name as BuildKit's checks spell them (CamelCase) or dbuild does (kebab-case), compared alike. */
+const comparableName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
+
+/**
+ * The rules BuildKit's own `# check=skip=<name>[,<name>]` directive names (`;`-separated from its
+ * other options). Only names match: `skip=all` is BuildKit's switch for its own checks, not dbuild's.
+ */
+function checkSkips(model: DockerfileModel): Set<string> {
+  const value = model.directives.find((directive) => directive.name === 'check')?.value ?? ''
+  const skip = value.split(';').map((part) => part.trim()).find((part) => part.toLowerCase().startsWith('skip='))
+  return new Set((skip?.slice('skip='.length).split(',') ?? []).map(comparableName).filter((name) => name !== '' && name !== 'all'))
+}
 
 /** Lines silenced per rule id by `# dbuild ignore=` pragmas: every line of the instruction. */
 function silencedLines(ctx: RuleContext): Map<string, Set<number>> {
@@ -94,7 +107,9 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   }
 
   const findings: Finding[] = []
+  const skipped = checkSkips(dockerfile)
   for (const rule of rules) {
+    if (skipped.has(comparableName(rule.id))) continue
     const ctx = contextFor(rule)
     const silenced = silencedLines(ctx).get(rule.id)
     for (const finding of rule.check(ctx)) {

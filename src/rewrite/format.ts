@@ -1,7 +1,17 @@
 /** One formatter per output kind for findings, and the unified diff of a rewrite. */
+import {createHash} from 'node:crypto'
+
 import type {Finding, Rule, Severity} from './types.js'
 
-export type FindingsFormat = 'text' | 'json' | 'sarif' | 'github'
+export type FindingsFormat = 'text' | 'json' | 'sarif' | 'github' | 'gitlab' | 'checkstyle'
+export const FINDINGS_FORMATS: readonly FindingsFormat[] = ['text', 'json', 'sarif', 'github', 'gitlab', 'checkstyle']
+
+/** The findings of one Dockerfile; a report is a list of them, so a repository-wide run is one report. */
+export interface FileFindings {
+  /** As shown: relative to the working directory where it can be. */
+  file: string
+  findings: Finding[]
+}
 
 const LABEL: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'info'}
 
@@ -17,13 +27,17 @@ export function formatText(findings: Finding[], file: string, fixed?: Set<Findin
   return lines.join('\n')
 }
 
-export function formatJson(findings: Finding[], file: string): string {
-  return JSON.stringify({file, findings}, null, 2)
+/** `{findings: [{file, ruleId, severity, line, message, …}]}`: every finding names its file. */
+export function formatJson(reports: FileFindings[]): string {
+  const findings = reports.flatMap(({file, findings}) => findings.map(({fix, ...finding}) => ({file, ...finding, fixable: Boolean(fix && fix.length > 0)})))
+  return JSON.stringify({findings}, null, 2)
 }
 
 const SARIF_LEVEL: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'note'}
 
-export function formatSarif(findings: Finding[], file: string, rules: Rule[]): string {
+const messageWithSuggestion = (finding: Finding) => (finding.suggestion ? `${finding.message}\n${finding.suggestion}` : finding.message)
+
+export function formatSarif(reports: FileFindings[], rules: Rule[]): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -36,12 +50,14 @@ export function formatSarif(findings: Finding[], file: string, rules: Rule[]): s
             rules: rules.map((rule) => ({id: rule.id, shortDescription: {text: rule.description}, defaultConfiguration: {level: SARIF_LEVEL[rule.defaultSeverity]}})),
           },
         },
-        results: findings.map((finding) => ({
-          ruleId: finding.ruleId,
-          level: SARIF_LEVEL[finding.severity],
-          message: {text: finding.suggestion ? `${finding.message}\n${finding.suggestion}` : finding.message},
-          locations: [{physicalLocation: {artifactLocation: {uri: file}, region: {startLine: finding.line, ...(finding.column ? {startColumn: finding.column} : {})}}}],
-        })),
+        results: reports.flatMap(({file, findings}) =>
+          findings.map((finding) => ({
+            ruleId: finding.ruleId,
+            level: SARIF_LEVEL[finding.severity],
+            message: {text: messageWithSuggestion(finding)},
+            locations: [{physicalLocation: {artifactLocation: {uri: file}, region: {startLine: finding.line, ...(finding.column ? {startColumn: finding.column} : {})}}}],
+          })),
+        ),
       },
     ],
   }
@@ -54,26 +70,79 @@ const GITHUB_COMMAND: Record<Severity, string> = {error: 'error', warning: 'warn
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
-export function formatGithub(findings: Finding[], file: string): string {
-  return findings
-    .map((finding) => {
-      const message = finding.suggestion ? `${finding.message}\n${finding.suggestion}` : finding.message
-      const column = finding.column ? `,col=${finding.column}` : ''
-      return `::${GITHUB_COMMAND[finding.severity]} file=${escapeProperty(file)},line=${finding.line}${column},title=${escapeProperty(`dbuild ${finding.ruleId}`)}::${escapeData(message)}`
-    })
+export function formatGithub(reports: FileFindings[]): string {
+  return reports
+    .flatMap(({file, findings}) =>
+      findings.map((finding) => {
+        const column = finding.column ? `,col=${finding.column}` : ''
+        return `::${GITHUB_COMMAND[finding.severity]} file=${escapeProperty(file)},line=${finding.line}${column},title=${escapeProperty(`dbuild ${finding.ruleId}`)}::${escapeData(messageWithSuggestion(finding))}`
+      }),
+    )
     .join('\n')
 }
 
-export function formatFindings(format: FindingsFormat, findings: Finding[], file: string, rules: Rule[]): string {
+const GITLAB_SEVERITY: Record<Severity, string> = {error: 'major', warning: 'minor', info: 'info'}
+
+/**
+ * GitLab code quality (a JSON array of Code Climate issues): description, check_name, a
+ * fingerprint unique per issue and stable between runs, severity, and location.path/lines.begin.
+ */
+export function formatGitlab(reports: FileFindings[]): string {
+  const seen = new Map<string, number>()
+  const issues = reports.flatMap(({file, findings}) =>
+    findings.map((finding) => {
+      // the same rule can fire twice on one line: the occurrence keeps the fingerprints apart
+      const base = `${file}\0${finding.ruleId}\0${finding.line}\0${finding.message}`
+      const occurrence = seen.get(base) ?? 0
+      seen.set(base, occurrence + 1)
+      return {
+        description: `[${finding.ruleId}] ${finding.message}`,
+        check_name: finding.ruleId,
+        fingerprint: createHash('md5').update(`${base}\0${occurrence}`).digest('hex'),
+        severity: GITLAB_SEVERITY[finding.severity],
+        location: {path: file, lines: {begin: finding.line}},
+      }
+    }),
+  )
+  return JSON.stringify(issues, null, 2)
+}
+
+/** Escaped for an XML attribute; a newline as a character reference, which attribute normalization keeps. */
+const xml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;')
+
+/** Checkstyle XML, one <file> per Dockerfile (those without findings too, as hadolint writes it). */
+export function formatCheckstyle(reports: FileFindings[]): string {
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<checkstyle version="4.3">']
+  for (const {file, findings} of reports) {
+    lines.push(`  <file name="${xml(file)}">`)
+    for (const finding of findings) {
+      const column = finding.column ? ` column="${finding.column}"` : ''
+      lines.push(`    <error line="${finding.line}"${column} severity="${finding.severity}" message="${xml(messageWithSuggestion(finding))}" source="dbuild.${xml(finding.ruleId)}"/>`)
+    }
+    lines.push('  </file>')
+  }
+  lines.push('</checkstyle>')
+  return lines.join('\n')
+}
+
+export function formatReport(format: FindingsFormat, reports: FileFindings[], rules: Rule[]): string {
   switch (format) {
     case 'json':
-      return formatJson(findings, file)
+      return formatJson(reports)
     case 'sarif':
-      return formatSarif(findings, file, rules)
+      return formatSarif(reports, rules)
     case 'github':
-      return formatGithub(findings, file)
+      return formatGithub(reports)
+    case 'gitlab':
+      return formatGitlab(reports)
+    case 'checkstyle':
+      return formatCheckstyle(reports)
     default:
-      return formatText(findings, file)
+      return reports
+        .map(({file, findings}) => formatText(findings, file))
+        .filter(Boolean)
+        .join('\n')
   }
 }
 

@@ -1,19 +1,19 @@
 // @ts-check
 /**
- * What dbuild's git hook adds to git, in a 20,000-file repository checked out under umask 002:
- * a branch switch that touches 100 files (goal < 100 ms) and a checkout that changes nothing (goal < 30 ms).
- * Medians. The shared bench tree is cloned into a private repository, so nothing else sees the branches.
+ * What dbuild's git hooks add to git, as processes: two private clones of the 20,000-file bench
+ * repository checked out under umask 002, one with `dbuild hook install`, one without, timed in
+ * turn on a branch switch that touches 100 files (goal: adds < 100 ms) and on a checkout that
+ * changes nothing (goal: adds < 30 ms). Checks that the hooked switch left the files at 0644.
  */
 import {execFileSync} from 'node:child_process'
 import {existsSync, lstatSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {performance} from 'node:perf_hooks'
 
-import {hookStatus, installHooks, uninstallHooks} from '../../dist/src/hook/index.js'
+import {dbuild} from './harness.js'
 import {benchTree} from './tree.js'
 
-const RUNS = 9
+const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 9)
 const CHANGED = 100
 const ENV = {...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b', GIT_CONFIG_NOSYSTEM: '1'}
 
@@ -22,27 +22,14 @@ function sh(cwd, script) {
   return execFileSync('sh', ['-c', `umask 002; ${script}`], {cwd, env: ENV, stdio: ['ignore', 'pipe', 'inherit']}).toString()
 }
 
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN
-}
-
-/** @param {string} cwd @param {string} script */
-function timed(cwd, script) {
-  const start = performance.now()
-  sh(cwd, script)
-  return performance.now() - start
-}
-
 /** A private clone with branch b100 (100 files changed across directories) and branch same (= main). */
-async function repository() {
+async function repository(/** @type {string} */ name) {
   const source = await benchTree()
-  const dir = path.join(os.tmpdir(), 'dbuild-bench-hook-v1')
+  const dir = path.join(os.tmpdir(), `dbuild-bench-hook-v2-${name}`)
   if (existsSync(path.join(dir, '.git', 'dbuild-bench-complete'))) return dir
   rmSync(dir, {recursive: true, force: true})
   sh(os.tmpdir(), `git -c core.compression=0 clone -q ${JSON.stringify(source)} ${JSON.stringify(dir)}`)
-  const files = sh(dir, 'git ls-files').split('\n').filter((name) => name.endsWith('.txt'))
+  const files = sh(dir, 'git ls-files').split('\n').filter((file) => file.endsWith('.txt'))
   const step = Math.floor(files.length / CHANGED)
   for (let i = 0; i < CHANGED; i++) writeFileSync(path.join(dir, files[i * step] ?? ''), `changed ${i}\n`)
   sh(dir, 'git checkout -q -b b100 && git commit -qam b100 && git checkout -q main && git branch same main')
@@ -50,58 +37,49 @@ async function repository() {
   return dir
 }
 
-/** @param {{log: (name: string, value: string | number, ratio?: number, goal?: number) => void}} ctx */
-export default async function (ctx) {
-  const dir = await repository()
-  const hooks = path.join(dir, '.git', 'hooks')
-  uninstallHooks(hooks)
-  sh(dir, 'git checkout -q main')
-
-  /** medians of a 100-file switch (main → b100 → main) and of a checkout that changes nothing */
-  const measure = () => {
-    const switches = []
-    const nothing = []
-    for (let i = 0; i < RUNS; i++) {
-      switches.push(timed(dir, 'git checkout -q b100'))
-      switches.push(timed(dir, 'git checkout -q main'))
-      nothing.push(timed(dir, 'git checkout -q same'))
-      nothing.push(timed(dir, 'git checkout -q main'))
+/** @param {import('./harness.js').Ctx} ctx */
+export default async function hookBench(ctx) {
+  const plain = await repository('plain')
+  const hooked = await repository('hooked')
+  const hook = (/** @type {string} */ verb, /** @type {string} */ cwd) => execFileSync(dbuild()[0] ?? '', [...dbuild().slice(1), 'hook', verb], {cwd, env: ENV, stdio: 'ignore'})
+  hook('uninstall', plain)
+  hook('install', hooked)
+  try {
+    for (const dir of [plain, hooked]) sh(dir, 'git checkout -q main')
+    const checkout = (/** @type {string} */ dir, /** @type {string} */ script, /** @type {string} */ label) => ({label, argv: ['sh', '-c', `umask 002; ${script}`], cwd: dir, env: ENV})
+    // each run switches there and back: two checkouts
+    const switchScript = 'git checkout -q b100 && git checkout -q main'
+    const sameScript = 'git checkout -q same && git checkout -q main'
+    const switched = ctx.compare({
+      name: `2 git checkouts of ${CHANGED} files, with dbuild's hooks vs without`,
+      subject: checkout(hooked, switchScript, 'with hooks'),
+      contender: checkout(plain, switchScript, 'without'),
+      runs: RUNS,
+      warmup: 1,
+    })
+    const added = (/** @type {{subject: {median: number}, contender: {median: number}}} */ pair, /** @type {number} */ budget) => {
+      const ms = Math.max(0, (pair.subject.median - pair.contender.median) / 2)
+      return {text: `${ms.toFixed(0)} ms a checkout`, ratio: {median: ms / budget, p25: ms / budget, p75: ms / budget}}
     }
-    return {switches: median(switches), nothing: median(nothing)}
+    const switchAdded = added(switched, 100)
+    ctx.figure(`the hooks add to a ${CHANGED}-file checkout, vs a 100 ms budget`, switchAdded.text, switchAdded.ratio, 1)
+    const same = ctx.compare({
+      name: "2 git checkouts that change nothing, with dbuild's hooks vs without",
+      subject: checkout(hooked, sameScript, 'with hooks'),
+      contender: checkout(plain, sameScript, 'without'),
+      runs: RUNS,
+      warmup: 1,
+    })
+    const sameAdded = added(same, 30)
+    ctx.figure('the hooks add to a checkout that changes nothing, vs a 30 ms budget', sameAdded.text, sameAdded.ratio, 1)
+
+    // the hooks did their job: the files the switch wrote are 0644 although the umask is 002
+    sh(hooked, 'git checkout -q b100')
+    const written = sh(hooked, 'git diff --name-only main b100').split('\n').filter(Boolean)
+    const canonical = written.filter((name) => (lstatSync(path.join(hooked, name)).mode & 0o777) === 0o644).length
+    sh(hooked, 'git checkout -q main')
+    ctx.figure('files at 0644 after a hooked switch under umask 002', `${canonical}/${written.length}`)
+  } finally {
+    hook('uninstall', hooked)
   }
-
-  const without = measure()
-  installHooks(hooks)
-  if (!hookStatus(hooks).every((hook) => hook.state === 'installed')) throw new Error('hooks not installed')
-  const withHook = measure()
-
-  // the hook alone, run as git runs it, right after git wrote the 100 files under umask 002
-  const direct = []
-  uninstallHooks(hooks)
-  for (let i = 0; i < RUNS; i++) {
-    sh(dir, 'git checkout -q b100')
-    const [oldHead, newHead] = [sh(dir, 'git rev-parse main').trim(), sh(dir, 'git rev-parse b100').trim()]
-    installHooks(hooks)
-    direct.push(timed(dir, `.git/hooks/post-checkout ${oldHead} ${newHead} 1`))
-    uninstallHooks(hooks)
-    sh(dir, 'git checkout -q main')
-  }
-  // the check that the hook did its job: the files the switch wrote are 0644 although the umask is 002
-  installHooks(hooks)
-  sh(dir, 'git checkout -q b100')
-  const written = sh(dir, 'git diff --name-only main b100').split('\n').filter(Boolean)
-  const canonical = written.filter((name) => (lstatSync(path.join(dir, name)).mode & 0o777) === 0o644).length
-  sh(dir, 'git checkout -q main')
-  uninstallHooks(hooks)
-
-  const switchAdded = Math.max(0, withHook.switches - without.switches)
-  const nothingAdded = Math.max(0, withHook.nothing - without.nothing)
-  ctx.log('git checkout, 100 files, no hook', without.switches)
-  ctx.log('git checkout, 100 files, with hook', withHook.switches)
-  ctx.log('hook adds to a 100-file switch (vs 100 ms)', switchAdded, switchAdded / 100, 1)
-  ctx.log('hook alone, 100-file switch (vs 100 ms)', median(direct), median(direct) / 100, 1)
-  ctx.log('git checkout, nothing changes, no hook', without.nothing)
-  ctx.log('git checkout, nothing changes, with hook', withHook.nothing)
-  ctx.log('hook adds to a no-change checkout (vs 30 ms)', nothingAdded, nothingAdded / 30, 1)
-  ctx.log('files at 0644 after a hooked switch (umask 002)', `${canonical}/${written.length}`)
 }

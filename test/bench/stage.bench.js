@@ -1,89 +1,84 @@
 // @ts-check
 /**
- * Staging speed against the obvious tools, medians of runs taken in turn:
- * warm stage vs `rsync -a --delete` (nothing changed), cold stage vs `cp -a`, and a warm stage of
- * the context plus an ignored 100,000-file node_modules vs the context without it.
+ * `dbuild stage CTX` as a process against the obvious tools as processes, on the 20,000-file
+ * checkout (tree.js), in turn: a warm stage (nothing changed) against `rsync -a --delete`, a cold
+ * stage against `cp -a`, and a warm stage of the context plus an ignored 100,000-file node_modules
+ * against the context alone. The stage is the one `dbuild stage CTX` and `dbuild build` use (under
+ * the cache directory); `--out DIR` is shown beside it. Ends with an in-process breakdown of
+ * where a warm stage's time goes.
  */
 import {execFileSync} from 'node:child_process'
-import {readdirSync, rmSync} from 'node:fs'
+import {mkdirSync, readdirSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {stageContext} from '../../dist/src/stage/index.js'
+import {dbuild, inTurn, quantile} from './harness.js'
 import {benchTree} from './tree.js'
 
-const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 5)
+const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 9)
 
-/** @param {number[]} values */
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
-
-/** @param {() => unknown} fn */
-async function time(fn) {
-  const start = performance.now()
-  await fn()
-  return performance.now() - start
-}
-
-/**
- * Runs each contender once per round, in turn, and returns the medians.
- * @param {Array<{setup?: () => void, run: () => unknown}>} contenders
- */
-async function inTurn(contenders) {
-  /** @type {number[][]} */
-  const times = contenders.map(() => [])
-  for (let round = 0; round < RUNS; round++) {
-    for (const [i, contender] of contenders.entries()) {
-      contender.setup?.()
-      times[i]?.push(await time(contender.run))
-    }
-  }
-  return times.map(median)
-}
-
-/** @param {{log: (name: string, value: string | number, ratio?: number, goal?: number) => void}} ctx */
+/** @param {import('./harness.js').Ctx} ctx */
 export default async function stageBench(ctx) {
   const context = await benchTree()
   const withIgnored = await benchTree({ignoredFiles: 100_000})
   const work = path.join(os.tmpdir(), `dbuild-bench-stage-${process.pid}`)
   rmSync(work, {recursive: true, force: true})
-  const stageDir = path.join(work, 'stage')
-  const ignoredStageDir = path.join(work, 'stage-ignored')
+  mkdirSync(work, {recursive: true})
+  const env = {...process.env, DBUILD_CACHE_DIR: path.join(work, 'cache')}
+  const coldEnv = {...process.env, DBUILD_CACHE_DIR: path.join(work, 'cold-cache')}
   const rsyncDir = path.join(work, 'rsync')
   const cpDir = path.join(work, 'cp')
-  // the same paths the stage holds: rsync and cp skip .git, which .dockerignore excludes
+  const outDir = path.join(work, 'out')
+  // the paths the stage holds: .git is in the context's .dockerignore, so rsync and cp leave it out too
   const topLevel = readdirSync(context).filter((name) => name !== '.git').map((name) => path.join(context, name))
-  const stage = (dir = stageDir, from = context) => stageContext({context: from, out: dir})
-  const rsync = () => execFileSync('rsync', ['-a', '--delete', '--exclude=/.git', '--exclude=/node_modules', `${context}/`, `${rsyncDir}/`])
-  const cp = () => execFileSync('cp', ['-a', ...topLevel, cpDir], {stdio: 'ignore'})
 
+  const stage = {label: 'dbuild stage CTX', argv: dbuild('stage', context), env}
+  const stageOut = {label: 'dbuild stage CTX --out DIR', argv: dbuild('stage', context, '--out', outDir), env}
+  const rsync = {label: 'rsync -a --delete', argv: ['rsync', '-a', '--delete', '--exclude=/.git', `${context}/`, `${rsyncDir}/`]}
   try {
-    const first = await stage()
-    ctx.log(`context: ${first.files} files`, `${(first.bytes / 1e6).toFixed(0)} MB`)
-    rsync()
-    // the stage `dbuild build` uses: under the cache directory, where its record spares the stage's lstats
-    const cacheStage = () => stageContext({context, env: {DBUILD_CACHE_DIR: path.join(work, 'cache')}})
-    for (let i = 0; i < 3; i++) {
-      await cacheStage()
-      await sleep(30) // past the clock tick of the last write, so its listings and record settle
+    for (const command of [stage, stageOut, rsync]) execFileSync(command.argv[0] ?? '', command.argv.slice(1), {env: command.env ?? process.env, stdio: 'ignore'})
+    await sleep(30) // past the clock tick of the last write, so the saved listings settle
+    ctx.compare({name: 'warm dbuild stage CTX (nothing changed) vs rsync -a --delete', subject: stage, contender: rsync, runs: RUNS, warmup: 2, goal: 1.0})
+    ctx.compare({name: 'warm dbuild stage CTX --out DIR vs rsync -a --delete', subject: stageOut, contender: rsync, runs: RUNS, warmup: 1})
+
+    ctx.compare({
+      name: 'cold dbuild stage CTX vs cp -a',
+      subject: {label: 'cold dbuild stage CTX', argv: dbuild('stage', context), env: coldEnv, before: () => rmSync(coldEnv.DBUILD_CACHE_DIR, {recursive: true, force: true})},
+      contender: {
+        label: 'cp -a',
+        argv: ['cp', '-a', ...topLevel, cpDir],
+        before: () => {
+          rmSync(cpDir, {recursive: true, force: true})
+          mkdirSync(cpDir)
+        },
+      },
+      runs: Math.max(3, Math.ceil(RUNS / 2)),
+      warmup: 1,
+      goal: 1.5,
+    })
+
+    const ignored = {label: 'dbuild stage CTX+node_modules', argv: dbuild('stage', withIgnored), env}
+    execFileSync(ignored.argv[0] ?? '', ignored.argv.slice(1), {env, stdio: 'ignore'})
+    await sleep(30)
+    ctx.compare({name: 'warm dbuild stage, context + ignored 100k-file node_modules vs context alone', subject: ignored, contender: stage, runs: RUNS, warmup: 1, goal: 1.1})
+
+    // where a warm stage's time goes: the same stage in this already-started process, no start-up
+    /** @type {number[]} */
+    const inProcess = []
+    for (let i = 0; i < RUNS; i++) {
+      const start = performance.now()
+      await stageContext({context, env})
+      inProcess.push(performance.now() - start)
     }
-    const [warm, rsynced, recorded] = await inTurn([{run: () => stage()}, {run: rsync}, {run: cacheStage}])
-    ctx.log('rsync -a --delete, nothing changed', rsynced)
-    ctx.log('warm stage, nothing changed', warm, warm / rsynced, 1.0)
-    ctx.log('warm cache stage (record), nothing changed', recorded, recorded / rsynced)
-
-    const [cold, copied] = await inTurn([
-      {setup: () => rmSync(stageDir, {recursive: true, force: true}), run: () => stage()},
-      {setup: () => rmSync(cpDir, {recursive: true, force: true}) ?? execFileSync('mkdir', ['-p', cpDir]), run: cp},
-    ])
-    ctx.log('cp -a', copied)
-    ctx.log('cold stage', cold, cold / copied, 1.5)
-
-    await stage(ignoredStageDir, withIgnored)
-    const [plain, ignored] = await inTurn([{run: () => stage()}, {run: () => stage(ignoredStageDir, withIgnored)}])
-    ctx.log('warm stage, context alone', plain)
-    ctx.log('warm stage, + ignored 100k-file node_modules', ignored, ignored / plain, 1.1)
+    const [nodeAlone] = inTurn([{label: 'node -e 0', argv: [process.execPath, '-e', '0']}], {runs: RUNS, warmup: 1})
+    const [helpOnly] = inTurn([{label: 'dbuild stage --help', argv: dbuild('stage', '--help'), env}], {runs: RUNS, warmup: 1})
+    ctx.note('breakdown of a warm stage (not a process-level figure):')
+    ctx.figure('  breakdown: node -e 0 (process)', ctx.spread(/** @type {import('./harness.js').Sample} */ (nodeAlone)))
+    ctx.figure('  breakdown: dbuild stage --help (process: node + oclif + the stage command, no work)', ctx.spread(/** @type {import('./harness.js').Sample} */ (helpOnly)))
+    ctx.figure('  breakdown: stageContext() warm, in-process (walk + record + sync)', ctx.spread({median: quantile(inProcess, 0.5), p25: quantile(inProcess, 0.25), p75: quantile(inProcess, 0.75)}))
   } finally {
     rmSync(work, {recursive: true, force: true})
   }

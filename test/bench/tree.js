@@ -76,3 +76,27 @@ export async function benchTree(options = {}) {
   writeFileSync(path.join(checkout, '.dbuild-bench-complete'), '')
   return checkout
 }
+
+/**
+ * A context of `files` small files (100–600 bytes, 100 a directory, two levels deep) with the
+ * modes a umask 002 checkout has, for the scale bench: no git, so 200,000 files take seconds to
+ * make. Generated once and cached under os.tmpdir().
+ * @param {number} files @returns {string}
+ */
+export function scaleTree(files) {
+  const dir = path.join(CACHE, `scale-${files}`)
+  if (existsSync(path.join(dir, '.dbuild-bench-complete'))) return dir
+  rmSync(dir, {recursive: true, force: true})
+  const umask = process.umask(0o002)
+  const next = random(files)
+  const text = Buffer.alloc(600, 'dbuild scale bench line\n')
+  for (let i = 0; i < files; i++) {
+    const sub = path.join(dir, `d${Math.floor(i / 10_000)}`, `e${Math.floor(i / 100) % 100}`)
+    if (i % 100 === 0) mkdirSync(sub, {recursive: true, mode: 0o775})
+    writeFileSync(path.join(sub, `f${i}.txt`), text.subarray(0, 100 + Math.floor(next() * 500)), {mode: i % 10 === 0 ? 0o775 : 0o664})
+  }
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY . /\n')
+  process.umask(umask)
+  writeFileSync(path.join(dir, '.dbuild-bench-complete'), '')
+  return dir
+}

@@ -1,7 +1,7 @@
 import t from 'tap'
 
 import {builtinRules} from '../../plugins/index.js'
-import {formatGithub, formatSarif, formatText, unifiedDiff} from '../../src/rewrite/format.js'
+import {formatCheckstyle, formatGithub, formatGitlab, formatJson, formatSarif, formatText, unifiedDiff} from '../../src/rewrite/format.js'
 import type {Finding} from '../../src/rewrite/index.js'
 
 const findings: Finding[] = [
@@ -15,15 +15,27 @@ t.test('text', async (t) => {
 })
 
 t.test('github workflow commands escape properties and data', async (t) => {
-  t.equal(formatGithub(findings, 'a,b:Dockerfile').split('\n')[0], '::error file=a%2Cb%3ADockerfile,line=2,title=dbuild link-chown::names, a: b')
-  t.match(formatGithub(findings, 'D'), /::warning file=D,line=3,title=dbuild add-url-checksum::no checksum%0AADD/)
+  t.equal(formatGithub([{file: 'a,b:Dockerfile', findings}]).split('\n')[0], '::error file=a%2Cb%3ADockerfile,line=2,title=dbuild link-chown::names, a: b')
+  t.match(formatGithub([{file: 'D', findings}]), /::warning file=D,line=3,title=dbuild add-url-checksum::no checksum%0AADD/)
 })
 
 t.test('sarif', async (t) => {
-  const sarif = JSON.parse(formatSarif(findings, 'Dockerfile', builtinRules))
+  const sarif = JSON.parse(formatSarif([{file: 'Dockerfile', findings}], builtinRules))
   t.equal(sarif.version, '2.1.0')
   t.equal(sarif.runs[0].tool.driver.rules.length, builtinRules.length)
   t.match(sarif.runs[0].results[0], {ruleId: 'link-chown', level: 'error', locations: [{physicalLocation: {region: {startLine: 2}}}]})
+})
+
+t.test('json, gitlab and checkstyle name the file of each finding', async (t) => {
+  const reports = [{file: 'a/Dockerfile', findings}, {file: 'b.Dockerfile', findings: [findings[1]!]}, {file: 'clean.Dockerfile', findings: []}]
+  t.match(JSON.parse(formatJson(reports)).findings, [{file: 'a/Dockerfile', ruleId: 'link-chown', fixable: true}, {file: 'a/Dockerfile', fixable: false}, {file: 'b.Dockerfile'}])
+  const gitlab = JSON.parse(formatGitlab(reports)) as {fingerprint: string}[]
+  t.match(gitlab, [{check_name: 'link-chown', severity: 'major', location: {path: 'a/Dockerfile', lines: {begin: 2}}}, {severity: 'minor'}, {location: {path: 'b.Dockerfile'}}])
+  t.equal(new Set(gitlab.map((issue) => issue.fingerprint)).size, 3, 'fingerprints differ')
+  const xml = formatCheckstyle(reports)
+  t.match(xml, /<file name="a\/Dockerfile">\n {4}<error line="2" severity="error" message="names, a: b" source="dbuild.link-chown"\/>/)
+  t.match(xml, /message="no checksum&#10;ADD --checksum=sha256:&lt;digest&gt; u \/a"/, 'newlines and markup escaped')
+  t.match(xml, /<file name="clean.Dockerfile">\n {2}<\/file>/, 'a clean file is listed too')
 })
 
 t.test('unified diff', async (t) => {

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * `npm run build`: compiles into a fresh directory beside dist/, writes oclif's manifest for it,
+ * then swaps both in by rename. dist/ is never deleted first, so a linked `dbuild` keeps working
+ * while `npm test` (which builds) runs; the swap leaves it without dist/ for two renames only.
+ *
+ * The manifest (oclif.manifest.json) lets oclif answer help and find a command without importing
+ * every command; without it `dbuild stage --help` loads all of them.
+ *
+ * Then it renders `dbuild [COMMAND] --help` as a pipe receives it (no terminal, so no colour and 80
+ * columns) into dist/help.json, which bin/run.js prints without loading oclif: importing oclif
+ * alone takes longer than Node's whole start (see the README's Speed section).
+ */
+import {execFile, execFileSync} from 'node:child_process'
+import {existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {promisify} from 'node:util'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const DIST = path.join(ROOT, 'dist')
+const MANIFEST = path.join(ROOT, 'oclif.manifest.json')
+/** Builds in progress and builds swapped out: `dist.next-<pid>`, `dist.old-<pid>`. */
+const SCRATCH = /^dist\.(next|old)-(\d+)$/
+
+/** @param {number} pid */
+function alive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM'
+  }
+}
+
+/** Leftovers of builds that were interrupted (their process is gone). */
+function removeStaleScratch() {
+  for (const name of readdirSync(ROOT)) {
+    const match = SCRATCH.exec(name)
+    if (match && !alive(Number(match[2]))) rmSync(path.join(ROOT, name), {recursive: true, force: true})
+  }
+}
+
+/**
+ * The manifest oclif writes with `oclif manifest`, made from the commands in `outDir` and then
+ * pointed at dist/, where they will be once swapped in.
+ * @param {string} outDir
+ */
+async function manifestFor(outDir) {
+  const {Plugin} = await import('@oclif/core')
+  const pjson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  const commandsDir = String(pjson.oclif.commands).replace(/^\.\/dist\//, `./${path.basename(outDir)}/`)
+  const plugin = new Plugin({
+    root: ROOT,
+    pjson: {...pjson, oclif: {...pjson.oclif, commands: commandsDir}},
+    isRoot: true,
+    type: 'core',
+    ignoreManifest: true,
+    errorOnManifestCreate: true,
+    respectNoCacheDefault: true,
+  })
+  await plugin.load()
+  const manifest = plugin.manifest
+  for (const command of Object.values(manifest.commands)) {
+    const relative = /** @type {{relativePath?: string[]}} */ (command).relativePath
+    if (relative?.[0] === path.basename(outDir)) relative[0] = 'dist'
+  }
+  return manifest
+}
+
+/** Renames `next` onto `target`, moving the old one aside first (rename cannot replace a non-empty directory). */
+function swapIn(next, target) {
+  const old = path.join(ROOT, `dist.old-${process.pid}`)
+  const hadOld = existsSync(target)
+  if (hadOld) renameSync(target, old)
+  renameSync(next, target)
+  if (hadOld) rmSync(old, {recursive: true, force: true})
+}
+
+/** Variables that change how help renders; bin/run.js renders afresh when any is set (see HELP_VARIABLES there). */
+const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUMNS', 'DEBUG']
+
+/**
+ * `dbuild [COMMAND] --help` for the root, every topic and every command of the manifest, each
+ * rendered by running the built dbuild with its output on a pipe, keyed by its argv joined by NUL.
+ * @param {{commands: Record<string, unknown>}} manifest
+ */
+async function renderHelp(manifest) {
+  const ids = Object.keys(manifest.commands).map((id) => id.split(':'))
+  const topics = new Set(ids.filter((id) => id.length > 1).map((id) => id.slice(0, -1).join(' ')))
+  const argvs = [['--help'], ...[...topics].map((topic) => [...topic.split(' '), '--help']), ...ids.map((id) => [...id, '--help'])]
+  const env = {...process.env}
+  for (const name of HELP_VARIABLES) delete env[name]
+  const run = promisify(execFile)
+  /** @type {Record<string, string>} */
+  const help = {}
+  // two at a time: a build runs beside other work
+  for (let i = 0; i < argvs.length; i += 2) {
+    const batch = argvs.slice(i, i + 2)
+    // a help that fails or warns is left to oclif at run time, where it shows
+    const outputs = await Promise.all(batch.map((argv) => run(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...argv], {cwd: ROOT, env, maxBuffer: 1 << 20}).catch(() => undefined)))
+    for (const [k, argv] of batch.entries()) {
+      const output = outputs[k]
+      if (output && output.stderr === '') help[argv.join('\0')] = output.stdout
+    }
+  }
+  const file = path.join(DIST, 'help.json')
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({node: process.version, platform: process.platform, arch: process.arch, help}))
+  renameSync(`${file}.${process.pid}.tmp`, file)
+}
+
+removeStaleScratch()
+const next = path.join(ROOT, `dist.next-${process.pid}`)
+try {
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--outDir', next], {stdio: 'inherit'})
+  const manifestTemp = `${MANIFEST}.${process.pid}.tmp`
+  const manifest = await manifestFor(next)
+  writeFileSync(manifestTemp, `${JSON.stringify(manifest, null, 2)}\n`)
+  swapIn(next, DIST)
+  renameSync(manifestTemp, MANIFEST)
+  await renderHelp(manifest)
+} catch (error) {
+  rmSync(next, {recursive: true, force: true})
+  rmSync(`${MANIFEST}.${process.pid}.tmp`, {force: true})
+  if (/** @type {{status?: number}} */ (error).status !== undefined) process.exit(1) // tsc printed its errors
+  throw error
+}

@@ -1,0 +1,81 @@
+/**
+ * `dbuild lint` over many files, as hadolint users expect: every Dockerfile of a repository found
+ * with fast-glob (what git ignores left out), or the files named, in one process; one report.
+ */
+import {spawnSync} from 'node:child_process'
+import {statSync} from 'node:fs'
+import path from 'node:path'
+
+import {compareCodeUnits} from '../compare.js'
+import type {FailureThreshold, LoadedConfig} from '../config.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+
+import type {Finding, Severity} from './types.js'
+
+/** The names a Dockerfile goes by (hadolint's and Podman's): Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile. */
+export const DOCKERFILE_PATTERNS = ['**/Dockerfile', '**/Dockerfile.*', '**/*.Dockerfile', '**/*.dockerfile', '**/Containerfile']
+/** Files beside a Dockerfile that share its name but are not one. */
+const NOT_DOCKERFILES = /\.(dockerignore|rego)$/
+
+/** Paths git ignores, of `files` (relative to `root`); none outside a git work tree. */
+function gitIgnored(root: string, files: string[], env: NodeJS.ProcessEnv): Set<string> {
+  if (files.length === 0) return new Set()
+  const run = spawnSync('git', ['check-ignore', '-z', '--stdin'], {cwd: root, env, input: files.join('\0') + '\0', encoding: 'utf8', maxBuffer: 64 << 20})
+  // 0: some are ignored, 1: none, 128: not a git work tree (or no git): nothing is ignored by git
+  if (run.status !== 0) return new Set()
+  return new Set(run.stdout.split('\0').filter(Boolean))
+}
+
+/**
+ * Every Dockerfile under `root`, relative to it, in code-unit order: fast-glob over the names in
+ * DOCKERFILE_PATTERNS (hidden directories such as .devcontainer included, .git not), then what
+ * git ignores is dropped.
+ */
+export async function findDockerfiles(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const {default: fg} = await import('fast-glob')
+  const found = await fg(DOCKERFILE_PATTERNS, {cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true})
+  const candidates = found.filter((file) => !NOT_DOCKERFILES.test(file))
+  const ignored = gitIgnored(root, candidates, env)
+  return candidates.filter((file) => !ignored.has(file)).sort(compareCodeUnits)
+}
+
+/** One thing to lint: a Dockerfile and the context directory its rules look at. */
+export interface LintTarget {
+  file: string
+  contextDir: string
+}
+
+/**
+ * What `dbuild lint [PATH...]` lints: with no path, every Dockerfile under `cwd`; a directory is a
+ * build context (its Dockerfile, or `-f`); a file is a Dockerfile whose context is its directory.
+ */
+export async function lintTargets(paths: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<LintTarget[]> {
+  if (paths.length === 0) {
+    const files = await findDockerfiles(cwd, env)
+    if (files.length === 0) throw new DbuildError(`${cwd}: no Dockerfile found (looked for ${DOCKERFILE_PATTERNS.map((p) => p.slice(3)).join(', ')}, skipping what git ignores)`, ExitCode.NO_INPUT, ['Name the files: dbuild lint FILE...'])
+    return files.map((file) => ({file: path.join(cwd, file), contextDir: path.dirname(path.join(cwd, file))}))
+  }
+  return paths.map((given) => {
+    const absolute = path.resolve(cwd, given)
+    let isDir: boolean
+    try {
+      isDir = statSync(absolute).isDirectory()
+    } catch (error) {
+      throw new DbuildError(`${given}: cannot lint: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT)
+    }
+    return isDir ? {file: path.join(absolute, 'Dockerfile'), contextDir: absolute} : {file: absolute, contextDir: path.dirname(absolute)}
+  })
+}
+
+const RANK: Record<Severity, number> = {info: 1, warning: 2, error: 3}
+
+/** Whether findings fail the run: any at or above the threshold (none: never). */
+export function failsThreshold(findings: readonly Finding[], threshold: FailureThreshold): boolean {
+  if (threshold === 'none') return false
+  return findings.some((finding) => RANK[finding.severity] >= RANK[threshold])
+}
+
+/** The threshold for a file: the flag, else its config's failureThreshold, else error. */
+export function thresholdFor(flag: string | undefined, loaded: LoadedConfig): FailureThreshold {
+  return (flag as FailureThreshold | undefined) ?? loaded.config.failureThreshold ?? 'error'
+}

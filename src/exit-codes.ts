@@ -7,7 +7,7 @@
 export const ExitCode = {
   /** Success. */
   OK: 0,
-  /** Lint found an error-severity finding, or doctor had a failing check. */
+  /** Lint found an error-severity finding, doctor had a failing check, or explain found a difference. */
   FINDINGS: 1,
   /** Bad flags or arguments (oclif's own parser uses 2 as well). */
   USAGE: 2,

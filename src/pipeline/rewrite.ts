@@ -3,7 +3,7 @@
  * is passed in as a RewriteStep (see rules.ts), so the pipeline never imports the rules.
  */
 import {createHash} from 'node:crypto'
-import {copyFileSync, existsSync, readFileSync, rmSync} from 'node:fs'
+import {readFileSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {LoadedConfig} from '../config.js'
@@ -63,7 +63,8 @@ export function writeDockerfileCopy(root: string, original: string, bytes: Uint8
     // atomically: concurrent builds of one context never read half a Dockerfile
     writeFileAtomic(copy, bytes)
     for (const suffix of COMPANION_SUFFIXES) {
-      if (existsSync(`${original}${suffix}`)) copyFileSync(`${original}${suffix}`, `${copy}${suffix}`)
+      // buildx passes over a directory of that name; and a concurrent build may be reading the copy
+      if (statSync(`${original}${suffix}`, {throwIfNoEntry: false})?.isFile()) writeFileAtomic(`${copy}${suffix}`, readFileSync(`${original}${suffix}`))
       else rmSync(`${copy}${suffix}`, {force: true})
     }
   } catch (error) {

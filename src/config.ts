@@ -9,6 +9,9 @@ import {isImagePrefix} from './image-reference.js'
 
 export const CONFIG_FILE = '.dbuild.json'
 
+/** The help text's word on plugins, shared by build, lint and rewrite. */
+export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that repository and run as code on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and DBUILD_PLUGINS=0 turn them off).`
+
 export type RuleSetting = 'fix' | 'off' | 'warn'
 
 /** The lowest finding severity that makes `dbuild lint` exit 1 (none: never), as hadolint's --failure-threshold. */

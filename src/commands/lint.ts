@@ -4,7 +4,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {FAILURE_THRESHOLDS, type LoadedConfig} from '../config.js'
+import {colorEnabled} from '../cli/terminal.js'
+import {FAILURE_THRESHOLDS, type LoadedConfig, PLUGINS_NOTE} from '../config.js'
 import {ExitCode} from '../exit-codes.js'
 import {loadInputConfig} from '../pipeline/inputs.js'
 import {runRules} from '../rewrite/cli.js'
@@ -12,7 +13,7 @@ import {FINDINGS_FORMATS, type FileFindings, type FindingsFormat, formatReport} 
 import type {Rule} from '../rewrite/index.js'
 import {failsThreshold, lintTargets, type LintTarget, thresholdFor} from '../rewrite/lint.js'
 
-import {PLUGINS_NOTE, ruleFlags, runRequest} from './rewrite.js'
+import {ruleFlags, runRequest} from './rewrite.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Report risky Dockerfile lines without changing anything.'
@@ -61,7 +62,7 @@ export default class Lint extends BaseCommand {
       reports.push({file: path.relative(cwd, outcome.file) || outcome.file, findings: outcome.result.findings})
       if (failsThreshold(outcome.result.findings, thresholdFor(flags['failure-threshold'], request.loaded))) failed = true
     }
-    const output = formatReport(flags.format as FindingsFormat, reports, rules)
+    const output = formatReport(flags.format as FindingsFormat, reports, rules, colorEnabled(process.stdout))
     if (output) this.log(output)
     if (failed) process.exitCode = ExitCode.FINDINGS
   }

@@ -5,8 +5,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled} from '../cli/terminal.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import type {LoadedConfig} from '../config.js'
+import {type LoadedConfig, PLUGINS_NOTE} from '../config.js'
 import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 import {type RunRequest, runRules} from '../rewrite/cli.js'
 import {formatText, unifiedDiff} from '../rewrite/format.js'
@@ -34,8 +35,6 @@ export const ruleFlags = {
   }),
 }
 
-/** The help text's word on plugins, shared by lint, rewrite and build. */
-export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that repository and run as code on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and DBUILD_PLUGINS=0 turn them off).`
 
 /** The input resolver's answer for CONTEXT and -f, with the flags, as runRules takes them. */
 export async function runRequest(
@@ -80,7 +79,7 @@ ${PLUGINS_NOTE}`
     const {args, flags} = await this.parse(Rewrite)
     const {file, original, result} = await runRules(builtinRules, await runRequest(args.context, flags))
     const fixed = new Set(result.findings.filter((finding) => finding.fix && !result.dropped.includes(finding)))
-    if (result.findings.length > 0 && !this.jsonEnabled()) process.stderr.write(formatText(result.findings, file, fixed) + '\n')
+    if (result.findings.length > 0 && !this.jsonEnabled()) process.stderr.write(formatText(result.findings, file, fixed, colorEnabled(process.stderr)) + '\n')
     for (const finding of result.dropped) this.warn(`${file}:${finding.line}: the fix of [${finding.ruleId}] overlaps another fix and was not applied`)
     let written = false
     if (flags.write && result.changed) {

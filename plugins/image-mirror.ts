@@ -14,6 +14,8 @@ interface Reference {
   range: [number, number]
   line: number
   where: string
+  /** The instruction it is on; none for `# syntax=`. */
+  instruction?: InstructionNode
 }
 
 /** docker.io/library/name form of an image name (without tag or digest). */
@@ -90,11 +92,11 @@ function references(ctx: RuleContext): Reference[] {
   for (const instruction of ctx.dockerfile.instructions) {
     if (instruction.keyword === 'FROM') {
       const image = instruction.args[0]
-      if (image && isImage(ctx, instruction, image.value)) refs.push({written: image.value, range: image.range, line: instruction.line, where: 'FROM'})
+      if (image && isImage(ctx, instruction, image.value)) refs.push({written: image.value, range: image.range, line: instruction.line, where: 'FROM', instruction})
     }
     if (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') {
       const from = flag(instruction, 'from')
-      if (from?.value && from.valueRange && isImage(ctx, instruction, from.value)) refs.push({written: from.value, range: from.valueRange, line: instruction.line, where: 'COPY --from'})
+      if (from?.value && from.valueRange && isImage(ctx, instruction, from.value)) refs.push({written: from.value, range: from.valueRange, line: instruction.line, where: 'COPY --from', instruction})
     }
     if (instruction.keyword === 'RUN') {
       for (const mount of flags(instruction, 'mount')) {
@@ -102,7 +104,7 @@ function references(ctx: RuleContext): Reference[] {
         let offset = mount.valueRange[0]
         for (const option of mount.value.split(',')) {
           const value = option.startsWith('from=') ? option.slice(5) : undefined
-          if (value && isImage(ctx, instruction, value)) refs.push({written: value, range: [offset + 5, offset + 5 + value.length], line: instruction.line, where: 'RUN --mount from='})
+          if (value && isImage(ctx, instruction, value)) refs.push({written: value, range: [offset + 5, offset + 5 + value.length], line: instruction.line, where: 'RUN --mount from=', instruction})
           offset += option.length + 1
         }
       }
@@ -127,8 +129,15 @@ export const rule: Rule = {
     for (const ref of references(ctx)) {
       const base = {ruleId: ID, severity: ctx.severity, line: ref.line}
       if (ref.written.includes('$')) {
-        const mirrored = Object.keys(mirrors).length > 0
-        if (mirrored) findings.push({...base, severity: 'info', message: `${ref.where} ${ref.written} uses a variable, so dbuild cannot tell whether a mirror applies; pass the mirrored reference as a build arg.`})
+        if (Object.keys(mirrors).length === 0) continue
+        // the value it has without --build-arg (a meta ARG's default), to say which mirror covers it
+        const expanded = ref.instruction ? ctx.expand(ref.instruction, ref.written) : undefined
+        const to = expanded && expanded.unresolved.length === 0 ? mirrorReference(expanded.value, mirrors) : undefined
+        const message =
+          to && expanded
+            ? `${ref.where} ${ref.written} is ${expanded.value} here, which a mirror in .dbuild.json covers (→ ${to}); dbuild does not rewrite a variable: pass the mirrored reference as a build arg.`
+            : `${ref.where} ${ref.written} uses a variable, so dbuild cannot tell whether a mirror applies; pass the mirrored reference as a build arg.`
+        findings.push({...base, severity: 'info', message})
         continue
       }
       const to = mirrorReference(ref.written, mirrors)

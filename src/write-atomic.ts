@@ -1,10 +1,13 @@
 import {mkdirSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-/** Writes `text` to `file` (parents created) through a rename, so a concurrent reader never sees half of it. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes `data` to `file` (parents created) through a rename, so a concurrent reader never sees half
+ * of it. `mode` is the new file's permission (the rename replaces the old file and its mode).
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): void {
   mkdirSync(path.dirname(file), {recursive: true})
   const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, text)
+  writeFileSync(temp, data, mode === undefined ? {} : {mode})
   renameSync(temp, file)
 }

@@ -1,10 +1,10 @@
 /** Is there a docker CLI with a recent enough buildx plugin? Answers with the fix when not. */
 import {execFile} from 'node:child_process'
 import {accessSync, constants, readFileSync, statSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {dbuildCacheDir} from '../cache-dir.js'
+import {dockerConfigDir} from '../docker-config.js'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {writeFileAtomic} from '../write-atomic.js'
@@ -54,10 +54,6 @@ function buildxVersionOutput(env: NodeJS.ProcessEnv): Promise<CapturedRun> {
   })
 }
 
-/** The docker CLI's configuration directory. */
-function dockerConfigDir(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG ? path.resolve(env.DOCKER_CONFIG) : path.join(env.HOME ?? os.homedir(), '.docker')
-}
 
 /** Where the docker CLI looks for plugins, in its order (cli-plugins/manager, Linux and macOS). */
 function pluginDirs(env: NodeJS.ProcessEnv): string[] {
@@ -86,7 +82,7 @@ function dockerOnPath(env: NodeJS.ProcessEnv): string | undefined {
  * config (extra plugin directories) and every place a docker-buildx plugin may be. Their identities
  * (inode, size, mtime) key the remembered answer; undefined when there is no docker to key on.
  */
-function answerKey(env: NodeJS.ProcessEnv): string | undefined {
+export function answerKey(env: NodeJS.ProcessEnv): string | undefined {
   const docker = dockerOnPath(env)
   if (!docker) return undefined
   const files = [docker, path.join(dockerConfigDir(env), 'config.json'), ...pluginDirs(env).map((dir) => path.join(dir, 'docker-buildx'))]

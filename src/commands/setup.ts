@@ -3,6 +3,8 @@ import {createInterface} from 'node:readline/promises'
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled} from '../cli/terminal.js'
+import {pluginTarget} from '../docker-plugin/index.js'
 import {formatChecks} from '../doctor/index.js'
 import {ExitCode} from '../exit-codes.js'
 import {formatHookReports} from '../hook/index.js'
@@ -31,11 +33,19 @@ export default class Setup extends BaseCommand {
   async run(): Promise<SetupReport> {
     const {flags} = await this.parse(Setup)
     const interactive = !flags.yes && !this.jsonEnabled() && process.stdin.isTTY === true && process.stderr.isTTY === true
-    const report = await runSetup({cwd: process.cwd(), cacheFrom: flags['cache-from'], ask: interactive ? ask : undefined, builder: flags.builder})
+    const report = await runSetup({
+      cwd: process.cwd(),
+      cacheFrom: flags['cache-from'],
+      ask: interactive ? ask : undefined,
+      builder: flags.builder,
+      dockerPlugin: pluginTarget(this.config.root, this.config.version),
+      yes: flags.yes,
+    })
     this.log(`1. ${report.config.path}: ${report.config.action}${report.config.error ? ` (${report.config.error})` : ''}`)
     this.log(`2. ${formatHookReports(report.hooks.location, report.hooks.hooks)}`)
     this.log(`3. normalized: ${report.normalized.changed} path(s) changed; ${report.normalized.files} tracked file(s) checked`)
-    this.log(`4. doctor:\n${formatChecks(report.doctor.checks)}`)
+    this.log(`4. doctor:\n${formatChecks(report.doctor.checks, {color: colorEnabled(process.stdout)})}`)
+    if (report.dockerPlugin) this.log(`   docker plugin: ${report.dockerPlugin.action} (${report.dockerPlugin.path})`)
     this.log(`5. next steps:\n${report.nextSteps.map((step) => `   - ${step}`).join('\n')}`)
     if (!report.doctor.ok) process.exitCode = ExitCode.FINDINGS
     return report

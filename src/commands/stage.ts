@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {startProgress} from '../cli/progress.js'
+import {stageProgressText, startProgress} from '../cli/progress.js'
 import {manifestFor} from '../explain/current.js'
 import {writeManifest} from '../explain/manifest.js'
 import {resolveInputs} from '../pipeline/inputs.js'
@@ -10,7 +10,7 @@ import {stageContext, type StageResult} from '../stage/index.js'
 
 export default class Stage extends BaseCommand {
   static override summary = 'Stage a permission-normalized copy of a build context and print its directory.'
-  static override description = `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks and setuid/setgid/sticky bits and user.* xattrs dropped. Sockets, FIFOs and devices are skipped with a warning. The stage is synced: unchanged files are not rewritten, removed files are removed and mtimes are kept, so BuildKit uploads only what changed.
+  static override description = `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks, FIFOs as FIFOs, sockets as empty files (as BuildKit sends them), names byte for byte, and setuid/setgid/sticky bits and user.* xattrs dropped. Devices are skipped with a warning. A stage being synced never changes a file in place, so builds still reading it get whole files. The stage is synced: unchanged files are not rewritten, removed files are removed and mtimes are kept, so BuildKit uploads only what changed.
 
 The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context. That stage is dbuild's own: it keeps a record of what it wrote there and looks at those files again only when the context's copy changes or their stage directory gains or loses entries, so a file edited there by hand stays edited (delete the directory to start over). --out picks a directory instead (new, empty, or staged before), and every path in it is checked each time.
 
@@ -33,6 +33,7 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
     const {args, flags} = await this.parse(Stage)
     const inputs = resolveInputs({context: args.context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
     const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
+    const started = Date.now()
     let result: StageResult
     try {
       result = await stageContext({
@@ -46,7 +47,7 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
           progress.stop()
           this.warn(message)
         },
-        onProgress: (written) => progress.update(`Staging ${args.context}: ${written} paths written`),
+        onProgress: (written, total) => progress.update(stageProgressText(args.context, written, total, Date.now() - started)),
       })
     } catch (error) {
       progress.fail()

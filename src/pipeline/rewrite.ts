@@ -3,7 +3,7 @@
  * is passed in as a RewriteStep (see rules.ts), so the pipeline never imports the rules.
  */
 import {createHash} from 'node:crypto'
-import {copyFileSync, existsSync, readFileSync, rmSync} from 'node:fs'
+import {readFileSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {LoadedConfig} from '../config.js'
@@ -51,7 +51,8 @@ export function writeDockerfileCopy(root: string, original: string, text: string
   // atomically: concurrent builds of one context never read half a Dockerfile
   writeFileAtomic(copy, text)
   for (const suffix of COMPANION_SUFFIXES) {
-    if (existsSync(`${original}${suffix}`)) copyFileSync(`${original}${suffix}`, `${copy}${suffix}`)
+    // buildx passes over a directory of that name; and a concurrent build may be reading the copy
+    if (statSync(`${original}${suffix}`, {throwIfNoEntry: false})?.isFile()) writeFileAtomic(`${copy}${suffix}`, readFileSync(`${original}${suffix}`))
     else rmSync(`${copy}${suffix}`, {force: true})
   }
   return copy
@@ -96,7 +97,8 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
     if (inputs.dockerfile === undefined && inputs.dockerfileFromStdin) notes.push('Dockerfile from stdin: passed to buildx untouched')
     return {notes}
   }
-  let text = readFileSync(inputs.dockerfile, 'utf8')
+  const original = readFileSync(inputs.dockerfile, 'utf8')
+  let text = original
   if (rewriting && request.rewrite) {
     request.events.step(`rewriting ${path.relative(inputs.cwd, inputs.dockerfile) || inputs.dockerfile}`)
     const result = await request.rewrite({
@@ -123,5 +125,13 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
   } else if (request.noRewrite) {
     notes.push('--no-rewrite: Dockerfile used as it is')
   }
-  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, text, request.variant), notes}
+  try {
+    return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, text, request.variant), notes}
+  } catch (error) {
+    // the context goes as it is and the Dockerfile is unchanged: buildx can read the user's own, so
+    // a cache that cannot be written (read-only, full) does not stop a build that needs no stage
+    if (main.path !== 'canonical' || text !== original) throw error
+    notes.push(`Dockerfile copy not written (${(error as NodeJS.ErrnoException).code ?? String(error)}): buildx reads ${inputs.dockerfile} itself`)
+    return {notes}
+  }
 }

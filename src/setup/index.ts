@@ -9,6 +9,7 @@ import {applyEdits, modify} from 'jsonc-parser'
 
 import {CONFIG_FILE, parseConfig} from '../config.js'
 import {type DoctorReport, runDoctor} from '../doctor/index.js'
+import {dockerConfigDir, installPlugin, type PluginTarget, pluginStatus} from '../docker-plugin/index.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {gitRoot} from '../git.js'
 import {type HookChange, type HooksLocation, installHooks, locateHooks} from '../hook/hooks.js'
@@ -22,6 +23,9 @@ export interface SetupOptions {
   ask?: (question: string) => Promise<string>
   env?: NodeJS.ProcessEnv
   builder?: string
+  /** Offer the Docker CLI plugin (`docker dbuild`) for this dbuild; installed when `yes`, or when the answer to `ask` is yes. */
+  dockerPlugin?: PluginTarget
+  yes?: boolean
 }
 
 export type ConfigAction = 'created' | 'invalid' | 'kept' | 'updated'
@@ -32,6 +36,8 @@ export interface SetupReport {
   hooks: {location: HooksLocation; hooks: HookChange[]}
   normalized: {files: number; changed: number}
   doctor: DoctorReport
+  /** installed now, already there, or offered (not installed: not asked, or declined). */
+  dockerPlugin?: {path: string; action: 'installed' | 'kept' | 'offered'}
   nextSteps: string[]
 }
 
@@ -62,6 +68,17 @@ async function ensureConfig(root: string, options: SetupOptions): Promise<SetupR
   return {path: file, action: 'updated'}
 }
 
+/** The Docker CLI plugin, offered: with it `docker dbuild build` works (the builder alias stays the user's choice). */
+async function offerPlugin(target: PluginTarget, options: SetupOptions): Promise<SetupReport['dockerPlugin']> {
+  const configDir = dockerConfigDir(options.env)
+  const status = pluginStatus(configDir, target)
+  if (status.installed === 'current') return {path: status.plugin, action: 'kept'}
+  let install = options.yes === true
+  if (!install && options.ask) install = /^y(es)?$/i.test((await options.ask('Install dbuild as a Docker CLI plugin, so `docker dbuild build …` works? [y/N] ')).trim())
+  if (!install) return {path: status.plugin, action: 'offered'}
+  return {path: installPlugin(configDir, target, {alias: false}).plugin, action: 'installed'}
+}
+
 function nextSteps(report: Omit<SetupReport, 'nextSteps'>): string[] {
   const steps: string[] = []
   const rel = path.relative(process.cwd(), report.config.path) || CONFIG_FILE
@@ -71,8 +88,16 @@ function nextSteps(report: Omit<SetupReport, 'nextSteps'>): string[] {
   for (const check of report.doctor.checks) {
     if (check.status === 'fail' && check.fix) steps.push(`${check.title}: ${check.fix}`)
   }
-  steps.push('Build with dbuild [buildx flags] CONTEXT (the same flags as docker buildx build), e.g. dbuild -t app .')
-  steps.push('Check a Dockerfile without building: dbuild lint [Dockerfile]')
+  // each step is a command line that works as printed, from the directory setup ran in
+  const context = path.relative(process.cwd(), report.root) || '.'
+  if (existsSync(path.join(report.root, 'Dockerfile'))) {
+    steps.push(`Build (the same flags as docker buildx build): dbuild -t app ${context}`)
+    steps.push(`Check the Dockerfile without building: dbuild lint ${context}`)
+  } else {
+    steps.push('Build (the same flags as docker buildx build): dbuild -t app -f DIR/Dockerfile DIR')
+    steps.push(`Check every Dockerfile without building: dbuild lint ${context}`)
+  }
+  if (report.dockerPlugin?.action === 'offered') steps.push('Run docker build through dbuild: dbuild docker install (docker dbuild build …), or dbuild docker install --alias (plain docker build)')
   return steps
 }
 
@@ -86,6 +111,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   const hooks = installHooks(location)
   const normalized = await normalizeWorkTree(root)
   const doctor = await runDoctor({cwd: root, env: options.env, builder: options.builder})
-  const report = {root, config, hooks: {location, hooks}, normalized, doctor}
+  const dockerPlugin = options.dockerPlugin ? await offerPlugin(options.dockerPlugin, options) : undefined
+  const report = {root, config, hooks: {location, hooks}, normalized, doctor, ...(dockerPlugin ? {dockerPlugin} : {})}
   return {...report, nextSteps: nextSteps(report)}
 }

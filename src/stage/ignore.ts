@@ -8,8 +8,10 @@
  * - a pattern is matched against a path, or carried down from a parent that matched it; a pattern
  *   skipped at the parent (an exception evaluated while nothing was excluded yet) is not re-tried on
  *   ancestors. `x/y` then `!x` excludes `x/y` in BuildKit; balena keeps it.
- * - regexp metacharacters `+ ( ) | { }` are literal in BuildKit; balena builds an invalid or wrong
+ * - regexp metacharacters `+ ( )` are literal in BuildKit; balena builds an invalid or wrong
  *   regexp from `c++` or `(p)`.
+ * - character classes are Go's (`[[:alpha:]]`, `[\d]`, `[^[:space:]]`, `[\p{L}]`; see go-pattern.ts),
+ *   and a pattern that Go's filepath.Match rejects (`[`, `[]`, `a\`) fails the build.
  * - a pattern starting with `**` and no other wildcard is a plain suffix test: `**foo` excludes
  *   `barfoo`; balena only excludes `foo` and `dir/foo`.
  * Case is significant, as on Linux.
@@ -17,6 +19,7 @@
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {goMatchFails, goRegexp, GoRegexpError} from './go-pattern.js'
 
 export interface IgnorePattern {
   /** The cleaned pattern without its `!`. */
@@ -32,7 +35,11 @@ export interface IgnorePattern {
 export type MatchInfo = readonly boolean[] | undefined
 
 const UTF8_BOM = '\uFEFF'
-const ESCAPED = new Set(['.', '+', '(', ')', '|', '{', '}', '$'])
+/**
+ * What patternmatcher escapes in the regexp: it means `.+()|{}$`, but its bitmap only holds bytes
+ * below 64, so `|`, `{` and `}` keep their regexp meaning (`a{2}*`, `x|y*`), as BuildKit shows.
+ */
+const ESCAPED = new Set(['.', '+', '(', ')', '$'])
 const GLOB_CHARS = /[*?[\\]/
 
 /** Go's filepath.Clean for slash paths. */
@@ -41,7 +48,11 @@ function cleanPath(value: string): string {
   return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized
 }
 
-/** patternmatcher's Pattern.compile: an exact, prefix, suffix or regexp test. */
+/**
+ * patternmatcher's Pattern.compile: an exact, prefix, suffix or regexp test. The regexp is written
+ * in Go's syntax exactly as patternmatcher writes it, then compiled as Go would (see go-pattern.ts),
+ * when it is first needed: Go's error for a regexp it cannot compile also comes only then.
+ */
 function compile(pattern: string, where: string): (relPath: string) => boolean {
   let source = '^'
   let kind: 'exact' | 'prefix' | 'suffix' | 'regexp' = 'exact'
@@ -77,7 +88,7 @@ function compile(pattern: string, where: string): (relPath: string) => boolean {
       if (i + 1 < chars.length) {
         source += '\\' + chars[++i]
         kind = 'regexp'
-      } else source += '\\\\'
+      } else source += '\\'
     } else if (ch === '[' || ch === ']') {
       source += ch
       kind = 'regexp'
@@ -95,13 +106,18 @@ function compile(pattern: string, where: string): (relPath: string) => boolean {
       return (relPath) => relPath.endsWith(suffix) || (suffix.startsWith('/') && relPath === suffix.slice(1))
     }
     default: {
-      let regexp: RegExp
-      try {
-        regexp = new RegExp(source + '$', 'u')
-      } catch {
-        throw new DbuildError(`${where}: invalid pattern ${JSON.stringify(pattern)}`, ExitCode.INPUT)
+      let regexp: RegExp | undefined
+      return (relPath) => {
+        if (regexp === undefined) {
+          try {
+            regexp = goRegexp(source + '$')
+          } catch (error) {
+            if (!(error instanceof GoRegexpError)) throw error
+            throw new DbuildError(`${where}: syntax error in pattern ${JSON.stringify(pattern)} (${error.message})`, ExitCode.INPUT)
+          }
+        }
+        return regexp.test(relPath)
       }
-      return (relPath) => regexp.test(relPath)
     }
   }
 }
@@ -124,6 +140,8 @@ export function parseIgnoreFile(text: string, file = '.dockerignore'): IgnorePat
     const where = `${file}:${index + 1}`
     if (exception && pattern === '') throw new DbuildError(`${where}: illegal exclusion pattern "!"`, ExitCode.INPUT)
     pattern = cleanPath(pattern)
+    // patternmatcher.New asks filepath.Match for its verdict on the syntax; buildx then fails the build
+    if (goMatchFails(pattern)) throw new DbuildError(`${where}: syntax error in pattern ${JSON.stringify(pattern)}`, ExitCode.INPUT)
     patterns.push({pattern, exception, line: index + 1, test: compile(pattern, where)})
   }
   return patterns

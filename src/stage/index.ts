@@ -3,14 +3,15 @@
  * modes, synced into a stable per-context directory so COPY/ADD checksums match on every machine.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {dbuildCacheDir} from '../cache-dir.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
-import {withLock} from './lock.js'
+import {LockUnavailable, withLock} from './lock.js'
+import {decodeName} from './names.js'
 import {canonicalMode, recordOf, type StagedRecord, syncTree} from './sync.js'
 import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 
@@ -28,7 +29,7 @@ export interface StageOptions {
   env?: NodeJS.ProcessEnv
   onWarning?: (message: string) => void
   /** Called as paths are written, for a progress display. */
-  onProgress?: (written: number) => void
+  onProgress?: (written: number, total: number) => void
   /** Also compute the context digest (see digest.ts); content is read only for files changed since the last digest. */
   digest?: boolean
 }
@@ -46,7 +47,7 @@ export interface StageResult {
   changed: number
   /** Paths removed from the stage. */
   removed: number
-  /** Sockets, FIFOs and devices left out (context-relative). */
+  /** Devices left out (context-relative): only root can create one in a stage. */
   skipped: string[]
   /** The .dockerignore that applied, if any. */
   ignoreFile?: string
@@ -68,23 +69,39 @@ function resolveInputs(context: string, dockerfile?: string): Inputs {
     throw new DbuildError(`${context}: build context not found`, ExitCode.NO_INPUT)
   }
   if (!statSync(real).isDirectory()) throw new DbuildError(`${context}: build context is not a directory`, ExitCode.NO_INPUT)
+  try {
+    accessSync(real, constants.R_OK | constants.X_OK)
+  } catch (error) {
+    // said here, before anything inside it (.dockerignore first) fails to open for the same reason
+    throw new DbuildError(`${context}: cannot read the build context (${(error as NodeJS.ErrnoException).code})`, ExitCode.IO, [`Check the permissions of ${context}.`])
+  }
   if (dockerfile !== undefined && !existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
   return {context: real, ignoreFile: ignoreFileFor(real, dockerfile)}
 }
 
-/** The ignore file buildx applies: `<Dockerfile>.dockerignore` when it exists, else `<context>/.dockerignore` (which may not exist). */
+/**
+ * The ignore file buildx applies: `<Dockerfile>.dockerignore` when it is a file, else
+ * `<context>/.dockerignore` (which may not exist). buildx passes over a directory of either name.
+ */
 export function ignoreFileFor(contextDir: string, dockerfile?: string): string {
   const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
-  return specific !== undefined && existsSync(specific) ? specific : path.join(contextDir, '.dockerignore')
+  return specific !== undefined && isFile(specific) ? specific : path.join(contextDir, '.dockerignore')
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, {throwIfNoEntry: false})?.isFile() ?? false
 }
 
 function loadMatcher(ignoreFile: string): IgnoreMatcher {
   let text: string
   try {
-    text = readFileSync(ignoreFile, 'utf8')
+    // byte-exact, as the names it is matched against (see names.ts)
+    text = decodeName(readFileSync(ignoreFile))
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new IgnoreMatcher([])
-    throw new DbuildError(`${ignoreFile}: cannot read (${(error as NodeJS.ErrnoException).code})`, ExitCode.IO)
+    const code = (error as NodeJS.ErrnoException).code
+    // buildx reads no ignore file from a directory of that name, and says nothing
+    if (code === 'ENOENT' || code === 'EISDIR') return new IgnoreMatcher([])
+    throw new DbuildError(`${ignoreFile}: cannot read (${code})`, ExitCode.IO)
   }
   return new IgnoreMatcher(parseIgnoreFile(text, ignoreFile))
 }
@@ -163,7 +180,7 @@ class ListingsFile {
     probe: {dev: number; mtimeMs: number},
     private readonly keepsRecord: boolean,
   ) {
-    this.temp = `${file}.${process.pid}.tmp`
+    this.temp = ListingsFile.tempOf(file)
     this.saved = ListingsFile.read(file, context, dir)
     this.source = new Listings(this.saved?.source ?? {}, probe, true)
     this.stage = new Listings(this.saved?.stage ?? {}, probe, false)
@@ -194,13 +211,22 @@ class ListingsFile {
    * `keepsRecord` only for a stage no one but dbuild writes.
    */
   static open(file: string, context: string, dir: string, keepsRecord: boolean): ListingsFile | undefined {
-    const temp = `${file}.${process.pid}.tmp`
+    const temp = ListingsFile.tempOf(file)
     try {
       writeFileSync(temp, '') // the probe: stamped by the file system's clock before any listing is read
       return new ListingsFile(file, context, dir, statSync(temp), keepsRecord)
     } catch {
       return undefined
     }
+  }
+
+  /**
+   * The probe and the next state are written here. A ListingsFile is only opened under the stage
+   * lock, so one name serves every process: one killed mid-stage leaves this file behind, and the
+   * next stage reuses and removes it instead of leaving one per process.
+   */
+  private static tempOf(file: string): string {
+    return `${file}.tmp`
   }
 
   private static read(file: string, context: string, dir: string): SavedState | undefined {
@@ -272,12 +298,34 @@ function hashesPath(root: string, out: string | undefined): string {
 /**
  * The context digest of a stage (see digest.ts): the one computed with it (StageOptions.digest), else
  * computed now from the staged directory, which holds exactly what BuildKit is sent, reading only
- * content changed since the last digest of that stage. Probe answers and manifests key on it.
+ * content changed since the last digest of that stage. Probe answers and manifests key on it. Only
+ * for a staged directory: a context prepareContext found canonical is not filtered by .dockerignore
+ * here, so ask prepareContext for its digest instead (StageOptions.digest).
  */
 export function stageDigest(result: Pick<StageResult, 'dir' | 'root' | 'digest'>): string {
   if (result.digest) return result.digest.digest
   const entries = walkTree(result.dir, {readLinks: true})
   return digestWithRecord(result.dir, entries, path.join(result.root, `.${path.basename(result.dir)}.stage-hashes`), result.dir).digest
+}
+
+/** The scratch directory of a stage (see SyncOptions.scratch): beside it, on its file system, never inside it. */
+function scratchPath(root: string, dir: string): string {
+  return path.join(root, `.${path.basename(dir)}.scratch`)
+}
+
+/**
+ * dbuild's own cache directory, relative to the context, when it lies inside it (a CI job's
+ * XDG_CACHE_HOME=$PWD/.cache, a build of $HOME): the walk leaves it out, or the stage would copy
+ * itself into itself.
+ */
+function cacheInside(context: string, env: NodeJS.ProcessEnv | undefined): string | undefined {
+  let cache: string
+  try {
+    cache = realpathSync(dbuildCacheDir(env))
+  } catch {
+    return undefined
+  }
+  return cache !== context && isInside(cache, context) ? path.relative(context, cache).split(path.sep).join('/') : undefined
 }
 
 /**
@@ -290,67 +338,102 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
   const out = options.out === undefined ? undefined : path.resolve(options.out)
   const root = out ? path.dirname(out) : stageRootFor(inputs.context, options.dockerfile, options.env)
   const dir = out ?? path.join(root, 'context')
-  if (isInside(dir, inputs.context) || isInside(inputs.context, dir)) {
+  if ((out && isInside(dir, inputs.context)) || isInside(inputs.context, dir)) {
     throw new DbuildError(`${dir}: the stage cannot be inside the context or contain it (${inputs.context})`, ExitCode.CANT_CREATE, [
-      'Set DBUILD_CACHE_DIR or pass --out outside the context.',
+      out ? 'Pass --out outside the context.' : 'Set DBUILD_CACHE_DIR outside the context.',
     ])
   }
   if (out) checkOut(out)
-  try {
-    mkdirSync(root, {recursive: true})
-  } catch (error) {
-    throw new DbuildError(`${root}: cannot create the stage directory (${(error as NodeJS.ErrnoException).code})`, ExitCode.CANT_CREATE)
-  }
 
-  const lockFile = path.join(root, `.${path.basename(dir)}.lock`)
-  const result = await withLock(
-    lockFile,
-    async () => {
-      // an --out directory is the user's to look into and edit, so every path of it is checked each time
-      const listings = ListingsFile.open(listingsPath(root, out), inputs.context, dir, out === undefined)
-      let succeeded = false
-      try {
-        const entries = walkTree(inputs.context, {matcher, readLinks: true, ...(listings ? {listings: listings.source} : {})})
-        if (skip && (await skip(inputs.context, entries))) {
-          succeeded = true
-          listings?.keepStage()
-          return undefined
-        }
-        const skipped = entries.filter((entry) => entry.kind === 'special').map((entry) => entry.rel)
-        const sources = entries.filter((entry) => entry.kind !== 'special')
-        if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
+  let cacheExcluded = false
+  const walk = (listings?: Listings): Entry[] => {
+    const cache = out ? undefined : cacheInside(inputs.context, options.env)
+    return walkTree(inputs.context, {
+      matcher,
+      readLinks: true,
+      ...(listings ? {listings} : {}),
+      ...(cache === undefined
+        ? {}
+        : {
+            exclude: new Set([cache]),
+            onExcluded: () => {
+              cacheExcluded = true
+              options.onWarning?.(`${cache}: dbuild's cache directory lies inside the context and is left out of the stage; list it in .dockerignore so that plain buildx leaves it out too`)
+            },
+          }),
+    })
+  }
+  // a context sent as it is would carry the cache directory along
+  const skipWalked = skip && (async (entries: Entry[]) => !cacheExcluded && (await skip(inputs.context, entries)))
+
+  let result: Omit<StageResult, 'dir' | 'root' | 'ignoreFile'> | undefined
+  try {
+    try {
+      mkdirSync(root, {recursive: true})
+    } catch (error) {
+      throw new LockUnavailable(`${root}: cannot create the stage directory (${(error as NodeJS.ErrnoException).code})`)
+    }
+    const lockFile = path.join(root, `.${path.basename(dir)}.lock`)
+    result = await withLock(
+      lockFile,
+      async () => {
+        // an --out directory is the user's to look into and edit, so every path of it is checked each time
+        const listings = ListingsFile.open(listingsPath(root, out), inputs.context, dir, out === undefined)
+        const scratch = scratchPath(root, dir)
+        let succeeded = false
         try {
-          const {unrecorded, ...counts} = await syncTree(inputs.context, sources, dir, {
+          const entries = walk(listings?.source)
+          if (skipWalked && (await skipWalked(entries))) {
+            succeeded = true
+            listings?.keepStage()
+            return undefined
+          }
+          const skipped = entries.filter((entry) => entry.kind === 'special').map((entry) => entry.rel)
+          const sources = entries.filter((entry) => entry.kind !== 'special')
+          if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
+          // what a process killed mid-sync left here is no one's: this process holds the lock
+          rmSync(scratch, {recursive: true, force: true})
+          mkdirSync(scratch)
+          // A failed sync leaves the stage as it is: whole files, old or new, that a running build
+          // may still be reading. Its record was invalidated before the first write, so the next
+          // sync checks every path again.
+          const {unrecorded, vanished, ...counts} = await syncTree(inputs.context, sources, dir, {
             onProgress: options.onProgress,
+            scratch,
             ...(listings ? {listings: listings.stage, beforeWrite: () => listings.invalidate(), ...(listings.record ? {record: listings.record} : {})} : {}),
           })
-          listings?.completed(sources, unrecorded)
-          const digest = options.digest ? digestWithRecord(inputs.context, sources, hashesPath(root, out), inputs.context) : undefined
+          const gone = new Set(vanished)
+          const staged = gone.size === 0 ? sources : sources.filter((entry) => !gone.has(entry.rel))
+          listings?.completed(staged, unrecorded)
+          const digest = options.digest ? digestWithRecord(inputs.context, staged, hashesPath(root, out), inputs.context) : undefined
           succeeded = true
           return {...counts, skipped, ...(digest ? {digest} : {})}
-        } catch (error) {
-          // never leave a half-written stage: the next stage starts cold instead
-          rmSync(dir, {recursive: true, force: true})
-          throw error
+        } finally {
+          rmSync(scratch, {recursive: true, force: true})
+          listings?.close(succeeded)
         }
-      } finally {
-        listings?.close(succeeded)
-      }
-    },
-    {onWait: (owner) => options.onWarning?.(`waiting for dbuild process ${owner?.pid ?? '?'} to finish staging ${dir}`)},
-  )
+      },
+      {onWait: (owner) => options.onWarning?.(`waiting for dbuild process ${owner?.pid ?? '?'} to finish staging ${dir}`)},
+    )
+  } catch (error) {
+    // a context that needs no stage builds without one, even where no stage can be written
+    if (error instanceof LockUnavailable && skipWalked && (await skipWalked(walk()))) return undefined
+    throw error
+  }
   if (!result) return undefined
   if (result.skipped.length > 0) {
-    options.onWarning?.(`skipped ${result.skipped.length} socket(s), FIFO(s) or device(s) BuildKit cannot use: ${result.skipped.join(', ')}`)
+    options.onWarning?.(`skipped ${result.skipped.length} device(s) that only root can create: ${result.skipped.join(', ')}`)
   }
-  const ignoreFile = existsSync(inputs.ignoreFile) ? inputs.ignoreFile : undefined
+  const ignoreFile = isFile(inputs.ignoreFile) ? inputs.ignoreFile : undefined
   return {dir, root, ...result, ...(ignoreFile ? {ignoreFile} : {})}
 }
 
-/** No special files, canonical modes, no user.* xattrs (see contextIsCanonical). */
+/**
+ * Canonical modes and no user.* xattrs (see contextIsCanonical). FIFOs, sockets and devices count
+ * like files: BuildKit sends them itself, with their modes.
+ */
 async function entriesAreCanonical(context: string, entries: Entry[]): Promise<boolean> {
   for (const entry of entries) {
-    if (entry.kind === 'special') return false
     if (entry.kind !== 'symlink' && entry.mode !== canonicalMode(entry)) return false
   }
   // loaded only here: the xattr check runs python3 through execa, which a staged build never needs
@@ -361,7 +444,7 @@ async function entriesAreCanonical(context: string, entries: Entry[]): Promise<b
 
 /**
  * True when every path BuildKit would send already has canonical modes (no setuid etc., no user.*
- * xattrs, no special files): build may then send the context itself and skip the copy.
+ * xattrs): build may then send the context itself and skip the copy.
  */
 export async function contextIsCanonical(context: string, dockerfile?: string): Promise<boolean> {
   const inputs = resolveInputs(context, dockerfile)

@@ -5,8 +5,9 @@
  * The lock is created atomically with its owner already in it (write a private file, then link it
  * into place), and a lock whose process on this host is gone is taken over.
  */
-import {linkSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {linkSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
@@ -34,6 +35,39 @@ function readOwner(lockFile: string): Owner | undefined {
   }
 }
 
+/** The lock cannot even be attempted: its directory cannot be written (read-only or full cache). */
+export class LockUnavailable extends DbuildError {
+  constructor(message: string) {
+    super(message, ExitCode.CANT_CREATE, ['Set DBUILD_CACHE_DIR to a writable directory.'])
+  }
+}
+
+/**
+ * Removes the private files (see withLock) of processes on this host that are gone: one killed
+ * while it waited for the lock leaves its file behind.
+ */
+function sweepAbandoned(lockFile: string): void {
+  const prefix = `${path.basename(lockFile)}.`
+  let names: string[]
+  try {
+    names = readdirSync(path.dirname(lockFile))
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/^\d+\.[a-z0-9]+$/.test(name.slice(prefix.length))) continue
+    const file = path.join(path.dirname(lockFile), name)
+    const owner = readOwner(file)
+    if (owner && owner.pid !== process.pid && processIsGone(owner)) {
+      try {
+        unlinkSync(file)
+      } catch {
+        // removed by another sweeper meanwhile
+      }
+    }
+  }
+}
+
 export interface LockOptions {
   /** Give up after this long (ms). */
   timeout?: number
@@ -49,7 +83,7 @@ export async function withLock<T>(lockFile: string, fn: () => Promise<T>, option
   try {
     writeFileSync(mine, JSON.stringify(me))
   } catch (error) {
-    throw new DbuildError(`${lockFile}: cannot create the stage lock (${(error as NodeJS.ErrnoException).code})`, ExitCode.CANT_CREATE)
+    throw new LockUnavailable(`${lockFile}: cannot create the stage lock (${(error as NodeJS.ErrnoException).code})`)
   }
   const started = Date.now()
   let told = false
@@ -88,6 +122,7 @@ export async function withLock<T>(lockFile: string, fn: () => Promise<T>, option
     unlinkSync(mine)
   }
   try {
+    sweepAbandoned(lockFile)
     return await fn()
   } finally {
     try {

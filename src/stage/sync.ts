@@ -2,11 +2,13 @@
  * Makes a stage directory equal to a list of source entries with canonical modes: copies what
  * differs (size, mtime or mode), removes what the source no longer has, and keeps mtimes.
  */
-import {type Stats, chmodSync, closeSync, constants, existsSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync} from 'node:fs'
-import {chmod, copyFile, utimes} from 'node:fs/promises'
+import {spawnSync} from 'node:child_process'
+import {type Stats, chmodSync, closeSync, constants, existsSync, lstatSync, lutimesSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmod, copyFile, rename, utimes} from 'node:fs/promises'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {modeFromDisk} from '../mode-policy.js'
-import {type Entry, entryPath, type Listing, type Listings} from './walk.js'
+import {fsPath, readDirents, readLink, readNames} from './names.js'
+import {type Entry, entryPath, type Listing, type Listings, vanished} from './walk.js'
 
 /** The mode BuildKit should see, by the one policy's owner-execute rule (src/mode-policy.ts). */
 export function canonicalMode(entry: Pick<Entry, 'kind' | 'mode'>): number {
@@ -53,7 +55,8 @@ export interface SyncOptions {
   /** How many file copies run at once. */
   concurrency?: number
   /** Progress: called with the number of paths written so far. */
-  onProgress?: (written: number) => void
+  /** Paths written so far, of the total this sync writes (known once the copies are listed). */
+  onProgress?: (written: number, total: number) => void
   /** Remembered listings of the stage directory, names only (see Listings). */
   listings?: Listings
   /**
@@ -64,11 +67,19 @@ export interface SyncOptions {
   record?: StagedRecord
   /** Called once, before the first change to the stage (a record of it is no longer true from then on). */
   beforeWrite?: () => void
+  /**
+   * An empty directory outside the stage on its file system. A build may be reading the stage while
+   * it is synced, so a file or link is never rewritten in place: it is written here whole and renamed
+   * over the staged one, and a reader sees the old version or the new one, never part of either.
+   */
+  scratch?: string
 }
 
 export interface SyncResult extends SyncCounts {
   /** Files and links that had to be looked at because the record did not vouch for them. */
   unrecorded: number
+  /** Files that vanished from the context between the walk and their copy; they are not in the stage. */
+  vanished: string[]
 }
 
 function writeError(file: string, error: unknown): DbuildError {
@@ -113,7 +124,8 @@ function parentRel(rel: string): string {
 function countPaths(abs: string): number {
   let count = 1
   try {
-    for (const dirent of readdirSync(abs, {withFileTypes: true})) count += dirent.isDirectory() ? countPaths(`${abs}/${dirent.name}`) : 1
+    const {names, dirents} = readDirents(abs)
+    dirents.forEach((dirent, i) => (count += dirent.isDirectory() ? countPaths(`${abs}/${names[i]}`) : 1))
   } catch {
     // not a directory, or gone: itself only
   }
@@ -125,11 +137,54 @@ function removeStaged(abs: string, kind: Stats | undefined, beforeWrite: () => v
   beforeWrite()
   const count = kind?.isDirectory() ? countPaths(abs) : 1
   try {
-    rmSync(abs, {recursive: true, force: true})
+    rmSync(fsPath(abs), {recursive: true, force: true})
   } catch (error) {
     throw writeError(abs, error)
   }
   return count
+}
+
+/**
+ * Puts a new version of a stage path in place whole (see SyncOptions.scratch): `make` writes it at
+ * the path it is given, which is renamed over `to`. Without a scratch directory, or when it is on
+ * another file system, `make` writes `to` itself after removing what was there.
+ */
+class Replacer {
+  private next = 0
+
+  constructor(private readonly scratch: string | undefined) {}
+
+  async replace(to: string, make: (at: string) => Promise<void> | void): Promise<void> {
+    if (this.scratch !== undefined) {
+      const temp = `${this.scratch}/${this.next++}`
+      try {
+        await make(temp)
+        await rename(temp, fsPath(to))
+        return
+      } catch (error) {
+        rmSync(temp, {force: true})
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+      }
+    }
+    rmSync(fsPath(to), {force: true})
+    await make(to)
+  }
+
+  replaceSync(to: string, make: (at: string) => void): void {
+    if (this.scratch !== undefined) {
+      const temp = `${this.scratch}/${this.next++}`
+      try {
+        make(temp)
+        renameSync(temp, fsPath(to))
+        return
+      } catch (error) {
+        rmSync(temp, {force: true})
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+      }
+    }
+    rmSync(fsPath(to), {force: true})
+    make(to)
+  }
 }
 
 /**
@@ -145,14 +200,15 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
     writing = true
     options.beforeWrite?.()
   }
-  if (!existsSync(target)) {
+  if (!existsSync(fsPath(target))) {
     beforeWrite()
     try {
-      mkdirSync(target, {recursive: true, mode: 0o755})
+      mkdirSync(fsPath(target), {recursive: true, mode: 0o755})
     } catch (error) {
       throw writeError(target, error)
     }
   }
+  const replacer = new Replacer(options.scratch)
   const wanted = new Set<string>()
   for (const entry of sources) wanted.add(entry.rel)
   let changed = 0
@@ -160,6 +216,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
   let files = 0
   let bytes = 0
   let unrecorded = 0
+  const gone: string[] = []
   const record = options.record ?? {}
   /** Staged directories whose remembered listing was still true: the record vouches for their files and links. */
   const unchanged = new Set<string>()
@@ -184,13 +241,13 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
       unrecorded++
     }
     try {
-      let have = rel !== '' && created.has(parent) ? undefined : lstatSync(to, {throwIfNoEntry: false})
+      let have = rel !== '' && created.has(parent) ? undefined : lstatSync(fsPath(to), {throwIfNoEntry: false})
       if (entry.kind === 'file') {
         if (have?.isFile() && have.size === entry.size && sameTime(have.mtimeMs, entry.mtimeMs)) {
-          // the common case of a warm stage: at most a mode to fix
+          // the common case of a warm stage: at most a mode to fix (a chmod is atomic for a reader)
           if ((have.mode & 0o7777) !== canonicalMode(entry)) {
             beforeWrite()
-            chmodSync(to, canonicalMode(entry))
+            chmodSync(fsPath(to), canonicalMode(entry))
             changed++
           }
           continue
@@ -209,8 +266,8 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
         }
         if (!have) {
           beforeWrite()
-          mkdirSync(to, {mode: 0o755})
-          chmodSync(to, 0o755) // mkdir's mode passes through the umask and keeps a parent's setgid
+          mkdirSync(fsPath(to), {mode: 0o755})
+          chmodSync(fsPath(to), 0o755) // mkdir's mode passes through the umask and keeps a parent's setgid
           created.add(rel)
           touched.add(parent)
           changed++
@@ -218,29 +275,58 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
         }
         if ((have.mode & 0o7777) !== 0o755) {
           beforeWrite()
-          chmodSync(to, 0o755)
+          chmodSync(fsPath(to), 0o755)
           changed++
         }
         dirMtimes.set(rel, have.mtimeMs)
         const prefix = rel === '' ? '' : `${rel}/`
-        const listing: Pick<Listing, 'names' | 'remembered'> = options.listings?.list(to, rel, have) ?? {names: readdirSync(to)}
+        const listing: Pick<Listing, 'names' | 'remembered'> = options.listings?.list(to, rel, have) ?? {names: readNames(to)}
         if (listing.remembered) unchanged.add(rel)
         for (const name of listing.names) {
           if (wanted.has(prefix + name)) continue
           const extra = `${to}/${name}`
-          removed += removeStaged(extra, lstatSync(extra, {throwIfNoEntry: false}), beforeWrite)
+          removed += removeStaged(extra, lstatSync(fsPath(extra), {throwIfNoEntry: false}), beforeWrite)
           touched.add(rel)
         }
+      } else if (entry.kind === 'fifo' || entry.kind === 'socket') {
+        // BuildKit sends a FIFO as one and a socket as an empty file, each with its mode
+        const staged = entry.kind === 'fifo' ? have?.isFIFO() : have?.isFile() && have.size === 0
+        if (staged && have) {
+          if ((have.mode & 0o7777) !== canonicalMode(entry)) {
+            beforeWrite()
+            chmodSync(fsPath(to), canonicalMode(entry))
+            changed++
+          }
+          if (!sameTime(have.mtimeMs, entry.mtimeMs)) utimesSync(fsPath(to), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+          continue
+        }
+        if (have?.isDirectory()) {
+          removed += removeStaged(to, have, beforeWrite)
+          have = undefined
+        } else if (have) removed++
+        beforeWrite()
+        if (!have) touched.add(parent)
+        replacer.replaceSync(to, (at) => {
+          if (entry.kind === 'fifo') makeFifo(at)
+          else writeFileSync(fsPath(at), '')
+          chmodSync(fsPath(at), canonicalMode(entry))
+          utimesSync(fsPath(at), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+        })
+        changed++
       } else if (entry.kind === 'symlink') {
         if (have?.isSymbolicLink()) {
-          if (readlinkSync(to) === entry.target) continue
-          beforeWrite()
-          rmSync(to) // a link to re-point, not a path the source lost
-        } else if (have) removed += removeStaged(to, have, beforeWrite)
+          if (readLink(to) === entry.target) continue
+        } else if (have?.isDirectory()) {
+          removed += removeStaged(to, have, beforeWrite)
+          have = undefined
+        } else if (have) removed++ // a file the new link replaces
         beforeWrite()
-        touched.add(parent)
-        symlinkSync(entry.target as string, to)
-        lutimesSync(to, entry.atimeMs / 1000, entry.mtimeMs / 1000)
+        if (!have) touched.add(parent)
+        // a new link is renamed into place too: a link re-pointed in place would be missing for a moment
+        replacer.replaceSync(to, (at) => {
+          symlinkSync(fsPath(entry.target as string), fsPath(at))
+          lutimesSync(fsPath(at), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+        })
         changed++
       }
     } catch (error) {
@@ -248,26 +334,37 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
     }
   }
 
-  // 2. file contents, in parallel: copy (reflink where the file system can), canonical mode, mtime
+  // 2. file contents, in parallel: copy (reflink where the file system can), canonical mode, mtime;
+  //    each into the scratch directory first, then renamed over the staged one
   let written = 0
   if (copies.length > 0) beforeWrite()
   await runPool(copies, options.concurrency ?? 16, async (entry) => {
     const from = entryPath(sourceRoot, entry.rel)
     const to = entryPath(target, entry.rel)
     try {
-      await copyFile(from, to, constants.COPYFILE_FICLONE)
+      await replacer.replace(to, async (at) => {
+        try {
+          await copyFile(fsPath(from), fsPath(at), constants.COPYFILE_FICLONE)
+        } catch (error) {
+          throw vanished(error) && !existsSync(fsPath(from)) ? new Vanished() : copyError(from, to, error)
+        }
+        // copyFile gives the source's mode, setuid bits included
+        if (entry.mode !== canonicalMode(entry)) await chmod(fsPath(at), canonicalMode(entry))
+        await utimes(fsPath(at), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+      })
     } catch (error) {
-      throw copyError(from, to, error)
-    }
-    try {
-      // copyFile gives the source's mode, setuid bits included
-      if (entry.mode !== canonicalMode(entry)) await chmod(to, canonicalMode(entry))
-      await utimes(to, entry.atimeMs / 1000, entry.mtimeMs / 1000)
-    } catch (error) {
-      throw writeError(to, error)
+      if (error instanceof Vanished) {
+        // removed from the context since the walk: as if it had been removed before it
+        gone.push(entry.rel)
+        files--
+        bytes -= entry.size
+        if (lstatSync(fsPath(to), {throwIfNoEntry: false})) removed += removeStaged(to, undefined, beforeWrite)
+        return
+      }
+      throw error instanceof DbuildError ? error : writeError(to, error)
     }
     written++
-    options.onProgress?.(changed + written)
+    options.onProgress?.(changed + written, changed + copies.length)
   })
   changed += written
 
@@ -279,10 +376,19 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
     const to = entryPath(target, entry.rel)
     beforeWrite()
     try {
-      utimesSync(to, entry.atimeMs / 1000, entry.mtimeMs / 1000)
+      utimesSync(fsPath(to), entry.atimeMs / 1000, entry.mtimeMs / 1000)
     } catch (error) {
       throw writeError(to, error)
     }
   }
-  return {files, bytes, changed, removed, unrecorded}
+  return {files, bytes, changed, removed, unrecorded, vanished: gone}
 }
+
+/** Node has no mkfifo; coreutils' does it (a FIFO in a context is rare). */
+function makeFifo(at: string): void {
+  const made = spawnSync('mkfifo', ['--', at], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+  if (made.status !== 0) throw new DbuildError(`${at}: cannot create a FIFO (${made.error?.message ?? made.stderr.trim()})`, ExitCode.CANT_CREATE)
+}
+
+/** A source file that was gone by the time it was copied. */
+class Vanished extends Error {}

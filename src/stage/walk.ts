@@ -4,12 +4,17 @@
  * Synchronous on purpose: a warm stage is tens of thousands of lstat calls on cached inodes, and
  * the promise round-trip per call costs more than the call itself.
  */
-import {type Dirent, lstatSync, readdirSync, readlinkSync, type Stats} from 'node:fs'
+import {type Dirent, lstatSync, type Stats} from 'node:fs'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {IgnoreMatcher, MatchInfo} from './ignore.js'
+import {fsPath, readDirents, readLink, readNames} from './names.js'
 
-export type EntryKind = 'dir' | 'file' | 'special' | 'symlink'
+/**
+ * What BuildKit sends a path as: a FIFO as a FIFO, a socket as an empty regular file (both with
+ * their modes), a device as a device ('special': only root can make one in a stage).
+ */
+export type EntryKind = 'dir' | 'fifo' | 'file' | 'socket' | 'special' | 'symlink'
 
 export interface Entry {
   /** Slash path relative to the walked root; '' is the root itself. */
@@ -28,6 +33,8 @@ function kindOf(stats: Stats): EntryKind {
   if (stats.isFile()) return 'file'
   if (stats.isDirectory()) return 'dir'
   if (stats.isSymbolicLink()) return 'symlink'
+  if (stats.isFIFO()) return 'fifo'
+  if (stats.isSocket()) return 'socket'
   return 'special'
 }
 
@@ -90,14 +97,20 @@ export class Listings {
 
 function readListing(abs: string, withTypes: boolean): Listing {
   try {
-    if (!withTypes) return {names: readdirSync(abs), types: ''}
-    const dirents = readdirSync(abs, {withFileTypes: true})
+    if (!withTypes) return {names: readNames(abs), types: ''}
+    const {names, dirents} = readDirents(abs)
     let types = ''
     for (const dirent of dirents) types += typeChar(dirent)
-    return {names: dirents.map((dirent) => dirent.name), types}
+    return {names, types}
   } catch (error) {
     throw readError(abs, error)
   }
+}
+
+/** A path that vanished between being listed and being read: BuildKit finishes such a race as if it had been removed first. */
+export function vanished(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOENT' || code === 'ENOTDIR'
 }
 
 function toEntry(rel: string, stats: Stats): Entry {
@@ -106,7 +119,9 @@ function toEntry(rel: string, stats: Stats): Entry {
 
 function readError(file: string, error: unknown): DbuildError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error)
-  return new DbuildError(`${file}: cannot read (${code})`, ExitCode.IO, [`Check the permissions of ${file}, or list it in .dockerignore.`])
+  const failure = new DbuildError(`${file}: cannot read (${code})`, ExitCode.IO, [`Check the permissions of ${file}, or list it in .dockerignore.`])
+  failure.cause = error
+  return failure
 }
 
 export interface WalkOptions {
@@ -116,23 +131,43 @@ export interface WalkOptions {
   readLinks?: boolean
   /** Remembered listings of the walked root, with types (see Listings). */
   listings?: Listings
+  /**
+   * Relative paths left out with everything below them, whatever .dockerignore says: dbuild's own
+   * cache directory when it lies inside the context (its stage would otherwise copy itself).
+   */
+  exclude?: ReadonlySet<string>
+  /** Called for each path of `exclude` that exists and .dockerignore did not already leave out. */
+  onExcluded?: (rel: string) => void
 }
 
 /** Entries of `root` in pre-order (a directory before its contents), the root first. */
 export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
   let rootStats: Stats
   try {
-    rootStats = lstatSync(root)
+    rootStats = lstatSync(fsPath(root))
   } catch (error) {
     throw readError(root, error)
   }
   const entries: Entry[] = [toEntry('', rootStats)]
   const matcher = options.matcher && !options.matcher.isEmpty ? options.matcher : undefined
 
-  const list = (dirAbs: string, dirRel: string, stats: Stats): Listing => options.listings?.list(dirAbs, dirRel, stats) ?? readListing(dirAbs, true)
+  const exclude = options.exclude && options.exclude.size > 0 ? options.exclude : undefined
 
-  const visit = (dirAbs: string, dirRel: string, dirStats: Stats, parentInfo: MatchInfo): void => {
-    const {names, types} = list(dirAbs, dirRel, dirStats)
+  /** The directory's listing; undefined when it vanished after its lstat. */
+  const list = (dirAbs: string, dirRel: string, stats: Stats): Listing | undefined => {
+    try {
+      return options.listings?.list(dirAbs, dirRel, stats) ?? readListing(dirAbs, true)
+    } catch (error) {
+      if (error instanceof DbuildError && vanished(error.cause)) return undefined
+      throw error
+    }
+  }
+
+  /** Walks the directory's children; false when the directory itself vanished meanwhile. */
+  const visit = (dirAbs: string, dirRel: string, dirStats: Stats, parentInfo: MatchInfo): boolean => {
+    const listing = list(dirAbs, dirRel, dirStats)
+    if (!listing) return false
+    const {names, types} = listing
     for (let i = 0; i < names.length; i++) {
       const name = names[i] as string
       const type = types[i]
@@ -141,6 +176,10 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
       let info: MatchInfo
       let excluded = false
       if (matcher) ({excluded, info} = matcher.match(rel, parentInfo))
+      if (exclude?.has(rel)) {
+        if (!excluded) options.onExcluded?.(rel)
+        continue
+      }
       if (excluded) {
         // an excluded file is never looked at; an excluded directory only when an exception may reach into it
         if (type !== 'd' && type !== 'u') continue
@@ -148,29 +187,32 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
       }
       let stats: Stats
       try {
-        stats = lstatSync(abs)
+        stats = lstatSync(fsPath(abs))
       } catch (error) {
+        if (vanished(error)) continue
         throw readError(abs, error)
       }
       const entry = toEntry(rel, stats)
       if (entry.kind === 'dir') {
         const at = entries.length
         entries.push(entry)
-        visit(abs, rel, stats, info)
+        const present = visit(abs, rel, stats, info)
         // an excluded directory is sent only to hold an included path beneath it
-        if (excluded && entries.length === at + 1) entries.pop()
+        if (!present || (excluded && entries.length === at + 1)) entries.length = at
         continue
       }
       if (excluded) continue
       if (entry.kind === 'symlink' && options.readLinks) {
         try {
-          entry.target = readlinkSync(abs)
+          entry.target = readLink(abs)
         } catch (error) {
+          if (vanished(error) || (error as NodeJS.ErrnoException).code === 'EINVAL') continue
           throw readError(abs, error)
         }
       }
       entries.push(entry)
     }
+    return true
   }
 
   if (rootStats.isDirectory()) visit(root, '', rootStats, undefined)

@@ -4,6 +4,8 @@
  */
 import {execa} from 'execa'
 
+import {decodeName, encodeName, hasRawBytes} from './names.js'
+
 const SCRIPT = `
 import os, sys
 for p in sys.stdin.buffer.read().split(b"\\0"):
@@ -14,7 +16,15 @@ for p in sys.stdin.buffer.read().split(b"\\0"):
 /** The paths among `paths` that carry a user.* attribute, or undefined when that cannot be checked. */
 export async function pathsWithUserXattrs(paths: string[]): Promise<string[] | undefined> {
   if (paths.length === 0) return []
-  const result = await execa('python3', ['-c', SCRIPT], {input: paths.join('\0'), reject: false, stripFinalNewline: false})
+  // names go both ways as bytes: a name that is not UTF-8 must reach python3 as it is (see names.ts)
+  const input = paths.some(hasRawBytes) ? Buffer.concat(paths.flatMap((name) => [encodeName(name), Buffer.of(0)])) : paths.join('\0')
+  const result = await execa('python3', ['-c', SCRIPT], {input, encoding: 'buffer', reject: false, stripFinalNewline: false})
   if (result.exitCode !== 0) return undefined
-  return result.stdout.split('\0').filter(Boolean)
+  const found: string[] = []
+  let start = 0
+  for (let at = result.stdout.indexOf(0); at !== -1; at = result.stdout.indexOf(0, start)) {
+    if (at > start) found.push(decodeName(result.stdout.subarray(start, at)))
+    start = at + 1
+  }
+  return found
 }

@@ -90,6 +90,7 @@ t.test('a warm stage reads only changed content; the staged tree gives the same 
   const second = await stageContext({context: dir, out, env, digest: true})
   t.equal(second.digest?.hashed, 0, 'warm: no file is read again')
   t.equal(second.digest?.digest, first.digest?.digest)
+  t.same(second.digest?.entries, first.digest?.entries, 'the entries behind a reused digest are built when asked for')
   writeFileSync(path.join(dir, 'src/a.txt'), 'ALPHA\n')
   const third = await stageContext({context: dir, out, env, digest: true})
   t.equal(third.digest?.hashed, 1, 'one edit: one file read')
@@ -253,6 +254,31 @@ t.test('--modes lists what makes plain buildx miss, with the fix', async (t) => 
   await sh('umask 022 && git ls-files -z | xargs -0 chmod go-w && find . -path ./.git -prune -o -type d -exec chmod 755 {} +', {cwd: dir})
   const clean = await execa(process.execPath, [BIN, 'explain', '--modes', dir], {env, reject: false})
   t.equal(clean.exitCode, 0, clean.stdout)
+})
+
+t.test('dbuild build --manifest, and in CI, writes the manifest of what buildx is sent', async (t) => {
+  const dir = await sourceRepo('build-manifest')
+  const manifest = path.join(root, 'build.jsonl')
+  const staged = await execa(process.execPath, [BIN, 'build', '--dry-run', '--manifest', manifest, '--build-arg', 'FLAVOR=hot', '--platform', 'linux/amd64', '.'], {cwd: dir, env, reject: false, all: true})
+  t.equal(staged.exitCode, 0, staged.all)
+  const header = readManifest(manifest).header
+  t.match(header, {dockerfile: {path: 'Dockerfile'}, dockerignore: {path: '.dockerignore'}, platform: 'linux/amd64', modes: 'canonical'})
+  t.same(Object.keys(header.buildArgs), ['FLAVOR'])
+  const stage = await execa(process.execPath, [BIN, 'stage', '.', '--json'], {cwd: dir, env})
+  t.equal(header.digest, (JSON.parse(stage.stdout) as {digest: string}).digest, 'the digest dbuild stage reports')
+
+  const ci = await execa(process.execPath, [BIN, 'build', '--dry-run', '.'], {cwd: dir, env: {...env, CI: 'true'}, reject: false, all: true})
+  const written = /manifest written to (\S+)/.exec(ci.all)?.[1]
+  t.ok(written?.startsWith(env.DBUILD_CACHE_DIR as string), 'in CI: beside the stage, not in the work tree', {output: ci.all})
+  t.equal(readManifest(written as string).header.digest, header.digest)
+
+  chmodSync(path.join(dir, 'src/a.txt'), 0o664)
+  const unstaged = await execa(process.execPath, [BIN, 'build', '--dry-run', '--no-stage', '--manifest', manifest, '.'], {cwd: dir, env, reject: false, all: true})
+  t.equal(unstaged.exitCode, 0, unstaged.all)
+  t.match(readManifest(manifest).header, {modes: 'as-is'})
+  t.ok(readManifest(manifest).entries.some((entry) => entry.path === 'src/a.txt' && entry.mode === '0664'), '--no-stage: the modes buildx is really sent')
+  const explained = await explainContext({manifest, context: dir, env})
+  t.equal(explained.report.same, true, 'explained against the context as it is, modes and all')
 })
 
 /** oclif's error text as one line: it wraps at the terminal width behind `›` markers. */

@@ -26,6 +26,11 @@ ruleTester(t, rule, {
       name: 'git source with &keep-git-dir=1',
       code: 'FROM alpine\nADD https://github.com/moby/buildkit.git?ref=v0.14.1&keep-git-dir=1 /buildkit\n',
     },
+    {
+      name: 'a quoted git URL with a variable ref',
+      origin: 'moby/buildkit Dockerfile:278',
+      code: 'FROM golang AS containerd-src\nARG CONTAINERD_VERSION=v2.1.4\nADD --keep-git-dir=true "https://github.com/containerd/containerd.git#$CONTAINERD_VERSION" .\n',
+    },
     {name: 'git over ssh', code: 'FROM alpine\nADD git@github.com:moby/buildkit.git#v0.14.1 /src\n'},
   ],
   invalid: [
@@ -35,6 +40,12 @@ ruleTester(t, rule, {
       origin: 'reduced from a repository-wide run (issue 11 §2)',
       code: "FROM scratch\nADD 'https://example.com/tini' /tini\n",
       errors: [{line: 2, message: /ADD https:\/\/example.com\/tini has no --checksum/}],
+    },
+    {
+      name: 'a download with --chmod and no checksum',
+      origin: 'moby/moby Dockerfile:68',
+      code: 'FROM debian AS criu\nADD --chmod=0644 https://download.opensuse.org/repositories/devel:/tools:/criu/Debian_11/Release.key /etc/apt/trusted.gpg.d/criu.gpg.asc\n',
+      errors: [{line: 2}],
     },
     {name: 'a URL from an ARG', code: 'FROM scratch\nARG V=1.2\nADD https://example.com/tool-${V}.tgz /t\n', errors: [{line: 3, message: /tool-1\.2\.tgz/}]},
     {name: 'exec form', code: 'FROM scratch\nADD ["https://example.com/a.tgz", "/a"]\n', errors: [{line: 2}]},

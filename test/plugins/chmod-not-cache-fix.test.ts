@@ -17,6 +17,21 @@ ruleTester(t, rule, {
       origin: 'reduced from a repository-wide run (issue 11 §2): ADD --chmod=755 of tini',
       code: 'FROM alpine\nADD --chmod=755 https://github.com/krallin/tini/releases/download/v0.19.0/tini /tini\n',
     },
+    {
+      name: 'a heredoc script, the real line',
+      origin: 'moby/buildkit Dockerfile:407',
+      code: 'FROM alpine\nCOPY --link --chmod=755 <<EOF /docker-entrypoint.sh\n#!/bin/sh\nexec "$@"\nEOF\n',
+    },
+    {
+      name: 'a download, the real line',
+      origin: 'moby/moby Dockerfile:68',
+      code: 'FROM debian\nADD --chmod=0644 https://download.opensuse.org/repositories/devel:/tools:/criu/Debian_11/Release.key /etc/apt/trusted.gpg.d/criu.gpg.asc\n',
+    },
+    {
+      name: 'from another stage, with --chown',
+      origin: 'devcontainers/images src/miniconda/.devcontainer/Dockerfile:21',
+      code: 'FROM continuumio/miniconda3 AS upstream\nFROM mcr.microsoft.com/devcontainers/base:bookworm\nCOPY --chown=:conda --chmod=775 --from=upstream /opt/conda /opt/conda\n',
+    },
     {name: 'an image stage source', code: 'FROM alpine\nCOPY --from=busybox:1.36 --chmod=755 /bin/busybox /bin/\n'},
   ],
   invalid: [

@@ -63,6 +63,13 @@ ruleTester(t, rule, {
       config: {mirrors: {'ubuntu:22.04': 'mirror.example.com/ubuntu'}},
       errors: [{line: 1, message: /"ubuntu:22.04" .*can never match.*not a tag/}],
     },
+    {
+      name: 'an image in a meta ARG: which mirror covers its default is said, the line is left alone',
+      origin: 'dotnet/dotnet-docker src/runtime/8.0/azurelinux3.0-distroless/arm64v8/Dockerfile:1,30',
+      code: 'ARG REPO=mcr.microsoft.com/dotnet/runtime-deps\nFROM $REPO:8.0.30-azurelinux3.0-distroless-arm64v8\n',
+      config: {mirrors: hosts},
+      errors: [{line: 2, severity: 'info', message: /is mcr\.microsoft\.com\/dotnet\/runtime-deps:8\.0\.30-azurelinux3\.0-distroless-arm64v8 here, .*→ mirror\.example\.com\/mcr\/dotnet\/runtime-deps:8\.0\.30/}],
+    },
     {name: 'syntax from Docker Hub without a mirror warns', code: '# syntax=docker/dockerfile:1\nFROM scratch\n', errors: [{line: 1, message: /Docker Hub/}]},
     {name: 'dockerfile-copy referenced', code: 'FROM scratch\nCOPY --from=docker/dockerfile-copy:v0.1.9 /bin/copy /copy\n', errors: [{line: 2, message: /dockerfile-copy/}]},
     {name: 'BUILDKIT_DISABLE_FILEOP', code: 'FROM scratch\nARG BUILDKIT_DISABLE_FILEOP=1\n', errors: [{line: 2, message: /BUILDKIT_DISABLE_FILEOP/}]},

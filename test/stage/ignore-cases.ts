@@ -53,6 +53,32 @@ export const IGNORE_CASES: IgnoreCase[] = [
     ignore: '',
     expected: ['.dockerignore', 'app', 'app/main.go', 'build', 'build/app.Dockerfile', 'build/app.Dockerfile.dockerignore'],
   },
+  {
+    name: "Go's character classes: POSIX, Perl, Unicode, negated, escaped",
+    files: ['foo', '1oo', '_oo', 'aoo', 'xd', 'x5', '[lit]', 'q-', 'qz', 'q9', 'r]', 'ra', 's^', 'sb', 'tab', 'u.x', 'ux', 'v\\', 'w*', 'wz', 'yA', 'yb', 'zé', 'z1'],
+    ignore: '[[:alpha:]]oo\nx[\\d]\n\\[lit\\]\nq[[:digit:]-]\ns[\\^]\nt[^[:space:]]b\nu\\.x\nw\\*\ny[[:^lower:]]\nz[\\p{L}]\n',
+    expected: ['.dockerignore', '1oo', 'Dockerfile', '_oo', 'qz', 'r]', 'ra', 'sb', 'ux', 'v\\', 'wz', 'xd', 'yb', 'z1'],
+  },
+  {
+    name: 'in a pattern with a wildcard, { } and | keep their regexp meaning; + ( ) do not',
+    files: ['foox1', 'fox1', 'fo{2}x1', 'kite', 'azz', 'zzb', 'k|zz1', 'a{1', 'b}1', 'hh1', 'h{1,}1', 'c++1', 'cc1', 'p1', '(p)1'],
+    ignore: 'fo{2}x?\nk|zz?\na{?\nb}?\nh{1,}?\nc++?\n(p)?\n',
+    expected: ['.dockerignore', 'Dockerfile', 'azz', 'cc1', 'fox1', 'fo{2}x1', 'h{1,}1', 'p1'],
+  },
+  {
+    name: 'a .dockerignore that is a directory is sent and ignores nothing',
+    files: ['.dockerignore/inside', 'a'],
+    ignore: '',
+    expected: ['.dockerignore', '.dockerignore/inside', 'Dockerfile', 'a'],
+  },
+  {
+    name: 'a <Dockerfile>.dockerignore that is a directory gives way to .dockerignore',
+    files: ['build/app.Dockerfile.dockerignore/', 'a', 'b'],
+    dockerfile: 'build/app.Dockerfile',
+    extra: {'.dockerignore': 'a\n'},
+    ignore: '',
+    expected: ['.dockerignore', 'b', 'build', 'build/app.Dockerfile', 'build/app.Dockerfile.dockerignore'],
+  },
 ]
 
 /** Creates the case's context in `dir` (with a `FROM scratch` + `COPY . /` Dockerfile) and returns the Dockerfile's path. */

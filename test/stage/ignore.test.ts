@@ -83,5 +83,37 @@ t.test('an excluded directory is descended only when an exception could reach in
 
 t.test('bad patterns name the file and line', async (t) => {
   t.throws(() => parseIgnoreFile('ok\n!\n', '/ctx/.dockerignore'), new DbuildError('/ctx/.dockerignore:2: illegal exclusion pattern "!"', ExitCode.INPUT))
-  t.throws(() => parseIgnoreFile('a\n[z-a]\n', '/ctx/.dockerignore'), {message: /^\/ctx\/\.dockerignore:2: invalid pattern/, exit: ExitCode.INPUT})
+  // what Go's filepath.Match rejects fails at once, as patternmatcher.New fails the build
+  for (const bad of ['[', '[]', 'a\\', '[a-]', 'x[^]]', '*[']) {
+    t.throws(() => parseIgnoreFile(`a\n${bad}\n`, '/ctx/.dockerignore'), {message: /^\/ctx\/\.dockerignore:2: syntax error in pattern/, exit: ExitCode.INPUT}, bad)
+  }
+  // what only Go's regexp rejects fails when the pattern is first used, as in BuildKit
+  for (const bad of ['[z-a]', 'z[[:foo:]]', 'x[\\p{Nope}]', 'a\\q*', 'a{2}{3}*']) {
+    const matcher = new IgnoreMatcher(parseIgnoreFile(`ok\n${bad}\n`, '/ctx/.dockerignore'))
+    t.throws(() => matcher.match('file', undefined), {message: /^\/ctx\/\.dockerignore:2: syntax error in pattern/, exit: ExitCode.INPUT}, bad)
+  }
+})
+
+t.test("Go's regexp syntax in patterns", async (t) => {
+  const cases: [pattern: string, sent: string[], excluded: string[]][] = [
+    ['[[:alpha:]]oo', ['1oo', '_oo', 'oo'], ['foo', 'Zoo']],
+    ['[[:^alpha:][:digit:]]x', ['ax'], ['1x', '_x']],
+    ['x[\\d\\s]', ['xd', 'x'], ['x5', 'x ']],
+    ['x[\\D]', ['x5'], ['xd']],
+    ['[^a-c]z', ['az', 'bz'], ['dz', 'éz', '/z']],
+    // `^k|zz[^/]*$`: the second branch is not anchored at the start
+    ['k|zz*', ['z', 'az'], ['kite', 'zz', 'azz', 'zzb']],
+    ['a{2,3}*', ['a', 'ba'], ['aa', 'aaa', 'aaab']],
+    ['a{,2}*', ['a'], ['a{,2}', 'a{,2}x']],
+    ['[[:word:]]*.go', ['-x.go', 'x.gox'], ['main.go', '_.go']],
+    ['é[[:alpha:]]*', ['éé'], ['éa', 'éab']],
+    ['u\\x41*', ['ux41'], ['uA', 'uAB']],
+    // `\Q…\E` quotes the regexp patternmatcher wrote for `*`
+    ['\\Qa*b\\E*', ['ab', 'a*b'], ['a[^/]*b', 'a[^/]*bc']],
+  ]
+  for (const [pattern, sent, excluded] of cases) {
+    const matcher = new IgnoreMatcher(parseIgnoreFile(`${pattern}\n`))
+    for (const path of sent) t.notOk(matcher.match(path, undefined).excluded, `${pattern} leaves ${path}`)
+    for (const path of excluded) t.ok(matcher.match(path, undefined).excluded, `${pattern} excludes ${path}`)
+  }
 })

@@ -103,11 +103,14 @@ t.test('syncTree calls beforeWrite while the stage is untouched, so a sync cut s
   const before = listTree(stage)
 
   writeFileSync(path.join(context, 'd0/sub/f0'), 'changed\n')
-  const missing = {...sources.find((entry) => entry.kind === 'file'), rel: 'd0/sub/gone'} as (typeof sources)[number]
+  // a file entry the stage cannot take: its source is a directory by now
+  mkdirSync(path.join(context, 'd0/sub/now-a-dir'))
+  const odd = {...sources.find((entry) => entry.kind === 'file'), rel: 'd0/sub/now-a-dir'} as (typeof sources)[number]
   let seen: Listed[] | undefined
-  await t.rejects(syncTree(context, [...walkTree(context, {readLinks: true}), missing], stage, {beforeWrite: () => (seen ??= listTree(stage))}), {
-    message: /d0\/sub\/gone: cannot read/,
+  await t.rejects(syncTree(context, [...walkTree(context, {readLinks: true}).filter((entry) => entry.rel !== odd.rel), odd], stage, {beforeWrite: () => (seen ??= listTree(stage))}), {
+    message: /d0\/sub\/now-a-dir: cannot/,
   })
+  rmSync(path.join(context, 'd0/sub/now-a-dir'), {recursive: true})
   t.same(seen, before, 'called once, before the first write')
 
   let calls = 0

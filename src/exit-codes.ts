@@ -11,8 +11,6 @@ export const ExitCode = {
   FINDINGS: 1,
   /** Bad flags or arguments (oclif's own parser uses 2 as well). */
   USAGE: 2,
-  /** The command exists but a later issue fills it in. */
-  NOT_IMPLEMENTED: 3,
   /** Bad input: a Dockerfile, .dockerignore or other file that cannot be used; the message names file and line. */
   INPUT: 65,
   /** A missing context, Dockerfile or path. */
@@ -45,4 +43,12 @@ export class DbuildError extends Error {
     super(message)
     this.name = 'DbuildError'
   }
+}
+
+/**
+ * The one way dbuild prints an error, whichever path raised it (the oclif-free build, an oclif
+ * command, a flag parser): `Error: …` on one line, then one `Try this: …` line per fix.
+ */
+export function formatError(error: {message: string; suggestions?: readonly string[]}): string {
+  return [`Error: ${error.message}`, ...(error.suggestions ?? []).map((fix) => `Try this: ${fix}`)].join('\n')
 }

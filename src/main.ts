@@ -1,23 +1,85 @@
-import {readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
 import {PLUGIN_ENTRY} from './docker-plugin/entry.js'
 
-/** Every command id, so the bare form `dbuild [buildx flags] CONTEXT` can be told apart from a command. */
-export const COMMAND_IDS = ['bake', 'build', 'docker', 'doctor', 'explain', 'hook', 'lint', 'normalize', 'rewrite', 'setup', 'stage'] as const
-const OCLIF_WORDS = new Set(['help', '--help', '-h', '--version', 'version'])
+/**
+ * The command ids, read from the commands folder next to this file (dist/src/commands, or
+ * src/commands under the test loader), so that a new command is routed without touching this list.
+ */
+function commandIdsIn(dir: URL): string[] {
+  let entries
+  try {
+    entries = readdirSync(dir, {withFileTypes: true})
+  } catch {
+    return []
+  }
+  const ids = entries.flatMap((entry) => {
+    if (entry.isDirectory()) return [entry.name]
+    const match = /^([a-z][a-z0-9-]*)\.(?:js|ts)$/.exec(entry.name)
+    return match && !entry.name.endsWith('.d.ts') ? [match[1] as string] : []
+  })
+  return [...new Set(ids)].sort()
+}
 
-/** Prepends `build` when the first argument is neither a command nor help/version: the bare drop-in form. */
+/** Every top-level command id (a topic such as `hook` counts once), so the bare form can be told apart from a command. */
+export const COMMAND_IDS: readonly string[] = commandIdsIn(new URL('./commands/', import.meta.url))
+
+/** `docker buildx`'s own flags, which may stand before `build` as in `docker buildx --builder x build`. */
+const GLOBAL_VALUE_FLAGS = new Set(['--builder'])
+const GLOBAL_BOOLEAN_FLAGS = new Set(['-D', '--debug'])
+/** Commands a leading `--builder`/`--debug` belongs to. */
+const BUILDX_COMMANDS = new Set(['build', 'bake'])
+
+/** The leading `--builder X` / `--builder=X` / `-D` / `--debug` tokens; how many there are. */
+function leadingGlobalFlags(argv: readonly string[]): number {
+  let i = 0
+  while (i < argv.length) {
+    const token = argv[i] as string
+    if (GLOBAL_BOOLEAN_FLAGS.has(token) || token.startsWith('--builder=') || token.startsWith('--debug=')) i++
+    else if (GLOBAL_VALUE_FLAGS.has(token) && i + 1 < argv.length) i += 2
+    else break
+  }
+  return i
+}
+
+/** `-h` means --help before any `--`, for every command (none of them has a -h flag). */
+function helpSpelled(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--')
+  return argv.map((arg, index) => (arg === '-h' && (end === -1 || index < end) ? '--help' : arg))
+}
+
+/**
+ * The argv oclif or the build sees: help in every usual form (`help`, `help CMD`, `-h`, `CMD -h`),
+ * `--builder`/`--debug` before `build`, and `build` prepended for the bare drop-in form.
+ */
 export function routeArgv(argv: string[]): string[] {
   const [first] = argv
   if (first === undefined) return argv
-  if ((COMMAND_IDS as readonly string[]).includes(first) || OCLIF_WORDS.has(first)) return argv
-  return ['build', ...argv]
+  if (first === 'help' || first === '-h' || first === '--help') return [...argv.slice(1).filter((arg) => arg !== '--help' && arg !== '-h'), '--help']
+  if (first === '--version' || first === 'version') return argv
+  const globals = leadingGlobalFlags(argv)
+  if (globals > 0 && BUILDX_COMMANDS.has(argv[globals] as string)) {
+    return helpSpelled([argv[globals] as string, ...argv.slice(0, globals), ...argv.slice(globals + 1)])
+  }
+  if (COMMAND_IDS.includes(first)) return helpSpelled(argv)
+  return helpSpelled(['build', ...argv])
 }
 
-/** `--help`/`-h` before any `--`: oclif shows the command's help. */
-function wantsHelp(argv: string[]): boolean {
+/** `--help` before any `--`. */
+function wantsHelp(argv: readonly string[]): boolean {
   const end = argv.indexOf('--')
-  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h')
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--help')
+}
+
+/**
+ * The first word of a bare `dbuild WORD …` that is neither a command nor something buildx could
+ * build (an existing path, a URL, `-`): most likely a mistyped command.
+ */
+export function notACommand(argv: readonly string[], cwd = process.cwd()): string | undefined {
+  const [first] = argv
+  if (first === undefined || first.startsWith('-') || COMMAND_IDS.includes(first)) return undefined
+  if (first.includes('://') || first.includes('@') || first.startsWith('github.com/')) return undefined
+  return existsSync(first.startsWith('/') ? first : `${cwd}/${first}`) ? undefined : first
 }
 
 /** oclif's version line, e.g. `dbuild/0.1.0 linux-x64 node-v20.11.0`. */
@@ -26,10 +88,9 @@ export function versionLine(binUrl: string): string {
   return `${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
 }
 
-/** Runs `work` outside oclif, reporting a DbuildError (or a bug) as oclif would, with its exit code. */
+/** Runs `work` outside oclif, reporting a DbuildError (or a bug) the one way every dbuild command does, with its exit code. */
 async function withoutOclif(work: () => Promise<number | undefined>): Promise<void> {
-  const {formatError} = await import('./pipeline/cli.js')
-  const {DbuildError, ExitCode} = await import('./exit-codes.js')
+  const {DbuildError, ExitCode, formatError} = await import('./exit-codes.js')
   try {
     const code = await work()
     if (code !== undefined) process.exitCode = code
@@ -80,8 +141,21 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
     return
   }
   const routed = routeArgv(argv)
-  const fast = routed[0] === 'build' && !wantsHelp(routed)
-  if (fast) {
+  // `dbuild frobnicate`, `dbuild help frobnicate`: name the mistake rather than fail to find a context
+  const word = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h' ? notACommand(routed) : argv[0] === 'build' ? undefined : notACommand(argv)
+  if (word !== undefined) {
+    await withoutOclif(async () => {
+      const {notACommandError} = await import('./cli/commands.js')
+      throw notACommandError(word, COMMAND_IDS)
+    })
+    return
+  }
+  if (routed[0] === 'build' && wantsHelp(routed)) {
+    const {buildHelp} = await import('./cli/build-help.js')
+    process.stdout.write(await buildHelp())
+    return
+  }
+  if (routed[0] === 'build') {
     // the build runs without oclif: its start-up would be most of what a cached build may add
     await withoutOclif(async () => {
       const {buildCli} = await import('./pipeline/cli.js')

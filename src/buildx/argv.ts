@@ -4,11 +4,15 @@
  * context, and `--`. Every buildx token is kept, in order, so it can be passed through unchanged.
  */
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {type BuildxFlag, flagByLong, flagByShort} from './flags.js'
+import {nearest} from '../nearest.js'
+import {type BuildxFlag, type FlagTable, flagTable} from './flags.js'
+import {installedBuildFlags} from './help.js'
+
+export type {FlagTable} from './flags.js'
 
 /** One flag as it appeared on the command line. */
 export interface FlagUse {
-  /** The table entry; undefined for a flag buildx's table does not know (passed through). */
+  /** The table entry; undefined for a flag a lenient table (bake's) does not know (passed through). */
   flag?: BuildxFlag
   /** The name as spelled, without dashes (`tag`, `t`, or an unknown name). */
   name: string
@@ -82,15 +86,15 @@ export function parseBool(text: string | undefined): boolean | undefined {
   return undefined
 }
 
-/** The flags of one buildx subcommand (`build`, `bake`), looked up by long name and by letter. */
-export interface FlagTable {
-  /** `build` or `bake`, for usage messages. */
-  command: string
-  byLong(name: string): BuildxFlag | undefined
-  byShort(letter: string): BuildxFlag | undefined
+/** A flag neither dbuild nor a strict table knows; resolveBuildArgv asks the installed buildx before giving up. */
+export class UnknownFlagError extends DbuildError {
+  constructor(readonly spelling: string, table: FlagTable) {
+    const guess = spelling.startsWith('--') ? nearest(spelling.slice(2), [...(table.longNames?.() ?? []), ...Object.keys(OWN_FLAGS)]) : undefined
+    super(`unknown flag: ${spelling}${guess ? ` (did you mean --${guess}?)` : ''}`, ExitCode.USAGE, [`See dbuild ${table.command} --help for buildx's flags and dbuild's own.`])
+  }
 }
 
-const BUILD_TABLE: FlagTable = {command: 'build', byLong: flagByLong, byShort: flagByShort}
+const BUILD_TABLE: FlagTable = flagTable()
 
 /** argv split as pflag splits it: the flags in order, dbuild's own flags, and the positional arguments. */
 export interface SplitArgv {
@@ -144,6 +148,7 @@ export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv 
       }
       const flag = flagByLong(name)
       if (!flag) {
+        if (table.strict) throw new UnknownFlagError(`--${name}`, table)
         warnings.push(`unknown flag --${name}: passed to buildx as ${inline === undefined ? 'a boolean (write --' + name + '=VALUE if it takes a value)' : 'given'}`)
         uses.push({name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
         continue
@@ -166,6 +171,7 @@ export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv 
         rest = rest.slice(1)
         const flag = flagByShort(letter)
         if (!flag) {
+          if (table.strict) throw new UnknownFlagError(`-${letter}`, table)
           warnings.push(`unknown flag -${letter}: passed to buildx as a boolean`)
           group.push({name: letter, tokens: [`-${letter}`]})
         } else if (!flag.value) {
@@ -194,9 +200,12 @@ export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv 
   return {uses, positionals, own, warnings}
 }
 
-/** Reads the flags and the context out of raw argv; throws a usage DbuildError as buildx would fail. */
-export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedBuildArgv {
-  const {uses, positionals, own, warnings} = splitArgv(argv, BUILD_TABLE)
+/**
+ * Reads the flags and the context out of raw argv with `table` (the built-in build flags unless
+ * given); throws a usage DbuildError as buildx would fail, UnknownFlagError for a flag it lacks.
+ */
+export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, table: FlagTable = BUILD_TABLE): ParsedBuildArgv {
+  const {uses, positionals, own, warnings} = splitArgv(argv, table)
   if (positionals.length !== 1) {
     throw new DbuildError(
       positionals.length === 0
@@ -264,4 +273,23 @@ function summarize(uses: FlagUse[], context: string, own: OwnFlags, warnings: st
     }
   }
   return parsed
+}
+
+/**
+ * parseBuildArgv for a real build: a flag the table lacks may be one a newer buildx added, so the
+ * installed buildx's `--help` (remembered per buildx install) is asked before calling it unknown.
+ */
+export async function resolveBuildArgv(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  installed: (env: NodeJS.ProcessEnv) => Promise<BuildxFlag[] | undefined> = installedBuildFlags,
+): Promise<ParsedBuildArgv> {
+  try {
+    return parseBuildArgv(argv, env)
+  } catch (error) {
+    if (!(error instanceof UnknownFlagError)) throw error
+    const flags = await installed(env)
+    if (!flags) throw error
+    return parseBuildArgv(argv, env, flagTable(flags))
+  }
 }

@@ -82,7 +82,7 @@ function dockerOnPath(env: NodeJS.ProcessEnv): string | undefined {
  * config (extra plugin directories) and every place a docker-buildx plugin may be. Their identities
  * (inode, size, mtime) key the remembered answer; undefined when there is no docker to key on.
  */
-function answerKey(env: NodeJS.ProcessEnv): string | undefined {
+export function answerKey(env: NodeJS.ProcessEnv): string | undefined {
   const docker = dockerOnPath(env)
   if (!docker) return undefined
   const files = [docker, path.join(dockerConfigDir(env), 'config.json'), ...pluginDirs(env).map((dir) => path.join(dir, 'docker-buildx'))]

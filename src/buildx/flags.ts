@@ -1,7 +1,9 @@
 /**
  * Every flag `docker buildx build` accepts, so that argv can be split exactly: which token is a
- * flag's value and which one is the context. Taken from buildx 0.13's `--help` (including the
- * experimental and hidden compatibility flags) plus the flags newer buildx releases added.
+ * flag's value and which one is the context. Taken from buildx 0.13's `--help` (including the hidden
+ * compatibility flags) plus the flags newer buildx releases added. Flags later releases removed
+ * (--detach, --root, --server-config: 0.24; --invoke: 0.12) are left out: when the installed buildx
+ * still has one, its own `--help` vouches for it (src/buildx/help.ts).
  */
 
 export interface BuildxFlag {
@@ -40,11 +42,9 @@ export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
   flag('cpuset-cpus', true, false), // hidden
   flag('cpuset-mems', true, false), // hidden
   flag('debug', false, false, {short: 'D', since: '0.14'}),
-  flag('detach', false, false), // experimental
   flag('file', true, false, {short: 'f'}),
   flag('force-rm', false, false), // hidden
   flag('iidfile', true, false),
-  flag('invoke', true, false), // experimental (removed in later releases)
   flag('isolation', true, false), // hidden
   flag('label', true, true),
   flag('load', false, false),
@@ -56,18 +56,18 @@ export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
   flag('no-cache-filter', true, true),
   flag('output', true, true, {short: 'o'}),
   flag('platform', true, true),
+  flag('policy', true, true, {since: '0.31'}),
   flag('print', true, false), // experimental, became --call
   flag('progress', true, false),
   flag('provenance', true, false),
   flag('pull', false, false),
   flag('push', false, false),
   flag('quiet', false, false, {short: 'q'}),
+  flag('resource', true, true, {since: '0.31'}),
   flag('rm', false, false), // hidden
-  flag('root', true, false), // experimental
   flag('sbom', true, false),
   flag('secret', true, true),
   flag('security-opt', true, true), // hidden
-  flag('server-config', true, false), // experimental
   flag('shm-size', true, false),
   flag('squash', false, false), // hidden
   flag('ssh', true, true),
@@ -76,13 +76,35 @@ export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
   flag('ulimit', true, true),
 ]
 
-const byLong = new Map(BUILDX_BUILD_FLAGS.map((f) => [f.long, f]))
-const byShort = new Map(BUILDX_BUILD_FLAGS.filter((f) => f.short).map((f) => [f.short as string, f]))
+/** `docker buildx`'s own flags, which may also stand before `build` (`docker buildx --builder x build`). */
+export const BUILDX_GLOBAL_FLAGS: readonly BuildxFlag[] = [flag('builder', true, false), flag('debug', false, false, {short: 'D'})]
+
+/** The flags of one buildx subcommand (`build`, `bake`), looked up by long name and by letter. */
+export interface FlagTable {
+  /** `build` or `bake`, for usage messages. */
+  command: string
+  byLong(name: string): BuildxFlag | undefined
+  byShort(letter: string): BuildxFlag | undefined
+  /** Every long name, for "did you mean". */
+  longNames?(): string[]
+  /** An unknown flag is an error (build), rather than passed through with a warning. */
+  strict?: boolean
+}
+
+/** The build table, strict, plus flags the installed buildx reported that the table lacks. */
+export function flagTable(extra: readonly BuildxFlag[] = []): FlagTable {
+  const all = [...BUILDX_BUILD_FLAGS, ...extra.filter((f) => !BUILDX_BUILD_FLAGS.some((known) => known.long === f.long))]
+  const byLong = new Map(all.map((f) => [f.long, f]))
+  const byShort = new Map(all.filter((f) => f.short).map((f) => [f.short as string, f]))
+  return {command: 'build', strict: true, byLong: (name) => byLong.get(name), byShort: (letter) => byShort.get(letter), longNames: () => [...byLong.keys()]}
+}
+
+const builtin = flagTable()
 
 export function flagByLong(name: string): BuildxFlag | undefined {
-  return byLong.get(name)
+  return builtin.byLong(name)
 }
 
 export function flagByShort(letter: string): BuildxFlag | undefined {
-  return byShort.get(letter)
+  return builtin.byShort(letter)
 }

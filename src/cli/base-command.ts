@@ -1,18 +1,36 @@
 import {Command} from '@oclif/core'
 
-import {DbuildError, ExitCode} from '../exit-codes.js'
+import {DbuildError, formatError} from '../exit-codes.js'
 
-/** Shared behaviour of every dbuild command: DbuildError becomes a clean message with its exit code. */
+/** oclif's own errors (an unknown flag, a missing argument) carry their exit code here. */
+interface OclifError extends Error {
+  oclif?: {exit?: number | false}
+  suggestions?: string[]
+}
+
+/**
+ * Shared behaviour of every dbuild command: an error is printed the one way every dbuild path
+ * prints it (formatError: `Error: …` then `Try this: …`), not in oclif's wrapped ` ›   Error:` box.
+ */
 export abstract class BaseCommand extends Command {
-  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+  protected override async catch(error: OclifError): Promise<unknown> {
+    // an exit requested with this.exit(), and --json output, are oclif's to finish
+    if (error.oclif?.exit === false || error.name === 'ExitError' || this.jsonEnabled()) {
+      if (error instanceof DbuildError) return super.catch(Object.assign(error, {exitCode: error.exit, oclif: {exit: error.exit}}))
+      return super.catch(error)
+    }
     if (error instanceof DbuildError) {
-      return this.error(error.message, {exit: error.exit, suggestions: error.suggestions})
+      process.stderr.write(`${formatError(error)}\n`)
+      process.exitCode = error.exit
+      return undefined
+    }
+    if (typeof error.oclif?.exit === 'number') {
+      // oclif's parser errors end with its own pointer at --help
+      process.stderr.write(`${formatError({message: error.message.replace(/\n*See more help with --help$/, ''), suggestions: [...(error.suggestions ?? []), `dbuild ${this.id ?? ''} --help`.replace('  ', ' ')]})}\n`)
+      process.exitCode = error.oclif.exit
+      return undefined
     }
     return super.catch(error)
   }
-
-  /** A command that a later issue fills in says so and fails; it never fakes success. */
-  protected notImplemented(issue: number): never {
-    this.error(`dbuild ${this.id} is not implemented yet (issue #${issue}).`, {exit: ExitCode.NOT_IMPLEMENTED})
-  }
 }
+

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled} from '../cli/terminal.js'
 import {type DoctorReport, formatChecks, runDoctor} from '../doctor/index.js'
 import {ExitCode} from '../exit-codes.js'
 
@@ -16,7 +17,7 @@ export default class Doctor extends BaseCommand {
   async run(): Promise<DoctorReport> {
     const {flags} = await this.parse(Doctor)
     const report = await runDoctor({cwd: process.cwd(), builder: flags.builder})
-    this.log(formatChecks(report.checks))
+    this.log(formatChecks(report.checks, {color: colorEnabled(process.stdout)}))
     // set rather than this.exit(), so that --json still prints the report
     if (!report.ok) process.exitCode = ExitCode.FINDINGS
     return report

@@ -4,6 +4,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled} from '../cli/terminal.js'
 import {FAILURE_THRESHOLDS, type LoadedConfig} from '../config.js'
 import {ExitCode} from '../exit-codes.js'
 import {loadInputConfig} from '../pipeline/inputs.js'
@@ -55,7 +56,7 @@ export default class Lint extends BaseCommand {
       reports.push({file: path.relative(cwd, outcome.file) || outcome.file, findings: outcome.result.findings})
       if (failsThreshold(outcome.result.findings, thresholdFor(flags['failure-threshold'], request.loaded))) failed = true
     }
-    const output = formatReport(flags.format as FindingsFormat, reports, rules)
+    const output = formatReport(flags.format as FindingsFormat, reports, rules, colorEnabled(process.stdout))
     if (output) this.log(output)
     if (failed) process.exitCode = ExitCode.FINDINGS
   }

@@ -5,7 +5,7 @@ import {normalizeWorkTree} from '../stage/normalize.js'
 
 export default class Normalize extends BaseCommand {
   static override summary = 'Set a git work tree\'s file modes in place to the canonical modes from git\'s index.'
-  static override description = `Tracked files recorded as 100755 become 0755, every other tracked file 0644, and the directories that hold them 0755 (setuid, setgid and sticky bits cleared). Symlinks and submodules are left alone. Used by \`dbuild setup\` and the git hooks so that even a plain \`docker build\` gets consistent checksums.`
+  static override description = `Tracked files recorded as 100755 become 0755, every other tracked file 0644, and the directories that hold them 0755 (setuid, setgid and sticky bits cleared). Symlinks and submodules are left alone. \`dbuild setup\` runs it once so that even a plain \`docker build\` gets consistent checksums; the git hooks keep modes canonical after each checkout with their own POSIX sh, without running dbuild.`
   static override examples = ['<%= config.bin %> normalize', '<%= config.bin %> normalize path/to/repo --json']
   static override enableJsonFlag = true
   static override args = {

@@ -5,6 +5,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled} from '../cli/terminal.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {LoadedConfig} from '../config.js'
 import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
@@ -70,7 +71,7 @@ export default class Rewrite extends BaseCommand {
     const {args, flags} = await this.parse(Rewrite)
     const {file, original, result} = await runRules(builtinRules, await runRequest(args.context, flags))
     const fixed = new Set(result.findings.filter((finding) => finding.fix && !result.dropped.includes(finding)))
-    if (result.findings.length > 0 && !this.jsonEnabled()) process.stderr.write(formatText(result.findings, file, fixed) + '\n')
+    if (result.findings.length > 0 && !this.jsonEnabled()) process.stderr.write(formatText(result.findings, file, fixed, colorEnabled(process.stderr)) + '\n')
     for (const finding of result.dropped) this.warn(`${file}:${finding.line}: the fix of [${finding.ruleId}] overlaps another fix and was not applied`)
     let written = false
     if (flags.write && result.changed) {

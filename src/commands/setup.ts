@@ -3,6 +3,7 @@ import {createInterface} from 'node:readline/promises'
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled} from '../cli/terminal.js'
 import {pluginTarget} from '../docker-plugin/index.js'
 import {formatChecks} from '../doctor/index.js'
 import {ExitCode} from '../exit-codes.js'
@@ -43,7 +44,7 @@ export default class Setup extends BaseCommand {
     this.log(`1. ${report.config.path}: ${report.config.action}${report.config.error ? ` (${report.config.error})` : ''}`)
     this.log(`2. ${formatHookReports(report.hooks.location, report.hooks.hooks)}`)
     this.log(`3. normalized: ${report.normalized.changed} path(s) changed; ${report.normalized.files} tracked file(s) checked`)
-    this.log(`4. doctor:\n${formatChecks(report.doctor.checks)}`)
+    this.log(`4. doctor:\n${formatChecks(report.doctor.checks, {color: colorEnabled(process.stdout)})}`)
     if (report.dockerPlugin) this.log(`   docker plugin: ${report.dockerPlugin.action} (${report.dockerPlugin.path})`)
     this.log(`5. next steps:\n${report.nextSteps.map((step) => `   - ${step}`).join('\n')}`)
     if (!report.doctor.ok) process.exitCode = ExitCode.FINDINGS

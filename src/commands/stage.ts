@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {startProgress} from '../cli/progress.js'
+import {stageProgressText, startProgress} from '../cli/progress.js'
 import {manifestFor} from '../explain/current.js'
 import {writeManifest} from '../explain/manifest.js'
 import {resolveInputs} from '../pipeline/inputs.js'
@@ -33,6 +33,7 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
     const {args, flags} = await this.parse(Stage)
     const inputs = resolveInputs({context: args.context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
     const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
+    const started = Date.now()
     let result: StageResult
     try {
       result = await stageContext({
@@ -46,7 +47,7 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
           progress.stop()
           this.warn(message)
         },
-        onProgress: (written) => progress.update(`Staging ${args.context}: ${written} paths written`),
+        onProgress: (written, total) => progress.update(stageProgressText(args.context, written, total, Date.now() - started)),
       })
     } catch (error) {
       progress.fail()

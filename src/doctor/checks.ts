@@ -2,6 +2,8 @@
  * doctor's checks as pure functions of probe results, so each can be table-tested. The probes
  * (src/doctor/probes.ts) run docker, git and HTTP; nothing here does I/O.
  */
+import {type BuilderFacts, type ImageStore, imageStoreFromLabels, workerOf} from '../buildx/inspect.js'
+import {CACHE_EXPORT_FIX, unsupportedCacheExports} from '../cache/exporters.js'
 import {allInstalled, type HookReport} from '../hook/hooks.js'
 import type {ModeDrift} from './modes.js'
 
@@ -17,7 +19,7 @@ export interface Check {
   fix?: string
 }
 
-export type ImageStore = 'containerd' | 'graphdriver'
+export type {ImageStore}
 
 export interface ToolProbe {
   ok: boolean
@@ -34,15 +36,8 @@ export interface DaemonProbe extends ToolProbe {
   driverStatus?: Array<[string, string]>
 }
 
-export interface BuilderProbe {
+export interface BuilderProbe extends BuilderFacts {
   ok: boolean
-  name?: string
-  driver?: string
-  status?: string
-  /** As `docker buildx inspect` reports it; undefined when unknown (v0.0.0+unknown on Docker's built-in BuildKit). */
-  buildkitVersion?: string
-  labels: Record<string, string>
-  error?: string
 }
 
 export interface RegistryProbe {
@@ -58,6 +53,10 @@ export interface ConfigProbe {
   path?: string
   /** The error (file:line: message) when it is invalid. */
   error?: string
+  /** False outside a git work tree, where setup cannot create one. */
+  inGitWorkTree?: boolean
+  /** The config's cacheTo specs, to check against the builder. */
+  cacheTo?: string[]
 }
 
 export interface Probes {
@@ -76,8 +75,6 @@ export interface Probes {
 }
 
 const CONTAINERD_DRIVER_TYPE = 'io.containerd.snapshotter.v1'
-const EXECUTOR_LABEL = 'org.mobyproject.buildkit.worker.executor'
-const SNAPSHOTTER_LABEL = 'org.mobyproject.buildkit.worker.snapshotter'
 
 /**
  * The daemon's image store: `docker info` reports driver-type io.containerd.snapshotter.v1 for the
@@ -88,10 +85,7 @@ export function imageStoreOf(daemon: DaemonProbe, builder: BuilderProbe): ImageS
   if (daemon.ok && daemon.driverStatus) {
     return daemon.driverStatus.some(([key, value]) => key === 'driver-type' && value === CONTAINERD_DRIVER_TYPE) ? 'containerd' : 'graphdriver'
   }
-  if (builder.ok && builder.driver === 'docker' && Object.keys(builder.labels).length > 0) {
-    return builder.labels[EXECUTOR_LABEL] === 'containerd' || builder.labels[SNAPSHOTTER_LABEL] !== undefined ? 'containerd' : 'graphdriver'
-  }
-  return undefined
+  return builder.ok ? imageStoreFromLabels(builder) : undefined
 }
 
 const pass = (id: string, title: string, detail: string): Check => ({id, title, status: 'pass', detail})
@@ -144,7 +138,7 @@ export function checkImageStore(daemon: DaemonProbe, builder: BuilderProbe): Che
     return notPassing('warn', id, title, 'unknown: neither docker info nor the builder could tell', 'Make the daemon reachable and run dbuild doctor again.')
   }
   if (viaOtherDriver) {
-    const worker = [builder.labels[EXECUTOR_LABEL], builder.labels[SNAPSHOTTER_LABEL]].filter(Boolean).join('/') || 'its own worker'
+    const worker = workerOf(builder) ?? 'its own worker'
     return notPassing('warn', id, title, `daemon ${store ?? 'unknown'}; builds run in BuildKit's ${worker} (driver ${builder.driver}${version}): ${SEED_000} here`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
   }
   if (store === 'containerd') {
@@ -178,8 +172,29 @@ export function checkHooks(hooks: HookReport[] | undefined): Check {
 
 export function checkConfig(config: ConfigProbe): Check {
   if (config.error) return notPassing('fail', 'config', '.dbuild.json', config.error, 'Fix the file at the line named, or delete it and run dbuild setup.')
+  if (!config.path && config.inGitWorkTree === false) {
+    // setup refuses outside a git work tree: send the user where both commands work
+    return notPassing('warn', 'config', '.dbuild.json', 'none found, and not in a git work tree (dbuild looks from the context up to the git root)', 'Run dbuild doctor inside your checkout; dbuild setup there creates one.')
+  }
   if (!config.path) return notPassing('warn', 'config', '.dbuild.json', 'none found up to the git root', 'Run dbuild setup to create one.')
   return pass('config', '.dbuild.json', `${config.path} is valid`)
+}
+
+/**
+ * The config's cacheTo specs against the builder's cache exporters: with the docker driver on the
+ * graphdriver store only inline works, and a registry cacheTo would fail every CI build (dbuild
+ * build drops it with a warning; the fix is the builder or the spec).
+ */
+export function checkCacheExports(config: ConfigProbe, daemon: DaemonProbe, builder: BuilderProbe): Check {
+  const id = 'cache-export'
+  const title = 'cacheTo'
+  const specs = config.cacheTo ?? []
+  if (specs.length === 0) return pass(id, title, 'no cacheTo in .dbuild.json')
+  if (!builder.ok) return notPassing('warn', id, title, `cannot tell whether the builder exports ${specs.join(', ')}: ${builder.error ?? 'no builder'}`, 'Make the builder reachable and run dbuild doctor again.')
+  const imageStore = imageStoreOf(daemon, builder)
+  const unsupported = unsupportedCacheExports(specs, {...(builder.name ? {name: builder.name} : {}), ...(builder.driver ? {driver: builder.driver} : {}), ...(imageStore ? {imageStore} : {})})
+  if (unsupported.length === 0) return pass(id, title, `builder ${builder.name ?? '?'} (driver ${builder.driver ?? '?'}) exports ${specs.join(', ')}`)
+  return notPassing('warn', id, title, `${unsupported.map((entry) => entry.spec).join(', ')}: not exported by builder ${builder.name ?? '?'} (driver ${builder.driver ?? '?'}${imageStore ? `, ${imageStore} image store` : ''}); dbuild build drops ${unsupported.length === 1 ? 'it' : 'them'} with a warning`, `${CACHE_EXPORT_FIX[0]?.toUpperCase()}${CACHE_EXPORT_FIX.slice(1)}.`)
 }
 
 export function checkRegistry(registry: RegistryProbe): Check {
@@ -202,6 +217,7 @@ export function runChecks(probes: Probes): Check[] {
     checkWorkTreeModes(probes.modes),
     checkHooks(probes.hooks),
     checkConfig(probes.config),
+    ...(probes.config.cacheTo?.length ? [checkCacheExports(probes.config, probes.daemon, probes.builder)] : []),
     ...probes.registries.map((registry) => checkRegistry(registry)),
   ]
 }

@@ -4,6 +4,7 @@
  */
 import {execa} from 'execa'
 
+import {inspectBuilder, parseBuildxInspect} from '../buildx/inspect.js'
 import {runDocker} from '../buildx/run.js'
 import {findConfig} from '../config.js'
 import {DbuildError} from '../exit-codes.js'
@@ -75,40 +76,10 @@ async function probeBuildx(env: NodeJS.ProcessEnv): Promise<ToolProbe> {
   return {ok: true, version}
 }
 
-/** Parses `docker buildx inspect` text: Name/Driver/Status/BuildKit version and the worker labels. */
-export function parseBuildxInspect(text: string): Omit<BuilderProbe, 'ok'> {
-  const probe: Omit<BuilderProbe, 'ok'> = {labels: {}}
-  let inLabels = false
-  for (const line of text.split('\n')) {
-    if (inLabels && /^\s+\S/.test(line)) {
-      const match = /^\s+([^:\s]+):\s*(.*)$/.exec(line)
-      if (match?.[1]) probe.labels[match[1]] = (match[2] ?? '').trim()
-      continue
-    }
-    inLabels = false
-    const match = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line)
-    if (!match?.[1]) continue
-    const key = match[1].trim().toLowerCase()
-    const value = (match[2] ?? '').trim()
-    if (!value && key !== 'labels') continue
-    if (key === 'name' && probe.name === undefined) probe.name = value
-    else if (key === 'driver' && probe.driver === undefined) probe.driver = value
-    else if (key === 'status' && probe.status === undefined) probe.status = value
-    else if (key === 'error' && probe.error === undefined) probe.error = value
-    else if ((key === 'buildkit version' || key === 'buildkit') && probe.buildkitVersion === undefined && value && !value.includes('unknown')) {
-      probe.buildkitVersion = value
-    } else if (key === 'labels') inLabels = true
-  }
-  return probe
-}
+export {parseBuildxInspect}
 
-async function probeBuilder(options: ProbeOptions): Promise<BuilderProbe> {
-  const args = ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])]
-  const result = await runDocker(args, {env: options.env ?? process.env, timeout: DOCKER_TIMEOUT})
-  if (result.exitCode !== 0) return {ok: false, labels: {}, error: firstLine(result.stderr) || `docker ${args.join(' ')} exited ${result.exitCode}`}
-  const parsed = parseBuildxInspect(result.stdout)
-  // buildx prints the builder with an Error: line and exits 0 when its endpoint cannot be reached
-  return {ok: parsed.error === undefined, ...parsed}
+function probeBuilder(options: ProbeOptions): Promise<BuilderProbe> {
+  return inspectBuilder(options.env ?? process.env, options.builder, DOCKER_TIMEOUT)
 }
 
 async function probeUmask(): Promise<string | undefined> {
@@ -118,11 +89,13 @@ async function probeUmask(): Promise<string | undefined> {
 }
 
 function probeConfig(cwd: string, root: string | undefined): {probe: ConfigProbe; cacheFrom: string[]} {
+  const inGitWorkTree = root !== undefined
   try {
     const loaded = findConfig(cwd, root)
-    return {probe: loaded.path ? {path: loaded.path} : {}, cacheFrom: loaded.config.cacheFrom ?? []}
+    const cacheTo = loaded.config.cacheTo ?? []
+    return {probe: {inGitWorkTree, ...(loaded.path ? {path: loaded.path} : {}), ...(cacheTo.length > 0 ? {cacheTo} : {})}, cacheFrom: loaded.config.cacheFrom ?? []}
   } catch (error) {
-    if (error instanceof DbuildError) return {probe: {error: error.message}, cacheFrom: []}
+    if (error instanceof DbuildError) return {probe: {inGitWorkTree, error: error.message}, cacheFrom: []}
     throw error
   }
 }

@@ -1,4 +1,5 @@
 /** Pipeline step 5: the --cache-from/--cache-to lists, the config's expanded and merged with the user's. */
+import {exportableCacheTo} from '../cache/exporters.js'
 import {cacheLists, isCI, placeholderValues} from '../cache/index.js'
 import type {LoadedConfig} from '../config.js'
 
@@ -11,6 +12,10 @@ export interface CacheRequest {
   userCacheTo: readonly string[]
   /** --export-cache was given. */
   exportCache: boolean
+  /** --builder, whose cache exporters the config's cacheTo is checked against. */
+  builder?: string
+  /** A config cacheTo the builder cannot export is dropped with a warning. */
+  warn?: (message: string) => void
 }
 
 export interface CacheResult {
@@ -32,5 +37,11 @@ export async function resolveCacheLists(request: CacheRequest): Promise<CacheRes
     exportCache: request.exportCache || isCI(request.env),
     ...(configPath ? {configPath} : {}),
   })
-  return {cacheFrom: caches.cacheFrom, cacheTo: caches.cacheTo, notes: [...placeholders.notes, ...caches.notes]}
+  const cacheTo = await exportableCacheTo(caches.cacheTo, {
+    env: request.env,
+    ...(request.builder === undefined ? {} : {builder: request.builder}),
+    where: configPath ?? '.dbuild.json',
+    warn: request.warn ?? (() => {}),
+  })
+  return {cacheFrom: caches.cacheFrom, cacheTo, notes: [...placeholders.notes, ...caches.notes]}
 }

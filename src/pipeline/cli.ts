@@ -3,10 +3,10 @@
  * (oclif's start-up alone would cost more than the 15% a cached build may add), and the oclif
  * command class calls it too, so there is one implementation.
  */
-import {parseBuildArgv} from '../buildx/argv.js'
+import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
 import type {StreamedRun} from '../buildx/run.js'
-import {DbuildError, ExitCode} from '../exit-codes.js'
+import {ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
 import {isSilent} from './assemble.js'
 import {canAnnotate, withDigestAnnotation} from './manifest.js'
@@ -41,7 +41,7 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
   const env = io.env ?? process.env
   const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
   const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
-  const parsed = parseBuildArgv(argv, env)
+  const parsed = await resolveBuildArgv(argv, env)
   // docker and buildx are checked while staging runs; a dry run needs neither
   const ready = parsed.own.dryRun ? Promise.resolve() : checkBuildx(env)
   ready.catch(() => {}) // awaited, and reported, by runBuild
@@ -71,7 +71,15 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
     if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
     else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
-  return exitCodeOf(await runBuild(plan, {env, ready}))
+  const result = await runBuild(plan, {env, ready})
+  if (!result.interrupted && result.exitCode !== 0 && !silent) await pointAtDoctor(env, parsed.builder, err)
+  return exitCodeOf(result)
+}
+
+/** After a failed build: when the daemon or builder cannot be reached, one line pointing at doctor (buildx has said the rest). */
+export async function pointAtDoctor(env: NodeJS.ProcessEnv, builder: string | undefined, err: (line: string) => void): Promise<void> {
+  const {unreachableBuilder} = await import('../buildx/inspect.js')
+  if (await unreachableBuilder(env, builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
 }
 
 /** buildx's exit code, or 130/143 when dbuild was interrupted (and passed the signal on). */
@@ -80,7 +88,5 @@ export function exitCodeOf(result: StreamedRun): number {
   return result.exitCode
 }
 
-/** `Error: …` and the fixes, as oclif prints a command's error. */
-export function formatError(error: DbuildError): string {
-  return [`Error: ${error.message}`, ...error.suggestions.map((fix) => `Try this: ${fix}`)].join('\n')
-}
+/** The one error format, kept here for callers of the build's own entry point. */
+export {formatError} from '../exit-codes.js'

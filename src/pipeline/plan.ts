@@ -80,6 +80,8 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     userCacheFrom: parsed.cacheFrom,
     userCacheTo: parsed.cacheTo,
     exportCache: own.exportCache,
+    ...(parsed.builder === undefined ? {} : {builder: parsed.builder}),
+    warn: events.warn,
   })
   const args = assembleArgs(parsed.uses, {
     ...(dockerfile.copy === undefined ? {} : {dockerfile: dockerfile.copy}),

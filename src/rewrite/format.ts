@@ -1,6 +1,7 @@
 /** One formatter per output kind for findings, and the unified diff of a rewrite. */
 import {createHash} from 'node:crypto'
 
+import {type Colour, paint} from '../colour.js'
 import type {Finding, Rule, Severity} from './types.js'
 
 export type FindingsFormat = 'text' | 'json' | 'sarif' | 'github' | 'gitlab' | 'checkstyle'
@@ -14,14 +15,15 @@ export interface FileFindings {
 }
 
 const LABEL: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'info'}
+const COLOUR: Record<Severity, Colour> = {error: 'red', warning: 'yellow', info: 'cyan'}
 
 /** `file:line: severity [rule] message`, then the fix status or the line to paste. */
-export function formatText(findings: Finding[], file: string, fixed?: Set<Finding>): string {
+export function formatText(findings: Finding[], file: string, fixed?: Set<Finding>, color = false): string {
   const lines: string[] = []
   for (const finding of findings) {
     const column = finding.column ? `:${finding.column}` : ''
     const status = fixed?.has(finding) ? ' (fixed)' : ''
-    lines.push(`${file}:${finding.line}${column}: ${LABEL[finding.severity]} [${finding.ruleId}] ${finding.message}${status}`)
+    lines.push(`${file}:${finding.line}${column}: ${paint(LABEL[finding.severity], COLOUR[finding.severity], color)} [${finding.ruleId}] ${finding.message}${status}`)
     if (finding.suggestion && !fixed?.has(finding)) lines.push(...finding.suggestion.split(/\r?\n/).map((line) => `    ${line}`))
   }
   return lines.join('\n')
@@ -126,7 +128,8 @@ export function formatCheckstyle(reports: FileFindings[]): string {
   return lines.join('\n')
 }
 
-export function formatReport(format: FindingsFormat, reports: FileFindings[], rules: Rule[]): string {
+/** `color` paints the severities of the text format (the caller decides: colorEnabled). */
+export function formatReport(format: FindingsFormat, reports: FileFindings[], rules: Rule[], color = false): string {
   switch (format) {
     case 'json':
       return formatJson(reports)
@@ -140,7 +143,7 @@ export function formatReport(format: FindingsFormat, reports: FileFindings[], ru
       return formatCheckstyle(reports)
     default:
       return reports
-        .map(({file, findings}) => formatText(findings, file))
+        .map(({file, findings}) => formatText(findings, file, undefined, color))
         .filter(Boolean)
         .join('\n')
   }

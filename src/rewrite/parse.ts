@@ -225,12 +225,3 @@ export function copyPaths(instruction: InstructionNode, text?: string): {sources
   if (all.length < 2) return undefined
   return {sources: all.slice(0, -1), dest: all[all.length - 1] ?? ''}
 }
-
-/** The 1-based line of an offset. */
-export function lineAt(text: string, offset: number): number {
-  let line = 1
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text[i] === '\n' || (text[i] === '\r' && text[i + 1] !== '\n')) line++
-  }
-  return line
-}

@@ -88,8 +88,15 @@ function nextSteps(report: Omit<SetupReport, 'nextSteps'>): string[] {
   for (const check of report.doctor.checks) {
     if (check.status === 'fail' && check.fix) steps.push(`${check.title}: ${check.fix}`)
   }
-  steps.push('Build with dbuild [buildx flags] CONTEXT (the same flags as docker buildx build), e.g. dbuild -t app .')
-  steps.push('Check a Dockerfile without building: dbuild lint [Dockerfile]')
+  // each step is a command line that works as printed, from the directory setup ran in
+  const context = path.relative(process.cwd(), report.root) || '.'
+  if (existsSync(path.join(report.root, 'Dockerfile'))) {
+    steps.push(`Build (the same flags as docker buildx build): dbuild -t app ${context}`)
+    steps.push(`Check the Dockerfile without building: dbuild lint ${context}`)
+  } else {
+    steps.push('Build (the same flags as docker buildx build): dbuild -t app -f DIR/Dockerfile DIR')
+    steps.push(`Check every Dockerfile without building: dbuild lint ${context}`)
+  }
   if (report.dockerPlugin?.action === 'offered') steps.push('Run docker build through dbuild: dbuild docker install (docker dbuild build …), or dbuild docker install --alias (plain docker build)')
   return steps
 }

@@ -29,7 +29,7 @@ export interface StageOptions {
   env?: NodeJS.ProcessEnv
   onWarning?: (message: string) => void
   /** Called as paths are written, for a progress display. */
-  onProgress?: (written: number) => void
+  onProgress?: (written: number, total: number) => void
   /** Also compute the context digest (see digest.ts); content is read only for files changed since the last digest. */
   digest?: boolean
 }

@@ -55,7 +55,8 @@ export interface SyncOptions {
   /** How many file copies run at once. */
   concurrency?: number
   /** Progress: called with the number of paths written so far. */
-  onProgress?: (written: number) => void
+  /** Paths written so far, of the total this sync writes (known once the copies are listed). */
+  onProgress?: (written: number, total: number) => void
   /** Remembered listings of the stage directory, names only (see Listings). */
   listings?: Listings
   /**
@@ -363,7 +364,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
       throw error instanceof DbuildError ? error : writeError(to, error)
     }
     written++
-    options.onProgress?.(changed + written)
+    options.onProgress?.(changed + written, changed + copies.length)
   })
   changed += written
 

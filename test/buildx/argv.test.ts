@@ -1,7 +1,8 @@
 /** parseBuildArgv against every spelling buildx (cobra/pflag) accepts. */
 import t from 'tap'
 
-import {parseBuildArgv, parseBool} from '../../src/buildx/argv.js'
+import {parseBuildArgv, parseBool, resolveBuildArgv} from '../../src/buildx/argv.js'
+import {parseHelpFlags} from '../../src/buildx/help.js'
 import {BUILDX_BUILD_FLAGS, flagByLong, flagByShort} from '../../src/buildx/flags.js'
 import {shellCommand, shellQuote} from '../../src/buildx/quote.js'
 import {sourceKind} from '../../src/buildx/sources.js'
@@ -52,7 +53,6 @@ t.test('buildx tokens are kept exactly and in order; own flags and the context a
     [['-qtx', '.'], ['-q', '-t', 'x']],
     [['.', '--dry-run', '--load'], ['--load']],
     [['--config', 'c.json', '--network=host', '.'], ['--network=host']],
-    [['--unknown-bool', '--unknown=val', '.'], ['--unknown-bool', '--unknown=val']],
     [['--build-arg', 'A=1', '--build-arg=B', '.'], ['--build-arg', 'A=1', '--build-arg=B']],
   ]
   for (const [argv, expected] of cases) t.same(tokens(argv), expected, argv.join(' '))
@@ -90,12 +90,55 @@ t.test('own flags in every spelling', async (t) => {
   t.throws(() => own(['--dry-run=maybe', '.']), {name: 'DbuildError', exit: ExitCode.USAGE})
 })
 
-t.test('unknown flags pass through with a warning', async (t) => {
-  const parsed = parseBuildArgv(['--frobnicate', '--level=3', '-Z', '.'], {})
-  t.equal(parsed.context, '.', 'an unknown boolean does not swallow the context')
-  t.equal(parsed.warnings.length, 3)
-  t.match(parsed.warnings[0], /--frobnicate.*boolean/)
-  t.same(parsed.uses.map((u) => u.flag), [undefined, undefined, undefined])
+t.test('an unknown flag is named, with the nearest known one', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--tagg', 'x', '.'], /^unknown flag: --tagg \(did you mean --tag\?\)$/],
+    [['--dryrun', '.'], /^unknown flag: --dryrun \(did you mean --dry-run\?\)$/],
+    [['--platfrom=linux/amd64', '.'], /did you mean --platform\?/],
+    [['--frobnicate', '.'], /^unknown flag: --frobnicate$/],
+    [['-Z', '.'], /^unknown flag: -Z$/],
+    [['-qZ', '.'], /^unknown flag: -Z$/],
+  ]
+  for (const [argv, message] of cases) {
+    t.throws(() => parseBuildArgv(argv, {}), {name: 'DbuildError', exit: ExitCode.USAGE, message}, argv.join(' '))
+  }
+})
+
+t.test('a flag the table lacks is taken from the installed buildx\'s --help', async (t) => {
+  const newer = async () => [{long: 'frobnicate', value: true, repeatable: false}]
+  const parsed = await resolveBuildArgv(['--frobnicate', 'x', '-t', 'app', '.'], {}, newer)
+  t.equal(parsed.context, '.', 'its value is not taken for the context')
+  t.same(parsed.uses.flatMap((use) => use.tokens), ['--frobnicate', 'x', '-t', 'app'])
+  await t.rejects(resolveBuildArgv(['--tagg', 'x', '.'], {}, newer), {message: /unknown flag: --tagg \(did you mean --tag\?\)/})
+  await t.rejects(resolveBuildArgv(['--tagg', 'x', '.'], {}, async () => undefined), {message: /unknown flag: --tagg/}, 'no buildx to ask')
+})
+
+t.test('parseHelpFlags reads cobra\'s help', async (t) => {
+  const help = [
+    'Options:',
+    '      --add-host strings              Add a custom host-to-IP mapping',
+    '                                      (format: "host:ip")',
+    '  -f, --file string                   Name of the Dockerfile (default:',
+    '      --load                          Shorthand for "--output=type=docker"',
+    '  -t, --tag stringArray               Name and optionally a tag (format:',
+    '      --policy stringArray            Policy',
+    '  -q, --quiet                         Suppress the build output',
+  ].join('\n')
+  t.same(parseHelpFlags(help), [
+    {long: 'add-host', value: true, repeatable: true},
+    {long: 'file', value: true, repeatable: false, short: 'f'},
+    {long: 'load', value: false, repeatable: false},
+    {long: 'tag', value: true, repeatable: true, short: 't'},
+    {long: 'policy', value: true, repeatable: true},
+    {long: 'quiet', value: false, repeatable: false, short: 'q'},
+  ])
+})
+
+t.test('today\'s buildx flags: --policy and --resource take values; removed flags are gone', async (t) => {
+  const parsed = parseBuildArgv(['--policy', 'filename=p.rego', '--policy', 'log-level=debug', '--resource', 'x', '.'], {})
+  t.equal(parsed.context, '.')
+  t.same(parsed.uses.map((use) => use.value), ['filename=p.rego', 'log-level=debug', 'x'])
+  for (const gone of ['detach', 'root', 'server-config', 'invoke']) t.notOk(flagByLong(gone), `--${gone} is not in the table`)
 })
 
 t.test('usage errors as buildx reports them', async (t) => {

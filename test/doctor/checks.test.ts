@@ -5,6 +5,7 @@ import {
   type BuilderProbe,
   type Check,
   checkBuilder,
+  checkCacheExports,
   checkConfig,
   checkDaemon,
   checkDockerCli,
@@ -85,6 +86,7 @@ t.test('the simple checks: status and fix from a table', async (t) => {
     ['hooks foreign', checkHooks(hooks('foreign')), 'warn', /post-merge foreign/],
     ['config valid', checkConfig({path: '/r/.dbuild.json'}), 'pass', /valid/],
     ['config missing', checkConfig({}), 'warn', /none found/],
+    ['config missing outside git: no setup advice', checkConfig({inGitWorkTree: false}), 'warn', /not in a git work tree/],
     ['config broken', checkConfig({error: '/r/.dbuild.json:3: invalid JSON: ValueExpected'}), 'fail', /\.dbuild\.json:3: invalid JSON/],
     ['registry 401', checkRegistry({host: 'ghcr.io', specs: [], reachable: true, detail: 'GET https://ghcr.io/v2/ → 401'}), 'pass', /401/],
     ['registry offline', checkRegistry({host: 'ghcr.io', specs: [], reachable: 'unknown', detail: 'ENOTFOUND'}), 'warn', /^unknown/],
@@ -155,4 +157,32 @@ t.test('runChecks and formatChecks: one line per check, the fix under it, a summ
   t.match(text, /^FAIL {2}docker daemon +not reachable/m)
   t.match(text, /^ +fix: Start the docker daemon/m)
   t.match(text, /2 check\(s\) failed, 1 warning\(s\)$/)
+})
+
+t.test('checkConfig outside a git work tree does not send the user to setup (which refuses there)', async (t) => {
+  const check = checkConfig({inGitWorkTree: false})
+  t.notMatch(check.fix, /^Run dbuild setup/)
+  t.match(check.fix, /inside your checkout/)
+})
+
+t.test('checkCacheExports: the config\'s cacheTo against the builder\'s exporters', async (t) => {
+  const GRAPHDRIVER_DAEMON: DaemonProbe = {ok: true, driverStatus: [['Backing Filesystem', 'extfs']]}
+  const CONTAINERD_DAEMON: DaemonProbe = {ok: true, driverStatus: [['driver-type', 'io.containerd.snapshotter.v1']]}
+  const registry = ['type=registry,ref=r.example/app:cache,mode=max']
+  const table: Array<[string, string[], DaemonProbe, BuilderProbe, Check['status'], RegExp]> = [
+    ['no cacheTo', [], GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'pass', /no cacheTo/],
+    ['registry on docker driver + graphdriver', registry, GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'warn', /not exported by builder default \(driver docker, graphdriver image store\)/],
+    ['bare reference is a registry cache', ['r.example/app:cache'], GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'warn', /not exported/],
+    ['inline on docker driver + graphdriver', ['type=inline'], GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'pass', /exports type=inline/],
+    ['registry on docker driver + containerd', registry, CONTAINERD_DAEMON, CONTAINERD_BUILDER, 'pass', /exports/],
+    ['s3 on docker driver + containerd', ['type=s3,region=x,bucket=y'], CONTAINERD_DAEMON, CONTAINERD_BUILDER, 'warn', /type=s3/],
+    ['registry on docker-container', registry, GRAPHDRIVER_DAEMON, CONTAINER_BUILDER, 'pass', /docker-container/],
+    ['builder unreachable', registry, GRAPHDRIVER_DAEMON, NO_BUILDER, 'warn', /cannot tell/],
+  ]
+  for (const [name, cacheTo, daemon, builder, status, detail] of table) {
+    const check = checkCacheExports({cacheTo}, daemon, builder)
+    t.equal(check.status, status, `${name}: ${status}`)
+    t.match(check.detail, detail, `${name}: detail`)
+    if (status === 'warn' && builder.ok) t.match(check.fix, /docker-container.*type=inline/, `${name}: the fix names both ways out`)
+  }
 })

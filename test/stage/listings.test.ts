@@ -3,6 +3,7 @@
  * changed): whatever changes in the context or in the stage between stages is still staged or repaired.
  */
 import {lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -94,9 +95,16 @@ t.test('a stage edited after the listings were remembered is repaired', async (t
   t.same(listTree(out, {modes: false}), listTree(context, {modes: false}))
 })
 
-t.test('a listing read in the clock tick of its directory\'s last change is not remembered', async (t) => {
-  // with a coarse file system clock these changes land in one tick most of the time (kernels with
-  // multigrain timestamps, 6.13+, never give a queried ctime again, so there this cannot fail)
+/** Linux 6.13+ has multigrain timestamps: a ctime that was queried is never given again. */
+function multigrainTimestamps(): boolean {
+  const [major = 0, minor = 0] = os.release().split('.').map((part) => Number.parseInt(part, 10))
+  return process.platform === 'linux' && (major > 6 || (major === 6 && minor >= 13))
+}
+
+t.test('a listing read in the clock tick of its directory\'s last change is not remembered', {
+  skip: multigrainTimestamps() ? `kernel ${os.release()} has multigrain timestamps (Linux 6.13+): two changes never share a queried ctime tick, so this case cannot arise here` : false,
+}, async (t) => {
+  // with a coarse file system clock these changes land in one tick most of the time
   const dir = path.join(root, 'ticks')
   let remembered = 0
   for (let i = 0; i < 50; i++) {
@@ -114,5 +122,5 @@ t.test('a listing read in the clock tick of its directory\'s last change is not 
     const names = second.list(dir, '', lstatSync(dir)).names
     if (names.length !== 2) t.fail(`round ${i}: the second file is missing from ${JSON.stringify(names)}`)
   }
-  t.pass(`${remembered} of 50 listings were remembered`)
+  t.comment(`${remembered} of 50 listings were remembered`)
 })

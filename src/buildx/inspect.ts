@@ -1,0 +1,84 @@
+/**
+ * `docker buildx inspect`: which builder a build goes to, its driver, and the daemon's image store
+ * as the built-in builder's worker labels tell it. doctor and the build's cache step both ask here.
+ */
+import {runDocker} from './run.js'
+
+export type ImageStore = 'containerd' | 'graphdriver'
+
+export interface BuilderFacts {
+  name?: string
+  driver?: string
+  status?: string
+  /** As `docker buildx inspect` reports it; undefined when unknown (v0.0.0+unknown on Docker's built-in BuildKit). */
+  buildkitVersion?: string
+  labels: Record<string, string>
+  /** buildx prints the builder with an Error: line (and exits 0) when its endpoint cannot be reached. */
+  error?: string
+}
+
+/** Parses `docker buildx inspect` text: Name/Driver/Status/BuildKit version and the worker labels. */
+export function parseBuildxInspect(text: string): BuilderFacts {
+  const probe: BuilderFacts = {labels: {}}
+  let inLabels = false
+  for (const line of text.split('\n')) {
+    if (inLabels && /^\s+\S/.test(line)) {
+      const match = /^\s+([^:\s]+):\s*(.*)$/.exec(line)
+      if (match?.[1]) probe.labels[match[1]] = (match[2] ?? '').trim()
+      continue
+    }
+    inLabels = false
+    const match = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line)
+    if (!match?.[1]) continue
+    const key = match[1].trim().toLowerCase()
+    const value = (match[2] ?? '').trim()
+    if (!value && key !== 'labels') continue
+    if (key === 'name' && probe.name === undefined) probe.name = value
+    else if (key === 'driver' && probe.driver === undefined) probe.driver = value
+    else if (key === 'status' && probe.status === undefined) probe.status = value
+    else if (key === 'error' && probe.error === undefined) probe.error = value
+    else if ((key === 'buildkit version' || key === 'buildkit') && probe.buildkitVersion === undefined && value && !value.includes('unknown')) {
+      probe.buildkitVersion = value
+    } else if (key === 'labels') inLabels = true
+  }
+  return probe
+}
+
+const EXECUTOR_LABEL = 'org.mobyproject.buildkit.worker.executor'
+const SNAPSHOTTER_LABEL = 'org.mobyproject.buildkit.worker.snapshotter'
+
+/**
+ * The image store behind the built-in (docker driver) builder: the containerd worker has
+ * executor/snapshotter labels, the moby graphdriver worker has neither. Undefined for other drivers
+ * and when the builder reported no labels.
+ */
+export function imageStoreFromLabels(builder: Pick<BuilderFacts, 'driver' | 'labels'>): ImageStore | undefined {
+  if (builder.driver !== 'docker' || Object.keys(builder.labels).length === 0) return undefined
+  return builder.labels[EXECUTOR_LABEL] === 'containerd' || builder.labels[SNAPSHOTTER_LABEL] !== undefined ? 'containerd' : 'graphdriver'
+}
+
+/** The worker a non-docker driver's builds run in (`containerd/overlayfs`), for messages. */
+export function workerOf(builder: Pick<BuilderFacts, 'labels'>): string | undefined {
+  return [builder.labels[EXECUTOR_LABEL], builder.labels[SNAPSHOTTER_LABEL]].filter(Boolean).join('/') || undefined
+}
+
+/** `docker buildx inspect [builder]`; `ok` false with the error when it failed or the builder cannot be reached. */
+export async function inspectBuilder(env: NodeJS.ProcessEnv, builder?: string, timeout = 15_000): Promise<BuilderFacts & {ok: boolean}> {
+  const args = ['buildx', 'inspect', ...(builder ? [builder] : [])]
+  const result = await runDocker(args, {env, timeout})
+  if (result.exitCode !== 0) {
+    const error = result.stderr.trim().split('\n').find((line) => line.trim() !== '')?.trim()
+    return {ok: false, labels: {}, error: error || `docker ${args.join(' ')} exited ${result.exitCode}`}
+  }
+  const parsed = parseBuildxInspect(result.stdout)
+  return {ok: parsed.error === undefined, ...parsed}
+}
+
+/**
+ * After a failed build: why the builder could not be reached (buildx's own words), or undefined
+ * when it answers and the build failed for its own reasons.
+ */
+export async function unreachableBuilder(env: NodeJS.ProcessEnv, builder?: string): Promise<string | undefined> {
+  const facts = await inspectBuilder(env, builder, 10_000)
+  return facts.ok ? undefined : facts.error
+}

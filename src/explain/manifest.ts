@@ -121,7 +121,7 @@ function invalid(file: string, line: number, why: string): DbuildError {
   return new DbuildError(`${file}:${line}: not a dbuild context manifest (${why})`, ExitCode.INPUT, ['Pass a file written by `dbuild stage --manifest` or `dbuild build --manifest`.'])
 }
 
-const ENTRY_TYPES = new Set(['dir', 'file', 'symlink'])
+const ENTRY_TYPES = new Set(['dir', 'fifo', 'file', 'symlink'])
 
 /** Reads and checks a manifest: its header, each entry line, and that the entries give its digest. */
 export function readManifest(file: string): Manifest {
@@ -152,7 +152,7 @@ export function readManifest(file: string): Manifest {
     } catch {
       throw invalid(file, i + 1, 'an entry line is not JSON')
     }
-    if (typeof entry?.path !== 'string' || !ENTRY_TYPES.has(entry.type)) throw invalid(file, i + 1, 'an entry needs a path and a type of dir, file or symlink')
+    if (typeof entry?.path !== 'string' || !ENTRY_TYPES.has(entry.type)) throw invalid(file, i + 1, 'an entry needs a path and a type of dir, fifo, file or symlink')
     entries.push(entry)
   }
   if (digestOfEntries(entries) !== header.digest) {

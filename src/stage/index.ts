@@ -298,7 +298,9 @@ function hashesPath(root: string, out: string | undefined): string {
 /**
  * The context digest of a stage (see digest.ts): the one computed with it (StageOptions.digest), else
  * computed now from the staged directory, which holds exactly what BuildKit is sent, reading only
- * content changed since the last digest of that stage. Probe answers and manifests key on it.
+ * content changed since the last digest of that stage. Probe answers and manifests key on it. Only
+ * for a staged directory: a context prepareContext found canonical is not filtered by .dockerignore
+ * here, so ask prepareContext for its digest instead (StageOptions.digest).
  */
 export function stageDigest(result: Pick<StageResult, 'dir' | 'root' | 'digest'>): string {
   if (result.digest) return result.digest.digest

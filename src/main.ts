@@ -24,6 +24,19 @@ function commandIdsIn(dir: URL): string[] {
 /** Every top-level command id (a topic such as `hook` counts once), so the bare form can be told apart from a command. */
 export const COMMAND_IDS: readonly string[] = commandIdsIn(new URL('./commands/', import.meta.url))
 
+/** A topic's subcommands (`hook` → install, status, uninstall); empty for a plain command. */
+function subcommandsOf(topic: string): string[] {
+  return /^[a-z][a-z0-9-]*$/.test(topic) ? commandIdsIn(new URL(`./commands/${topic}/`, import.meta.url)) : []
+}
+
+/** `dbuild hook frob`: the word after a topic that is none of its subcommands. */
+export function notASubcommand(argv: readonly string[]): {topic: string; word: string; subcommands: string[]} | undefined {
+  const [topic, word] = argv
+  if (topic === undefined || word === undefined || word.startsWith('-')) return undefined
+  const subcommands = subcommandsOf(topic)
+  return subcommands.length > 0 && !subcommands.includes(word) ? {topic, word, subcommands} : undefined
+}
+
 /** `docker buildx`'s own flags, which may stand before `build` as in `docker buildx --builder x build`. */
 const GLOBAL_VALUE_FLAGS = new Set(['--builder'])
 const GLOBAL_BOOLEAN_FLAGS = new Set(['-D', '--debug'])
@@ -143,10 +156,11 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   const routed = routeArgv(argv)
   // `dbuild frobnicate`, `dbuild help frobnicate`: name the mistake rather than fail to find a context
   const word = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h' ? notACommand(routed) : argv[0] === 'build' ? undefined : notACommand(argv)
-  if (word !== undefined) {
+  const sub = notASubcommand(routed)
+  if (word !== undefined || sub !== undefined) {
     await withoutOclif(async () => {
       const {notACommandError} = await import('./cli/commands.js')
-      throw notACommandError(word, COMMAND_IDS)
+      throw sub ? notACommandError(`${sub.topic} ${sub.word}`, sub.subcommands.map((name) => `${sub.topic} ${name}`)) : notACommandError(word as string, COMMAND_IDS)
     })
     return
   }

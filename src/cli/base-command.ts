@@ -6,6 +6,8 @@ import {DbuildError, formatError} from '../exit-codes.js'
 interface OclifError extends Error {
   oclif?: {exit?: number | false}
   suggestions?: string[]
+  /** `EEXIT` for oclif's ExitError, which this.exit() throws: an exit, not an error to print. */
+  code?: string
 }
 
 /**
@@ -15,7 +17,7 @@ interface OclifError extends Error {
 export abstract class BaseCommand extends Command {
   protected override async catch(error: OclifError): Promise<unknown> {
     // an exit requested with this.exit(), and --json output, are oclif's to finish
-    if (error.oclif?.exit === false || error.name === 'ExitError' || this.jsonEnabled()) {
+    if (error.oclif?.exit === false || error.code === 'EEXIT' || this.jsonEnabled()) {
       if (error instanceof DbuildError) return super.catch(Object.assign(error, {exitCode: error.exit, oclif: {exit: error.exit}}))
       return super.catch(error)
     }

@@ -81,7 +81,8 @@ export function resolveInputs(request: InputRequest): Inputs {
     ...(contextDir === undefined ? {} : {contextDir}),
     ...(dockerfile === undefined ? {} : {dockerfile}),
     dockerfileFromStdin: request.dockerfile === '-',
-    ...(ignoreFile !== undefined && existsSync(ignoreFile) ? {ignoreFile} : {}),
+    // a directory of that name is no ignore file to buildx
+    ...(ignoreFile !== undefined && statSync(ignoreFile, {throwIfNoEntry: false})?.isFile() ? {ignoreFile} : {}),
   }
 }
 

@@ -455,7 +455,7 @@ export async function contextIsCanonical(context: string, dockerfile?: string): 
 export function walkContext(context: string, dockerfile?: string): {context: string; ignoreFile?: string; entries: Entry[]} {
   const inputs = resolveInputs(context, dockerfile)
   const entries = walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile), readLinks: true})
-  return {context: inputs.context, ...(existsSync(inputs.ignoreFile) ? {ignoreFile: inputs.ignoreFile} : {}), entries}
+  return {context: inputs.context, ...(isFile(inputs.ignoreFile) ? {ignoreFile: inputs.ignoreFile} : {}), entries}
 }
 
 /**

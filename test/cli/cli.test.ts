@@ -227,3 +227,19 @@ t.test('dbuild completion bash completes commands, subcommands and flags', async
   const bad = await dbuild(['completion', 'tcsh'])
   t.equal(bad.exitCode, ExitCode.USAGE)
 })
+
+t.test('a mistyped subcommand is named with the topic\'s subcommands', async (t) => {
+  const result = await dbuild(['hook', 'instal'])
+  t.equal(result.exitCode, ExitCode.USAGE)
+  t.match(result.stderr, /^Error: "hook instal" is not a dbuild command/)
+  t.match(result.stderr, 'did you mean dbuild hook install?')
+  t.notMatch(result.stderr, /›/)
+})
+
+t.test('an exit status an oclif command passes on is not printed as an error', async (t) => {
+  const cwd = tempDir(t)
+  const plain = await execa('docker', ['buildx', 'bake', '--tagg'], {cwd, reject: false})
+  const result = await execa(process.execPath, [BIN, 'bake', '--tagg'], {cwd, reject: false})
+  t.equal(result.exitCode, plain.exitCode, `buildx bake's status ${plain.exitCode}`)
+  t.notMatch(result.stderr, /EEXIT/)
+})

@@ -56,8 +56,8 @@ const octal = (mode: number): string => mode.toString(8).padStart(3, '0')
 
 /**
  * The `find` operators (to follow `find PATHS... -prune`) that chmod every listed directory and
- * regular file whose mode is not canonical, by the owner-execute rule, and print each path changed
- * (NUL-terminated). Kinds sharing a mode share one chmod. `! -perm 755` compares all twelve bits, so
+ * regular file whose mode is not canonical, by the owner-execute rule, and print each file changed
+ * (NUL-terminated: git's index holds files, and those are what it must refresh). Kinds sharing a mode share one chmod. `! -perm 755` compares all twelve bits, so
  * a setuid/setgid/sticky bit alone makes a path differ; the five-digit chmod (`00755`) clears setgid
  * on directories, which GNU chmod keeps for a plain `755`. Symlinks match no -type and are left alone.
  */
@@ -70,7 +70,7 @@ export function fixModesFind(): string {
   return [...byMode]
     .map(([mode, kinds]) => {
       const test = kinds.length === 1 ? FIND_TEST[kinds[0] as ModeKind] : `\\( ${kinds.map((kind) => FIND_TEST[kind]).join(' -o ')} \\)`
-      return `\\( ${test} ! -perm ${octal(mode)} -exec chmod 00${octal(mode)} {} + -print0 \\)`
+      return `\\( ${test} ! -perm ${octal(mode)} -exec chmod 00${octal(mode)} {} + -type f -print0 \\)`
     })
     .join(' -o ')
 }

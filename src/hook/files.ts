@@ -96,24 +96,36 @@ export interface Block {
 }
 
 /**
- * The text of a guarded block: a begin line with the fingerprint of `body`, the body, an end line.
- * `#` starts a comment in both sh and YAML, the two kinds of file that hold blocks.
+ * The text of a guarded block: a begin line with the fingerprint of `body`, the body, an end line,
+ * each line after `indent` (a block inside a YAML section). `#` starts a comment in both sh and YAML,
+ * the two kinds of file that hold blocks.
  */
-function blockText(label: string, body: string, flag: BlockFlag): string {
+export function blockText(label: string, body: string, flag: BlockFlag, indent = ''): string {
   const lead = flag === 'newline' ? '\n' : ''
-  return `${lead}${BEGIN} ${fingerprint(body)} ${label}${flag ? ` ${flag}` : ''}: added by \`dbuild hook install\`, removed by \`dbuild hook uninstall\`\n${body}${body.endsWith('\n') ? '' : '\n'}${END}\n`
+  return `${lead}${indent}${BEGIN} ${fingerprint(body)} ${label}${flag ? ` ${flag}` : ''}: added by \`dbuild hook install\`, removed by \`dbuild hook uninstall\`\n${body}${body.endsWith('\n') ? '' : '\n'}${indent}${END}\n`
 }
 
-/** The block in `text`, if any. */
+/** Every block in `text`, in order. */
+export function findBlocks(text: string): Block[] {
+  const blocks: Block[] = []
+  const begin = new RegExp(`^([ \\t]*)${BEGIN} ([0-9a-f]{12}|v\\d+) \\S+(?: (new-file|newline))?:.*\\n`, 'gm')
+  for (let match = begin.exec(text); match; match = begin.exec(text)) {
+    const indent = match[1] ?? ''
+    const endAt = text.indexOf(`\n${indent}${END}\n`, match.index + match[0].length - 1)
+    if (endAt === -1) break
+    const flag = (match[3] ?? '') as BlockFlag
+    const body = text.slice(match.index + match[0].length, endAt + 1)
+    const start = flag === 'newline' && text[match.index - 1] === '\n' ? match.index - 1 : match.index
+    const end = endAt + 1 + indent.length + END.length + 1
+    blocks.push({version: match[2] ?? '', current: match[2] === fingerprint(body), flag, start, end})
+    begin.lastIndex = end
+  }
+  return blocks
+}
+
+/** The first block in `text`, if any. */
 export function findBlock(text: string): Block | undefined {
-  const begin = new RegExp(`^${BEGIN} ([0-9a-f]{12}|v\\d+) \\S+(?: (new-file|newline))?:.*\\n`, 'm').exec(text)
-  if (!begin) return undefined
-  const endAt = text.indexOf(`${END}\n`, begin.index)
-  if (endAt === -1) return undefined
-  const flag = (begin[2] ?? '') as BlockFlag
-  const body = text.slice(begin.index + begin[0].length, endAt)
-  const start = flag === 'newline' && text[begin.index - 1] === '\n' ? begin.index - 1 : begin.index
-  return {version: begin[1] ?? '', current: begin[1] === fingerprint(body), flag, start, end: endAt + END.length + 1}
+  return findBlocks(text)[0]
 }
 
 /**
@@ -130,10 +142,10 @@ export function withBlock(text: string | undefined, label: string, body: string,
   return text.slice(0, split) + blockText(label, body, '') + text.slice(split)
 }
 
-/** `text` without dbuild's block, byte for byte as it was; undefined when dbuild created the file. */
+/** `text` without dbuild's blocks, byte for byte as it was; undefined when dbuild created the file. */
 export function withoutBlock(text: string): string | undefined {
-  const block = findBlock(text)
-  if (!block) return text
-  const rest = text.slice(0, block.start) + text.slice(block.end)
-  return block.flag === 'new-file' && rest === '' ? undefined : rest
+  const blocks = findBlocks(text)
+  let rest = text
+  for (const block of [...blocks].reverse()) rest = rest.slice(0, block.start) + rest.slice(block.end)
+  return blocks.some((block) => block.flag === 'new-file') && rest === '' ? undefined : rest
 }

@@ -61,7 +61,7 @@ export async function locateHooks(cwd: string): Promise<HooksLocation> {
     location.note = `core.hooksPath points into the work tree (${hooksPath}); if a tool regenerates that directory, run \`dbuild hook install\` after it.`
   }
   if (gitRunsConfigHooks(version)) {
-    location.note = [location.note, `${version} runs hooks from config (hook.<name>.command), the cleanest way to live beside other hooks: git config hook.dbuild-post-checkout.event post-checkout; git config hook.dbuild-post-checkout.command "sh <hook file>" (and post-merge, post-rewrite)`]
+    location.note = [location.note, `${version} runs hooks from config (hook.<name>.command and hook.<name>.event), the cleanest way to live beside other hooks; dbuild does not register that way yet.`]
       .filter(Boolean)
       .join('\n')
   }

@@ -15,7 +15,7 @@ import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {editText, findBlock, moveFile, present, readText, removeEmptyDirs, removeFile, withBlock, withoutBlock, writeText} from './files.js'
+import {blockText, editText, findBlock, findBlocks, moveFile, present, readText, removeEmptyDirs, removeFile, withBlock, withoutBlock, writeText} from './files.js'
 import {inspectHook, toolOf, uninstallHookFile} from './hooks-dir.js'
 import type {HookAction, HookChange, HookReport, HooksLocation, Manager} from './types.js'
 import {CHAINED_SUFFIX, HOOK_NAMES, type HookName, hookVersion, lefthookScript, modesProgram} from './scripts.js'
@@ -49,22 +49,62 @@ function lefthookTarget(root: string, config: string, shared: boolean): {config:
 
 const ADDED = '# lefthook hooks installed for dbuild:'
 
-/**
- * The YAML dbuild adds to a lefthook config: one script per hook, run by sh with git's arguments. The
- * hooks lefthook had not installed before (it installs them for this config) are named in a comment,
- * so that uninstall removes exactly those and leaves lefthook's hooks directory as it found it.
- */
-function lefthookYaml(added: HookName[]): string {
-  const record = added.length > 0 ? `${ADDED} ${added.join(' ')}\n` : ''
-  return record + HOOK_NAMES.map((name) => `${name}:\n  scripts:\n    "${SCRIPT_NAME}":\n      runner: sh\n`).join('')
+/** The YAML that makes lefthook run dbuild's script for a hook, as the children of its section. */
+function scriptEntry(indent: string): string {
+  return `${indent}scripts:\n${indent}${indent}"${SCRIPT_NAME}":\n${indent}${indent}${indent}runner: sh\n`
 }
 
-/** The hooks a lefthook config block says lefthook installed for dbuild. */
+/**
+ * A lefthook config with dbuild's registration: one script per hook, run by sh with git's arguments.
+ * A hook the config already has a section for gets a block inside that section (indented as its
+ * children are); the others get their sections in a block at the end. Blocks are cut out byte for byte
+ * on uninstall. The hooks lefthook had not installed before (it installs them for this config) are
+ * named in a comment, so that uninstall removes exactly those.
+ */
+function lefthookEdit(file: string, original: string | undefined, added: HookName[]): string {
+  const text = original === undefined ? undefined : withoutBlock(original)
+  const lines = (text ?? '').split('\n')
+  const record = added.length > 0 ? `${ADDED} ${added.join(' ')}\n` : ''
+  const inline = new Map<number, {name: HookName; indent: string}>()
+  const sections: string[] = []
+  for (const name of HOOK_NAMES) {
+    const at = lines.findIndex((line) => new RegExp(`^${name}:[ \\t]*(#.*)?$`).test(line))
+    if (at === -1) {
+      if (lines.some((line) => new RegExp(`^["']?${name}["']?[ \\t]*:`).test(line))) {
+        throw new DbuildError(`${file}: the ${name} section is not in block style (\`${name}:\` on a line of its own)`, ExitCode.INPUT, [`Add under ${name}: scripts: {"${SCRIPT_NAME}": {runner: sh}} by hand, or write the section in block style and run dbuild hook install again.`])
+      }
+      sections.push(`${name}:\n${scriptEntry('  ')}`)
+      continue
+    }
+    let end = lines.findIndex((line, i) => i > at && /^[^\s#]/.test(line))
+    if (end === -1) end = lines.length
+    const child = lines.slice(at + 1, end).find((line) => /^\s+[^\s#]/.test(line))
+    const indent = child ? /^\s+/.exec(child)?.[0] ?? '  ' : '  '
+    const taken = lines.slice(at + 1, end).findIndex((line) => line.startsWith(`${indent}scripts:`))
+    if (taken !== -1) {
+      throw new DbuildError(`${file}:${at + taken + 2}: ${name} already has scripts; dbuild adds its own scripts key`, ExitCode.INPUT, [`Add "${SCRIPT_NAME}": {runner: sh} under that scripts key by hand.`])
+    }
+    inline.set(at, {name, indent})
+  }
+  if (text === undefined) return blockText('lefthook', record + sections.join(''), 'new-file')
+  // the record goes into the first block: the one at the end when there is one
+  const first = sections.length > 0 ? -1 : Math.min(...inline.keys())
+  const block = (i: number, {name, indent}: {name: HookName; indent: string}) => blockText(name, (i === first ? indent + record : '') + scriptEntry(indent), '', indent)
+  let out = lines.map((line, i) => {
+    const entry = inline.get(i)
+    return entry ? `${line}\n${block(i, entry)}`.slice(0, -1) : line
+  }).join('\n')
+  if (sections.length > 0) {
+    const body = record + sections.join('')
+    out = out === '' || out.endsWith('\n') ? out + blockText('lefthook', body, '') : out + blockText('lefthook', body, 'newline')
+  }
+  return out
+}
+
+/** The hooks a lefthook config's blocks say lefthook installed for dbuild. */
 function addedFor(text: string | undefined): HookName[] {
-  const block = text === undefined ? undefined : findBlock(text)
-  if (!block || text === undefined) return []
-  const line = text.slice(block.start, block.end).split('\n').find((l) => l.startsWith(ADDED))
-  return HOOK_NAMES.filter((name) => line?.slice(ADDED.length).split(' ').includes(name))
+  const line = new RegExp(`^\\s*${ADDED}(.*)$`, 'm').exec(text ?? '')?.[1]?.trim().split(' ') ?? []
+  return HOOK_NAMES.filter((name) => line.includes(name))
 }
 
 /** The block dbuild adds to `.husky/<hook>`: the program in a subshell, so husky's `sh -e` never stops at it. */
@@ -93,14 +133,15 @@ function lefthookRegistrations(root: string, config: string): Array<Registration
   // a shared registration (lefthook.yml) counts as well as a local one
   const targets = [lefthookTarget(root, config, false), ...(/\.ya?ml$/.test(config) ? [lefthookTarget(root, config, true)] : [])]
   for (const target of targets) {
-    const block = findBlock(readText(target.config) ?? '')
-    if (!block) continue
+    const blocks = findBlocks(readText(target.config) ?? '')
+    if (blocks.length === 0) continue
+    const current = blocks.every((block) => block.current)
     return HOOK_NAMES.map((name) => {
       const file = path.join(target.sourceDir, name, SCRIPT_NAME)
       const text = readText(file)
       if (text === undefined) return {name, file, state: 'missing', config: target.config}
       const version = hookVersion(text)
-      return {name, file, state: text === lefthookScript(name) && block.current ? 'current' : 'outdated', config: target.config, ...(version ? {version} : {})}
+      return {name, file, state: text === lefthookScript(name) && current ? 'current' : 'outdated', config: target.config, ...(version ? {version} : {})}
     })
   }
   return HOOK_NAMES.map((name) => ({name, file: path.join(targets[0]?.sourceDir ?? root, name, SCRIPT_NAME), state: 'missing', config: targets[0]?.config ?? config}))
@@ -175,21 +216,14 @@ export function installManaged(location: HooksLocation, options: {shared?: boole
     const existing = lefthookRegistrations(location.root, manager.config).find((r) => r.state !== 'missing')
     const target = existing ? {config: existing.config, sourceDir: path.dirname(path.dirname(existing.file))} : lefthookTarget(location.root, manager.config, options.shared === true)
     const text = readText(target.config)
-    if (text !== undefined && !findBlock(text)) {
-      const line = text.split('\n').findIndex((l) => /^(post-checkout|post-merge|post-rewrite)\s*:/.test(l))
-      if (line !== -1) {
-        throw new DbuildError(`${target.config}:${line + 1}: already configures ${text.split('\n')[line]?.replace(/\s*:.*/, '')}; dbuild adds whole hook sections`, ExitCode.INPUT, [
-          `Add under each of post-checkout, post-merge and post-rewrite in ${path.basename(target.config)}:  scripts: {"${SCRIPT_NAME}": {runner: sh}}, then run dbuild hook install again${options.shared ? '' : ', or use --shared to register in ' + path.basename(manager.config)}.`,
-        ])
-      }
-    }
+    // a hook file of any kind already there stays out of the record: lefthook moves a foreign one to .old
+    const added = text !== undefined && findBlock(text) ? addedFor(text) : HOOK_NAMES.filter((name) => !present(path.join(location.dir, name)))
+    const next = lefthookEdit(target.config, text, added)
     for (const name of HOOK_NAMES) {
       const file = path.join(target.sourceDir, name, SCRIPT_NAME)
       if (readText(file) !== lefthookScript(name)) writeText(file, lefthookScript(name), 0o755)
     }
-    // a hook file of any kind already there stays out of the record: lefthook moves a foreign one to .old
-    const added = findBlock(text ?? '') ? addedFor(text) : HOOK_NAMES.filter((name) => !present(path.join(location.dir, name)))
-    editText(target.config, () => withBlock(text, 'lefthook', lefthookYaml(added), 'end'))
+    editText(target.config, () => next)
     if (HOOK_NAMES.some((name) => !lefthookHookInstalled(location.dir, name))) {
       const binary = lefthookBinary(location.root)
       if (binary) spawnSync(binary, ['install'], {cwd: location.root, stdio: 'ignore'})

@@ -124,6 +124,9 @@ const CHANGED: Record<HookName, string> = {
 }`,
 }
 
+/** Up to this many chmod-ed files, the hook refreshes their index entries alone rather than all. */
+const REFRESH_PATHS = 200
+
 /** A condition under which git wrote nothing, checked before any process is started. */
 const WROTE_NOTHING: Record<HookName, string> = {
   'post-checkout': '[ "$3" != 0 ] && [ "$1" = "$2" ]', // a branch checkout of the same commit
@@ -142,6 +145,8 @@ export function modesProgram(name: HookName): string {
   exit 0
 }
 [ "\${DBUILD_HOOK:-1}" != 0 ] || exit 0
+# under umask 022 git writes 0644/0755 files and 0755 directories itself: nothing to do, no process started
+[ "$(umask)" != 0022 ] || exit 0
 if ${WROTE_NOTHING[name]}; then exit 0; fi
 dbuild_git=$(git rev-parse --git-dir) || dbuild_fail
 ${name === 'post-checkout' ? `# inside a rebase, git goes on with its index in memory: a chmod now would make it see local changes.
@@ -170,10 +175,16 @@ dbuild_fix='${FIX}'
 dbuild_fixed="$dbuild_git/dbuild-hook.fixed"
 dbuild_changed "$@" | xargs -0 sh -c "$dbuild_select" sh | xargs -0 sh -c "$dbuild_fix" sh > "$dbuild_fixed" || dbuild_fail
 if [ -s "$dbuild_fixed" ]; then
-  # chmod changed ctime: refresh the index, or the next reset --hard rewrites these files under the umask
-  git update-index -q --refresh >/dev/null 2>&1
+  # chmod changed ctime: refresh the index, or the next reset --hard rewrites these files under the umask.
+  # A few files: only their entries (git add --refresh stats just what the pathspecs match, and
+  # matching costs entries x pathspecs); many: the whole index in one pass.
+  if [ "$(tr -cd '\\000' < "$dbuild_fixed" | wc -c)" -le ${REFRESH_PATHS} ]; then
+    xargs -0 git --literal-pathspecs add --refresh -- < "$dbuild_fixed" >/dev/null 2>&1
+  else
+    git update-index -q --refresh >/dev/null 2>&1
+  fi
 fi
-rm -f "$dbuild_fixed"
+: > "$dbuild_fixed" # emptied, not removed: one process less
 exit 0`
 }
 

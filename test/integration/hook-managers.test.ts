@@ -213,3 +213,29 @@ t.test('lefthook 2 over dbuild\'s plain hooks: lefthook moves them to .old; stat
   await ok(t, repo, `${DBUILD} normalize && git checkout -q feat`)
   await canonical(t, repo, 'a checkout after the repair')
 })
+
+t.test('lefthook 2 with --shared into a lefthook.yml that already has a post-checkout section: registered inside it, cut out byte for byte', async (t) => {
+  const config = '# team hooks\npre-commit:\n  commands:\n    lint:\n      run: echo lint\n\npost-checkout:   # ours\n    commands:\n        own:\n            run: echo "lefthook own {3}" >> .git/lefthook.log\n'
+  const repo = await cloneWith(t, {'lefthook.yml': config})
+  await ok(t, repo, 'lefthook install')
+  const hooksDir = path.join(repo, '.git', 'hooks')
+  const before = snapshot(hooksDir, (rel) => !rel.endsWith('.sample'))
+
+  await ok(t, repo, `${DBUILD} hook install --shared`, 'dbuild hook install --shared')
+  const shared = readFileSync(path.join(repo, 'lefthook.yml'), 'utf8')
+  t.match(shared, /^post-checkout: {3}# ours\n {4}# >>> dbuild-hook [0-9a-f]{12} post-checkout:[^\n]*\n {4}scripts:\n {8}"dbuild-modes\.sh":\n {12}runner: sh\n {4}# <<< dbuild-hook\n {4}commands:\n/m, 'inside the existing section, at its indentation')
+  t.match(shared, /^# >>> dbuild-hook [0-9a-f]{12} lefthook:[^\n]*\n# lefthook hooks installed for dbuild: post-merge post-rewrite\npost-merge:\n/m, 'the missing sections at the end')
+  t.ok(existsSync(path.join(repo, '.lefthook', 'post-checkout', 'dbuild-modes.sh')), 'the script where lefthook looks for shared scripts')
+  t.same((await statusOf(repo)).states, ['installed', 'installed', 'installed'])
+  await ok(t, repo, 'lefthook install', 'lefthook install again')
+  await installAgainChangesNothing(t, repo)
+  t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), shared, 'lefthook.yml unchanged by the second install')
+
+  await checkoutsStayCanonical(t, repo)
+  t.match(readFileSync(path.join(repo, '.git', 'lefthook.log'), 'utf8'), /^lefthook own 1\nlefthook own 0\nlefthook own 1\n$/, 'lefthook\'s own command still runs')
+
+  await ok(t, repo, `${DBUILD} hook uninstall`, 'dbuild hook uninstall')
+  t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), config, 'lefthook.yml byte for byte')
+  t.same(snapshot(hooksDir, (rel) => !rel.endsWith('.sample')), before, 'lefthook\'s hooks byte for byte')
+  t.notOk(existsSync(path.join(repo, '.lefthook')), 'the scripts dbuild added are gone')
+})

@@ -1,12 +1,16 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {createRequire} from 'node:module'
 
 import type {ParseError} from 'jsonc-parser'
 
 import {DbuildError, ExitCode} from './exit-codes.js'
+import {isImagePrefix} from './image-reference.js'
 
 export const CONFIG_FILE = '.dbuild.json'
+
+/** The help text's word on plugins, shared by build, lint and rewrite. */
+export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that repository and run as code on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and DBUILD_PLUGINS=0 turn them off).`
 
 export type RuleSetting = 'fix' | 'off' | 'warn'
 
@@ -28,7 +32,7 @@ export interface DbuildConfig {
   groups?: Record<string, number | string>
   /** Image reference prefix → mirror prefix, for image-mirror. */
   mirrors?: Record<string, string>
-  /** Extra rule modules (paths relative to the config file, or package names). */
+  /** Extra rule modules: files of the repository, relative to the config file; loaded only when plugins are allowed. */
   plugins?: string[]
   /** Rule id → fix | warn | off. */
   rules?: Record<string, RuleSetting>
@@ -38,74 +42,189 @@ export interface DbuildConfig {
 
 export interface LoadedConfig {
   config: DbuildConfig
-  /** Absolute path of the file, or undefined when no file was found. */
+  /** Absolute path of the file, or undefined when no file was used. */
   path?: string
+  /** A config that was found but not used, and why (see untrustedReason). */
+  ignored?: {path: string; reason: string}
 }
 
-const KNOWN_KEYS = new Set(['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'mirrors', 'plugins', 'rules', 'users'])
+const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'mirrors', 'plugins', 'rules', 'users'] as const
 
 type Jsonc = typeof import('jsonc-parser')
+type JsonNode = import('jsonc-parser').Node
 let jsonc: Jsonc | undefined
 /** Loaded on first use: most builds find no .dbuild.json, and start-up time is part of every build. */
 const loadJsonc = (): Jsonc => (jsonc ??= createRequire(import.meta.url)('jsonc-parser') as Jsonc)
 
-/** 1-based line of a character offset. */
-function lineOf(text: string, offset: number): number {
-  return text.slice(0, Math.max(0, offset)).split('\n').length
+/** What each of jsonc-parser's error codes means, in words, for the first syntax error of a file. */
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'a number is written wrong',
+  PropertyNameExpected: 'expected a key in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":" after the key',
+  CommaExpected: 'expected "," between two entries',
+  CloseBraceExpected: 'expected "}" to close the object',
+  CloseBracketExpected: 'expected "]" to close the list',
+  EndOfFileExpected: 'unexpected text after the end of the object',
+  InvalidCommentToken: 'comments are not allowed in .dbuild.json (it is plain JSON)',
+  UnexpectedEndOfComment: 'a comment is not closed',
+  UnexpectedEndOfString: 'a string is not closed (strings end with " on the same line)',
+  UnexpectedEndOfNumber: 'a number ends too early',
+  InvalidUnicode: 'invalid \\u escape in a string',
+  InvalidEscapeCharacter: 'invalid escape in a string (use \\\\ for a backslash)',
+  InvalidCharacter: 'a control character (a tab or newline?) inside a string; write it as \\t or \\n',
 }
 
-/** The line where `"key"` first appears, for error messages about a field. */
-function lineOfKey(text: string, key: string): number {
-  const at = text.indexOf(JSON.stringify(key))
-  return at === -1 ? 1 : lineOf(text, at)
+/** One mistake in the file, at a character offset. */
+interface Problem {
+  offset: number
+  message: string
 }
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string')
+/** "line:column" (both 1-based) of offsets into `text`, in one pass over the line starts. */
+function positionFinder(text: string): (offset: number) => string {
+  const starts = [0]
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  return (offset) => {
+    let low = 0
+    let high = starts.length - 1
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1
+      if ((starts[mid] as number) <= offset) low = mid
+      else high = mid - 1
+    }
+    return `${low + 1}:${offset - (starts[low] as number) + 1}`
+  }
 }
 
-function isRecordOf(value: unknown, ok: (v: unknown) => boolean): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(ok)
+/** A syntax error in words; a comma just before the closing bracket is JSON's usual trap. */
+function syntaxMessage(text: string, offset: number, code: string): string {
+  const before = text.slice(0, offset).trimEnd()
+  if ((code === 'ValueExpected' || code === 'PropertyNameExpected') && before.endsWith(',') && /^\s*[\]}]/.test(text.slice(offset))) {
+    return 'a trailing comma is not allowed in JSON: remove the "," before the closing bracket'
+  }
+  return `invalid JSON: ${SYNTAX_MESSAGES[code] ?? code}`
 }
 
-/** Parses and validates config text; errors name the file and line. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+/** Why a string from the config cannot be passed on (it could start a new Dockerfile line or argv word). */
+function controlProblem(value: string): string | undefined {
+  return CONTROL.test(value) ? 'contains a control character (a newline or tab), which is never valid here' : undefined
+}
+
+const describe = (value: unknown) => (Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`)
+
+/** A short "did you mean" for a misspelt key. */
+function nearestKey(key: string): string | undefined {
+  const lower = key.toLowerCase()
+  return KNOWN_KEYS.find((known) => known.toLowerCase() === lower || (lower.length > 3 && known.toLowerCase().startsWith(lower.slice(0, 4))))
+}
+
+const PLUGIN_PATH = /^\.\.?\//
+
+/** Checks one top-level key; every mistake is collected, not only the first. */
+function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
+  const value: unknown = loadJsonc().getNodeValue(node)
+  const fail = (at: JsonNode, message: string): void => {
+    problems.push({offset: at.offset, message})
+  }
+  const entries = (): [JsonNode, JsonNode][] =>
+    (node.children ?? []).flatMap((property) => (property.children?.length === 2 ? [[property.children[0], property.children[1]] as [JsonNode, JsonNode]] : []))
+  const stringList = (check?: (item: string) => string | undefined): void => {
+    if (node.type !== 'array') return fail(node, `"${key}" must be a list of strings, not ${describe(value)}`)
+    for (const [index, item] of (node.children ?? []).entries()) {
+      if (item.type !== 'string') fail(item, `"${key}"[${index}] must be a string, not ${describe(item.value)}`)
+      else {
+        const problem = controlProblem(item.value as string) ?? check?.(item.value as string)
+        if (problem) fail(item, `"${key}"[${index}] ${problem}`)
+      }
+    }
+  }
+  const object = (checkEntry: (name: string, nameNode: JsonNode, entry: JsonNode) => void): void => {
+    if (node.type !== 'object') return fail(node, `"${key}" must be an object, not ${describe(value)}`)
+    for (const [nameNode, entry] of entries()) checkEntry(nameNode.value as string, nameNode, entry)
+  }
+  switch (key) {
+    case '$schema':
+      return
+    case 'cacheFrom':
+    case 'cacheTo':
+      return stringList()
+    case 'plugins':
+      return stringList((item) =>
+        PLUGIN_PATH.test(item)
+          ? undefined
+          : `"${item}" must be a path relative to .dbuild.json that starts with ./ or ../ (URLs, absolute paths and package names are refused: a plugin is a file of this repository)`,
+      )
+    case 'defaultBranch':
+      if (node.type !== 'string') return fail(node, `"defaultBranch" must be a string, not ${describe(value)}`)
+      if (/[\s~^:?*[\\]|\.\.|^-/.test(value as string) || controlProblem(value as string)) fail(node, `"defaultBranch" ${JSON.stringify(value)} is not a branch name git accepts`)
+      return
+    case 'mirrors':
+      return object((name, nameNode, entry) => {
+        if (!isImagePrefix(name)) fail(nameNode, `"mirrors" key ${JSON.stringify(name)} is not an image name (docker.io/library/node) or a registry host (ghcr.io)`)
+        if (entry.type !== 'string') fail(entry, `"mirrors" value for ${JSON.stringify(name)} must be a string, not ${describe(entry.value)}`)
+        else if (!isImagePrefix((entry.value as string).replace(/\/+$/, ''))) {
+          fail(entry, `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or registry host (lower-case name, no tag, no spaces or newlines)`)
+        }
+      })
+    case 'failureThreshold':
+      if (!(FAILURE_THRESHOLDS as readonly unknown[]).includes(value)) fail(node, `"failureThreshold" must be "error", "warning", "info" or "none", not ${describe(value)}`)
+      return
+    case 'rules':
+      return object((name, _nameNode, entry) => {
+        if (entry.value !== 'fix' && entry.value !== 'warn' && entry.value !== 'off') fail(entry, `"rules" value for "${name}" must be "fix", "warn" or "off", not ${describe(entry.value)}`)
+      })
+    case 'users':
+      return object((name, _nameNode, entry) => {
+        if (entry.type !== 'string' || !/^\d+:\d+$/.test(entry.value as string)) fail(entry, `"users" value for "${name}" must be a "uid:gid" string such as "1000:1000", not ${describe(entry.value)}`)
+      })
+    case 'groups':
+      return object((name, _nameNode, entry) => {
+        const ok = (entry.type === 'number' && Number.isInteger(entry.value) && (entry.value as number) >= 0) || (entry.type === 'string' && /^\d+$/.test(entry.value as string))
+        if (!ok) fail(entry, `"groups" value for "${name}" must be a numeric gid such as 100, not ${describe(entry.value)}`)
+      })
+  }
+}
+
+/**
+ * Parses and validates config text. A syntax error, or every schema mistake at once, is one
+ * DbuildError whose lines read `file:line:column: what is wrong`.
+ */
 export function parseConfig(text: string, file: string): DbuildConfig {
-  // jsonc-parser in strict mode: JSON.parse's errors carry no position on Node 20.
+  const {parseTree, printParseErrorCode, getNodeValue} = loadJsonc()
+  const position = positionFinder(text)
   const errors: ParseError[] = []
-  const {parse, printParseErrorCode} = loadJsonc()
-  const raw: unknown = parse(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})
+  const root = parseTree(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})
   const [first] = errors
   if (first) {
-    throw new DbuildError(`${file}:${lineOf(text, first.offset)}: invalid JSON: ${printParseErrorCode(first.error)}`, ExitCode.CONFIG, [
+    throw new DbuildError(`${file}:${position(first.offset)}: ${syntaxMessage(text, first.offset, printParseErrorCode(first.error))}`, ExitCode.CONFIG, [
       `Fix the JSON syntax in ${file}.`,
     ])
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new DbuildError(`${file}:1: expected a JSON object`, ExitCode.CONFIG)
+  if (root?.type !== 'object') throw new DbuildError(`${file}:1:1: expected a JSON object ({ … }), found ${root ? describe(getNodeValue(root)) : 'nothing'}`, ExitCode.CONFIG)
+  const problems: Problem[] = []
+  const seen = new Set<string>()
+  for (const property of root.children ?? []) {
+    const [keyNode, valueNode] = property.children ?? []
+    if (!keyNode || !valueNode) continue
+    const key = keyNode.value as string
+    if (seen.has(key)) problems.push({offset: keyNode.offset, message: `"${key}" is given twice; keep one`})
+    seen.add(key)
+    if ((KNOWN_KEYS as readonly string[]).includes(key)) checkKey(key, valueNode, problems)
+    else {
+      const near = nearestKey(key)
+      problems.push({offset: keyNode.offset, message: `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${KNOWN_KEYS.filter((k) => k !== '$schema').join(', ')}`})
+    }
   }
-  const fail = (key: string, expected: string): never => {
-    throw new DbuildError(`${file}:${lineOfKey(text, key)}: "${key}" must be ${expected}`, ExitCode.CONFIG)
+  if (problems.length > 0) {
+    const lines = problems.map((problem) => `${file}:${position(problem.offset)}: ${problem.message}`)
+    throw new DbuildError(lines.join('\n'), ExitCode.CONFIG, [problems.length === 1 ? `Fix ${file} at the line named.` : `Fix the ${problems.length} mistakes in ${file}.`])
   }
-  const obj = raw as Record<string, unknown>
-  for (const key of Object.keys(obj)) {
-    if (!KNOWN_KEYS.has(key)) fail(key, `one of the known keys (${[...KNOWN_KEYS].filter((k) => k !== '$schema').join(', ')})`)
-  }
-  for (const key of ['cacheFrom', 'cacheTo', 'plugins'] as const) {
-    if (obj[key] !== undefined && !isStringArray(obj[key])) fail(key, 'an array of strings')
-  }
-  if (obj.defaultBranch !== undefined && typeof obj.defaultBranch !== 'string') fail('defaultBranch', 'a string')
-  if (obj.failureThreshold !== undefined && !(FAILURE_THRESHOLDS as readonly unknown[]).includes(obj.failureThreshold)) fail('failureThreshold', '"error", "warning", "info" or "none"')
-  if (obj.mirrors !== undefined && !isRecordOf(obj.mirrors, (v) => typeof v === 'string')) fail('mirrors', 'an object of strings')
-  if (obj.rules !== undefined && !isRecordOf(obj.rules, (v) => v === 'fix' || v === 'warn' || v === 'off')) {
-    fail('rules', 'an object whose values are "fix", "warn" or "off"')
-  }
-  if (obj.users !== undefined && !isRecordOf(obj.users, (v) => typeof v === 'string' && /^\d+:\d+$/.test(v))) {
-    fail('users', 'an object of "uid:gid" strings')
-  }
-  if (obj.groups !== undefined && !isRecordOf(obj.groups, (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)))) {
-    fail('groups', 'an object of numeric gids')
-  }
-  return obj as DbuildConfig
+  return getNodeValue(root) as DbuildConfig
 }
 
 export function loadConfigFile(file: string): LoadedConfig {
@@ -114,23 +233,61 @@ export function loadConfigFile(file: string): LoadedConfig {
   try {
     text = readFileSync(absolute, 'utf8')
   } catch (error) {
-    throw new DbuildError(`${absolute}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT)
+    const code = (error as NodeJS.ErrnoException).code
+    throw new DbuildError(`${absolute}: cannot read config: ${code ?? (error as Error).message}`, code === 'ENOENT' ? ExitCode.NO_INPUT : ExitCode.IO)
   }
   return {config: parseConfig(text, absolute), path: absolute}
 }
 
 /**
- * Finds `.dbuild.json` from `startDir` upward, stopping at `stopDir` (the git root) when given,
- * else at the filesystem root. Returns an empty config when there is none.
+ * Why a config file found by searching must not be trusted, or undefined when it may be read: like
+ * git's safe.directory, a file or directory that another user owns, or that anyone may write, could
+ * have been planted by someone else (a shared /tmp, a world-writable checkout).
+ */
+export function untrustedReason(file: string): string | undefined {
+  const uid = process.getuid?.()
+  for (const target of [path.dirname(file), file]) {
+    let stats
+    try {
+      stats = statSync(target)
+    } catch {
+      continue // a file that cannot be read fails with its own message when it is read
+    }
+    const what = target === file ? 'the file' : `its directory ${target}`
+    if (uid !== undefined && stats.uid !== uid) return `${what} belongs to uid ${stats.uid}, not to you (uid ${uid})`
+    if (stats.mode & 0o002) return `${what} is writable by every user`
+  }
+  return undefined
+}
+
+/**
+ * Finds `.dbuild.json` for a context: from `startDir` upward to `stopDir` (the git work tree's top)
+ * when given; outside a git work tree only `startDir` itself, so a config in a shared directory above
+ * the context is never picked up. A config that fails untrustedReason is not used (see `ignored`).
  */
 export function findConfig(startDir: string, stopDir?: string): LoadedConfig {
   let dir = path.resolve(startDir)
-  const stop = stopDir === undefined ? undefined : path.resolve(stopDir)
+  const stop = stopDir === undefined ? dir : path.resolve(stopDir)
   for (;;) {
     const candidate = path.join(dir, CONFIG_FILE)
-    if (existsSync(candidate)) return loadConfigFile(candidate)
+    if (existsSync(candidate)) {
+      const reason = untrustedReason(candidate)
+      if (reason) return {config: {}, ignored: {path: candidate, reason}}
+      return loadConfigFile(candidate)
+    }
     const parent = path.dirname(dir)
     if (dir === stop || parent === dir) return {config: {}}
     dir = parent
   }
+}
+
+/** The one stderr line every command prints about its config, and the warning when one was refused. */
+export function configLines(loaded: LoadedConfig): {note: string; warning?: string} {
+  if (loaded.ignored) {
+    return {
+      note: 'config: none used',
+      warning: `${loaded.ignored.path} was not used: ${loaded.ignored.reason}. Fix the owner or mode (chmod o-w), or name the file with --config if you trust it.`,
+    }
+  }
+  return {note: loaded.path ? `config: ${loaded.path}` : 'config: none (no .dbuild.json found)'}
 }

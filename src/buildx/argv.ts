@@ -31,6 +31,8 @@ export interface OwnFlags {
   config?: string
   /** --manifest FILE: where to write the context manifest (see src/explain/manifest.ts). */
   manifest?: string
+  /** --plugins / --no-plugins: run the config's rule plugins; undefined leaves it to DBUILD_PLUGINS. */
+  plugins?: boolean
 }
 
 export interface BuildContextArg {
@@ -66,6 +68,8 @@ export interface ParsedBuildArgv {
 interface OwnFlag {
   key: keyof OwnFlags
   value: boolean
+  /** `--no-x`: the boolean is stored negated. */
+  negated?: boolean
 }
 
 /** dbuild's own flags; none of them is a buildx build flag. */
@@ -74,6 +78,8 @@ const OWN_FLAGS: Record<string, OwnFlag> = {
   'dry-run': {key: 'dryRun', value: false},
   'export-cache': {key: 'exportCache', value: false},
   'manifest': {key: 'manifest', value: true},
+  'plugins': {key: 'plugins', value: false},
+  'no-plugins': {key: 'plugins', value: false, negated: true},
   'no-rewrite': {key: 'noRewrite', value: false},
   'no-stage': {key: 'noStage', value: false},
 }
@@ -123,7 +129,7 @@ export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv 
     }
     const bool = parseBool(value)
     if (bool === undefined) throw new DbuildError(`invalid argument "${value}" for "${spelling}": not a boolean`, ExitCode.USAGE)
-    ;(own as unknown as Record<string, unknown>)[def.key] = bool
+    ;(own as unknown as Record<string, unknown>)[def.key] = def.negated ? !bool : bool
   }
 
   for (let i = 0; i < argv.length; i++) {

@@ -11,7 +11,7 @@ export interface RunOptions {
   cwd?: string
   /** Environment for docker; defaults to process.env (DOCKER_HOST, DOCKER_CONTEXT, BUILDX_BUILDER respected). */
   env?: NodeJS.ProcessEnv
-  input?: string
+  input?: string | Uint8Array
   /** Milliseconds before the command is killed. */
   timeout?: number
 }

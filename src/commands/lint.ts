@@ -5,7 +5,7 @@ import {Args, Flags} from '@oclif/core'
 import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {colorEnabled} from '../cli/terminal.js'
-import {FAILURE_THRESHOLDS, type LoadedConfig} from '../config.js'
+import {FAILURE_THRESHOLDS, type LoadedConfig, PLUGINS_NOTE} from '../config.js'
 import {ExitCode} from '../exit-codes.js'
 import {loadInputConfig} from '../pipeline/inputs.js'
 import {runRules} from '../rewrite/cli.js'
@@ -17,7 +17,7 @@ import {ruleFlags, runRequest} from './rewrite.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Report risky Dockerfile lines without changing anything.'
-  static override description = `With no PATH, lints every Dockerfile under the current directory (Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile; what git ignores is skipped) in one run, as one report. A PATH that is a file is linted as a Dockerfile; a directory is a build context (its Dockerfile, or -f). Formats: text, json, sarif, github (workflow annotations), gitlab (code quality) and checkstyle; each names the file of every finding. Changes nothing. Probe builds (for facts from the image) run only with --probe. Exits 1 when a finding reaches the failure threshold (--failure-threshold, else "failureThreshold" in .dbuild.json, else error). A repository's .dbuild.json "plugins" run as code.`
+  static override description = `With no PATH, lints every Dockerfile under the current directory (Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile; what git ignores is skipped) in one run, as one report. A PATH that is a file is linted as a Dockerfile; a directory is a build context (its Dockerfile, or -f). Formats: text, json, sarif, github (workflow annotations), gitlab (code quality) and checkstyle; each names the file of every finding. Writes no file. Probe builds (for facts from the image) run only with --probe. Exits 1 when a finding reaches the failure threshold (--failure-threshold, else "failureThreshold" in .dbuild.json, else error).\n\n${PLUGINS_NOTE}`
   static override examples = [
     '<%= config.bin %> lint',
     '<%= config.bin %> lint Dockerfile docker/*.Dockerfile',
@@ -44,6 +44,12 @@ export default class Lint extends BaseCommand {
     const reports: FileFindings[] = []
     let rules: Rule[] = builtinRules
     let failed = false
+    // the config line and plugin warnings once per config, not once per Dockerfile
+    const said = new Set<string>()
+    const note = (line: string) => {
+      if (!said.has(line)) process.stderr.write(`${line}\n`)
+      said.add(line)
+    }
     for (const target of targets) {
       const request = await runRequest(target.contextDir, {...flags, file: target.file}, (inputs) => {
         const key = inputs.contextDir ?? inputs.cwd
@@ -51,7 +57,7 @@ export default class Lint extends BaseCommand {
         if (!loaded) configs.set(key, (loaded = loadInputConfig(inputs)))
         return loaded
       })
-      const outcome = await runRules(builtinRules, request)
+      const outcome = await runRules(builtinRules, {...request, note})
       rules = outcome.rules
       reports.push({file: path.relative(cwd, outcome.file) || outcome.file, findings: outcome.result.findings})
       if (failsThreshold(outcome.result.findings, thresholdFor(flags['failure-threshold'], request.loaded))) failed = true

@@ -14,6 +14,7 @@ import {shellCommand} from '../buildx/quote.js'
 import {type CapturedRun, runDocker} from '../buildx/run.js'
 import {sourceKind} from '../buildx/sources.js'
 import {dbuildCacheDir} from '../cache-dir.js'
+import {configLines} from '../config.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
@@ -138,6 +139,9 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   // an inline Dockerfile: buildx applies the context's own .dockerignore
   if (inline) inputs = {...inputs, dockerfile: undefined, ignoreFile: undefined}
   const loaded = await loadInputConfig(inputs, own.config)
+  const config = configLines(loaded)
+  notes.push(config.note)
+  if (config.warning) run.events.warn(config.warning)
 
   const main = await stageMainContext(inputs, own.noStage, run.events, false, run.memo)
   notes.push(main.note)
@@ -173,6 +177,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
       buildContexts: Object.fromEntries(probeContexts),
       ...(run.rewrite ? {rewrite: run.rewrite} : {}),
       noRewrite: own.noRewrite,
+      ...(own.plugins === undefined ? {} : {plugins: own.plugins}),
       events: run.events,
       variant: `bake target ${name}`,
     })

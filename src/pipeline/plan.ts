@@ -5,6 +5,7 @@
 import path from 'node:path'
 
 import {type ParsedBuildArgv, parseBuildArgv} from '../buildx/argv.js'
+import {configLines} from '../config.js'
 import {checkBuildx} from '../buildx/check.js'
 import {shellCommand} from '../buildx/quote.js'
 import {sourceKind} from '../buildx/sources.js'
@@ -60,6 +61,8 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
 
   const inputs = resolveInputs({context: parsed.context, ...(parsed.dockerfile === undefined ? {} : {dockerfile: parsed.dockerfile}), cwd: options.cwd ?? process.cwd(), env})
   const loaded = await loadInputConfig(inputs, own.config)
+  const config = configLines(loaded)
+  if (config.warning) warnings.push(config.warning)
   const main = await stageMainContext(inputs, own.noStage, events, wantsManifest(parsed, env))
   const manifest = writeBuildManifest(parsed, inputs, main)
   const named = await stageNamedContexts(parsed.buildContexts, inputs, own.noStage, events)
@@ -71,6 +74,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     buildContexts: Object.fromEntries(parsed.buildContexts.map(({name, source}) => [name, named.replaced.get(name) ?? localOrRemote(source, inputs.cwd)])),
     ...(options.rewrite ? {rewrite: options.rewrite} : {}),
     noRewrite: own.noRewrite,
+    ...(own.plugins === undefined ? {} : {plugins: own.plugins}),
     events,
   })
   const caches = await resolveCacheLists({
@@ -97,7 +101,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     contextPath: main.path,
     context: main.context,
     ...(dockerfile.copy === undefined ? {} : {dockerfile: dockerfile.copy}),
-    notes: [main.note, ...(manifest ? [manifest.note] : []), ...named.notes, ...dockerfile.notes, ...caches.notes],
+    notes: [config.note, main.note, ...(manifest ? [manifest.note] : []), ...named.notes, ...dockerfile.notes, ...caches.notes],
     warnings,
     silent: isSilent(parsed),
     ...(manifest ? {contextDigest: manifest.digest} : {}),

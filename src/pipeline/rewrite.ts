@@ -7,12 +7,17 @@ import {readFileSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {LoadedConfig} from '../config.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {decodeBytes, encodeText} from '../rewrite/bytes.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import type {Inputs} from './inputs.js'
 import type {MainContext, StepEvents} from './stage.js'
 
 /** What the rewrite step needs. */
 export interface RewriteInput {
+  /** The Dockerfile's bytes, which fixes are spliced into. */
+  bytes: Uint8Array
+  /** decodeBytes(bytes): the text the rules read, every non-UTF-8 byte kept as an escape. */
   text: string
   file: string
   config: LoadedConfig['config']
@@ -22,9 +27,14 @@ export interface RewriteInput {
   platform?: string
   /** As the probes get it (src/rewrite's DockerAccess): answers are keyed on every context they read. */
   docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string; buildContexts?: Record<string, string>; contextKey?: string}
+  /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS. */
+  plugins?: boolean
+  warn: (message: string) => void
 }
 
 export interface RewriteOutput {
+  /** The rewritten bytes; when absent, encodeText(text). */
+  bytes?: Uint8Array
   text: string
   changed: boolean
   /** Human-readable lines about what was changed or found, shown as notes. */
@@ -43,17 +53,25 @@ const COMPANION_SUFFIXES = ['.dockerignore', '.rego'] as const
  * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
  * the original's companions (`<Dockerfile>.dockerignore`, `<Dockerfile>.rego`) beside it so buildx
  * applies the same ignore file and policy. `variant` keeps apart copies of one Dockerfile that are
- * rewritten differently (bake targets with their own build args).
+ * rewritten differently (bake targets with their own build args). A copy that cannot be written
+ * (a full or read-only cache) is CANT_CREATE, named.
  */
-export function writeDockerfileCopy(root: string, original: string, text: string, variant = ''): string {
+export function writeDockerfileCopy(root: string, original: string, bytes: Uint8Array, variant = ''): string {
   const key = createHash('sha256').update(variant ? `${original}\0${variant}` : original).digest('hex').slice(0, 12)
   const copy = path.join(root, `dockerfile-${key}`, 'Dockerfile')
-  // atomically: concurrent builds of one context never read half a Dockerfile
-  writeFileAtomic(copy, text)
-  for (const suffix of COMPANION_SUFFIXES) {
-    // buildx passes over a directory of that name; and a concurrent build may be reading the copy
-    if (statSync(`${original}${suffix}`, {throwIfNoEntry: false})?.isFile()) writeFileAtomic(`${copy}${suffix}`, readFileSync(`${original}${suffix}`))
-    else rmSync(`${copy}${suffix}`, {force: true})
+  try {
+    // atomically: concurrent builds of one context never read half a Dockerfile
+    writeFileAtomic(copy, bytes)
+    for (const suffix of COMPANION_SUFFIXES) {
+      // buildx passes over a directory of that name; and a concurrent build may be reading the copy
+      if (statSync(`${original}${suffix}`, {throwIfNoEntry: false})?.isFile()) writeFileAtomic(`${copy}${suffix}`, readFileSync(`${original}${suffix}`))
+      else rmSync(`${copy}${suffix}`, {force: true})
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new DbuildError(`${copy}: cannot write the Dockerfile copy: ${code}`, ExitCode.CANT_CREATE, [
+      `Free space in ${root} or make it writable, or point DBUILD_CACHE_DIR at a writable directory.`,
+    ])
   }
   return copy
 }
@@ -77,6 +95,8 @@ export interface DockerfileRequest {
   /** The rule engine; without it the Dockerfile is copied unchanged. */
   rewrite?: RewriteStep
   noRewrite: boolean
+  /** --plugins / --no-plugins, passed to the rewrite step. */
+  plugins?: boolean
   events: StepEvents
   /** Keeps this copy apart from other copies of the same Dockerfile (a bake target's name). */
   variant?: string
@@ -97,12 +117,14 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
     if (inputs.dockerfile === undefined && inputs.dockerfileFromStdin) notes.push('Dockerfile from stdin: passed to buildx untouched')
     return {notes}
   }
-  const original = readFileSync(inputs.dockerfile, 'utf8')
-  let text = original
+  // bytes, not text: a Latin-1 line no rule touched reaches buildx exactly as written
+  let bytes: Uint8Array = readFileSync(inputs.dockerfile)
+  let changed = false
   if (rewriting && request.rewrite) {
     request.events.step(`rewriting ${path.relative(inputs.cwd, inputs.dockerfile) || inputs.dockerfile}`)
     const result = await request.rewrite({
-      text,
+      bytes,
+      text: decodeBytes(bytes),
       file: inputs.dockerfile,
       config: loaded.config,
       ...(loaded.path ? {configPath: loaded.path} : {}),
@@ -118,20 +140,26 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
         // the stage's content digest when it was computed; else the probes hash the tree themselves
         ...(main.digest ? {contextKey: main.digest.digest} : {}),
       },
+      ...(request.plugins === undefined ? {} : {plugins: request.plugins}),
+      warn: request.events.warn,
     })
-    text = result.text
+    changed = result.changed
+    if (changed) bytes = result.bytes ?? encodeText(result.text)
     notes.push(...result.messages)
     if (!result.changed) notes.push('Dockerfile: nothing to rewrite')
   } else if (request.noRewrite) {
     notes.push('--no-rewrite: Dockerfile used as it is')
   }
-  try {
-    return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, text, request.variant), notes}
-  } catch (error) {
-    // the context goes as it is and the Dockerfile is unchanged: buildx can read the user's own, so
-    // a cache that cannot be written (read-only, full) does not stop a build that needs no stage
-    if (main.path !== 'canonical' || text !== original) throw error
-    notes.push(`Dockerfile copy not written (${(error as NodeJS.ErrnoException).code ?? String(error)}): buildx reads ${inputs.dockerfile} itself`)
-    return {notes}
+  if (main.path !== 'staged' && !changed) {
+    // the context is the user's own directory and nothing changed, so buildx can read the user's
+    // Dockerfile itself: a copy that cannot be written (full or read-only cache) is no reason to fail
+    try {
+      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), notes}
+    } catch (error) {
+      if (!(error instanceof DbuildError)) throw error
+      request.events.warn(`${error.message}; buildx reads ${inputs.dockerfile} itself, which nothing changed`)
+      return {notes}
+    }
   }
+  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), notes}
 }

@@ -7,9 +7,11 @@ import type {RewriteStep} from './rewrite.js'
 /** A RewriteStep for `builtin` rules; the caller (a command) passes plugins/index.ts's list in. */
 export function rewriteStepFor(builtin: Rule[]): RewriteStep {
   return async (input) => {
-    const rules = await resolveRules(builtin, input.config, input.configPath)
+    const plugins = {...(input.plugins === undefined ? {} : {allow: input.plugins}), ...(input.docker.env ? {env: input.docker.env} : {}), warn: input.warn}
+    const rules = await resolveRules(builtin, input.config, input.configPath, plugins)
     const result = await rewriteDockerfile(rules, {
       text: input.text,
+      bytes: input.bytes,
       file: input.file,
       config: input.config,
       ...(input.configPath ? {configPath: input.configPath} : {}),
@@ -21,6 +23,6 @@ export function rewriteStepFor(builtin: Rule[]): RewriteStep {
     const dropped = new Set(result.dropped)
     const fixed = new Set<Finding>(result.changed ? result.findings.filter((finding) => finding.fix && !dropped.has(finding)) : [])
     const report = formatText(result.findings, input.file, fixed)
-    return {text: result.text, changed: result.changed, messages: report ? report.split('\n') : []}
+    return {bytes: result.bytes, text: result.text, changed: result.changed, messages: report ? report.split('\n') : []}
   }
 }

@@ -1,6 +1,10 @@
+import {decodeBytes, encodeText, encodedLength} from './bytes.js'
 import type {Edit, Finding} from './types.js'
 
 export interface Applied {
+  /** The spliced bytes: every byte outside an applied edit is the original's. */
+  bytes: Buffer
+  /** The same, decoded (decodeBytes). */
   text: string
   /** Findings whose edits were all applied. */
   applied: Finding[]
@@ -18,11 +22,12 @@ function overlaps(a: Edit, b: Edit): boolean {
 const sameEdit = (a: Edit, b: Edit) => a.range[0] === b.range[0] && a.range[1] === b.range[1] && a.text === b.text
 
 /**
- * Splices the fixes of `findings` into `text`. Findings are taken in order of their first edit;
- * a finding whose edits overlap an accepted edit (or each other) is dropped whole. An edit equal to
- * an accepted one is shared, not a conflict.
+ * Splices the fixes of `findings` into the original bytes. `text` is decodeBytes(bytes) (the text the
+ * rules read; edit ranges are offsets into it); `bytes` defaults to encodeText(text). Findings are
+ * taken in order of their first edit; a finding whose edits overlap an accepted edit (or each other)
+ * is dropped whole. An edit equal to an accepted one is shared, not a conflict.
  */
-export function applyFixes(text: string, findings: Finding[]): Applied {
+export function applyFixes(text: string, findings: Finding[], bytes: Uint8Array = encodeText(text)): Applied {
   const withFix = findings.filter((finding) => finding.fix && finding.fix.length > 0)
   const firstStart = (finding: Finding) => Math.min(...(finding.fix ?? []).map((edit) => edit.range[0]))
   const ordered = [...withFix].sort((a, b) => firstStart(a) - firstStart(b))
@@ -40,12 +45,20 @@ export function applyFixes(text: string, findings: Finding[]): Applied {
     accepted.push(...edits)
     applied.push(finding)
   }
+  if (accepted.length === 0) return {bytes: Buffer.from(bytes), text, applied, dropped}
   accepted.sort((a, b) => a.range[0] - b.range[0])
-  let out = ''
-  let cursor = 0
+  // one pass: character offsets become byte offsets by counting the bytes of the text between edits
+  const parts: Uint8Array[] = []
+  let char = 0
+  let byte = 0
   for (const edit of accepted) {
-    out += text.slice(cursor, edit.range[0]) + edit.text
-    cursor = edit.range[1]
+    const start = byte + encodedLength(text.slice(char, edit.range[0]))
+    const end = start + encodedLength(text.slice(edit.range[0], edit.range[1]))
+    parts.push(bytes.subarray(byte, start), encodeText(edit.text))
+    char = edit.range[1]
+    byte = end
   }
-  return {text: out + text.slice(cursor), applied, dropped}
+  parts.push(bytes.subarray(byte))
+  const out = Buffer.concat(parts)
+  return {bytes: out, text: decodeBytes(out), applied, dropped}
 }

@@ -1,10 +1,11 @@
 /** What the rewrite and lint commands share: one run of the rules over a Dockerfile the input resolver found. */
 import {readFileSync} from 'node:fs'
 
-import type {LoadedConfig} from '../config.js'
+import {type LoadedConfig, configLines} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 
 import {rewriteDockerfile} from './engine.js'
+import {decodeBytes} from './bytes.js'
 import {resolveRules} from './resolve.js'
 import type {RewriteResult, Rule} from './types.js'
 
@@ -22,11 +23,17 @@ export interface RunRequest {
   /** Run BuildKit probes for facts (users at a line, a stage's tree). */
   probe: boolean
   network?: string
+  /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS (default: not loaded). */
+  plugins?: boolean
+  /** Where the config line and warnings go (stderr). */
+  note?: (line: string) => void
 }
 
 export interface RunOutcome {
   file: string
   original: string
+  /** The config that was used, or none. */
+  config: LoadedConfig
   rules: Rule[]
   result: RewriteResult
 }
@@ -45,15 +52,23 @@ export function parseBuildArgs(values: string[] = [], env: NodeJS.ProcessEnv = p
 
 export async function runRules(builtin: Rule[], request: RunRequest): Promise<RunOutcome> {
   const {contextDir, file, loaded, env} = request
-  let original: string
+  let bytes: Buffer
   try {
-    original = readFileSync(file, 'utf8')
+    bytes = readFileSync(file)
   } catch (error) {
     throw new DbuildError(`${file}: cannot read the Dockerfile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT, ['Pass the Dockerfile with -f.'])
   }
-  const rules = await resolveRules(builtin, loaded.config, loaded.path)
+  // bytes outside valid UTF-8 survive as escapes (bytes.ts), so a rewrite keeps them
+  const original = decodeBytes(bytes)
+  const note = request.note ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const lines = configLines(loaded)
+  note(`dbuild: ${lines.note}`)
+  if (lines.warning) note(`dbuild: warning: ${lines.warning}`)
+  const warn = (message: string) => note(`dbuild: warning: ${message}`)
+  const rules = await resolveRules(builtin, loaded.config, loaded.path, {...(request.plugins === undefined ? {} : {allow: request.plugins}), env, warn})
   const result = await rewriteDockerfile(rules, {
     text: original,
+    bytes,
     file,
     config: loaded.config,
     ...(loaded.path ? {configPath: loaded.path} : {}),
@@ -65,5 +80,5 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
       ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {})}}
       : {facts: {unavailable: 'probe builds were not run (pass --probe)'}}),
   })
-  return {file, original, rules, result}
+  return {file, original, config: loaded, rules, result}
 }

@@ -117,6 +117,6 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     }
   }
   findings.sort((a, b) => a.line - b.line || compareCodeUnits(a.ruleId, b.ruleId))
-  const {text, dropped} = applyFixes(options.text, findings)
-  return {text, changed: text !== options.text, findings, dropped}
+  const {text, bytes, dropped} = applyFixes(options.text, findings, options.bytes)
+  return {text, bytes, changed: text !== options.text, findings, dropped}
 }

@@ -139,22 +139,29 @@ export function predefinedArgs(platform: string | undefined, target?: string): R
  */
 export function variableScopes(model: DockerfileModel, buildArgs: Record<string, string> = {}, platform?: string, target?: string): Lookup[] {
   const globals = new Map<string, string>(Object.entries({...predefinedArgs(platform, target), ...pick(buildArgs, PREDEFINED_OVERRIDABLE)}))
-  const stageEnv: (Binding | undefined)[] = []
-  // one immutable chain of writes per stage: each instruction keeps the head it saw, so the scopes
-  // cost memory linear in the Dockerfile, not a copy of the environment per line
-  let env: Binding | undefined
+  const stageEnv: Environment[] = []
+  // one log of writes per stage, numbered across the file: each instruction keeps only the number it
+  // saw, so the scopes cost memory linear in the Dockerfile (not a copy of the environment per line)
+  // and a lookup is a binary search (not a walk over every earlier write)
+  let env = new Environment()
+  let written = 0
   const scopes: Lookup[] = []
   const globalLookup: Lookup = (name) => globals.get(name)
+  const current: Lookup = (name) => env.read(name, written)
   for (const instruction of model.instructions) {
     const inStage = instruction.stage >= 0
     if (instruction.keyword === 'FROM') {
       const parent = model.stages[instruction.stage]?.parent
-      env = parent === undefined ? undefined : stageEnv[parent]
+      const base = parent === undefined ? undefined : stageEnv[parent]
+      env = new Environment(base && {env: base, mark: written})
     }
-    scopes.push(inStage && instruction.keyword !== 'FROM' ? lookupIn(env) : globalLookup)
+    if (inStage && instruction.keyword !== 'FROM') {
+      const [seen, mark] = [env, written]
+      scopes.push((name) => seen.read(name, mark))
+    } else scopes.push(globalLookup)
     for (const {name, value} of instruction.properties ?? []) {
       if (instruction.keyword === 'ENV') {
-        env = {name, value: value === null ? '' : expandWord(value, lookupIn(env), model.escape).value, previous: env}
+        env.write(name, value === null ? '' : expandWord(value, current, model.escape).value, written++)
         continue
       }
       const given = Object.hasOwn(buildArgs, name) ? buildArgs[name] : undefined
@@ -163,25 +170,45 @@ export function variableScopes(model: DockerfileModel, buildArgs: Record<string,
         if (resolved !== undefined) globals.set(name, resolved)
         continue
       }
-      const resolved = given ?? (value === null ? globals.get(name) : expandWord(value, lookupIn(env), model.escape).value)
-      if (resolved !== undefined) env = {name, value: resolved, previous: env}
+      const resolved = given ?? (value === null ? globals.get(name) : expandWord(value, current, model.escape).value)
+      if (resolved !== undefined) env.write(name, resolved, written++)
     }
     if (inStage) stageEnv[instruction.stage] = env
   }
   return scopes
 }
 
-/** One write to a stage's environment, pointing at the writes before it. */
-interface Binding {
-  name: string
-  value: string
-  previous: Binding | undefined
-}
+/**
+ * One stage's environment as a log of writes, each numbered (`at`) in the order of the whole file.
+ * read(name, mark) is the value of the last write numbered below `mark`, else what the base stage
+ * held when this stage began.
+ */
+class Environment {
+  private readonly writes = new Map<string, {at: number[]; values: string[]}>()
 
-function lookupIn(head: Binding | undefined): Lookup {
-  return (name) => {
-    for (let binding = head; binding; binding = binding.previous) if (binding.name === name) return binding.value
-    return undefined
+  constructor(private readonly base?: {env: Environment; mark: number}) {}
+
+  write(name: string, value: string, at: number): void {
+    const log = this.writes.get(name)
+    if (log) {
+      log.at.push(at)
+      log.values.push(value)
+    } else this.writes.set(name, {at: [at], values: [value]})
+  }
+
+  read(name: string, mark: number): string | undefined {
+    const log = this.writes.get(name)
+    if (log) {
+      let low = 0
+      let high = log.at.length
+      while (low < high) {
+        const mid = (low + high) >>> 1
+        if ((log.at[mid] as number) < mark) low = mid + 1
+        else high = mid
+      }
+      if (low > 0) return log.values[low - 1]
+    }
+    return this.base?.env.read(name, this.base.mark)
   }
 }
 

@@ -20,6 +20,7 @@ import type {DockerfileModel, InstructionNode} from './parse.js'
 import {flag, stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
+import {encodeText} from './bytes.js'
 import type {Accounts, BuilderFact, DockerAccess, FactError, FactRequest, Facts, Finding, TreeEntry} from './types.js'
 
 const rangeLength = (finding: Finding) => (finding.fix ?? []).reduce((n, edit) => n + edit.range[1] - edit.range[0], 0)
@@ -241,7 +242,7 @@ async function build(dockerfile: string, output: string, options: ProbeOptions):
   for (const [name, value] of Object.entries(options.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`)
   for (const [name, source] of Object.entries(docker.buildContexts ?? {})) args.push('--build-context', `${name}=${source}`)
   args.push(docker.contextDir)
-  const run = await runDocker(args, {cwd: docker.contextDir, env: docker.env, input: dockerfile, timeout: PROBE_TIMEOUT_MS})
+  const run = await runDocker(args, {cwd: docker.contextDir, env: docker.env, input: encodeText(dockerfile), timeout: PROBE_TIMEOUT_MS})
   if (run.exitCode === 0) return undefined
   const tail = run.stderr.trim().split('\n').slice(-3).join(' | ')
   return {error: `the probe build failed (docker exit ${run.exitCode}): ${tail}`}

@@ -1,9 +1,11 @@
+import {realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {compareCodeUnits} from '../compare.js'
-import type {DbuildConfig} from '../config.js'
+import {type DbuildConfig, untrustedReason} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {workTreeTop} from '../git.js'
 
 import type {Rule} from './types.js'
 
@@ -27,20 +29,73 @@ function warnOnly(rule: Rule): Rule {
   }
 }
 
+/** How a command was told about plugins: `--plugins` / `--no-plugins`, else DBUILD_PLUGINS. */
+export interface PluginOptions {
+  /** The command-line flag; undefined when neither --plugins nor --no-plugins was given. */
+  allow?: boolean
+  env?: NodeJS.ProcessEnv
+  /** Where the "plugins were not loaded" warning goes. */
+  warn?: (message: string) => void
+}
+
 /**
- * The rule set for a project: the built-in rules plus the modules named in `config.plugins`
- * (paths relative to the config file, or package names), with `config.rules` applied
+ * Whether a repository's plugins may run: true only when the user asked, with `--plugins` or
+ * DBUILD_PLUGINS=1; false when told no (`--no-plugins`, DBUILD_PLUGINS=0); undefined when nobody
+ * said, which also means no. A plugin is code running with the user's rights, while `docker buildx
+ * build` of the same checkout runs nothing on the host; a drop-in must not widen that (as pnpm 10
+ * no longer runs dependencies' install scripts and VS Code restricts untrusted workspaces).
+ */
+export function pluginSetting(options: PluginOptions): boolean | undefined {
+  if (options.allow !== undefined) return options.allow
+  const value = (options.env ?? process.env).DBUILD_PLUGINS?.trim().toLowerCase() ?? ''
+  if (['1', 'true', 'yes'].includes(value)) return true
+  if (['0', 'false', 'no'].includes(value)) return false
+  return undefined
+}
+
+/** The plugin file for `specifier`, refused unless it is a regular file inside the repository that holds the config. */
+async function pluginFile(specifier: string, configPath: string): Promise<string> {
+  const fail = (why: string): never => {
+    throw new DbuildError(`${configPath}: plugin ${JSON.stringify(specifier)} ${why}`, ExitCode.CONFIG, ['List plugins as paths relative to .dbuild.json, such as ./tools/dbuild-rules/my-rule.js.'])
+  }
+  if (!/^\.\.?\//.test(specifier)) fail('is not a relative path starting with ./ or ../ (URLs, absolute paths and package names are refused)')
+  const base = path.dirname(configPath)
+  const repository = realpathSync(path.resolve((await workTreeTop(base)) ?? base))
+  let real: string
+  try {
+    real = realpathSync(path.resolve(base, specifier))
+  } catch (error) {
+    return fail(`cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  // symlinks resolved first: a link inside the repository to a file outside it is outside
+  if (!real.startsWith(repository + path.sep)) fail(`resolves to ${real}, outside the repository ${repository}`)
+  if (!statSync(real).isFile()) fail(`is not a file (${real})`)
+  const reason = untrustedReason(real)
+  if (reason) fail(`is not safe to run: ${reason}`)
+  return real
+}
+
+/**
+ * The rule set for a project: the built-in rules plus, when the user allowed plugins (see
+ * pluginSetting), the repository files named in `config.plugins`, with `config.rules` applied
  * (fix: as is, warn: no fixes, off: removed). Sorted by id.
  */
-export async function resolveRules(builtin: Rule[], config: DbuildConfig, configPath?: string): Promise<Rule[]> {
-  const base = configPath ? path.dirname(configPath) : process.cwd()
+export async function resolveRules(builtin: Rule[], config: DbuildConfig, configPath?: string, plugins: PluginOptions = {}): Promise<Rule[]> {
   const where = configPath ?? '.dbuild.json'
   const rules = new Map(builtin.map((rule) => [rule.id, rule]))
-  for (const specifier of config.plugins ?? []) {
-    const target = specifier.startsWith('.') || path.isAbsolute(specifier) ? pathToFileURL(path.resolve(base, specifier)).href : specifier
+  const specifiers = configPath ? (config.plugins ?? []) : []
+  const setting = pluginSetting(plugins)
+  const allowed = setting === true
+  if (specifiers.length > 0 && setting === undefined) {
+    plugins.warn?.(
+      `${where}: plugins not loaded (${specifiers.join(', ')}): a repository's plugins run as code on this machine, so dbuild runs them only when asked. If you trust this repository, pass --plugins or set DBUILD_PLUGINS=1.`,
+    )
+  }
+  for (const specifier of allowed && configPath ? specifiers : []) {
+    const file = await pluginFile(specifier, configPath as string)
     let module: Record<string, unknown>
     try {
-      module = (await import(target)) as Record<string, unknown>
+      module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
     } catch (error) {
       throw new DbuildError(`${where}: cannot load plugin ${specifier}: ${(error as Error).message}`, ExitCode.CONFIG)
     }
@@ -50,7 +105,11 @@ export async function resolveRules(builtin: Rule[], config: DbuildConfig, config
   }
   for (const [id, setting] of Object.entries(config.rules ?? {})) {
     const rule = rules.get(id)
-    if (!rule) throw new DbuildError(`${where}: "rules" names an unknown rule "${id}" (known: ${[...rules.keys()].sort().join(', ')})`, ExitCode.CONFIG)
+    if (!rule) {
+      // a rule of a plugin that was not loaded: nothing to configure
+      if (specifiers.length > 0 && !allowed) continue
+      throw new DbuildError(`${where}: "rules" names an unknown rule "${id}" (known: ${[...rules.keys()].sort().join(', ')})`, ExitCode.CONFIG)
+    }
     if (setting === 'off') rules.delete(id)
     else if (setting === 'warn') rules.set(id, warnOnly(rule))
   }

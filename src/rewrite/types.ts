@@ -120,7 +120,10 @@ export interface DockerAccess {
 }
 
 export interface RewriteOptions {
+  /** The Dockerfile as rules read it: decodeBytes(bytes), so that no byte is lost. */
   text: string
+  /** The file's bytes, which the fixes are spliced into; encodeText(text) when absent. */
+  bytes?: Uint8Array
   /** For messages. */
   file: string
   config: DbuildConfig
@@ -138,6 +141,9 @@ export interface RewriteOptions {
 }
 
 export interface RewriteResult {
+  /** The rewritten file: write these, never the text, so every byte no rule touched is kept. */
+  bytes: Buffer
+  /** The same, decoded. */
   text: string
   changed: boolean
   /** All findings, including fixed ones. */

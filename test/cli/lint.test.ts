@@ -69,7 +69,7 @@ t.test('failureThreshold in .dbuild.json, --failure-threshold over it', async (t
   writeFileSync(path.join(dir, '.dbuild.json'), '{\n  "failureThreshold": "warn"\n}\n')
   const bad = await lint([], dir)
   t.equal(bad.exitCode, ExitCode.CONFIG)
-  t.match(bad.stderr.replace(/\s+(›\s+)?/g, " "), /\.dbuild\.json:2: "failureThreshold" must be "error"/)
+  t.match(bad.stderr.replace(/\s+(›\s+)?/g, " "), /\.dbuild\.json:2:\d+: "failureThreshold" must be "error"/)
 })
 
 t.test('# dbuild ignore= and BuildKit\'s # check=skip= silence rules', async (t) => {

@@ -51,7 +51,7 @@ t.test('an existing .dbuild.json keeps its other keys and gains missing cacheFro
   writeFileSync(file, '{"cacheFrom": [,]}\n')
   const broken = await runSetup({cwd: repo, cacheFrom: [SPEC], env: NO_DOCKER})
   t.equal(broken.config.action, 'invalid')
-  t.match(broken.config.error, /\.dbuild\.json:1: invalid JSON/)
+  t.match(broken.config.error, /\.dbuild\.json:1:16: invalid JSON: expected a value/)
   t.equal(readFileSync(file, 'utf8'), '{"cacheFrom": [,]}\n', 'not overwritten')
   t.equal(broken.doctor.checks.find((c) => c.id === 'config')?.status, 'fail')
 })

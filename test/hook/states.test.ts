@@ -10,7 +10,7 @@ import path from 'node:path'
 import t from 'tap'
 
 import {ExitCode} from '../../src/exit-codes.js'
-import {type HookAction, type HookState, type HooksLocation, hookScript, hookStatus, installHooks, uninstallHooks} from '../../src/hook/index.js'
+import {gitRunsConfigHooks, type HookAction, type HookState, type HooksLocation, hookScript, hookStatus, installHooks, uninstallHooks} from '../../src/hook/index.js'
 import {tempDir} from '../helpers/index.js'
 
 const FOREIGN = '#!/bin/sh\n# a teammate\'s hook\necho foreign\n'
@@ -114,4 +114,16 @@ t.test('two different foreign hooks (one chained, another in place) are a confli
   const location: HooksLocation = {dir, root: path.dirname(dir), manager: {kind: 'hooks-dir'}}
   t.throws(() => installHooks(location), {exit: ExitCode.CANT_CREATE, message: /post-checkout: a foreign hook replaced dbuild's while post-checkout\.dbuild-chained still holds a different one/})
   t.equal(readFileSync(path.join(dir, 'post-checkout'), 'utf8'), '#!/bin/sh\necho another\n', 'nothing changed')
+})
+
+t.test('git\'s own hook config (hook.<name>.command) is offered from git 2.54 on', async (t) => {
+  const table: Array<[string | undefined, boolean]> = [
+    ['git version 2.39.5', false],
+    ['git version 2.53.1', false],
+    ['git version 2.54.0', true],
+    ['git version 2.60.0.windows.1', true],
+    ['git version 3.0.0', true],
+    [undefined, false],
+  ]
+  for (const [version, offered] of table) t.equal(gitRunsConfigHooks(version), offered, String(version))
 })

@@ -32,6 +32,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 const lines = []
 /** @type {string[]} */
 const loads = []
+/** @type {string[]} */
+const failures = []
 
 const ms = (/** @type {number} */ value) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`)
 const spread = (/** @type {{median: number, p25: number, p75: number}} */ s) => `${ms(s.median)} (${ms(s.p25)}–${ms(s.p75)})`
@@ -85,7 +87,13 @@ for (const file of files) {
     },
     spread,
   }
-  await mod.default(ctx)
+  try {
+    await mod.default(ctx)
+  } catch (error) {
+    // one broken bench must not cost the others' figures
+    failures.push(file)
+    console.log(`  FAILED: ${error instanceof Error ? error.message : String(error)}`)
+  }
   const after = load()
   loads.push(`${file}: before ${before.replace(/^load /, '')}; after ${after.replace(/^load /, '')}`)
   console.log(`  (${after})`)
@@ -93,7 +101,7 @@ for (const file of files) {
 
 const goals = lines.filter((line) => line.goal !== undefined)
 const missed = goals.filter((line) => !line.ratio || line.goal === undefined || line.ratio.median > line.goal)
-console.log(`\nsummary: ${goals.length - missed.length} of ${goals.length} goals met`)
+console.log(`\nsummary: ${goals.length - missed.length} of ${goals.length} goals met${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`)
 for (const line of goals) console.log(`  ${verdict(line).padEnd(18)} ${line.name}: ${ratioText(line.ratio)}`)
 
 console.log('\nREADME table (median, 25th–75th percentile; ratio = median of per-round ratios):\n')
@@ -104,3 +112,4 @@ for (const line of lines) {
 }
 console.log(`\nnode ${process.version}; load averages (1, 5, 15 min) around each bench:`)
 for (const line of loads) console.log(`- ${line}`)
+if (failures.length > 0) process.exitCode = 1

@@ -23,6 +23,7 @@ export const OWN_BUILD_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--no-rewrite', 'use the Dockerfile as it is'],
   ['--config FILE', 'use FILE instead of the .dbuild.json found from the context up to the git root'],
   ['--export-cache', 'add .dbuild.json cacheTo outside CI too'],
+  ['--manifest FILE', 'write the context manifest for dbuild explain (in CI: beside the stage) and annotate the image with its digest'],
   ['--[no-]plugins', 'run (or not) the rule plugins .dbuild.json lists; default: not run, or DBUILD_PLUGINS=1'],
 ]
 

@@ -95,3 +95,14 @@ t.test('every format names the file of each finding', async (t) => {
   t.equal(new Set(gitlab.map((issue) => issue.fingerprint)).size, gitlab.length, 'gitlab fingerprints are unique')
   t.match(gitlab, [{location: {path: '.devcontainer/Dockerfile', lines: {begin: 2}}, severity: 'minor'}])
 })
+
+t.test('issue 10 item 14: --chown="app app" is never reported as fixed', async (t) => {
+  const dir = path.join(tempDir(t), 'ctx')
+  const dockerfile = 'FROM scratch\nCOPY --link --chown="app app" a /a\n'
+  writeTree(dir, {Dockerfile: dockerfile, '.dbuild.json': JSON.stringify({users: {app: '1000:1000'}})})
+  const rewrite = await execa(process.execPath, [BIN, 'rewrite', '--no-probe'], {cwd: dir, reject: false, env: {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(dir, '..', 'cache')}})
+  t.equal(rewrite.stdout, dockerfile.trimEnd(), 'the line is left as it is')
+  t.match(rewrite.stderr, /BuildKit reads this flag as --chown="app app"/)
+  t.notMatch(rewrite.stderr, /\(fixed\)/)
+  t.equal((await lint([], dir)).exitCode, ExitCode.FINDINGS, 'lint reports it as an error')
+})

@@ -78,6 +78,9 @@ function swapIn(next, target) {
   if (hadOld) rmSync(old, {recursive: true, force: true})
 }
 
+/** Commands whose help reads the installed tools, so it is rendered when asked for, never at build time. */
+const READS_INSTALLED_TOOLS = new Set(['build'])
+
 /** Variables that change how help renders; bin/run.js renders afresh when any is set (see HELP_VARIABLES there). */
 const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUMNS', 'DEBUG']
 
@@ -87,7 +90,9 @@ const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUM
  * @param {{commands: Record<string, unknown>}} manifest
  */
 async function renderHelp(manifest) {
-  const ids = Object.keys(manifest.commands).map((id) => id.split(':'))
+  // build's help lists the flags of the docker buildx installed when it runs; rendered now, it would
+  // freeze the buildx (or the lack of one) of the machine that ran `npm run build`
+  const ids = Object.keys(manifest.commands).filter((id) => !READS_INSTALLED_TOOLS.has(id)).map((id) => id.split(':'))
   const topics = new Set(ids.filter((id) => id.length > 1).map((id) => id.slice(0, -1).join(' ')))
   const argvs = [['--help'], ...[...topics].map((topic) => [...topic.split(' '), '--help']), ...ids.map((id) => [...id, '--help'])]
   const env = {...process.env}

@@ -9,6 +9,7 @@ import path from 'node:path'
 import type {ParsedBuildArgv} from '../buildx/argv.js'
 import type {BuildxVersion} from '../buildx/check.js'
 import {isCI} from '../cache/index.js'
+import {DbuildError} from '../exit-codes.js'
 import {manifestFor} from '../explain/current.js'
 import {writeManifest} from '../explain/manifest.js'
 import type {Inputs} from './inputs.js'
@@ -21,8 +22,17 @@ export function wantsManifest(parsed: ParsedBuildArgv, env: NodeJS.ProcessEnv): 
   return parsed.own.manifest !== undefined || isCI(env)
 }
 
-/** Writes the manifest of the main context; returns its file and digest, or nothing for a remote context. */
-export function writeBuildManifest(parsed: ParsedBuildArgv, inputs: Inputs, main: MainContext): {file: string; digest: string; note: string} | undefined {
+/**
+ * Writes the manifest of the main context; returns its file and digest, or nothing for a remote context.
+ * A manifest the user asked for (--manifest FILE) that cannot be written fails the build; the one CI
+ * writes on its own is only a warning, since a build that works without dbuild must not fail for it.
+ */
+export function writeBuildManifest(
+  parsed: ParsedBuildArgv,
+  inputs: Inputs,
+  main: MainContext,
+  warn: (message: string) => void,
+): {file?: string; digest: string; note: string} | undefined {
   if (!main.digest || inputs.contextDir === undefined) return undefined
   // in CI without --manifest: dbuild's own directory for this context, never the work tree
   const file = parsed.own.manifest === undefined ? path.join(main.root as string, 'manifest.jsonl') : path.resolve(inputs.cwd, parsed.own.manifest)
@@ -35,7 +45,13 @@ export function writeBuildManifest(parsed: ParsedBuildArgv, inputs: Inputs, main
     ...(parsed.target === undefined ? {} : {target: parsed.target}),
     ...(main.path === 'unstaged' ? {modesAsIs: true} : {}),
   })
-  writeManifest(file, manifest)
+  try {
+    writeManifest(file, manifest)
+  } catch (error) {
+    if (parsed.own.manifest !== undefined || !(error instanceof DbuildError)) throw error
+    warn(`${error.message}; the build goes on without it (pass --manifest FILE to choose where it goes)`)
+    return {digest: main.digest.digest, note: `context digest ${main.digest.digest}`}
+  }
   return {file, digest: main.digest.digest, note: `context digest ${main.digest.digest}; manifest written to ${file} (keep it, then: dbuild explain --against FILE)`}
 }
 

@@ -64,7 +64,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const config = configLines(loaded)
   if (config.warning) warnings.push(config.warning)
   const main = await stageMainContext(inputs, own.noStage, events, wantsManifest(parsed, env))
-  const manifest = writeBuildManifest(parsed, inputs, main)
+  const manifest = writeBuildManifest(parsed, inputs, main, events.warn)
   const named = await stageNamedContexts(parsed.buildContexts, inputs, own.noStage, events)
   const dockerfile = await prepareDockerfile({
     inputs,

@@ -206,4 +206,11 @@ t.test('build: a Dockerfile copy that cannot be written exits 73 with a message;
   t.equal(unchanged.exitCode, 0, 'nothing to rewrite: the build goes on', {stderr: text(unchanged.stderr)})
   t.match(text(unchanged.stderr), /warning: .*cannot write the Dockerfile copy: E[A-Z]+; buildx reads .*plain\.Dockerfile itself/)
   t.match(text(unchanged.stdout), / -f plain\.Dockerfile /, 'buildx gets the original Dockerfile')
+
+  // CI writes a manifest beside the stage on its own: one that cannot be written must not fail the build
+  const inCI = await dbuild(['build', '--dry-run', '--no-stage', '-f', 'plain.Dockerfile', '.'], dir, {DBUILD_CACHE_DIR: cache, CI: 'true'})
+  t.equal(inCI.exitCode, 0, 'CI, read-only cache: the build goes on', {stderr: text(inCI.stderr)})
+  t.match(text(inCI.stderr), /warning: .*cannot write the manifest \(EROFS\); the build goes on without it/)
+  const asked = await dbuild(['build', '--dry-run', '--no-stage', '--manifest', path.join(cache, 'm.jsonl'), '-f', 'plain.Dockerfile', '.'], dir, {DBUILD_CACHE_DIR: cache, CI: 'true'})
+  t.equal(asked.exitCode, ExitCode.CANT_CREATE, '--manifest FILE that cannot be written: 73')
 })

@@ -72,13 +72,18 @@ export function digestOfEntries(entries: readonly DigestEntry[]): string {
 const READ_BUFFER = Buffer.allocUnsafe(1 << 20)
 const EMPTY_SHA256 = createHash('sha256').digest('hex')
 
-/** sha256 of one file through one reused buffer: no allocation per file, as for sha256sum. */
-export function hashFile(file: string): string {
+/**
+ * sha256 of one file through one reused buffer (no allocation per file, as for sha256sum), or
+ * undefined when the file is gone (ENOENT, or ENOTDIR for a parent replaced by a file).
+ */
+function hashIfPresent(file: string): string | undefined {
   const hash = createHash('sha256')
   let fd: number
   try {
     fd = openSync(fsPath(file), 'r')
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
     throw readError(file, error)
   }
   try {
@@ -128,7 +133,10 @@ export function digestEntries(root: string, entries: readonly Entry[], previous:
       let sha256: string
       if (known && known[0] === entry.size && known[1] === entry.mtimeMs) sha256 = known[2]
       else {
-        sha256 = hashFile(entryPath(root, entry.rel))
+        const hashedNow = hashIfPresent(entryPath(root, entry.rel))
+        // gone since the walk: BuildKit, walking now, would not send it either (as the sync treats it)
+        if (hashedNow === undefined) continue
+        sha256 = hashedNow
         hashed++
       }
       if (next) next[entry.rel] = [entry.size, entry.mtimeMs, sha256]

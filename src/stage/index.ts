@@ -405,7 +405,9 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
           const gone = new Set(vanished)
           const staged = gone.size === 0 ? sources : sources.filter((entry) => !gone.has(entry.rel))
           listings?.completed(staged, unrecorded)
-          const digest = options.digest ? digestWithRecord(inputs.context, staged, hashesPath(root, out), inputs.context) : undefined
+          // the digest reads the stage, which is what BuildKit is sent: the context may already have
+          // moved on (an editor's save renames files in and out between the sync and this read)
+          const digest = options.digest ? digestWithRecord(dir, staged, hashesPath(root, out), inputs.context) : undefined
           succeeded = true
           return {...counts, skipped, ...(digest ? {digest} : {})}
         } finally {

@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import type {LoadedConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {decodeBytes, encodeText} from '../rewrite/bytes.js'
+import {decodeBytes, encodeText} from '../surrogate-escape.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import type {Inputs} from './inputs.js'
 import type {MainContext, StepEvents} from './stage.js'

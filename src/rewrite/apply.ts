@@ -1,4 +1,4 @@
-import {decodeBytes, encodeText, encodedLength} from './bytes.js'
+import {decodeBytes, encodeText, encodedLength} from '../surrogate-escape.js'
 import type {Edit, Finding} from './types.js'
 
 export interface Applied {

@@ -5,7 +5,7 @@ import {type LoadedConfig, configLines} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 
 import {rewriteDockerfile} from './engine.js'
-import {decodeBytes} from './bytes.js'
+import {decodeBytes} from '../surrogate-escape.js'
 import {resolveRules} from './resolve.js'
 import type {RewriteResult, Rule} from './types.js'
 

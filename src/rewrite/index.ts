@@ -18,7 +18,7 @@ export type {
 export {rewriteDockerfile} from './engine.js'
 export {resolveRules} from './resolve.js'
 export {applyFixes} from './apply.js'
-export {decodeBytes, encodeText} from './bytes.js'
+export {decodeBytes, encodeText} from '../surrogate-escape.js'
 export {builderFlagWord, expandWord, variableScopes} from './expand.js'
 export {parseDockerfile, copyPaths, flag, flags, isHeredocSource, stageByRef} from './parse.js'
 export type {ArgNode, DirectiveNode, DockerfileModel, FlagNode, InstructionNode, StageNode} from './parse.js'

@@ -20,7 +20,7 @@ import type {DockerfileModel, InstructionNode} from './parse.js'
 import {flag, stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
-import {encodeText} from './bytes.js'
+import {encodeText} from '../surrogate-escape.js'
 import type {Accounts, BuilderFact, DockerAccess, FactError, FactRequest, Facts, Finding, TreeEntry} from './types.js'
 
 const rangeLength = (finding: Finding) => (finding.fix ?? []).reduce((n, edit) => n + edit.range[1] - edit.range[0], 0)

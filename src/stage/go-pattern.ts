@@ -7,7 +7,7 @@
  *   is parsed here as Go parses it and written out as an equivalent JavaScript RegExp.
  * Both work on the pattern's UTF-8 bytes, as Go does, through names.ts's byte-exact strings.
  */
-import {encodeName, sequenceLength} from './names.js'
+import {encodeText, sequenceLength} from '../surrogate-escape.js'
 
 /** Go's utf8.DecodeRune: the rune at `at` and its width; an invalid byte is U+FFFD, width 1; none left is U+FFFD, width 0. */
 function decodeRune(bytes: Uint8Array, at: number): [rune: number, width: number] {
@@ -127,8 +127,8 @@ function scanChunk(pattern: Uint8Array): [star: boolean, chunk: Uint8Array, rest
 
 /** Whether Go's `filepath.Match(pattern, name)` returns ErrBadPattern (the only error it has). */
 export function goMatchFails(patternText: string, nameText = '.'): boolean {
-  let pattern = encodeName(patternText) as Uint8Array
-  let name = encodeName(nameText) as Uint8Array
+  let pattern = encodeText(patternText) as Uint8Array
+  let name = encodeText(nameText) as Uint8Array
   try {
     outer: while (pattern.length > 0) {
       let star: boolean

@@ -11,7 +11,7 @@ import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
-import {decodeName} from './names.js'
+import {decodeBytes} from '../surrogate-escape.js'
 import {canonicalMode, recordOf, type StagedRecord, syncTree} from './sync.js'
 import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 
@@ -96,7 +96,7 @@ function loadMatcher(ignoreFile: string): IgnoreMatcher {
   let text: string
   try {
     // byte-exact, as the names it is matched against (see names.ts)
-    text = decodeName(readFileSync(ignoreFile))
+    text = decodeBytes(readFileSync(ignoreFile))
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     // buildx reads no ignore file from a directory of that name, and says nothing

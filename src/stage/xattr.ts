@@ -4,7 +4,7 @@
  */
 import {execa} from 'execa'
 
-import {decodeName, encodeName, hasRawBytes} from './names.js'
+import {decodeBytes, encodeText, hasEscapedBytes} from '../surrogate-escape.js'
 
 const SCRIPT = `
 import os, sys
@@ -17,13 +17,13 @@ for p in sys.stdin.buffer.read().split(b"\\0"):
 export async function pathsWithUserXattrs(paths: string[]): Promise<string[] | undefined> {
   if (paths.length === 0) return []
   // names go both ways as bytes: a name that is not UTF-8 must reach python3 as it is (see names.ts)
-  const input = paths.some(hasRawBytes) ? Buffer.concat(paths.flatMap((name) => [encodeName(name), Buffer.of(0)])) : paths.join('\0')
+  const input = paths.some(hasEscapedBytes) ? Buffer.concat(paths.flatMap((name) => [encodeText(name), Buffer.of(0)])) : paths.join('\0')
   const result = await execa('python3', ['-c', SCRIPT], {input, encoding: 'buffer', reject: false, stripFinalNewline: false})
   if (result.exitCode !== 0) return undefined
   const found: string[] = []
   let start = 0
   for (let at = result.stdout.indexOf(0); at !== -1; at = result.stdout.indexOf(0, start)) {
-    if (at > start) found.push(decodeName(result.stdout.subarray(start, at)))
+    if (at > start) found.push(decodeBytes(result.stdout.subarray(start, at)))
     start = at + 1
   }
   return found

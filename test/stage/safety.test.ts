@@ -13,7 +13,7 @@ import t from 'tap'
 
 import {ExitCode} from '../../src/exit-codes.js'
 import {prepareContext, stageContext, stageRootFor} from '../../src/stage/index.js'
-import {decodeName, encodeName} from '../../src/stage/names.js'
+import {decodeBytes, encodeText} from '../../src/surrogate-escape.js'
 import {syncTree} from '../../src/stage/sync.js'
 import {walkTree} from '../../src/stage/walk.js'
 import {tempDir, writeTree} from '../helpers/index.js'
@@ -50,11 +50,11 @@ async function runInChild(call: 'prepareContext' | 'stageContext', options: obje
 const LATIN1 = Buffer.from('caf\xe9.txt', 'latin1')
 const CUT = Buffer.concat([Buffer.from('cut-'), Buffer.from('é', 'utf8').subarray(0, 1), Buffer.from('-end')])
 
-t.test('names keep their bytes: decodeName and encodeName round-trip anything', async (t) => {
+t.test('names keep their bytes: decodeBytes and encodeText round-trip anything', async (t) => {
   for (const bytes of [LATIN1, CUT, Buffer.from('plain'), Buffer.from('ünï\u{1F600}'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xc0, 0xaf, 0xff, 0x80])]) {
-    t.same(encodeName(decodeName(bytes)), bytes, bytes.toString('hex'))
+    t.same(encodeText(decodeBytes(bytes)), bytes, bytes.toString('hex'))
   }
-  t.equal(decodeName(Buffer.from('ünï')), 'ünï', 'valid UTF-8 is plain text')
+  t.equal(decodeBytes(Buffer.from('ünï')), 'ünï', 'valid UTF-8 is plain text')
 })
 
 t.test('file names that are not UTF-8 are walked and staged byte for byte', async (t) => {

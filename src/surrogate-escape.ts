@@ -1,15 +1,17 @@
 /**
- * A Dockerfile's bytes as a string and back, losslessly. Valid UTF-8 decodes as usual (a byte order
- * mark kept); every byte that is not part of valid UTF-8 (Latin-1 text, say) becomes one lone low
- * surrogate U+DC80–U+DCFF, as Python's "surrogateescape" does, and is written back as that same
- * byte. So rules read text, and every byte a rule did not touch comes out unchanged.
+ * Bytes as a string and back, losslessly: the one codec for a Dockerfile's text (rules read text,
+ * and every byte a rule did not touch comes out unchanged) and for file names (the kernel keeps
+ * bytes; BuildKit sends a name that is not UTF-8 byte for byte). Valid UTF-8 decodes as usual (a
+ * byte order mark kept); every byte that is not part of valid UTF-8 becomes one lone low surrogate
+ * U+DC80–U+DCFF, as Python's "surrogateescape" does, and is encoded back as that same byte. Decoding
+ * valid UTF-8 never yields a lone surrogate, so the two cannot be confused.
  */
 
 const strict = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
 const loose = new TextDecoder('utf-8', {ignoreBOM: true})
 
 /** Length of the valid UTF-8 sequence at `i` (1–4), or 0 when the byte there starts none. */
-function sequenceLength(bytes: Uint8Array, i: number): number {
+export function sequenceLength(bytes: Uint8Array, i: number): number {
   const lead = bytes[i] as number
   if (lead < 0x80) return 1
   let length: number
@@ -56,6 +58,12 @@ export function decodeBytes(bytes: Uint8Array): string {
 
 /** A lone low surrogate in U+DC80–U+DCFF: one escaped byte (a low surrogate after a high one is half of a real character). */
 const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g
+const HAS_ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/
+
+/** Whether text holds an escaped byte, one that is not UTF-8. */
+export function hasEscapedBytes(text: string): boolean {
+  return HAS_ESCAPED_BYTE.test(text)
+}
 
 /** The bytes of text from decodeBytes (or any string): escaped bytes as themselves, the rest as UTF-8. */
 export function encodeText(text: string): Buffer {

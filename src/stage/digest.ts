@@ -13,10 +13,9 @@ import {createHash} from 'node:crypto'
 import {closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 
 import {compareCodeUnits} from '../compare.js'
-import {DbuildError, ExitCode} from '../exit-codes.js'
 import {fsPath} from './names.js'
 import {canonicalMode} from './sync.js'
-import {type Entry, entryPath} from './walk.js'
+import {type Entry, entryPath, readError} from './walk.js'
 
 export type DigestEntryType = 'dir' | 'fifo' | 'file' | 'symlink'
 
@@ -99,11 +98,6 @@ function hashIfPresent(file: string): string | undefined {
     closeSync(fd)
   }
   return hash.digest('hex')
-}
-
-function readError(file: string, error: unknown): DbuildError {
-  const code = (error as NodeJS.ErrnoException).code ?? String(error)
-  return new DbuildError(`${file}: cannot read (${code})`, ExitCode.IO, [`Check the permissions of ${file}, or list it in .dockerignore.`])
 }
 
 function octal(mode: number): string {

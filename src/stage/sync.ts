@@ -8,7 +8,7 @@ import {chmod, copyFile, rename, utimes} from 'node:fs/promises'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {modeFromDisk} from '../mode-policy.js'
 import {fsPath, readDirents, readLink, readNames} from './names.js'
-import {type Entry, entryPath, type Listing, type Listings, vanished} from './walk.js'
+import {type Entry, entryPath, type Listing, type Listings, readError, vanished} from './walk.js'
 
 /** The mode BuildKit should see, by the one policy's owner-execute rule (src/mode-policy.ts). */
 export function canonicalMode(entry: Pick<Entry, 'kind' | 'mode'>): number {
@@ -92,8 +92,7 @@ function copyError(source: string, target: string, error: unknown): DbuildError 
   try {
     closeSync(openSync(source, 'r'))
   } catch (readFailure) {
-    const code = (readFailure as NodeJS.ErrnoException).code ?? String(readFailure)
-    return new DbuildError(`${source}: cannot read (${code})`, ExitCode.IO, [`Check the permissions of ${source}, or list it in .dockerignore.`])
+    return readError(source, readFailure)
   }
   return writeError(target, error)
 }

@@ -117,7 +117,8 @@ function toEntry(rel: string, stats: Stats): Entry {
   return {rel, kind: kindOf(stats), mode: stats.mode & 0o7777, size: stats.size, mtimeMs: stats.mtimeMs, atimeMs: stats.atimeMs}
 }
 
-function readError(file: string, error: unknown): DbuildError {
+/** A context path that cannot be read: exit 74, with the two ways out. Walk, sync and digest alike. */
+export function readError(file: string, error: unknown): DbuildError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error)
   const failure = new DbuildError(`${file}: cannot read (${code})`, ExitCode.IO, [`Check the permissions of ${file}, or list it in .dockerignore.`])
   failure.cause = error

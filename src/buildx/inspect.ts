@@ -10,8 +10,10 @@ export interface BuilderFacts {
   name?: string
   driver?: string
   status?: string
-  /** As `docker buildx inspect` reports it; undefined when unknown (v0.0.0+unknown on Docker's built-in BuildKit). */
+  /** e.g. v0.25.1; undefined when the builder does not say (Docker's built-in BuildKit, as distributions build it, reports v0.0.0+unknown). */
   buildkitVersion?: string
+  /** The version text as reported, for messages. */
+  buildkitReported?: string
   labels: Record<string, string>
   /** buildx prints the builder with an Error: line (and exits 0) when its endpoint cannot be reached. */
   error?: string
@@ -37,8 +39,9 @@ export function parseBuildxInspect(text: string): BuilderFacts {
     else if (key === 'driver' && probe.driver === undefined) probe.driver = value
     else if (key === 'status' && probe.status === undefined) probe.status = value
     else if (key === 'error' && probe.error === undefined) probe.error = value
-    else if ((key === 'buildkit version' || key === 'buildkit') && probe.buildkitVersion === undefined && value && !value.includes('unknown')) {
-      probe.buildkitVersion = value
+    else if ((key === 'buildkit version' || key === 'buildkit') && probe.buildkitReported === undefined) {
+      probe.buildkitReported = value
+      if (/^v?\d+\.\d+\.\d+/.test(value) && !/^v?0\.0\.0/.test(value)) probe.buildkitVersion = value
     } else if (key === 'labels') inLabels = true
   }
   return probe

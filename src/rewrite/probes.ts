@@ -11,6 +11,7 @@ import path from 'node:path'
 import {dbuildCacheDir} from '../cache-dir.js'
 import {compareCodeUnits} from '../compare.js'
 import {runDocker} from '../buildx/run.js'
+import {inspectBuilder} from '../buildx/inspect.js'
 import {writeFileAtomic} from '../write-atomic.js'
 
 import {sourceKind} from '../buildx/sources.js'
@@ -275,31 +276,17 @@ async function probeListing(dockerfile: string, inputs: ProbeInputs | undefined,
   })
 }
 
-/** `docker buildx inspect` text → the builder's name, driver and BuildKit version (the first node's). */
-export function parseBuilder(text: string): BuilderFact {
-  const fact: BuilderFact = {}
-  for (const line of text.split('\n')) {
-    const match = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line)
-    const key = match?.[1]?.trim().toLowerCase()
-    const value = match?.[2]?.trim() ?? ''
-    if (!key || !value) continue
-    if (key === 'name' && fact.name === undefined) fact.name = value
-    else if (key === 'driver' && fact.driver === undefined) fact.driver = value
-    else if (key === 'buildkit version' && fact.reported === undefined) {
-      fact.reported = value
-      // Docker's built-in BuildKit, as distributions build it, reports v0.0.0+unknown: no version at all
-      if (/^v?\d+\.\d+\.\d+/.test(value) && !/^v?0\.0\.0/.test(value)) fact.buildkitVersion = value
-    }
-  }
-  return fact
-}
-
+/** The builder's name, driver and BuildKit version, as src/buildx/inspect.ts reads them for doctor too. */
 async function probeBuilder(options: ProbeOptions): Promise<BuilderFact | FactError> {
   const {docker} = options
-  const args = ['buildx', 'inspect', ...(docker.builder ? [docker.builder] : [])]
-  const run = await runDocker(args, {env: docker.env, timeout: 60_000})
-  if (run.exitCode !== 0) return {error: `docker ${args.join(' ')} failed (exit ${run.exitCode}): ${run.stderr.trim().split('\n').pop() ?? ''}`}
-  return parseBuilder(run.stdout)
+  const builder = await inspectBuilder(docker.env ?? process.env, docker.builder, 60_000)
+  if (!builder.ok) return {error: `docker buildx inspect${docker.builder ? ` ${docker.builder}` : ''} failed: ${builder.error ?? 'no answer'}`}
+  return {
+    ...(builder.name === undefined ? {} : {name: builder.name}),
+    ...(builder.driver === undefined ? {} : {driver: builder.driver}),
+    ...(builder.buildkitVersion === undefined ? {} : {buildkitVersion: builder.buildkitVersion}),
+    ...(builder.buildkitReported === undefined ? {} : {reported: builder.buildkitReported}),
+  }
 }
 
 /** Runs the probes the rules asked for, one at a time (builds are heavy), each once. */

@@ -10,7 +10,7 @@ import {type SourceKind, sourceKind} from '../buildx/sources.js'
 import {type LoadedConfig, findConfig, loadConfigFile} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {workTreeTop} from '../git.js'
-import {ignoreFileFor} from '../stage/index.js'
+import {ignoreFileFor} from '../stage/ignore.js'
 
 export interface InputRequest {
   /** The context as given: a directory, `-` (stdin), or a git/http/image source. */

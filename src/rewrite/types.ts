@@ -48,6 +48,11 @@ export interface FactError {
   error: string
 }
 
+/** A fact a probe could not get, told apart from the fact itself. */
+export function isFactError(value: unknown): value is FactError {
+  return typeof value === 'object' && value !== null && 'error' in value
+}
+
 /** A fact a rule asks for before check(); gathered by the probes in probes.ts. */
 export type FactRequest =
   | {kind: 'accounts'; instruction: InstructionNode}

@@ -256,6 +256,27 @@ t.test('--modes lists what makes plain buildx miss, with the fix', async (t) => 
   t.equal(clean.exitCode, 0, clean.stdout)
 })
 
+t.test('explain says which config a build of the context uses, as build does, and why one was refused', async (t) => {
+  const dir = await sourceRepo('config-line')
+  const none = await execa(process.execPath, [BIN, 'explain', '--modes', '.'], {cwd: dir, env, reject: false})
+  t.match(none.stderr, /^dbuild: config: none \(no \.dbuild\.json found\)$/m)
+  writeFileSync(path.join(dir, '.dbuild.json'), '{"cacheFrom": []}\n')
+  const found = await execa(process.execPath, [BIN, 'explain', '--modes', 'src'], {cwd: dir, env, reject: false})
+  t.match(found.stderr, new RegExp(`^dbuild: config: ${path.join(dir, '.dbuild.json').replaceAll('/', '\\/')}$`, 'm'), 'found from the context up to the git root')
+  t.notMatch(found.stdout, /config:/, 'stdout stays the report')
+  chmodSync(dir, 0o777)
+  t.teardown(() => chmodSync(dir, 0o755))
+  const refused = await execa(process.execPath, [BIN, 'explain', '--modes', '.'], {cwd: dir, env, reject: false})
+  t.match(refused.stderr, /dbuild: warning: .*\.dbuild\.json was not used: its directory .* is writable by every user/)
+  t.match(refused.stderr, /^dbuild: config: none used$/m)
+  chmodSync(dir, 0o755)
+  writeFileSync(path.join(dir, '.dbuild.json'), '{"cacheFrom": [,]}\n')
+  const broken = await execa(process.execPath, [BIN, 'explain', '--modes', '.'], {cwd: dir, env, reject: false})
+  t.match(broken.stderr, /dbuild: warning: .*\.dbuild\.json:1:\d+: invalid JSON/, 'a broken config is named, file and line')
+  t.not(broken.exitCode, ExitCode.INTERNAL, 'explain still reports')
+  t.match(broken.stdout, /mode/, 'and still lists the modes')
+})
+
 t.test('dbuild build --manifest, and in CI, writes the manifest of what buildx is sent', async (t) => {
   const dir = await sourceRepo('build-manifest')
   const manifest = path.join(root, 'build.jsonl')

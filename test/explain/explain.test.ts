@@ -256,6 +256,19 @@ t.test('--modes lists what makes plain buildx miss, with the fix', async (t) => 
   t.equal(clean.exitCode, 0, clean.stdout)
 })
 
+t.test('--modes finds a name that is not UTF-8 (byte 0xff) and shows the byte as \\xff', async (t) => {
+  const dir = await sourceRepo('modes-bytes')
+  const name = Buffer.concat([Buffer.from(`${dir}/src/b`), Buffer.of(0xff), Buffer.from('.txt')])
+  writeFileSync(name, 'bytes\n')
+  chmodSync(name, 0o664)
+  const cli = await execa(process.execPath, [BIN, 'explain', '--modes', '.'], {cwd: dir, env, reject: false, encoding: 'buffer'})
+  const stdout = Buffer.from(cli.stdout).toString('latin1')
+  t.match(stdout, /^ {2}src\/b\\xff\.txt: 0664, canonical 0644$/m, 'listed, the byte shown as \\xff')
+  t.notMatch(stdout, /\xef\xbf\xbd/, 'no U+FFFD in its place')
+  const json = await execa(process.execPath, [BIN, 'explain', '--modes', '.', '--json'], {cwd: dir, env, reject: false})
+  t.ok((JSON.parse(json.stdout) as {problems: Array<{path: string}>}).problems.some((problem) => problem.path === 'src/b\udcff.txt'), '--json keeps the escape (the one codec)')
+})
+
 t.test('explain says which config a build of the context uses, as build does, and why one was refused', async (t) => {
   const dir = await sourceRepo('config-line')
   const none = await execa(process.execPath, [BIN, 'explain', '--modes', '.'], {cwd: dir, env, reject: false})

@@ -71,6 +71,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     facts,
     ...(options.target ? {target: options.target} : {}),
     ...(options.platform ? {platform: options.platform} : {}),
+    ...(options.buildArgs ? {buildArgs: options.buildArgs} : {}),
   })
 
   // Rounds: a rule may ask for one fact only once it knows another (exclude-root needs a stage's

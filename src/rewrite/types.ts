@@ -95,6 +95,8 @@ export interface RuleContext {
   facts: Facts
   target?: string
   platform?: string
+  /** The build args as buildx gets them (some change the build itself: BUILDKIT_SYNTAX picks the frontend). */
+  buildArgs?: Readonly<Record<string, string>>
 }
 
 export interface Rule {

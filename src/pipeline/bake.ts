@@ -193,6 +193,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
     })
     notes.push(...prepared.notes)
     if (prepared.copy !== undefined) target.dockerfile = prepared.copy
+    if (Object.keys(prepared.buildArgs).length > 0) target.args = {...printed.args, ...prepared.buildArgs}
   }
 
   const userCacheTo = (printed['cache-to'] ?? []).map(cacheEntryText)

@@ -16,7 +16,7 @@ import {execFile, execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {promisify} from 'node:util'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
@@ -61,12 +61,55 @@ async function manifestFor(outDir) {
     respectNoCacheDefault: true,
   })
   await plugin.load()
+  await writeArgvSpecs(plugin, outDir)
   const manifest = plugin.manifest
   for (const command of Object.values(manifest.commands)) {
     const relative = /** @type {{relativePath?: string[]}} */ (command).relativePath
     if (relative?.[0] === path.basename(outDir)) relative[0] = 'dist'
   }
   return manifest
+}
+
+/**
+ * dist/argv-spec.json: every command's flags and arguments as its oclif class declares them, for
+ * the commands src/cli/direct.ts runs without loading oclif (see argvSpecOf there).
+ * @param {import('@oclif/core').Plugin} plugin @param {string} outDir
+ */
+async function writeArgvSpecs(plugin, outDir) {
+  const {argvSpecOf} = await import(pathToFileURL(path.join(outDir, 'src', 'cli', 'direct.js')).href)
+  /** @type {Record<string, unknown>} */
+  const specs = {}
+  for (const command of plugin.commands) specs[command.id] = argvSpecOf(await command.load())
+  writeFileSync(path.join(outDir, 'argv-spec.json'), `${JSON.stringify(specs)}\n`)
+}
+
+/**
+ * dist/src/main.bundle.js and its chunks: bin/run.js's entry, bundled by esbuild from tsc's output.
+ * Node 20 loads ES modules one file at a time (resolve, read, link), and `dbuild lint FILE` would
+ * load about 80 of them, which costs more than the lint itself. The bundle splits at every dynamic
+ * import, so each path still loads only what it uses. oclif stays outside: the commands it runs are
+ * tsc's modules, loaded by oclif as usual.
+ * @param {string} outDir
+ */
+async function bundle(outDir) {
+  const esbuild = await import('esbuild')
+  await esbuild.build({
+    entryPoints: [path.join(outDir, 'src', 'main.js')],
+    outdir: path.join(outDir, 'src'),
+    entryNames: '[name].bundle',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20', // package.json engines
+    external: ['@oclif/core'],
+    // jsonc-parser's "main" is a UMD build whose requires esbuild cannot follow; its ES build can be bundled
+    alias: {'jsonc-parser': 'jsonc-parser/lib/esm/main.js'},
+    // CommonJS packages inside (fast-glob, cross-spawn) require Node's built-ins: give them a real require
+    banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
+    logLevel: 'warning',
+  })
 }
 
 /** Renames `next` onto `target`, moving the old one aside first (rename cannot replace a non-empty directory). */
@@ -121,6 +164,7 @@ try {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--outDir', next], {stdio: 'inherit'})
   const manifestTemp = `${MANIFEST}.${process.pid}.tmp`
   const manifest = await manifestFor(next)
+  await bundle(next)
   writeFileSync(manifestTemp, `${JSON.stringify(manifest, null, 2)}\n`)
   swapIn(next, DIST)
   renameSync(manifestTemp, MANIFEST)

@@ -5,5 +5,5 @@ import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 execFileSync(process.execPath, [`${root}bin/build.js`], {stdio: 'inherit'})
-const {run} = await import('../dist/src/main.js')
+const {run} = await import('../dist/src/main.bundle.js')
 await run(process.argv.slice(2), import.meta.url)

@@ -25,6 +25,6 @@ const help = prerenderedHelp(argv)
 if (help === undefined) {
   // Node ≥ 22.1 keeps compiled code between runs (most of dbuild's start-up); older Nodes lack it
   module.enableCompileCache?.()
-  const {run} = await import('../dist/src/main.js')
+  const {run} = await import('../dist/src/main.bundle.js')
   await run(argv, import.meta.url)
 } else process.stdout.write(help)

@@ -248,14 +248,27 @@ export function frontendHasExclude(syntax: string): boolean | undefined {
   return Number(match[1]) >= (match[2] ? 7 : 19)
 }
 
-/** Decides from the builder's BuildKit version and the `# syntax=` line, saying which one decided and why. */
+/**
+ * The frontend the build runs, and how it was chosen. BuildKit's built-in Dockerfile frontend forwards
+ * to the build arg BUILDKIT_SYNTAX before it looks for a `# syntax=` line (moby/buildkit
+ * frontend/dockerfile/builder/build.go, Build: `opts[keySyntaxArg]` first, `parser.DetectSyntax` only
+ * in its else), taking the arg's first word as the image; so the arg wins over the line.
+ */
+function frontendOf(ctx: RuleContext): {syntax?: string; by: string} {
+  const arg = ctx.buildArgs?.BUILDKIT_SYNTAX
+  if (arg !== undefined) return {syntax: arg.trim().split(' ')[0] as string, by: ' (--build-arg BUILDKIT_SYNTAX, which BuildKit uses before any # syntax= line)'}
+  const line = ctx.dockerfile.directives.find((d) => d.name === 'syntax')?.value
+  return line === undefined ? {by: ''} : {syntax: line, by: ''}
+}
+
+/** Decides from the builder's BuildKit version and the frontend (BUILDKIT_SYNTAX, else `# syntax=`), saying which one decided and why. */
 export function excludeSupport(ctx: RuleContext): ExcludeSupport {
-  const syntax = ctx.dockerfile.directives.find((d) => d.name === 'syntax')?.value
+  const {syntax, by} = frontendOf(ctx)
   const builder = ctx.facts.builder
   const known = builder && !isFactError(builder) ? version(builder.buildkitVersion) : undefined
   const builderName = builder && !isFactError(builder) && builder.name ? `builder ${builder.name}` : 'the builder'
   const daemonFixed = known === undefined ? undefined : atLeast(known, FIXED_BUILDKIT)
-  const frontend = syntax === undefined ? `${builderName}'s built-in Dockerfile frontend` : `the frontend ${syntax}`
+  const frontend = syntax === undefined ? `${builderName}'s built-in Dockerfile frontend` : `the frontend ${syntax}${by}`
   const frontendHas = syntax === undefined ? daemonFixed : frontendHasExclude(syntax)
   if (frontendHas === false) {
     return {needed: true, severity: 'error', why: `${frontend} has no --exclude (labs from dockerfile 1.7, stable from 1.19)`}

@@ -1,7 +1,8 @@
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {createRequire} from 'node:module'
 
+// bundled from its ES module build (bin/build.js aliases it), loaded by Node from its UMD build
+import * as jsonc from 'jsonc-parser'
 import type {ParseError} from 'jsonc-parser'
 
 import {DbuildError, ExitCode} from './exit-codes.js'
@@ -50,11 +51,7 @@ export interface LoadedConfig {
 
 const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'mirrors', 'plugins', 'rules', 'users'] as const
 
-type Jsonc = typeof import('jsonc-parser')
-type JsonNode = import('jsonc-parser').Node
-let jsonc: Jsonc | undefined
-/** Loaded on first use: most builds find no .dbuild.json, and start-up time is part of every build. */
-const loadJsonc = (): Jsonc => (jsonc ??= createRequire(import.meta.url)('jsonc-parser') as Jsonc)
+type JsonNode = jsonc.Node
 
 /** What each of jsonc-parser's error codes means, in words, for the first syntax error of a file. */
 const SYNTAX_MESSAGES: Record<string, string> = {
@@ -127,7 +124,7 @@ const PLUGIN_PATH = /^\.\.?\//
 
 /** Checks one top-level key; every mistake is collected, not only the first. */
 function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
-  const value: unknown = loadJsonc().getNodeValue(node)
+  const value: unknown = jsonc.getNodeValue(node)
   const fail = (at: JsonNode, message: string): void => {
     problems.push({offset: at.offset, message})
   }
@@ -195,7 +192,7 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
  * DbuildError whose lines read `file:line:column: what is wrong`.
  */
 export function parseConfig(text: string, file: string): DbuildConfig {
-  const {parseTree, printParseErrorCode, getNodeValue} = loadJsonc()
+  const {parseTree, printParseErrorCode, getNodeValue} = jsonc
   const position = positionFinder(text)
   const errors: ParseError[] = []
   const root = parseTree(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})

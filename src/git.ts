@@ -1,6 +1,8 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
+import {decodeBytes} from './surrogate-escape.js'
+
 /** Runs git in `cwd` and returns trimmed stdout, or undefined when git fails (not a repo, no git). */
 export async function gitOutput(cwd: string, args: string[]): Promise<string | undefined> {
   // loaded on first use: importing execa costs a cached build more than running git does (see workTreeTop)
@@ -35,7 +37,11 @@ export async function workTreeTop(dir: string, env: NodeJS.ProcessEnv = process.
 export interface IndexEntry {
   /** git's mode: 100644, 100755, 120000 (symlink) or 160000 (submodule). */
   mode: string
-  /** Relative to the directory git ran in, slash-separated, bytes as git stores them decoded as UTF-8. */
+  /**
+   * Relative to the directory git ran in, slash-separated: git's bytes through the one codec
+   * (src/surrogate-escape.ts), so a name that is not UTF-8 keeps each such byte as an escape and
+   * reaches fs calls byte for byte through fsPath (src/stage/names.ts).
+   */
   rel: string
 }
 
@@ -55,21 +61,29 @@ export function isRegularEntry(entry: IndexEntry): boolean {
  */
 export async function readIndex(cwd: string, failure?: (message: string) => void): Promise<IndexEntry[] | undefined> {
   const {execa} = await import('execa')
-  const result = await execa('git', ['ls-files', '-s', '-z'], {cwd, reject: false, stripFinalNewline: false})
+  // bytes, not text: decoding git's output as UTF-8 would turn every byte of a name that is not UTF-8
+  // into U+FFFD, and such a file would never be found again (its mode never fixed, the cache missed)
+  const result = await execa('git', ['ls-files', '-s', '-z'], {cwd, reject: false, stripFinalNewline: false, encoding: 'buffer'})
   if (result.exitCode !== 0) {
-    failure?.(result.stderr.trim().split('\n')[0] || 'git ls-files failed')
+    failure?.(Buffer.from(result.stderr).toString('utf8').trim().split('\n')[0] || 'git ls-files failed')
     return undefined
   }
+  const stdout = Buffer.from(result.stdout)
   const entries: IndexEntry[] = []
   let last: string | undefined
-  for (const record of result.stdout.split('\0')) {
+  for (let start = 0; start < stdout.length; ) {
+    let end = stdout.indexOf(0, start)
+    if (end === -1) end = stdout.length
     // "<mode> <object> <stage>\t<path>"; git lists the stages of one path together
-    const tab = record.indexOf('\t')
-    if (tab === -1) continue
-    const rel = record.slice(tab + 1)
-    if (rel === last) continue
-    last = rel
-    entries.push({mode: record.slice(0, record.indexOf(' ')), rel})
+    const tab = stdout.indexOf(0x09, start)
+    if (tab !== -1 && tab < end) {
+      const rel = decodeBytes(stdout.subarray(tab + 1, end))
+      if (rel !== last) {
+        last = rel
+        entries.push({mode: stdout.toString('latin1', start, stdout.indexOf(0x20, start)), rel})
+      }
+    }
+    start = end + 1
   }
   return entries
 }

@@ -178,6 +178,8 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
     })
     return
   }
+  const {runDirect} = await import('./cli/direct.js')
+  if (await runDirect(routed[0] as string, routed.slice(1), new URL('../dist/argv-spec.json', binUrl))) return
   const {execute} = await import('@oclif/core')
   await execute({args: routed, dir: binUrl})
 }

@@ -84,3 +84,8 @@ export function encodedLength(text: string): number {
   // Buffer.byteLength counts a lone surrogate as the 3 bytes of U+FFFD; an escaped byte is 1
   return Buffer.byteLength(text, 'utf8') - 2 * escaped
 }
+
+/** text for a person to read: each escaped byte as `\xNN` (written as it is, it would show as U+FFFD). */
+export function showEscapedBytes(text: string): string {
+  return hasEscapedBytes(text) ? text.replace(ESCAPED_BYTE, (byte) => `\\x${(byte.charCodeAt(0) - 0xdc00).toString(16)}`) : text
+}

@@ -38,4 +38,4 @@ export const DEFINITION_FLAGS: ReadonlySet<string> = new Set(['file', 'load', 'p
 const byLong = new Map(BUILDX_BAKE_FLAGS.map((f) => [f.long, f]))
 const byShort = new Map(BUILDX_BAKE_FLAGS.filter((f) => f.short).map((f) => [f.short as string, f]))
 
-export const BAKE_TABLE: FlagTable = {command: 'bake', byLong: (name) => byLong.get(name), byShort: (letter) => byShort.get(letter)}
+export const BAKE_TABLE: FlagTable = {command: 'bake', byLong: (name) => byLong.get(name), byShort: (letter) => byShort.get(letter), longNames: () => [...byLong.keys()]}

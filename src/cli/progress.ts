@@ -4,14 +4,7 @@
  */
 import ora from 'ora'
 
-import {spinnerAllowed} from './terminal.js'
-
-export interface Progress {
-  update(text: string): void
-  succeed(text?: string): void
-  fail(text?: string): void
-  stop(): void
-}
+import {type Progress, spinnerAllowed} from './terminal.js'
 
 const silent: Progress = {update() {}, succeed() {}, fail() {}, stop() {}}
 
@@ -47,11 +40,4 @@ export function startProgress(text: string, options: {enabled?: boolean; env?: N
       end(() => spinner.stop())
     },
   }
-}
-
-/** `Staging app: 1200 of 3000 paths written (40%, 2400/s)`: progress against the total, and the rate. */
-export function stageProgressText(context: string, written: number, total: number, elapsedMs: number): string {
-  const percent = total > 0 ? Math.floor((written / total) * 100) : 100
-  const rate = elapsedMs > 0 ? Math.round((written / elapsedMs) * 1000) : 0
-  return `Staging ${context}: ${written} of ${total} paths written (${percent}%${rate > 0 ? `, ${rate}/s` : ''})`
 }

@@ -28,3 +28,20 @@ export function colorEnabled(stream: Terminal, env: NodeJS.ProcessEnv = process.
 }
 
 export {type Colour, paint} from '../colour.js'
+
+/** A spinner's handle; a silent one where spinnerAllowed says no. */
+export interface Progress {
+  update(text: string): void
+  succeed(text?: string): void
+  fail(text?: string): void
+  stop(): void
+}
+
+const SILENT: Progress = {update() {}, succeed() {}, fail() {}, stop() {}}
+
+/** A spinner on stderr when `enabled` and the terminal can redraw one; ora is loaded only then. */
+export async function progressFor(text: string, enabled: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Progress> {
+  if (!enabled || !spinnerAllowed(process.stderr, env)) return SILENT
+  const {startProgress} = await import('./progress.js')
+  return startProgress(text, {env})
+}

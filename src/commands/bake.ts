@@ -12,6 +12,7 @@ dbuild's own flags (and bake's --print):
   --no-stage        build from the contexts as they are
   --no-rewrite      use the Dockerfiles as they are
   --config FILE     use FILE instead of the .dbuild.json found from each context up to the git root
+  --manifest DIR    write each target's context manifest for dbuild explain to DIR/TARGET.jsonl (in CI: beside each stage)
   --export-cache    add .dbuild.json cacheTo outside CI too`
   static override examples = ['<%= config.bin %> bake', '<%= config.bin %> bake -f compose.yaml web', '<%= config.bin %> bake --print --set app.args.VERSION=2']
   static override strict = false

@@ -7,6 +7,7 @@ import {ExitCode} from '../exit-codes.js'
 import {explainContext, modeProblems} from '../explain/current.js'
 import {formatModes, formatReport, type ModeProblem} from '../explain/format.js'
 import type {ExplainReport} from '../explain/index.js'
+import {configNotesFor} from '../pipeline/inputs.js'
 import {parseBuildArgs} from '../rewrite/cli.js'
 
 export default class Explain extends BaseCommand {
@@ -35,6 +36,8 @@ export default class Explain extends BaseCommand {
   async run(): Promise<ExplainReport | {context: string; problems: ModeProblem[]}> {
     const {args, flags} = await this.parse(Explain)
     const dockerfile = flags.file === undefined ? undefined : path.resolve(flags.file)
+    // the config a build of this context would use, as build, lint and rewrite say it
+    for (const line of await configNotesFor(path.resolve(args.context), process.cwd(), process.env)) process.stderr.write(`${line}\n`)
     if (flags.modes) {
       const result = modeProblems(args.context, dockerfile)
       this.log(formatModes(result.problems, args.context))

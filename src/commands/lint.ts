@@ -1,19 +1,12 @@
-import path from 'node:path'
-
 import {Args, Flags} from '@oclif/core'
 
-import {builtinRules} from '../../plugins/index.js'
+import lint from '../actions/lint.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {colorEnabled} from '../cli/terminal.js'
-import {FAILURE_THRESHOLDS, type LoadedConfig, PLUGINS_NOTE} from '../config.js'
-import {ExitCode} from '../exit-codes.js'
-import {loadInputConfig} from '../pipeline/inputs.js'
-import {runRules} from '../rewrite/cli.js'
-import {FINDINGS_FORMATS, type FileFindings, type FindingsFormat, formatReport} from '../rewrite/format.js'
-import type {Rule} from '../rewrite/index.js'
-import {failsThreshold, lintTargets, type LintTarget, thresholdFor} from '../rewrite/lint.js'
+import {commandIo} from '../cli/direct.js'
+import {FAILURE_THRESHOLDS, PLUGINS_NOTE} from '../config.js'
+import {FINDINGS_FORMATS} from '../rewrite/format.js'
 
-import {ruleFlags, runRequest} from './rewrite.js'
+import {ruleFlags} from './rewrite.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Report risky Dockerfile lines without changing anything.'
@@ -35,35 +28,7 @@ export default class Lint extends BaseCommand {
   }
 
   async run(): Promise<void> {
-    const {argv, flags} = await this.parse(Lint)
-    const paths = argv as string[]
-    const cwd = process.cwd()
-    // -f names the Dockerfile of one context, as for buildx: the old single-file form
-    const targets: LintTarget[] = flags.file === undefined ? await lintTargets(paths, cwd, process.env) : [{file: path.resolve(cwd, flags.file), contextDir: path.resolve(cwd, paths[0] ?? '.')}]
-    const configs = new Map<string, Promise<LoadedConfig>>()
-    const reports: FileFindings[] = []
-    let rules: Rule[] = builtinRules
-    let failed = false
-    // the config line and plugin warnings once per config, not once per Dockerfile
-    const said = new Set<string>()
-    const note = (line: string) => {
-      if (!said.has(line)) process.stderr.write(`${line}\n`)
-      said.add(line)
-    }
-    for (const target of targets) {
-      const request = await runRequest(target.contextDir, {...flags, file: target.file}, (inputs) => {
-        const key = inputs.contextDir ?? inputs.cwd
-        let loaded = configs.get(key)
-        if (!loaded) configs.set(key, (loaded = loadInputConfig(inputs)))
-        return loaded
-      })
-      const outcome = await runRules(builtinRules, {...request, note})
-      rules = outcome.rules
-      reports.push({file: path.relative(cwd, outcome.file) || outcome.file, findings: outcome.result.findings})
-      if (failsThreshold(outcome.result.findings, thresholdFor(flags['failure-threshold'], request.loaded))) failed = true
-    }
-    const output = formatReport(flags.format as FindingsFormat, reports, rules, colorEnabled(process.stdout))
-    if (output) this.log(output)
-    if (failed) process.exitCode = ExitCode.FINDINGS
+    const {args, argv, flags} = await this.parse(Lint)
+    await lint({args, argv: argv as string[], flags}, commandIo(false))
   }
 }

@@ -8,6 +8,7 @@ import {pluginTarget} from '../docker-plugin/index.js'
 import {formatChecks} from '../doctor/index.js'
 import {ExitCode} from '../exit-codes.js'
 import {formatHookReports} from '../hook/index.js'
+import {configNotesFor} from '../pipeline/inputs.js'
 import {runSetup, type SetupReport} from '../setup/index.js'
 
 async function ask(question: string): Promise<string> {
@@ -41,6 +42,8 @@ export default class Setup extends BaseCommand {
       dockerPlugin: pluginTarget(this.config.root, this.config.version),
       yes: flags.yes,
     })
+    // the config a build from here uses now, as build, lint and rewrite say it (after step 1 created or kept one)
+    for (const line of await configNotesFor(process.cwd(), process.cwd(), process.env)) process.stderr.write(`${line}\n`)
     this.log(`1. ${report.config.path}: ${report.config.action}${report.config.error ? ` (${report.config.error})` : ''}`)
     this.log(`2. ${formatHookReports(report.hooks.location, report.hooks.hooks)}`)
     this.log(`3. normalized: ${report.normalized.changed} path(s) changed; ${report.normalized.files} tracked file(s) checked`)

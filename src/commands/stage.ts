@@ -1,12 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
+import stage, {type StageReport} from '../actions/stage.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {stageProgressText, startProgress} from '../cli/progress.js'
-import {manifestFor} from '../explain/current.js'
-import {writeManifest} from '../explain/manifest.js'
-import {resolveInputs} from '../pipeline/inputs.js'
-import {parseBuildArgs} from '../rewrite/cli.js'
-import {stageContext, type StageResult} from '../stage/index.js'
+import {commandIo} from '../cli/direct.js'
 
 export default class Stage extends BaseCommand {
   static override summary = 'Stage a permission-normalized copy of a build context and print its directory.'
@@ -29,45 +25,8 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
     target: Flags.string({description: 'Record the build\'s target stage in the manifest.', dependsOn: ['manifest']}),
   }
 
-  async run(): Promise<Omit<StageResult, 'root' | 'digest'> & {digest: string}> {
-    const {args, flags} = await this.parse(Stage)
-    const inputs = resolveInputs({context: args.context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
-    const progress = startProgress(`Staging ${args.context}`, {enabled: !this.jsonEnabled()})
-    const started = Date.now()
-    let result: StageResult
-    try {
-      result = await stageContext({
-        context: inputs.contextDir as string,
-        // only a Dockerfile given with -f picks its own ignore file
-        dockerfile: flags.file === undefined ? undefined : inputs.dockerfile,
-        env: inputs.env,
-        out: flags.out,
-        digest: true,
-        onWarning: (message) => {
-          progress.stop()
-          this.warn(message)
-        },
-        onProgress: (written, total) => progress.update(stageProgressText(args.context, written, total, Date.now() - started)),
-      })
-    } catch (error) {
-      progress.fail()
-      throw error
-    }
-    progress.stop()
-    const digest = result.digest as NonNullable<StageResult['digest']>
-    if (flags.manifest) {
-      const manifest = manifestFor(digest, {
-        context: inputs.contextDir as string,
-        ...(inputs.dockerfile ? {dockerfile: inputs.dockerfile} : {}),
-        ...(result.ignoreFile ? {ignoreFile: result.ignoreFile} : {}),
-        ...(flags['build-arg'] ? {buildArgs: parseBuildArgs(flags['build-arg'], inputs.env)} : {}),
-        ...(flags.platform ? {platform: flags.platform} : {}),
-        ...(flags.target ? {target: flags.target} : {}),
-      })
-      writeManifest(flags.manifest, manifest)
-    }
-    this.log(result.dir)
-    const {dir, files, bytes, changed, removed, skipped} = result
-    return {dir, files, bytes, changed, removed, skipped, digest: digest.digest}
+  async run(): Promise<StageReport> {
+    const {args, argv, flags} = await this.parse(Stage)
+    return (await stage({args, argv: argv as string[], flags}, commandIo(this.jsonEnabled()))) as StageReport
   }
 }

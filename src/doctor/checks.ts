@@ -59,6 +59,8 @@ export interface ConfigProbe {
   inGitWorkTree?: boolean
   /** The config's cacheTo specs, to check against the builder. */
   cacheTo?: string[]
+  /** A config that was found and refused, and why (a build would ignore it the same way). */
+  refused?: {path: string; reason: string; fix: string}
 }
 
 export interface Probes {
@@ -178,6 +180,9 @@ export function checkHooks(hooks: HookReport[] | undefined): Check {
 
 export function checkConfig(config: ConfigProbe): Check {
   if (config.error) return notPassing('fail', 'config', '.dbuild.json', config.error, 'Fix the file at the line named, or delete it and run dbuild setup.')
+  if (config.refused) {
+    return notPassing('warn', 'config', '.dbuild.json', `${config.refused.path} was found and refused: ${config.refused.reason}`, config.refused.fix)
+  }
   if (!config.path && config.inGitWorkTree === false) {
     // setup refuses outside a git work tree: send the user where both commands work
     return notPassing('warn', 'config', '.dbuild.json', 'none found, and not in a git work tree (dbuild looks from the context up to the git root)', 'Run dbuild doctor inside your checkout; dbuild setup there creates one.')

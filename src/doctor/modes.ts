@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {isRegularEntry, readIndex} from '../git.js'
 import {CANONICAL_MODES, hasMode, modeFromIndex} from '../mode-policy.js'
+import {fsPath} from '../stage/names.js'
 
 export interface ModeDrift {
   /** Tracked regular files looked at. */
@@ -29,7 +30,7 @@ export async function findModeDrift(root: string): Promise<ModeDrift | undefined
     if (!isRegularEntry(entry)) continue
     let stats: Stats
     try {
-      stats = lstatSync(path.join(root, entry.rel))
+      stats = lstatSync(fsPath(path.join(root, entry.rel)))
     } catch {
       continue // deleted or outside a sparse checkout
     }
@@ -40,7 +41,7 @@ export async function findModeDrift(root: string): Promise<ModeDrift | undefined
     for (let dir = path.posix.dirname(entry.rel); !dirs.has(dir); dir = path.posix.dirname(dir)) dirs.add(dir)
   }
   for (const dir of [...dirs].sort()) {
-    const mode = lstatSync(path.join(root, dir)).mode
+    const mode = lstatSync(fsPath(path.join(root, dir))).mode
     if (!hasMode(mode, CANONICAL_MODES.dir)) wrong.push({path: dir === '.' ? './' : `${dir}/`, mode: octal(mode), want: octal(CANONICAL_MODES.dir)})
   }
   return {files, wrong}

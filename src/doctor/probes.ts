@@ -2,11 +2,14 @@
  * doctor's probes: the facts behind the checks, gathered from docker, buildx, git and the network.
  * docker runs with the caller's environment, so DOCKER_HOST, DOCKER_CONTEXT and BUILDX_BUILDER apply.
  */
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
 import {execa} from 'execa'
 
 import {inspectBuilder, parseBuildxInspect} from '../buildx/inspect.js'
 import {runDocker} from '../buildx/run.js'
-import {findConfig} from '../config.js'
+import {CONFIG_FILE, findConfig} from '../config.js'
 import {DbuildError} from '../exit-codes.js'
 import {gitRoot} from '../git.js'
 import {hookStatus, locateHooks} from '../hook/hooks.js'
@@ -90,10 +93,30 @@ async function probeUmask(): Promise<string | undefined> {
   return digits?.padStart(3, '0')
 }
 
+/** The nearest `.dbuild.json` in a directory above `dir`, which no command reads outside a git work tree. */
+function configAbove(dir: string): string | undefined {
+  for (let at = path.dirname(path.resolve(dir)); ; at = path.dirname(at)) {
+    if (existsSync(path.join(at, CONFIG_FILE))) return path.join(at, CONFIG_FILE)
+    if (path.dirname(at) === at) return undefined
+  }
+}
+
 function probeConfig(cwd: string, root: string | undefined): {probe: ConfigProbe; cacheFrom: string[]} {
   const inGitWorkTree = root !== undefined
   try {
     const loaded = findConfig(cwd, root)
+    if (loaded.ignored) {
+      const fix = 'Fix the owner or mode (chmod o-w) if the file is yours, or name it with --config on a build if you trust it.'
+      return {probe: {inGitWorkTree, refused: {...loaded.ignored, fix}}, cacheFrom: []}
+    }
+    const above = !loaded.path && !inGitWorkTree ? configAbove(cwd) : undefined
+    if (above) {
+      // findConfig reads only the context's own directory outside git: a config in a shared directory
+      // above could have been planted there. Say so, rather than "none found" with the file in plain sight.
+      const reason = 'outside a git work tree dbuild reads only the .dbuild.json of the context\'s own directory, never one above it'
+      const fix = 'Run dbuild inside the git checkout that holds it, or name it with --config on a build if you trust it.'
+      return {probe: {inGitWorkTree, refused: {path: above, reason, fix}}, cacheFrom: []}
+    }
     const cacheTo = loaded.config.cacheTo ?? []
     return {probe: {inGitWorkTree, ...(loaded.path ? {path: loaded.path} : {}), ...(cacheTo.length > 0 ? {cacheTo} : {})}, cacheFrom: loaded.config.cacheFrom ?? []}
   } catch (error) {

@@ -1,4 +1,5 @@
 /** The text form of an explain report and of the --modes listing. */
+import {showEscapedBytes} from '../surrogate-escape.js'
 import type {ExplainReport, PathDifference} from './index.js'
 
 const SHOWN_PATHS = 50
@@ -39,7 +40,7 @@ export function formatReport(report: ExplainReport, manifestFile: string, docker
     for (const difference of report.differences.slice(0, SHOWN_PATHS)) {
       const reader = difference.readBy[0]
       const readBy = reader ? `read by ${dockerfile}:${reader.line} ${reader.text}${difference.readBy.length > 1 ? ` (+${difference.readBy.length - 1} more)` : ''}` : 'read by no instruction of the build'
-      lines.push(`  ${difference.path}: ${changeText(difference)}; ${readBy}`)
+      lines.push(`  ${showEscapedBytes(difference.path)}: ${changeText(difference)}; ${readBy}`)
     }
     if (report.differences.length > SHOWN_PATHS) lines.push(`  ... and ${report.differences.length - SHOWN_PATHS} more (--json lists all)`)
   }
@@ -69,7 +70,7 @@ export interface ModeProblem {
 export function formatModes(problems: ModeProblem[], context: string): string {
   if (problems.length === 0) return `Every path BuildKit would be sent from ${context} has a canonical mode: plain buildx gets the same COPY checksums on every machine.`
   const lines = [`${problems.length} path(s) in ${context} have modes that make plain \`docker buildx build\` miss the cache made on another machine:`]
-  for (const problem of problems.slice(0, SHOWN_PATHS)) lines.push(`  ${problem.path}${problem.type === 'dir' ? '/' : ''}: ${problem.mode}, canonical ${problem.want}`)
+  for (const problem of problems.slice(0, SHOWN_PATHS)) lines.push(`  ${showEscapedBytes(problem.path)}${problem.type === 'dir' ? '/' : ''}: ${problem.mode}, canonical ${problem.want}`)
   if (problems.length > SHOWN_PATHS) lines.push(`  ... and ${problems.length - SHOWN_PATHS} more (--json lists all)`)
   lines.push(
     '',

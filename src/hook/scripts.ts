@@ -75,9 +75,10 @@ exec find "$@" -prune ${fixModesFind()}`
  * own listing (`ls-files --debug`: each path, NUL-ended, then five indented stat lines). git refreshes
  * the stat data of every file it writes, so after a file checkout this lists what it wrote (and what
  * else was touched since the last hook ran), without an lstat of the whole tree. Exits 3 on a name with
- * a newline, which the caller answers with a full pass.
+ * a newline, which the caller answers with a full pass. awk runs in the C locale: names are bytes, and
+ * an awk that reads text as UTF-8 could change a name that is not (byte 0xff) on its way through.
  */
-const RECENT = `git ls-files -z --debug | tr '\\0' '\\n' | awk -v since="$1" '
+const RECENT = `git ls-files -z --debug | tr '\\0' '\\n' | LC_ALL=C awk -v since="$1" '
     /^  ctime: [0-9]+:[0-9]+$/ { split($2, t, ":"); if (t[1] + 0 >= since + 0) { if (n > 1) exit 3; print p } n = 0; p = ""; skip = 4; next }
     skip > 0 { skip--; next }
     { p = n ? p "\\n" $0 : $0; n++ }

@@ -1,9 +1,10 @@
 /** `dbuild bake`: plans with planBake, prints what --print/--dry-run ask for, else runs bake with the terminal. */
+import type {SplitArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
 import {streamDocker} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
 import {planBake} from './bake.js'
-import {type BuildCliIO, exitCodeOf, spinnerFor} from './cli.js'
+import {type BuildCliIO, exitCodeOf, pointAtDoctor, spinnerFor} from './cli.js'
 import {rewriteStepFor} from './rules.js'
 
 /** Runs `dbuild bake ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
@@ -24,8 +25,12 @@ export async function bakeCli(argv: readonly string[], io: BuildCliIO & {cwd?: s
     throw error
   }
   spinner.stop()
+  // what build says after a failure: a "did you mean" for a mistyped flag, doctor when the daemon or builder is unreachable
+  const builder = (uses: SplitArgv['uses']) => uses.findLast((use) => use.flag?.long === 'builder')?.value
   if (plan.kind === 'failed') {
     process.stderr.write(plan.stderr)
+    for (const hint of plan.hints) err(`dbuild: ${hint}`)
+    if (plan.hints.length === 0) await pointAtDoctor(env, builder(plan.split.uses), err)
     return plan.exitCode
   }
   if (!plan.silent) {
@@ -42,5 +47,7 @@ export async function bakeCli(argv: readonly string[], io: BuildCliIO & {cwd?: s
     out(plan.command)
     return ExitCode.OK
   }
-  return exitCodeOf(await streamDocker(plan.args, {env, cwd}))
+  const result = await streamDocker(plan.args, {env, cwd})
+  if (!result.interrupted && result.exitCode !== 0 && !plan.silent) await pointAtDoctor(env, builder(plan.split.uses), err)
+  return exitCodeOf(result)
 }

@@ -7,17 +7,19 @@
 import {createHash} from 'node:crypto'
 import path from 'node:path'
 
-import {type FlagUse, type SplitArgv, splitArgv} from '../buildx/argv.js'
+import {type FlagUse, type SplitArgv, splitArgv, UnknownFlagError} from '../buildx/argv.js'
 import {BAKE_TABLE, DEFINITION_FLAGS} from '../buildx/bake-flags.js'
 import {older} from '../buildx/check.js'
 import {shellCommand} from '../buildx/quote.js'
 import {type CapturedRun, runDocker} from '../buildx/run.js'
 import {sourceKind} from '../buildx/sources.js'
+import {isCI} from '../cache/index.js'
 import {dbuildCacheDir} from '../cache-dir.js'
 import {configLines} from '../config.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
+import {bakeManifestDir, bakeManifestFile, writeContextManifest} from './manifest.js'
 import {localOrRemote} from './plan.js'
 import {prepareDockerfile, type RewriteStep} from './rewrite.js'
 import {type StageMemo, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
@@ -79,8 +81,8 @@ export type BakePlan =
     }
   /** Nothing for dbuild to do (--list, a remote definition): the command as given goes to buildx. */
   | {kind: 'passthrough'; split: SplitArgv; args: string[]; command: string; notes: string[]; warnings: string[]; silent: boolean}
-  /** `bake --print` failed (bad HCL, unknown target): buildx's message and exit code, passed through. */
-  | {kind: 'failed'; exitCode: number; stderr: string}
+  /** `bake --print` failed (bad HCL, unknown target, unknown flag): buildx's message and exit code, passed through, and dbuild's hints. */
+  | {kind: 'failed'; split: SplitArgv; exitCode: number; stderr: string; hints: string[]}
 
 const flagOf = (use: FlagUse) => use.flag?.long
 
@@ -123,6 +125,8 @@ interface TargetContext {
   rewrite?: RewriteStep
   events: StepEvents
   memo: StageMemo
+  /** Each target's manifest is written: --manifest DIR (this directory) or CI (beside its stage). */
+  manifests: {dir?: string} | undefined
 }
 
 /** One target through the build's steps; what cannot be staged or rewritten is kept as printed, with a note. */
@@ -143,8 +147,14 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   notes.push(config.note)
   if (config.warning) run.events.warn(config.warning)
 
-  const main = await stageMainContext(inputs, own.noStage, run.events, false, run.memo)
+  const main = await stageMainContext(inputs, own.noStage, run.events, run.manifests !== undefined, run.memo)
   notes.push(main.note)
+  if (run.manifests && main.root !== undefined) {
+    const file = bakeManifestFile(run.manifests.dir, main.root, name)
+    const request = {file, explicit: run.manifests.dir !== undefined, buildArgs: stringArgs(printed.args), platforms: printed.platforms ?? []}
+    const written = writeContextManifest({...request, ...(printed.target === undefined ? {} : {target: printed.target})}, inputs, main, run.events.warn)
+    if (written) notes.push(written.note)
+  } else if (run.manifests?.dir !== undefined) notes.push(`no manifest: the context ${context} is not a local directory`)
   if (inputs.contextDir !== undefined) target.context = main.context
 
   const named = await stageNamedContexts(
@@ -200,6 +210,18 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   return {target, notes: notes.map((note) => `target ${name}: ${note}`)}
 }
 
+/**
+ * "Did you mean" for the flags bake was given that neither dbuild nor its bake table knows, worded as
+ * build words them (UnknownFlagError). bake passes such a flag on (a newer buildx may know it), so
+ * these are said only once buildx has refused the command line.
+ */
+function flagHints(split: SplitArgv): string[] {
+  return split.uses
+    .filter((use) => use.flag === undefined && use.tokens[0]?.startsWith('--'))
+    .map((use) => new UnknownFlagError(`--${use.name}`, BAKE_TABLE).message)
+    .filter((message) => message.includes('did you mean'))
+}
+
 /** Where the generated definition goes: one file per working directory and command line, rewritten atomically. */
 function definitionPath(cwd: string, argv: readonly string[], env: NodeJS.ProcessEnv): string {
   const key = createHash('sha256').update(JSON.stringify([cwd, argv])).digest('hex').slice(0, 16)
@@ -223,20 +245,24 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   const remote = first !== undefined && sourceKind(first) !== 'local'
   if (remote || split.uses.some((use) => flagOf(use) === 'list')) {
     const why = remote ? `the definition ${first} is remote` : '--list builds nothing'
-    return {kind: 'passthrough', split, args: given, command: shellCommand(['docker', ...given]), notes: [`${why}: passed to buildx untouched`], warnings, silent}
+    const notes = [`${why}: passed to buildx untouched`, ...(split.own.manifest === undefined ? [] : ['no manifest written: dbuild reads no context here'])]
+    return {kind: 'passthrough', split, args: given, command: shellCommand(['docker', ...given]), notes, warnings, silent}
   }
+
+  const manifestDir = bakeManifestDir(split.own.manifest, cwd)
 
   events.step('resolving the bake definition')
   const printed = await docker(['buildx', 'bake', ...bakeTokens(split.uses), '--print', ...positionalTokens(split.positionals)], {cwd, env})
-  if (printed.exitCode !== 0) return {kind: 'failed', exitCode: printed.exitCode, stderr: printed.stderr}
+  if (printed.exitCode !== 0) return {kind: 'failed', split, exitCode: printed.exitCode, stderr: printed.stderr, hints: flagHints(split)}
   let definition: BakeDefinition
   try {
     definition = JSON.parse(printed.stdout) as BakeDefinition
   } catch {
-    return {kind: 'failed', exitCode: 1, stderr: `dbuild: docker buildx bake --print did not print JSON:\n${printed.stdout}`}
+    return {kind: 'failed', split, exitCode: 1, stderr: `dbuild: docker buildx bake --print did not print JSON:\n${printed.stdout}`, hints: []}
   }
 
-  const run: TargetContext = {cwd, env, split, events, memo: new Map(), ...(options.rewrite ? {rewrite: options.rewrite} : {})}
+  const manifests = manifestDir !== undefined ? {dir: manifestDir} : isCI(env) ? {} : undefined
+  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, ...(options.rewrite ? {rewrite: options.rewrite} : {})}
   const builder = last('builder')
   if (builder !== undefined) run.builder = builder
   const notes: string[] = []

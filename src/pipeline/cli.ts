@@ -5,6 +5,7 @@
  */
 import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
+import {type Progress, progressFor} from '../cli/terminal.js'
 import type {StreamedRun} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
 import type {Rule} from '../rewrite/index.js'
@@ -23,17 +24,9 @@ export interface BuildCliIO {
   err?: (line: string) => void
 }
 
-export interface Spinner {
-  update(text: string): void
-  stop(): void
-  fail(): void
-}
-
-/** ora only on an interactive stderr: loading it costs start-up time a pipe or CI log never needs. */
-export async function spinnerFor(enabled: boolean): Promise<Spinner> {
-  if (!enabled || !process.stderr.isTTY) return {update() {}, stop() {}, fail() {}}
-  const {startProgress} = await import('../cli/progress.js')
-  return startProgress('dbuild: preparing the build', {enabled})
+/** The spinner a build shows while it prepares (ora only where it can redraw: see progressFor). */
+export function spinnerFor(enabled: boolean): Promise<Progress> {
+  return progressFor('dbuild: preparing the build', enabled)
 }
 
 /** Runs `dbuild build ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */

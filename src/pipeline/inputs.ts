@@ -7,10 +7,10 @@ import {existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {type SourceKind, sourceKind} from '../buildx/sources.js'
-import {type LoadedConfig, findConfig, loadConfigFile} from '../config.js'
+import {type LoadedConfig, configLines, findConfig, loadConfigFile} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {workTreeTop} from '../git.js'
-import {ignoreFileFor} from '../stage/index.js'
+import {ignoreFileFor} from '../stage/ignore.js'
 
 export interface InputRequest {
   /** The context as given: a directory, `-` (stdin), or a git/http/image source. */
@@ -98,4 +98,22 @@ export async function loadInputConfig(inputs: Pick<Inputs, 'cwd' | 'env' | 'cont
   if (configFile !== undefined) return loadConfigFile(path.resolve(inputs.cwd, configFile))
   const start = inputs.contextDir ?? inputs.cwd
   return findConfig(start, await workTreeTop(start, inputs.env))
+}
+
+/**
+ * The stderr lines build, lint and rewrite print about their config (`dbuild: config: PATH`, and the
+ * warning when one was refused), for the commands that report on a context without building it
+ * (explain, setup): the config a build of `contextDir` would use. One that cannot be read is a
+ * warning here, not a failure: those commands do not depend on it.
+ */
+export async function configNotesFor(contextDir: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  let loaded: LoadedConfig
+  try {
+    loaded = await loadInputConfig({cwd, env, contextDir})
+  } catch (error) {
+    if (error instanceof DbuildError) return [`dbuild: warning: ${error.message.split('\n')[0]}`, 'dbuild: config: none used']
+    throw error
+  }
+  const lines = configLines(loaded)
+  return [...(lines.warning ? [`dbuild: warning: ${lines.warning}`] : []), `dbuild: ${lines.note}`]
 }

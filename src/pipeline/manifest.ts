@@ -4,12 +4,13 @@
  * --against` can say later why another build missed its cache. The digest also goes on the image as
  * the manifest annotation dev.dbuild.context.digest where buildx can set one.
  */
+import {statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {ParsedBuildArgv} from '../buildx/argv.js'
 import type {BuildxVersion} from '../buildx/check.js'
 import {isCI} from '../cache/index.js'
-import {DbuildError} from '../exit-codes.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
 import {manifestFor} from '../explain/current.js'
 import {writeManifest} from '../explain/manifest.js'
 import type {Inputs} from './inputs.js'
@@ -22,37 +23,88 @@ export function wantsManifest(parsed: ParsedBuildArgv, env: NodeJS.ProcessEnv): 
   return parsed.own.manifest !== undefined || isCI(env)
 }
 
+/** What a manifest records beside the context digest, and where it goes. */
+export interface ManifestRequest {
+  /** Absolute path; `explicit` when the user named it (then a write that fails fails the command). */
+  file: string
+  explicit: boolean
+  buildArgs: Record<string, string>
+  platforms: readonly string[]
+  target?: string
+}
+
 /**
  * Writes the manifest of the main context; returns its file and digest, or nothing for a remote context.
- * A manifest the user asked for (--manifest FILE) that cannot be written fails the build; the one CI
+ * A manifest the user asked for (--manifest) that cannot be written fails the build; the one CI
  * writes on its own is only a warning, since a build that works without dbuild must not fail for it.
  */
+export function writeContextManifest(
+  request: ManifestRequest,
+  inputs: Inputs,
+  main: MainContext,
+  warn: (message: string) => void,
+): {file?: string; digest: string; note: string} | undefined {
+  if (!main.digest || inputs.contextDir === undefined) return undefined
+  const manifest = manifestFor(main.digest, {
+    context: inputs.contextDir,
+    ...(inputs.dockerfile ? {dockerfile: inputs.dockerfile} : {}),
+    ...(inputs.ignoreFile ? {ignoreFile: inputs.ignoreFile} : {}),
+    buildArgs: request.buildArgs,
+    ...(request.platforms.length > 0 ? {platform: request.platforms.join(',')} : {}),
+    ...(request.target === undefined ? {} : {target: request.target}),
+    ...(main.path === 'unstaged' ? {modesAsIs: true} : {}),
+  })
+  try {
+    writeManifest(request.file, manifest)
+  } catch (error) {
+    if (request.explicit || !(error instanceof DbuildError)) throw error
+    warn(`${error.message}; the build goes on without it (pass --manifest to choose where it goes)`)
+    return {digest: main.digest.digest, note: `context digest ${main.digest.digest}`}
+  }
+  return {file: request.file, digest: main.digest.digest, note: `context digest ${main.digest.digest}; manifest written to ${request.file} (keep it, then: dbuild explain --against FILE)`}
+}
+
+/** The build's manifest: --manifest FILE, or in CI dbuild's own directory for this context, never the work tree. */
 export function writeBuildManifest(
   parsed: ParsedBuildArgv,
   inputs: Inputs,
   main: MainContext,
   warn: (message: string) => void,
 ): {file?: string; digest: string; note: string} | undefined {
-  if (!main.digest || inputs.contextDir === undefined) return undefined
-  // in CI without --manifest: dbuild's own directory for this context, never the work tree
-  const file = parsed.own.manifest === undefined ? path.join(main.root as string, 'manifest.jsonl') : path.resolve(inputs.cwd, parsed.own.manifest)
-  const manifest = manifestFor(main.digest, {
-    context: inputs.contextDir,
-    ...(inputs.dockerfile ? {dockerfile: inputs.dockerfile} : {}),
-    ...(inputs.ignoreFile ? {ignoreFile: inputs.ignoreFile} : {}),
-    buildArgs: parsed.buildArgs,
-    ...(parsed.platforms.length > 0 ? {platform: parsed.platforms.join(',')} : {}),
-    ...(parsed.target === undefined ? {} : {target: parsed.target}),
-    ...(main.path === 'unstaged' ? {modesAsIs: true} : {}),
-  })
-  try {
-    writeManifest(file, manifest)
-  } catch (error) {
-    if (parsed.own.manifest !== undefined || !(error instanceof DbuildError)) throw error
-    warn(`${error.message}; the build goes on without it (pass --manifest FILE to choose where it goes)`)
-    return {digest: main.digest.digest, note: `context digest ${main.digest.digest}`}
+  if (main.root === undefined) return undefined
+  const explicit = parsed.own.manifest !== undefined
+  const file = explicit ? path.resolve(inputs.cwd, parsed.own.manifest as string) : path.join(main.root, 'manifest.jsonl')
+  return writeContextManifest({file, explicit, buildArgs: parsed.buildArgs, platforms: parsed.platforms, ...(parsed.target === undefined ? {} : {target: parsed.target})}, inputs, main, warn)
+}
+
+/** A bake target's name as a file name: bake's own names ([A-Za-z0-9_-]) as they are; any other byte escaped. */
+function targetFileName(target: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(target) ? target : encodeURIComponent(target).replaceAll('.', '%2E')
+}
+
+/**
+ * Where bake writes one target's manifest: `--manifest DIR` gives DIR/TARGET.jsonl (bake builds
+ * several contexts at once, so one file could not hold them); in CI, beside the target's stage as
+ * manifest.TARGET.jsonl (targets may share a stage, with other args or platforms).
+ */
+export function bakeManifestFile(dir: string | undefined, stageRoot: string, target: string): string {
+  return dir === undefined ? path.join(stageRoot, `manifest.${targetFileName(target)}.jsonl`) : path.join(dir, `${targetFileName(target)}.jsonl`)
+}
+
+/**
+ * bake's --manifest, checked before anything is staged: it names a directory (made when missing),
+ * since each target gets its own manifest. A file there is a usage error, not a file overwritten.
+ */
+export function bakeManifestDir(given: string | undefined, cwd: string): string | undefined {
+  if (given === undefined) return undefined
+  const dir = path.resolve(cwd, given)
+  const stats = statSync(dir, {throwIfNoEntry: false})
+  if (stats && !stats.isDirectory()) {
+    throw new DbuildError(`--manifest ${given}: ${dir} is not a directory`, ExitCode.USAGE, [
+      'dbuild bake writes one manifest per target, as DIR/TARGET.jsonl: pass a directory (it is made when missing).',
+    ])
   }
-  return {file, digest: main.digest.digest, note: `context digest ${main.digest.digest}; manifest written to ${file} (keep it, then: dbuild explain --against FILE)`}
+  return dir
 }
 
 /** `--annotation` came with buildx 0.12 (docker/buildx#2020); the exporters that cannot keep one drop it without an error. */

@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 
 import {type LoadedConfig, configLines} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 
 import {rewriteDockerfile} from './engine.js'
 import {decodeBytes} from '../surrogate-escape.js'
@@ -81,4 +82,39 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
       : {facts: {unavailable: 'probe builds were not run (pass --probe)'}}),
   })
   return {file, original, config: loaded, rules, result}
+}
+
+/** The flags rewrite and lint share (declared once, in src/commands/rewrite.ts's ruleFlags). */
+export interface RuleFlags {
+  file?: string
+  'build-arg'?: string[]
+  target?: string
+  platform?: string
+  network?: string
+  probe: boolean
+  plugins?: boolean
+}
+
+/** The input resolver's answer for CONTEXT and -f, with the flags, as runRules takes them. */
+export async function runRequest(
+  context: string,
+  flags: RuleFlags,
+  /** How the config is found; lint over many files passes a memo so each directory is searched once. */
+  loadConfig: (inputs: Inputs) => Promise<LoadedConfig> = (inputs) => loadInputConfig(inputs),
+): Promise<RunRequest> {
+  const inputs = resolveInputs({context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true})
+  const loaded = await loadConfig(inputs)
+  // localOnly: there is always a context directory and a Dockerfile path
+  return {
+    contextDir: inputs.contextDir as string,
+    file: inputs.dockerfile as string,
+    loaded,
+    env: inputs.env,
+    buildArgs: flags['build-arg'],
+    target: flags.target,
+    platform: flags.platform,
+    network: flags.network,
+    probe: flags.probe,
+    ...(flags.plugins === undefined ? {} : {plugins: flags.plugins}),
+  }
 }

@@ -5,7 +5,6 @@ import {compareCodeUnits} from '../compare.js'
 import {applyFixes} from './apply.js'
 import {expandAt, variableScopes} from './expand.js'
 import {type DockerfileModel, parseDockerfile} from './parse.js'
-import {gatherFacts} from './probes.js'
 import type {FactRequest, Facts, Finding, RewriteOptions, RewriteResult, Rule, RuleContext} from './types.js'
 
 /** Kind of a context path, for rules that care whether a source is a directory. */
@@ -72,6 +71,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     facts,
     ...(options.target ? {target: options.target} : {}),
     ...(options.platform ? {platform: options.platform} : {}),
+    ...(options.buildArgs ? {buildArgs: options.buildArgs} : {}),
   })
 
   // Rounds: a rule may ask for one fact only once it knows another (exclude-root needs a stage's
@@ -97,7 +97,9 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     const missing = requests.filter((request) =>
       request.kind === 'accounts' ? !given.accounts?.has(request.instruction.line) : request.kind === 'listing' ? !given.listings?.has(request.from) : given.builder === undefined,
     )
-    const probed = await gatherFacts(dockerfile, given.unavailable ? [] : missing, probeOptions)
+    const asking = given.unavailable ? [] : missing
+    // the probes (docker, execa, crypto) load only when a fact is asked for: a lint without --probe never asks
+    const probed: Facts = asking.length === 0 ? {accounts: new Map(), listings: new Map()} : await (await import('./probes.js')).gatherFacts(dockerfile, asking, probeOptions)
     facts.accounts = new Map([...facts.accounts, ...probed.accounts, ...(given.accounts ?? [])])
     facts.listings = new Map([...facts.listings, ...probed.listings, ...(given.listings ?? [])])
     const builder = given.builder ?? probed.builder ?? facts.builder

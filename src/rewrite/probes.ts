@@ -22,7 +22,7 @@ import {flag, stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
 import {encodeText} from '../surrogate-escape.js'
-import type {Accounts, BuilderFact, DockerAccess, FactError, FactRequest, Facts, Finding, TreeEntry} from './types.js'
+import {type Accounts, type BuilderFact, type DockerAccess, type FactError, type FactRequest, type Facts, type Finding, isFactError, type TreeEntry} from './types.js'
 
 const rangeLength = (finding: Finding) => (finding.fix ?? []).reduce((n, edit) => n + edit.range[1] - edit.range[0], 0)
 
@@ -230,9 +230,6 @@ async function cached<T>(kind: string, dockerfile: string, inputs: ProbeInputs |
   return value
 }
 
-export function isFactError(value: unknown): value is FactError {
-  return typeof value === 'object' && value !== null && 'error' in value
-}
 
 async function build(dockerfile: string, output: string, options: ProbeOptions): Promise<FactError | undefined> {
   const {docker} = options

@@ -48,6 +48,11 @@ export interface FactError {
   error: string
 }
 
+/** A fact a probe could not get, told apart from the fact itself. */
+export function isFactError(value: unknown): value is FactError {
+  return typeof value === 'object' && value !== null && 'error' in value
+}
+
 /** A fact a rule asks for before check(); gathered by the probes in probes.ts. */
 export type FactRequest =
   | {kind: 'accounts'; instruction: InstructionNode}
@@ -90,6 +95,8 @@ export interface RuleContext {
   facts: Facts
   target?: string
   platform?: string
+  /** The build args as buildx gets them (some change the build itself: BUILDKIT_SYNTAX picks the frontend). */
+  buildArgs?: Readonly<Record<string, string>>
 }
 
 export interface Rule {

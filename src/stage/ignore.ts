@@ -16,6 +16,7 @@
  *   `barfoo`; balena only excludes `foo` and `dir/foo`.
  * Case is significant, as on Linux.
  */
+import {statSync} from 'node:fs'
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
@@ -206,4 +207,13 @@ export class IgnoreMatcher {
     }
     return false
   }
+}
+
+/**
+ * The ignore file buildx applies: `<Dockerfile>.dockerignore` when it is a file, else
+ * `<context>/.dockerignore` (which may not exist). buildx passes over a directory of either name.
+ */
+export function ignoreFileFor(contextDir: string, dockerfile?: string): string {
+  const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
+  return specific !== undefined && (statSync(specific, {throwIfNoEntry: false})?.isFile() ?? false) ? specific : path.join(contextDir, '.dockerignore')
 }

@@ -10,7 +10,10 @@ import {dbuildCacheDir} from '../cache-dir.js'
 import {writeAll} from '../write-atomic.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
-import {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
+import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
+
+// the input resolver asks for the ignore file without loading the stage (src/pipeline/inputs.ts)
+export {ignoreFileFor} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
 import {decodeBytes} from '../surrogate-escape.js'
 import {parseRecordFile} from './path-record.js'
@@ -81,14 +84,6 @@ function resolveInputs(context: string, dockerfile?: string): Inputs {
   return {context: real, ignoreFile: ignoreFileFor(real, dockerfile)}
 }
 
-/**
- * The ignore file buildx applies: `<Dockerfile>.dockerignore` when it is a file, else
- * `<context>/.dockerignore` (which may not exist). buildx passes over a directory of either name.
- */
-export function ignoreFileFor(contextDir: string, dockerfile?: string): string {
-  const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
-  return specific !== undefined && isFile(specific) ? specific : path.join(contextDir, '.dockerignore')
-}
 
 function isFile(file: string): boolean {
   return statSync(file, {throwIfNoEntry: false})?.isFile() ?? false

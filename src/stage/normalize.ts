@@ -9,6 +9,7 @@ import path from 'node:path'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {isRegularEntry, readIndex, refreshIndex} from '../git.js'
 import {CANONICAL_MODES, hasMode, modeFromIndex} from '../mode-policy.js'
+import {fsPath} from './names.js'
 
 function selectedBy(paths: string[] | undefined): (rel: string) => boolean {
   if (paths === undefined) return () => true
@@ -20,7 +21,7 @@ function selectedBy(paths: string[] | undefined): (rel: string) => boolean {
 function setMode(file: string, stats: Stats, mode: number): boolean {
   if (hasMode(stats.mode, mode)) return false
   try {
-    chmodSync(file, mode)
+    chmodSync(fsPath(file), mode)
   } catch (error) {
     throw new DbuildError(`${file}: cannot change its mode (${(error as NodeJS.ErrnoException).code})`, ExitCode.CANT_CREATE)
   }
@@ -49,7 +50,7 @@ export async function normalizeWorkTree(root: string, options: {paths?: string[]
     const file = path.join(root, entry.rel)
     let stats: Stats
     try {
-      stats = lstatSync(file)
+      stats = lstatSync(fsPath(file))
     } catch {
       continue // deleted in the work tree
     }
@@ -63,7 +64,7 @@ export async function normalizeWorkTree(root: string, options: {paths?: string[]
   }
   for (const dir of dirs) {
     const abs = path.join(root, dir)
-    if (setMode(abs, lstatSync(abs), CANONICAL_MODES.dir)) changed++
+    if (setMode(abs, lstatSync(fsPath(abs)), CANONICAL_MODES.dir)) changed++
   }
   if (changed > 0) await refreshIndex(root)
   return {files, changed}

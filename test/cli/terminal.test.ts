@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import t from 'tap'
 
-import {stageProgressText} from '../../src/cli/progress.js'
+import {stageProgressText} from '../../src/actions/stage.js'
 import {colorEnabled, spinnerAllowed} from '../../src/cli/terminal.js'
 import {useEngine} from '../engine/index.js'
 import {tempDir, uniqueName, writeTree} from '../helpers/index.js'

@@ -91,6 +91,7 @@ t.test('the simple checks: status and fix from a table', async (t) => {
     ['config missing', checkConfig({}), 'warn', /none found/],
     ['config missing outside git: no setup advice', checkConfig({inGitWorkTree: false}), 'warn', /not in a git work tree/],
     ['config broken', checkConfig({error: '/r/.dbuild.json:3: invalid JSON: ValueExpected'}), 'fail', /\.dbuild\.json:3: invalid JSON/],
+    ['config refused', checkConfig({inGitWorkTree: true, refused: {path: '/r/.dbuild.json', reason: 'its directory /r is writable by every user', fix: 'chmod o-w'}}), 'warn', /^\/r\/\.dbuild\.json was found and refused: its directory \/r is writable by every user$/],
     ['registry 401', checkRegistry({host: 'ghcr.io', specs: [], reachable: true, detail: 'GET https://ghcr.io/v2/ → 401'}), 'pass', /401/],
     ['registry offline', checkRegistry({host: 'ghcr.io', specs: [], reachable: 'unknown', detail: 'ENOTFOUND'}), 'warn', /^unknown/],
     ['registry down', checkRegistry({host: 'r:5000', specs: [], reachable: false, detail: 'ECONNREFUSED'}), 'warn', /^not reachable/],

@@ -9,6 +9,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import t from 'tap'
 
+import {ExitCode} from '../../src/exit-codes.js'
 import {cacheEntryText, planBake} from '../../src/pipeline/bake.js'
 import {type Daemon, ROOT, useEngine} from '../engine/index.js'
 import {type BuildxRun, cloneUnderUmask, dockerOn, gitRepo, tempDir, uniqueName} from '../helpers/index.js'
@@ -109,6 +110,59 @@ target "owned" {
     }
     t.same((await plan([0, 20, 0])).slice(-3), ['--allow', `fs.read=${cacheDir}`, 'files'], 'buildx 0.20: --allow fs.read=<dbuild cache>')
     t.notOk((await plan([0, 13, 1])).includes('--allow'), 'buildx 0.13: no --allow')
+  })
+
+  t.test('bake writes one context manifest per target: --manifest DIR, and in CI beside each stage', async (t) => {
+    const checkout = await clone('manifests')
+    const out = `out-${uniqueName('m')}`
+    const ours = await dbuildOn(engine.graphdriver, ['bake', '--progress=plain', '--manifest', 'manifests', '--set', `*.output=type=local,dest=${out}`, 'files', 'owned'], checkout)
+    t.equal(ours.exitCode, 0, 'dbuild bake builds both targets', {output: ours.output})
+    const files = path.join(checkout, 'manifests', 'files.jsonl')
+    const owned = path.join(checkout, 'manifests', 'owned.jsonl')
+    t.match(ours.output, new RegExp(`target files: context digest sha256:[0-9a-f]{64}; manifest written to ${files}`), 'each target names its manifest')
+    t.match(ours.output, new RegExp(`target owned: context digest sha256:[0-9a-f]{64}; manifest written to ${owned}`))
+
+    // each manifest is the one of its target's context and Dockerfile: explain finds nothing changed
+    const explain = (args: string[]) => dbuildOn(engine.graphdriver, ['explain', ...args], checkout)
+    t.equal((await explain(['--against', files, 'app'])).exitCode, 0, 'files.jsonl is the app context')
+    t.equal((await explain(['--against', owned, 'svc', '-f', 'svc/svc.Dockerfile'])).exitCode, 0, 'owned.jsonl is the svc context with its Dockerfile')
+    writeFileSync(path.join(checkout, 'app/tree/hello.txt'), 'changed\n')
+    const changed = await explain(['--against', files, 'app'])
+    t.equal(changed.exitCode, 1, 'a changed file in the files target is found')
+    t.match(changed.output, /tree\/hello\.txt/)
+
+    // in CI without --manifest: beside each target's stage, never in the work tree
+    const ciEnv: NodeJS.ProcessEnv = {...engine.graphdriver.env, DBUILD_CACHE_DIR: cacheDir, NO_COLOR: '1', CI: 'true'}
+    const ci = await execa(process.execPath, [BIN, 'bake', '--progress=plain', '--set', `*.output=type=local,dest=${out}-ci`, 'files', 'owned'], {cwd: checkout, env: ciEnv, extendEnv: false, reject: false, all: true})
+    t.equal(ci.exitCode, 0, 'CI bake', {output: ci.all})
+    for (const target of ['files', 'owned']) {
+      const written = new RegExp(`target ${target}: context digest \\S+; manifest written to (\\S+)`).exec(ci.all ?? '')?.[1]
+      t.ok(written?.startsWith(cacheDir) && written.endsWith(`manifest.${target}.jsonl`), `CI: ${target}'s manifest in dbuild's own directory`, {written})
+      t.ok(written !== undefined && statSync(written).isFile())
+    }
+
+    // --manifest names a directory: a file there is a usage error, not a file overwritten
+    writeFileSync(path.join(checkout, 'taken'), 'mine\n')
+    const taken = await dbuildOn(engine.graphdriver, ['bake', '--manifest', 'taken', 'files'], checkout)
+    t.equal(taken.exitCode, ExitCode.USAGE, taken.output)
+    t.match(taken.output, /--manifest taken: .*taken is not a directory/)
+    t.equal(readFileSync(path.join(checkout, 'taken'), 'utf8'), 'mine\n', 'left alone')
+  })
+
+  t.test('bake says "did you mean" for a mistyped flag and points at doctor when the daemon is unreachable, as build does', async (t) => {
+    const checkout = await clone('hints')
+    const typo = await dbuildOn(engine.graphdriver, ['bake', '--prnt', 'files'], checkout)
+    t.not(typo.exitCode, 0, 'bake refuses the flag')
+    t.match(typo.output, /unknown flag: --prnt/, "buildx's own message")
+    t.match(typo.output, /dbuild: unknown flag: --prnt \(did you mean --print\?\)/)
+    const own = await dbuildOn(engine.graphdriver, ['bake', '--dry-rn', 'files'], checkout)
+    t.match(own.output, /did you mean --dry-run\?/, "dbuild's own flags too")
+
+    const gone: Daemon = {...engine.graphdriver, env: {...engine.graphdriver.env, DOCKER_HOST: `unix://${path.join(checkout, 'no.sock')}`}}
+    const unreachable = await dbuildOn(gone, ['bake', '--progress=plain', 'files'], checkout)
+    t.not(unreachable.exitCode, 0)
+    t.not(unreachable.exitCode, ExitCode.INTERNAL)
+    t.match(unreachable.output, /dbuild: the docker daemon or builder cannot be reached; run dbuild doctor/)
   })
 
   t.test('a compose file, through dbuild bake -f compose.yaml', async (t) => {

@@ -24,6 +24,7 @@ ruleTester(t, rule, {
   valid: [
     {...OLD, name: 'no exclude', code: `${HEAD}COPY --from=base / /\n`},
     {...OLD, name: 'exclude without --from is not this rule', code: `${HEAD}COPY --exclude=/opt . /\n`},
+    {...OLD, name: 'BUILDKIT_SYNTAX with no COPY --exclude: nothing to say', code: `${HEAD}COPY --from=base / /\n`, buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1.6'}},
   ],
   invalid: [
     {
@@ -46,6 +47,33 @@ ruleTester(t, rule, {
       listings: {base},
       output: `# syntax=docker/dockerfile:1.6\n${HEAD}COPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr\n`,
       errors: [{line: 4, message: /the frontend docker\/dockerfile:1\.6 has no --exclude/}],
+    },
+    {
+      name: 'BuildKit v0.25+ and no # syntax= line, but --build-arg BUILDKIT_SYNTAX picks a frontend without --exclude (1.6): error, rewritten',
+      origin: 'docker/docs content/manuals/build/buildkit/frontend.md:33: docker build --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1 .; seed 001 for the COPY',
+      code: `${HEAD}COPY --from=base --exclude=/opt / /\n`,
+      buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1.6'},
+      builder: {name: 'new', buildkitVersion: 'v0.25.0'},
+      listings: {base},
+      output: `${HEAD}COPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr\n`,
+      errors: [{line: 3, message: /the frontend docker\/dockerfile:1\.6 \(--build-arg BUILDKIT_SYNTAX, which BuildKit uses before any # syntax= line\) has no --exclude/}],
+    },
+    {
+      name: 'BUILDKIT_SYNTAX wins over the # syntax= line (moby/buildkit builder/build.go forwards to the arg first): 1.6 in the line, 1 in the arg: info, left alone',
+      origin: 'docker/docs content/manuals/build/buildkit/frontend.md:33: docker build --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1 .',
+      code: `# syntax=docker/dockerfile:1.6\n${HEAD}COPY --from=base --exclude=/opt / /\n`,
+      buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1'},
+      builder: {name: 'new', buildkitVersion: 'v0.25.0'},
+      errors: [{severity: 'info', message: /the frontend docker\/dockerfile:1 \(--build-arg BUILDKIT_SYNTAX.*\) has --exclude/}],
+    },
+    {
+      name: 'BUILDKIT_SYNTAX wins the other way too, and only its first word names the image: 1.7-labs in the line, "1.6 …" in the arg: error',
+      code: `# syntax=docker/dockerfile:1.7-labs\n${HEAD}COPY --from=base --exclude=/opt / /\n`,
+      buildArgs: {BUILDKIT_SYNTAX: ' docker/dockerfile:1.6 extra-words'},
+      builder: {name: 'new', buildkitVersion: 'v0.26.0'},
+      listings: {base},
+      output: `# syntax=docker/dockerfile:1.7-labs\n${HEAD}COPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr\n`,
+      errors: [{line: 4, message: /the frontend docker\/dockerfile:1\.6 \(--build-arg BUILDKIT_SYNTAX/}],
     },
     {
       name: "a builder that reports v0.0.0+unknown (Docker's built-in BuildKit as Debian builds it): warning, rewritten to be safe",

@@ -1,5 +1,5 @@
 /** `dbuild setup` in real clones made under umask 002: config, hooks, normalize, doctor, idempotent. */
-import {readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -70,4 +70,40 @@ t.test('setup asks only when it may, and the CLI never asks without a TTY', asyn
   t.equal(cli.exitCode, 1, 'doctor failed (no daemon): exit FINDINGS')
   t.equal(report.config.action, 'created')
   t.same(JSON.parse(readFileSync(path.join(other, '.dbuild.json'), 'utf8')), {cacheFrom: []}, 'asked nothing')
+})
+
+t.test('setup and doctor say which config is used, and that one was found and refused, and why', async (t) => {
+  const repo = await checkout(t)
+  const bin = path.join(ROOT, 'bin', 'run.js')
+  const dockerConfig = tempDir(t)
+  const env = {...NO_DOCKER, DOCKER_CONFIG: dockerConfig, NO_COLOR: '1'}
+  const setup = await execa(process.execPath, [bin, 'setup', '--json'], {cwd: path.join(repo, 'src'), env, reject: false, input: ''})
+  t.match(setup.stderr, new RegExp(`^dbuild: config: ${path.join(repo, '.dbuild.json').replaceAll('/', '\\/')}$`, 'm'), 'the config setup created, as build prints it')
+
+  // a checkout anyone may write: builds refuse its .dbuild.json, and doctor must say so, not "none found"
+  chmodSync(repo, 0o777)
+  t.teardown(() => chmodSync(repo, 0o755))
+  const doctor = await execa(process.execPath, [bin, 'doctor', '--json'], {cwd: repo, env, reject: false})
+  const config = (JSON.parse(doctor.stdout) as SetupReport['doctor']).checks.find((check) => check.id === 'config')
+  t.equal(config?.status, 'warn')
+  t.match(config?.detail, new RegExp(`^${path.join(repo, '.dbuild.json')}.* was found and refused: its directory .* is writable by every user$`))
+  t.match(config?.fix, /chmod o-w/)
+  // setup normalizes the checkout's top to 0755; an untracked .dbuild.json anyone may write stays refused
+  chmodSync(path.join(repo, '.dbuild.json'), 0o666)
+  const again = await execa(process.execPath, [bin, 'setup'], {cwd: repo, env, reject: false, input: ''})
+  t.match(again.stderr, /dbuild: warning: .*\.dbuild\.json was not used: the file is writable by every user/, 'setup warns as build does')
+  t.match(again.stderr, /^dbuild: config: none used$/m)
+  t.match(again.stdout, /\.dbuild\.json was found and refused/, 'and its doctor step says why')
+})
+
+t.test('doctor outside git names a .dbuild.json above the directory, which no command reads there', async (t) => {
+  const shared = tempDir(t)
+  writeFileSync(path.join(shared, '.dbuild.json'), '{"cacheFrom": []}\n')
+  const project = path.join(shared, 'project')
+  mkdirSync(project)
+  const doctor = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'doctor', '--json'], {cwd: project, env: NO_DOCKER, reject: false})
+  const config = (JSON.parse(doctor.stdout) as SetupReport['doctor']).checks.find((check) => check.id === 'config')
+  t.equal(config?.status, 'warn')
+  t.match(config?.detail, `${path.join(shared, '.dbuild.json')} was found and refused: outside a git work tree`)
+  t.match(config?.fix, /--config/)
 })

@@ -1,5 +1,5 @@
 /** normalizeWorkTree on a real git clone made under umask 002 with stray modes. */
-import {chmodSync, lstatSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import t from 'tap'
@@ -64,4 +64,27 @@ t.test('normalize refreshes git\'s index, so a later reset --hard under umask 00
   // no git status in between: only the refresh tells git that the chmod-ed files are unchanged
   await sh('umask 002 && git reset -q --hard', {cwd: clone, env: gitEnv()})
   t.same([mode(path.join(clone, 'a.txt')), mode(path.join(clone, 'dir/b.txt')), mode(path.join(clone, 'run.sh'))], [0o644, 0o644, 0o755], 'reset --hard rewrote nothing')
+})
+
+t.test('a name that is not UTF-8 (byte 0xff) is read from git\'s index byte for byte and normalized', async (t) => {
+  const source = path.join(root, 'bytes-source')
+  const name = Buffer.concat([Buffer.from('b'), Buffer.of(0xff), Buffer.from('.txt')])
+  const dir = Buffer.concat([Buffer.from('d'), Buffer.of(0xfe)])
+  await gitRepo(source, {'plain.txt': 'p'})
+  writeFileSync(Buffer.concat([Buffer.from(`${source}/`), name]), 'bytes\n')
+  mkdirSync(Buffer.concat([Buffer.from(`${source}/`), dir]))
+  writeFileSync(Buffer.concat([Buffer.from(`${source}/`), dir, Buffer.from('/x.sh')]), '#!/bin/sh\n', {mode: 0o755})
+  await sh('git add -A && git commit -qm bytes', {cwd: source, env: gitEnv()})
+  const clone = await cloneUnderUmask(source, path.join(root, 'bytes-clone'), '002')
+  const at = (...parts: Buffer[]): Buffer => Buffer.concat([Buffer.from(`${clone}/`), ...parts])
+  const byteMode = (file: Buffer): number => lstatSync(file).mode & 0o7777
+  t.same([byteMode(at(name)), byteMode(at(dir)), byteMode(at(dir, Buffer.from('/x.sh')))], [0o664, 0o775, 0o775], 'git wrote them under umask 002')
+
+  const result = await normalizeWorkTree(clone)
+  t.equal(result.files, 3, 'all three tracked files, the 0xff one included')
+  t.same([byteMode(at(name)), byteMode(at(dir)), byteMode(at(dir, Buffer.from('/x.sh')))], [0o644, 0o755, 0o755], 'the 0xff file, the 0xfe directory and the executable in it')
+  t.equal(readdirSync(clone, {encoding: 'buffer'}).filter((n) => n.includes(0xff) || n.includes(0xfe)).length, 2, 'no second file under a mangled name')
+  t.same(await normalizeWorkTree(clone), {files: 3, changed: 0}, 'a second run changes nothing')
+  const status = await sh('git status --porcelain', {cwd: clone, env: gitEnv()})
+  t.equal(status, '', 'git sees nothing changed')
 })

@@ -1,0 +1,46 @@
+/** `dbuild rewrite`: the body its oclif class and the oclif-free path (src/cli/direct.ts) both run. */
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {builtinRules} from '../../plugins/index.js'
+import type {CommandAction} from '../cli/direct.js'
+import {colorEnabled} from '../cli/terminal.js'
+import {DbuildError, ExitCode} from '../exit-codes.js'
+import {type RuleFlags, runRequest, runRules} from '../rewrite/cli.js'
+import {formatText, unifiedDiff} from '../rewrite/format.js'
+import type {Finding} from '../rewrite/index.js'
+
+/** What `dbuild rewrite --json` prints. */
+export interface RewriteReport {
+  file: string
+  changed: boolean
+  written: boolean
+  text: string
+  findings: Finding[]
+  dropped: Finding[]
+}
+
+export type RewriteFlags = RuleFlags & {diff?: boolean; write?: boolean}
+
+const rewrite: CommandAction<RewriteFlags> = async ({args, flags}, io): Promise<RewriteReport> => {
+  const {file, original, result} = await runRules(builtinRules, await runRequest(args.context ?? '.', flags))
+  const fixed = new Set(result.findings.filter((finding) => finding.fix && !result.dropped.includes(finding)))
+  if (result.findings.length > 0 && !io.json) process.stderr.write(formatText(result.findings, file, fixed, colorEnabled(process.stderr)) + '\n')
+  for (const finding of result.dropped) io.warn(`${file}:${finding.line}: the fix of [${finding.ruleId}] overlaps another fix and was not applied`)
+  let written = false
+  if (flags.write && result.changed) {
+    try {
+      writeFileSync(file, result.bytes)
+    } catch (error) {
+      throw new DbuildError(`${file}: cannot write: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.CANT_CREATE)
+    }
+    written = true
+  }
+  if (!io.json) {
+    if (flags.diff) process.stdout.write(unifiedDiff(original, result.text, path.relative(process.cwd(), file) || file))
+    else if (!flags.write) process.stdout.write(result.bytes)
+  }
+  return {file, changed: result.changed, written, text: result.text, findings: result.findings, dropped: result.dropped}
+}
+
+export default rewrite

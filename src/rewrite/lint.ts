@@ -2,7 +2,6 @@
  * `dbuild lint` over many files, as hadolint users expect: every Dockerfile of a repository found
  * with fast-glob (what git ignores left out), or the files named, in one process; one report.
  */
-import {spawnSync} from 'node:child_process'
 import {statSync} from 'node:fs'
 import path from 'node:path'
 
@@ -18,8 +17,10 @@ export const DOCKERFILE_PATTERNS = ['**/Dockerfile', '**/Dockerfile.*', '**/*.Do
 const NOT_DOCKERFILES = /\.(dockerignore|rego)$/
 
 /** Paths git ignores, of `files` (relative to `root`); none outside a git work tree. */
-function gitIgnored(root: string, files: string[], env: NodeJS.ProcessEnv): Set<string> {
+async function gitIgnored(root: string, files: string[], env: NodeJS.ProcessEnv): Promise<Set<string>> {
   if (files.length === 0) return new Set()
+  // loaded here: `dbuild lint FILE` never asks git, and node:child_process costs its start-up
+  const {spawnSync} = await import('node:child_process')
   const run = spawnSync('git', ['check-ignore', '-z', '--stdin'], {cwd: root, env, input: files.join('\0') + '\0', encoding: 'utf8', maxBuffer: 64 << 20})
   // 0: some are ignored, 1: none, 128: not a git work tree (or no git): nothing is ignored by git
   if (run.status !== 0) return new Set()
@@ -35,7 +36,7 @@ export async function findDockerfiles(root: string, env: NodeJS.ProcessEnv = pro
   const {default: fg} = await import('fast-glob')
   const found = await fg(DOCKERFILE_PATTERNS, {cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true})
   const candidates = found.filter((file) => !NOT_DOCKERFILES.test(file))
-  const ignored = gitIgnored(root, candidates, env)
+  const ignored = await gitIgnored(root, candidates, env)
   return candidates.filter((file) => !ignored.has(file)).sort(compareCodeUnits)
 }
 

@@ -10,10 +10,12 @@
  * size and mtime as the stage record's stat check is, so a warm stage reads only files that changed.
  */
 import {createHash} from 'node:crypto'
-import {closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
 
 import {compareCodeUnits} from '../compare.js'
+import {AtomicFile, writeFileAtomic} from '../write-atomic.js'
 import {fsPath} from './names.js'
+import {parseRecordFile, PathRecord, PathRecordWriter} from './path-record.js'
 import {canonicalMode} from './sync.js'
 import {type Entry, entryPath, readError} from './walk.js'
 
@@ -42,30 +44,54 @@ export interface ContextDigest {
   hashed: number
 }
 
-/** Content hashes from the last digest: path → [size, mtimeMs, sha256]. */
-export type HashRecord = Record<string, [size: number, mtimeMs: number, sha256: string]>
+/**
+ * Content hashes from the last digest, by path: fields `<size>\t<mtimeMs>\t<sha256>` (see
+ * PathRecord), in digest order.
+ */
+export type HashRecord = PathRecord
 
-const HASHES_VERSION = 1
+/** 2: a PathRecord after a header line (1 was one JSON document, which is simply not read). */
+const HASHES_VERSION = 2
+
+/** The content hash `record` holds for a file of the entry's size and mtime, if any. */
+function recordedHash(record: HashRecord, entry: Entry): string | undefined {
+  const fields = record.fieldsOf(entry.rel)
+  if (fields === undefined) return undefined
+  const prefix = `${entry.size}\t${entry.mtimeMs}\t`
+  return fields.length === prefix.length + 64 && fields.startsWith(prefix) ? fields.slice(prefix.length) : undefined
+}
 
 /** The manifest/digest line of one entry: JSON with a fixed key order. */
 export function entryLine(entry: DigestEntry): string {
   return JSON.stringify(entry)
 }
 
-/** The digest of entries already in code-unit order of their paths. */
-export function digestOfEntries(entries: readonly DigestEntry[]): string {
-  const hash = createHash('sha256')
-  // batched: one update per line costs more than the hashing itself for 20,000 short lines
-  let batch = ''
-  for (const entry of entries) {
-    batch += `${entryLine(entry)}\n`
-    if (batch.length > 1 << 16) {
-      hash.update(batch)
-      batch = ''
+/**
+ * sha256 of many short lines, fed in batches: one update per line costs more than the hashing
+ * itself for 20,000 short lines.
+ */
+class BatchedHash {
+  private readonly hash = createHash('sha256')
+  private batch = ''
+
+  add(text: string): void {
+    this.batch += text
+    if (this.batch.length > 1 << 16) {
+      this.hash.update(this.batch)
+      this.batch = ''
     }
   }
-  hash.update(batch)
-  return `sha256:${hash.digest('hex')}`
+
+  hex(): string {
+    return this.hash.update(this.batch).digest('hex')
+  }
+}
+
+/** The digest of entries already in code-unit order of their paths. */
+export function digestOfEntries(entries: readonly DigestEntry[]): string {
+  const hash = new BatchedHash()
+  for (const entry of entries) hash.add(`${entryLine(entry)}\n`)
+  return `sha256:${hash.hex()}`
 }
 
 const READ_BUFFER = Buffer.allocUnsafe(1 << 20)
@@ -104,70 +130,91 @@ function octal(mode: number): string {
   return mode.toString(8).padStart(4, '0')
 }
 
-/**
- * The digest of walked entries (pre-order, root first, special files already left out) whose
- * content is read under `root`. `previous` vouches for a file whose size and mtime it lists; `next`,
- * when given, receives the hashes of this digest for the next one. Modes are the canonical ones a
- * stage sends, or with `asIs` the entries' own (a context sent unstaged, setuid bits and all).
- */
-export function digestEntries(root: string, entries: readonly Entry[], previous: HashRecord = {}, next?: HashRecord, asIs = false): ContextDigest {
-  const modeOf = (entry: Entry): string => octal(asIs ? entry.mode : canonicalMode(entry))
+/** The entries behind a digest in its order: code-unit order of their paths, the root and devices left out. */
+function digestOrder(entries: readonly Entry[]): Entry[] {
   const sorted = entries.filter((entry) => entry.rel !== '' && entry.kind !== 'special')
-  sorted.sort((a, b) => compareCodeUnits(a.rel, b.rel))
-  const out: DigestEntry[] = []
-  let hashed = 0
+  return sorted.sort((a, b) => compareCodeUnits(a.rel, b.rel))
+}
+
+/**
+ * Calls `visit` with the digest entry of each of `sorted` (see digestOrder). `hashOf` gives a
+ * file's content hash, or undefined for a file gone since the walk: BuildKit, walking now, would
+ * not send it either (as the sync treats it), so it is left out.
+ */
+function visitDigestEntries(sorted: readonly Entry[], asIs: boolean, hashOf: (entry: Entry) => string | undefined, visit: (entry: DigestEntry) => void): void {
+  const modeOf = (entry: Entry): string => octal(asIs ? entry.mode : canonicalMode(entry))
   for (const entry of sorted) {
-    if (entry.kind === 'dir') out.push({path: entry.rel, type: 'dir', mode: modeOf(entry)})
-    else if (entry.kind === 'symlink') out.push({path: entry.rel, type: 'symlink', target: entry.target ?? ''})
+    if (entry.kind === 'dir') visit({path: entry.rel, type: 'dir', mode: modeOf(entry)})
+    else if (entry.kind === 'symlink') visit({path: entry.rel, type: 'symlink', target: entry.target ?? ''})
     // BuildKit sends a FIFO as a FIFO (never read: opening it would block) and a socket as an empty file
-    else if (entry.kind === 'fifo') out.push({path: entry.rel, type: 'fifo', mode: modeOf(entry)})
-    else if (entry.kind === 'socket') out.push({path: entry.rel, type: 'file', mode: modeOf(entry), size: 0, sha256: EMPTY_SHA256})
+    else if (entry.kind === 'fifo') visit({path: entry.rel, type: 'fifo', mode: modeOf(entry)})
+    else if (entry.kind === 'socket') visit({path: entry.rel, type: 'file', mode: modeOf(entry), size: 0, sha256: EMPTY_SHA256})
     else {
-      const known = previous[entry.rel]
-      let sha256: string
-      if (known && known[0] === entry.size && known[1] === entry.mtimeMs) sha256 = known[2]
-      else {
-        const hashedNow = hashIfPresent(entryPath(root, entry.rel))
-        // gone since the walk: BuildKit, walking now, would not send it either (as the sync treats it)
-        if (hashedNow === undefined) continue
-        sha256 = hashedNow
-        hashed++
-      }
-      if (next) next[entry.rel] = [entry.size, entry.mtimeMs, sha256]
-      out.push({path: entry.rel, type: 'file', mode: modeOf(entry), size: entry.size, sha256})
+      const sha256 = hashOf(entry)
+      if (sha256 !== undefined) visit({path: entry.rel, type: 'file', mode: modeOf(entry), size: entry.size, sha256})
     }
   }
-  return {digest: digestOfEntries(out), entries: out, hashed}
 }
 
-interface SavedHashes {
-  version: number
-  context: string
-  hashes: HashRecord
+/**
+ * The digest of walked entries (pre-order, root first) whose content is read under `root`, each
+ * digest entry handed to `visit` as it is made and its line hashed, never all kept. `previous`
+ * vouches for a file whose size and mtime it lists; `record`, when given, receives the hash record
+ * for the next digest. Modes are the canonical ones a stage sends, or with `asIs` the entries' own
+ * (a context sent unstaged, setuid bits and all).
+ */
+function computeDigest(
+  root: string,
+  entries: readonly Entry[],
+  previous: HashRecord,
+  asIs: boolean,
+  visit: (entry: DigestEntry) => void,
+  record?: PathRecordWriter,
+): {digest: string; hashed: number} {
+  const hash = new BatchedHash()
+  let hashed = 0
+  const hashOf = (entry: Entry): string | undefined => {
+    let sha256 = recordedHash(previous, entry)
+    if (sha256 === undefined) {
+      sha256 = hashIfPresent(entryPath(root, entry.rel))
+      if (sha256 === undefined) return undefined
+      hashed++
+    }
+    record?.add(entry.rel, `${entry.size}\t${entry.mtimeMs}\t${sha256}`)
+    return sha256
+  }
+  visitDigestEntries(digestOrder(entries), asIs, hashOf, (entry) => {
+    hash.add(`${entryLine(entry)}\n`)
+    visit(entry)
+  })
+  record?.flush()
+  return {digest: `sha256:${hash.hex()}`, hashed}
 }
 
-/** The hash record saved for `context` in `file`; empty when there is none or it is for another context. */
+/** The digest of walked entries and the entries behind it; see computeDigest. */
+export function digestEntries(root: string, entries: readonly Entry[], previous: HashRecord = PathRecord.empty(), asIs = false): ContextDigest {
+  const out: DigestEntry[] = []
+  const {digest, hashed} = computeDigest(root, entries, previous, asIs, (entry) => out.push(entry))
+  return {digest, hashed, entries: out}
+}
+
+/** The hash record saved for `context` in `file`; empty when there is none, it is for another context, or of another format. */
 export function readHashRecord(file: string, context: string): HashRecord {
   try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedHashes
-    return saved.version === HASHES_VERSION && saved.context === context ? saved.hashes : {}
+    const saved = parseRecordFile(readFileSync(file))
+    const header = saved?.header as {version?: unknown; context?: unknown} | undefined
+    if (saved && header?.version === HASHES_VERSION && header.context === context) return saved.record
   } catch {
-    return {} // none yet, or unreadable: hash every file
+    // none yet, or unreadable: hash every file
   }
-}
-
-/** Saves a hash record through a rename; losing it only costs the next digest a full read. */
-export function writeHashRecord(file: string, context: string, hashes: HashRecord): void {
-  writeSaved(file, {version: HASHES_VERSION, context, hashes} satisfies SavedHashes)
+  return PathRecord.empty()
 }
 
 function writeSaved(file: string, value: object): void {
-  const temp = `${file}.${process.pid}.tmp`
   try {
-    writeFileSync(temp, JSON.stringify(value))
-    renameSync(temp, file)
+    writeFileAtomic(file, JSON.stringify(value))
   } catch {
-    rmSync(temp, {force: true})
+    // only a speed-up is lost
   }
 }
 
@@ -177,17 +224,12 @@ function writeSaved(file: string, value: object): void {
  * or hashing 20,000 lines, and without reading the hash record at all.
  */
 function fingerprint(entries: readonly Entry[], asIs: boolean): string {
-  const hash = createHash('sha256').update(asIs ? 'as-is\n' : 'canonical\n')
-  let batch = ''
+  const hash = new BatchedHash()
+  hash.add(asIs ? 'as-is\n' : 'canonical\n')
   for (const entry of entries) {
-    if (entry.kind === 'special') continue
-    batch += `${entry.rel}\0${entry.kind}\0${entry.mode}\0${entry.size}\0${entry.mtimeMs}\0${entry.target ?? ''}\n`
-    if (batch.length > 1 << 16) {
-      hash.update(batch)
-      batch = ''
-    }
+    if (entry.kind !== 'special') hash.add(`${entry.rel}\0${entry.kind}\0${entry.mode}\0${entry.size}\0${entry.mtimeMs}\0${entry.target ?? ''}\n`)
   }
-  return hash.update(batch).digest('hex')
+  return hash.hex()
 }
 
 interface SavedSummary {
@@ -216,21 +258,45 @@ export function digestWithRecord(root: string, entries: readonly Entry[], file: 
   const summaryFile = `${file}.digest`
   const print = fingerprint(entries, asIs)
   const summary = readSummary(summaryFile, context)
-  if (summary?.fingerprint === print) {
-    let built: DigestEntry[] | undefined
-    return {
-      digest: summary.digest,
-      hashed: 0,
-      get entries() {
-        built ??= digestEntries(root, entries, readHashRecord(file, context), undefined, asIs).entries
-        return built
-      },
-    }
-  }
+  // the entries behind a digest, built when asked for from the record saved with it (nothing read again)
+  let built: DigestEntry[] | undefined
+  const withEntries = (digest: string, hashed: number): ContextDigest => ({
+    digest,
+    hashed,
+    get entries() {
+      built ??= digestEntries(root, entries, readHashRecord(file, context), asIs).entries
+      return built
+    },
+  })
+  if (summary?.fingerprint === print) return withEntries(summary.digest, 0)
   const previous = readHashRecord(file, context)
-  const next: HashRecord = {}
-  const result = digestEntries(root, entries, previous, next, asIs)
-  if (result.hashed > 0 || Object.keys(previous).length !== Object.keys(next).length) writeHashRecord(file, context, next)
-  writeSaved(summaryFile, {version: HASHES_VERSION, context, fingerprint: print, digest: result.digest} satisfies SavedSummary)
-  return result
+  // the next record goes straight to its file: at 200,000 files it is tens of MB never needed in memory
+  let next: AtomicFile | undefined = openRecord(file, JSON.stringify({version: HASHES_VERSION, context}))
+  const record = new PathRecordWriter((chunk) => {
+    try {
+      next?.write(chunk)
+    } catch {
+      next = undefined // aborted: only the speed-up is lost
+    }
+  })
+  const {digest, hashed} = computeDigest(root, entries, previous, asIs, () => {}, record)
+  try {
+    if (hashed > 0 || previous.size !== record.size) next?.commit()
+    else next?.abort()
+  } catch {
+    // only the speed-up is lost: the next digest reads every file
+  }
+  writeSaved(summaryFile, {version: HASHES_VERSION, context, fingerprint: print, digest} satisfies SavedSummary)
+  return withEntries(digest, hashed)
+}
+
+/** A record file being written, its header line written; undefined when it cannot be (a read-only cache). */
+function openRecord(file: string, header: string): AtomicFile | undefined {
+  try {
+    const out = new AtomicFile(file)
+    out.write(`${header}\n`)
+    return out
+  } catch {
+    return undefined
+  }
 }

@@ -3,10 +3,11 @@
  * modes, synced into a stable per-context directory so COPY/ADD checksums match on every machine.
  */
 import {createHash} from 'node:crypto'
-import {accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {dbuildCacheDir} from '../cache-dir.js'
+import {writeAll} from '../write-atomic.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
@@ -15,7 +16,8 @@ import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
 export {ignoreFileFor} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
 import {decodeBytes} from '../surrogate-escape.js'
-import {canonicalMode, recordOf, type StagedRecord, syncTree} from './sync.js'
+import {parseRecordFile} from './path-record.js'
+import {canonicalMode, type StagedRecord, syncTree, writeRecord} from './sync.js'
 import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 
 export {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
@@ -138,16 +140,18 @@ function checkOut(dir: string): void {
   }
 }
 
-const LISTINGS_VERSION = 2
+/** 3: a header line, then the staged record's lines (2 was one JSON document, which is simply not read). */
+const LISTINGS_VERSION = 3
 
+/** The state file's first line; the record's lines follow it (see PathRecord). */
 interface SavedState {
   version: number
   context: string
   dir: string
   source: SavedListings
   stage: SavedListings
-  /** What the sync that saved this state left in the stage; only for stages dbuild alone writes (not --out). */
-  staged?: StagedRecord
+  /** The lines after this header are what the sync that saved this state left in the stage; only for stages dbuild alone writes (not --out). */
+  staged: boolean
 }
 
 /**
@@ -160,7 +164,7 @@ class ListingsFile {
   /** The record of the stage as the last complete sync left it. */
   readonly record: StagedRecord | undefined
   private readonly temp: string
-  private readonly saved: SavedState | undefined
+  private readonly saved: {state: SavedState; record: StagedRecord} | undefined
   /** The stage was not looked at (see keepStage). */
   private stageUnused = false
   /** What the stage holds once a sync has completed; its record is made only if it is saved. */
@@ -177,9 +181,9 @@ class ListingsFile {
   ) {
     this.temp = ListingsFile.tempOf(file)
     this.saved = ListingsFile.read(file, context, dir)
-    this.source = new Listings(this.saved?.source ?? {}, probe, true)
-    this.stage = new Listings(this.saved?.stage ?? {}, probe, false)
-    this.record = keepsRecord ? this.saved?.staged : undefined
+    this.source = new Listings(this.saved?.state.source ?? {}, probe, true)
+    this.stage = new Listings(this.saved?.state.stage ?? {}, probe, false)
+    this.record = keepsRecord && this.saved?.state.staged ? this.saved.record : undefined
   }
 
   /** The stage was left alone this time: its listings and record are still those saved, so keep them. */
@@ -224,23 +228,35 @@ class ListingsFile {
     return `${file}.tmp`
   }
 
-  private static read(file: string, context: string, dir: string): SavedState | undefined {
+  private static read(file: string, context: string, dir: string): {state: SavedState; record: StagedRecord} | undefined {
+    let data: Buffer
     try {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedState
-      return saved.version === LISTINGS_VERSION && saved.context === context && saved.dir === dir ? saved : undefined
+      data = readFileSync(file)
     } catch {
       return undefined // none yet, or unreadable: list everything
     }
+    const saved = parseRecordFile(data)
+    const state = saved?.header as SavedState | undefined
+    return saved && state?.version === LISTINGS_VERSION && state.context === context && state.dir === dir ? {state, record: saved.record} : undefined
   }
 
   /** Keeps the state for the next stage when any of it is new, and removes the probe. */
   close(succeeded: boolean): void {
     try {
       if (succeeded && (this.source.reads + this.stage.reads > 0 || this.recordChanged || this.invalidated)) {
-        const stage = this.stageUnused ? (this.saved?.stage ?? {}) : this.stage.next
-        const staged = this.stageUnused ? this.record : this.synced && recordOf(this.synced)
-        const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage, ...(staged ? {staged} : {})}
-        writeFileSync(this.temp, JSON.stringify(state))
+        const stage = this.stageUnused ? (this.saved?.state.stage ?? {}) : this.stage.next
+        const staged = this.stageUnused ? this.record !== undefined : this.synced !== undefined
+        const state: SavedState = {version: LISTINGS_VERSION, context: this.context, dir: this.dir, source: this.source.next, stage, staged}
+        // the probe is reused as the temp file (see tempOf); the record's lines go straight to it
+        const fd = openSync(this.temp, 'w')
+        try {
+          writeAll(fd, `${JSON.stringify(state)}\n`)
+          if (this.stageUnused) {
+            if (this.record) writeAll(fd, this.record.lines())
+          } else if (this.synced) writeRecord(this.synced, (chunk) => writeAll(fd, chunk))
+        } finally {
+          closeSync(fd)
+        }
         renameSync(this.temp, this.file)
       } else unlinkSync(this.temp)
     } catch {
@@ -463,5 +479,5 @@ export function walkContext(context: string, dockerfile?: string): {context: str
 export function digestContext(context: string, dockerfile?: string, env: NodeJS.ProcessEnv = process.env, asIs = false): {context: string; ignoreFile?: string; digest: ContextDigest} {
   const {entries, ...walked} = walkContext(context, dockerfile)
   const previous = readHashRecord(hashesPath(stageRootFor(walked.context, dockerfile, env), undefined), walked.context)
-  return {...walked, digest: digestEntries(walked.context, entries, previous, undefined, asIs)}
+  return {...walked, digest: digestEntries(walked.context, entries, previous, asIs)}
 }

@@ -5,26 +5,21 @@
  * The lock is created atomically with its owner already in it (write a private file, then link it
  * into place), and a lock whose process on this host is gone is taken over.
  */
-import {linkSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {linkSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {processIsGone, removeAbandoned} from '../write-atomic.js'
 
 interface Owner {
   pid: number
   host: string
 }
 
-function processIsGone(owner: Owner): boolean {
-  if (owner.host !== os.hostname()) return false
-  try {
-    process.kill(owner.pid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
+function ownerIsGone(owner: Owner): boolean {
+  return owner.host === os.hostname() && processIsGone(owner.pid)
 }
 
 function readOwner(lockFile: string): Owner | undefined {
@@ -47,25 +42,10 @@ export class LockUnavailable extends DbuildError {
  * while it waited for the lock leaves its file behind.
  */
 function sweepAbandoned(lockFile: string): void {
-  const prefix = `${path.basename(lockFile)}.`
-  let names: string[]
-  try {
-    names = readdirSync(path.dirname(lockFile))
-  } catch {
-    return
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !/^\d+\.[a-z0-9]+$/.test(name.slice(prefix.length))) continue
-    const file = path.join(path.dirname(lockFile), name)
+  removeAbandoned(path.dirname(lockFile), path.basename(lockFile), /^[a-z0-9]+$/, (file, pid) => {
     const owner = readOwner(file)
-    if (owner && owner.pid !== process.pid && processIsGone(owner)) {
-      try {
-        unlinkSync(file)
-      } catch {
-        // removed by another sweeper meanwhile
-      }
-    }
-  }
+    return owner?.pid === pid && ownerIsGone(owner)
+  })
 }
 
 export interface LockOptions {
@@ -96,7 +76,7 @@ export async function withLock<T>(lockFile: string, fn: () => Promise<T>, option
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       }
       const owner = readOwner(lockFile)
-      if (owner && processIsGone(owner)) {
+      if (owner && ownerIsGone(owner)) {
         // move the stale lock aside atomically so only one waiter removes it
         const stale = `${lockFile}.stale.${process.pid}`
         try {

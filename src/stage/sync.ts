@@ -8,6 +8,7 @@ import {chmod, copyFile, rename, utimes} from 'node:fs/promises'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {modeFromDisk} from '../mode-policy.js'
 import {fsPath, readDirents, readLink, readNames} from './names.js'
+import {PathRecord, PathRecordWriter} from './path-record.js'
 import {type Entry, entryPath, type Listing, type Listings, readError, vanished} from './walk.js'
 
 /** The mode BuildKit should see, by the one policy's owner-execute rule (src/mode-policy.ts). */
@@ -30,25 +31,26 @@ export interface SyncCounts {
 }
 
 /**
- * What one complete sync wrote into the stage, by path: `[size, mtimeMs, mode]` of a file (the
- * source's size and mtime, the canonical mode), `[target]` of a symlink.
+ * What one complete sync wrote into the stage, by path (see PathRecord): fields
+ * `f\t<size>\t<mtimeMs>\t<mode>` of a file (the source's size and mtime, the canonical mode),
+ * `l\t<target as JSON>` of a symlink. Compared as text: a line is looked up, never parsed.
  */
-export type StagedRecord = Record<string, [size: number, mtimeMs: number, mode: number] | [target: string]>
+export type StagedRecord = PathRecord
 
-/** The record of the source entries a complete sync leaves in the stage. */
-export function recordOf(sources: readonly Entry[]): StagedRecord {
-  const record: StagedRecord = {}
-  for (const entry of sources) {
-    if (entry.kind === 'file') record[entry.rel] = [entry.size, entry.mtimeMs, canonicalMode(entry)]
-    else if (entry.kind === 'symlink') record[entry.rel] = [entry.target as string]
-  }
-  return record
+/** The fields a staged record holds for a file or link that a sync staged from `entry`. */
+function stagedFields(entry: Entry): string {
+  return entry.kind === 'symlink' ? `l\t${JSON.stringify(entry.target ?? '')}` : `f\t${entry.size}\t${entry.mtimeMs}\t${canonicalMode(entry)}`
 }
 
-function recordMatches(recorded: StagedRecord[string] | undefined, entry: Entry): boolean {
-  if (recorded === undefined) return false
-  if (entry.kind === 'symlink') return recorded.length === 1 && recorded[0] === entry.target
-  return recorded.length === 3 && recorded[0] === entry.size && recorded[1] === entry.mtimeMs && recorded[2] === canonicalMode(entry)
+/** The record of the source entries a complete sync leaves in the stage, handed to `sink` in chunks as it is made. */
+export function writeRecord(sources: readonly Entry[], sink: (chunk: string) => void): void {
+  const record = new PathRecordWriter(sink)
+  for (const entry of sources) if (entry.kind === 'file' || entry.kind === 'symlink') record.add(entry.rel, stagedFields(entry))
+  record.flush()
+}
+
+function recordMatches(record: StagedRecord, entry: Entry): boolean {
+  return record.fieldsOf(entry.rel) === stagedFields(entry)
 }
 
 export interface SyncOptions {
@@ -216,7 +218,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
   let bytes = 0
   let unrecorded = 0
   const gone: string[] = []
-  const record = options.record ?? {}
+  const record = options.record ?? PathRecord.empty()
   /** Staged directories whose remembered listing was still true: the record vouches for their files and links. */
   const unchanged = new Set<string>()
   /** Directories created by this sync: their contents need no lstat. */
@@ -236,7 +238,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
     if (entry.kind === 'file' || entry.kind === 'symlink') {
       files++
       if (entry.kind === 'file') bytes += entry.size
-      if (unchanged.has(parent) && recordMatches(record[rel], entry)) continue
+      if (unchanged.has(parent) && recordMatches(record, entry)) continue
       unrecorded++
     }
     try {

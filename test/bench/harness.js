@@ -7,7 +7,7 @@
  * comparable on a machine whose load comes and goes.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -115,6 +115,33 @@ export function inTurn(commands, options) {
 export function ratioOf(subject, contender) {
   const ratios = subject.times.map((time, i) => time / (contender.times[i] ?? Number.NaN))
   return {median: quantile(ratios, 0.5), p25: quantile(ratios, 0.25), p75: quantile(ratios, 0.75)}
+}
+
+/**
+ * A cold `dbuild stage CONTEXT` (its cache directory removed before every run) and its contender,
+ * `cp -a` of the same top-level paths into an empty directory: the pair the stage and scale benches
+ * both compare.
+ * @param {{context: string, paths: string[], cacheDir: string, cpDir: string}} options
+ *   `paths`: the context's top-level paths the stage holds (those .dockerignore leaves in)
+ * @returns {{subject: Command, contender: Command}}
+ */
+export function coldStageVsCp({context, paths, cacheDir, cpDir}) {
+  return {
+    subject: {
+      label: 'cold dbuild stage',
+      argv: dbuild('stage', context),
+      env: {...process.env, DBUILD_CACHE_DIR: cacheDir},
+      before: () => rmSync(cacheDir, {recursive: true, force: true}),
+    },
+    contender: {
+      label: 'cp -a',
+      argv: ['cp', '-a', ...paths, cpDir],
+      before: () => {
+        rmSync(cpDir, {recursive: true, force: true})
+        mkdirSync(cpDir)
+      },
+    },
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {dbuild, peakMemoryMb} from './harness.js'
+import {coldStageVsCp, dbuild, peakMemoryMb} from './harness.js'
 import {scaleTree} from './tree.js'
 
 const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 7)
@@ -32,9 +32,7 @@ export default async function scaleBench(ctx) {
       rmSync(work, {recursive: true, force: true})
       mkdirSync(work, {recursive: true})
       const env = {...process.env, DBUILD_CACHE_DIR: path.join(work, 'cache')}
-      const coldEnv = {...process.env, DBUILD_CACHE_DIR: path.join(work, 'cold-cache')}
       const rsyncDir = path.join(work, 'rsync')
-      const cpDir = path.join(work, 'cp')
       const runs = files > 20_000 ? Math.max(3, Math.ceil(RUNS / 2)) : RUNS
       const stage = {label: 'dbuild stage', argv: dbuild('stage', context), env}
       const rsync = {label: 'rsync -a --delete', argv: ['rsync', '-a', '--delete', `${context}/`, `${rsyncDir}/`]}
@@ -49,18 +47,9 @@ export default async function scaleBench(ctx) {
           ctx.figure(`${files} files: peak memory (max RSS) of a warm dbuild stage vs ${MEMORY_BUDGET_MB} MB`, `${rss.toFixed(0)} MB`, {median: ratio, p25: ratio, p75: ratio}, files >= 200_000 ? 1 : undefined)
         }
       }
-      const topLevel = readdirSync(context).map((name) => path.join(context, name))
       const cold = ctx.compare({
         name: `${files} files: cold dbuild stage vs cp -a`,
-        subject: {label: 'cold dbuild stage', argv: dbuild('stage', context), env: coldEnv, before: () => rmSync(coldEnv.DBUILD_CACHE_DIR, {recursive: true, force: true})},
-        contender: {
-          label: 'cp -a',
-          argv: ['cp', '-a', ...topLevel, cpDir],
-          before: () => {
-            rmSync(cpDir, {recursive: true, force: true})
-            mkdirSync(cpDir)
-          },
-        },
+        ...coldStageVsCp({context, paths: readdirSync(context).map((name) => path.join(context, name)), cacheDir: path.join(work, 'cold-cache'), cpDir: path.join(work, 'cp')}),
         // a cold copy of 200,000 files takes minutes on a busy machine: two rounds, no warm-up (a cold run has nothing to warm)
         runs: files > 20_000 ? 2 : Math.max(3, Math.ceil(runs / 2)),
         warmup: files > 20_000 ? 0 : 1,

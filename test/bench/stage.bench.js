@@ -15,7 +15,7 @@ import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {stageContext} from '../../dist/src/stage/index.js'
-import {dbuild, inTurn, quantile} from './harness.js'
+import {coldStageVsCp, dbuild, inTurn, quantile} from './harness.js'
 import {benchTree} from './tree.js'
 
 const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 9)
@@ -28,9 +28,7 @@ export default async function stageBench(ctx) {
   rmSync(work, {recursive: true, force: true})
   mkdirSync(work, {recursive: true})
   const env = {...process.env, DBUILD_CACHE_DIR: path.join(work, 'cache')}
-  const coldEnv = {...process.env, DBUILD_CACHE_DIR: path.join(work, 'cold-cache')}
   const rsyncDir = path.join(work, 'rsync')
-  const cpDir = path.join(work, 'cp')
   const outDir = path.join(work, 'out')
   // the paths the stage holds: .git is in the context's .dockerignore, so rsync and cp leave it out too
   const topLevel = readdirSync(context).filter((name) => name !== '.git').map((name) => path.join(context, name))
@@ -46,15 +44,7 @@ export default async function stageBench(ctx) {
 
     ctx.compare({
       name: 'cold dbuild stage CTX vs cp -a',
-      subject: {label: 'cold dbuild stage CTX', argv: dbuild('stage', context), env: coldEnv, before: () => rmSync(coldEnv.DBUILD_CACHE_DIR, {recursive: true, force: true})},
-      contender: {
-        label: 'cp -a',
-        argv: ['cp', '-a', ...topLevel, cpDir],
-        before: () => {
-          rmSync(cpDir, {recursive: true, force: true})
-          mkdirSync(cpDir)
-        },
-      },
+      ...coldStageVsCp({context, paths: topLevel, cacheDir: path.join(work, 'cold-cache'), cpDir: path.join(work, 'cp')}),
       runs: Math.max(3, Math.ceil(RUNS / 2)),
       warmup: 1,
       goal: 1.5,

@@ -29,7 +29,8 @@ async function settledStage(context: string, out: string) {
   await stageContext({context, out})
   await sleep(30)
   const warm = await stageContext({context, out})
-  const saved = JSON.parse(readFileSync(path.join(path.dirname(out), `.${path.basename(out)}.dbuild-listings`), 'utf8')) as {source: object; stage: object}
+  const [header] = readFileSync(path.join(path.dirname(out), `.${path.basename(out)}.dbuild-listings`), 'utf8').split('\n')
+  const saved = JSON.parse(header ?? '') as {source: object; stage: object}
   return {warm, saved}
 }
 

@@ -154,6 +154,8 @@ export const rule: Rule = {
   id: ID,
   description: 'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) and the frontend --build-arg BUILDKIT_SYNTAX picks to the mirrors in .dbuild.json; warns about Docker Hub dependencies that have no mirror.',
   defaultSeverity: 'warning',
+  // the probes (link-chown's users, exclude-root's listings) must pull from the mirror the build pulls from
+  resolvesImages: true,
   check(ctx) {
     const mirrors = ctx.config.mirrors ?? {}
     const findings: Finding[] = []

@@ -74,10 +74,26 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     ...(options.buildArgs ? {buildArgs: options.buildArgs} : {}),
   })
 
+  const skipped = checkSkips(dockerfile)
+  /** A rule's findings as the build gets them: none when `# check=skip=` names it, none on lines a pragma silences. */
+  const findingsOf = (rule: Rule): Finding[] => {
+    if (skipped.has(comparableName(rule.id))) return []
+    const ctx = contextFor(rule)
+    const silenced = silencedLines(ctx).get(rule.id)
+    return rule.check(ctx).filter((finding) => !silenced?.has(finding.line))
+  }
+
+  // The rules that decide where images come from (image-mirror) need no facts: their findings come
+  // first, and the probes build with the same edits and build args, so a probe pulls what the build
+  // pulls (a mirror when the build has one) and its cached answer is keyed on the mirrored text.
+  const imageSources = new Map(rules.filter((rule) => rule.resolvesImages).map((rule) => [rule, findingsOf(rule)]))
+  const sourceFindings = [...imageSources.values()].flat()
+  const probeBuildArgs = options.buildArgs && {...options.buildArgs, ...buildArgFixes(sourceFindings, options.buildArgs, [])}
+
   // Rounds: a rule may ask for one fact only once it knows another (exclude-root needs a stage's
   // tree only where the builder lacks --exclude), so needs() runs again while it asks for more.
   const given = options.facts ?? {}
-  const probeOptions = options.docker ? {docker: options.docker, buildArgs: options.buildArgs, platform: options.platform, cacheDir: options.cacheDir} : undefined
+  const probeOptions = options.docker ? {docker: options.docker, buildArgs: probeBuildArgs, platform: options.platform, cacheDir: options.cacheDir, imageSources: sourceFindings} : undefined
   facts.accounts = new Map(given.accounts ?? [])
   facts.listings = new Map(given.listings ?? [])
   if (given.builder) facts.builder = given.builder
@@ -108,16 +124,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     if (unavailable) facts.unavailable = unavailable
   }
 
-  const findings: Finding[] = []
-  const skipped = checkSkips(dockerfile)
-  for (const rule of rules) {
-    if (skipped.has(comparableName(rule.id))) continue
-    const ctx = contextFor(rule)
-    const silenced = silencedLines(ctx).get(rule.id)
-    for (const finding of rule.check(ctx)) {
-      if (!silenced?.has(finding.line)) findings.push(finding)
-    }
-  }
+  const findings = rules.flatMap((rule) => imageSources.get(rule) ?? findingsOf(rule))
   findings.sort((a, b) => a.line - b.line || compareCodeUnits(a.ruleId, b.ruleId))
   const {text, bytes, dropped} = applyFixes(options.text, findings, options.bytes)
   return {text, bytes, changed: text !== options.text, findings, dropped, buildArgs: buildArgFixes(findings, options.buildArgs ?? {}, dropped)}

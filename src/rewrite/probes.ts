@@ -18,13 +18,11 @@ import {sourceKind} from '../buildx/sources.js'
 
 import {variableScopes, type Lookup, expandWord} from './expand.js'
 import type {DockerfileModel, InstructionNode} from './parse.js'
-import {flag, stageByRef} from './parse.js'
+import {flag, parseDockerfile, stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
 import {encodeText} from '../surrogate-escape.js'
 import {type Accounts, type BuilderFact, type DockerAccess, type FactError, type FactRequest, type Facts, type Finding, isFactError, type TreeEntry} from './types.js'
-
-const rangeLength = (finding: Finding) => (finding.fix ?? []).reduce((n, edit) => n + edit.range[1] - edit.range[0], 0)
 
 export const PROBE_STAGE = 'dbuild-probe'
 const CACHE_VERSION = 2
@@ -35,34 +33,58 @@ export interface ProbeOptions {
   buildArgs?: Record<string, string>
   platform?: string
   cacheDir?: string
+  /**
+   * The findings of the rules that decide where images come from (image-mirror), as the build gets
+   * them: their edits are spliced into every probe Dockerfile, so that a probe pulls each image
+   * from where the build will (`buildArgs` carry their buildArgFix already).
+   */
+  imageSources?: Finding[]
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(dbuildCacheDir(env), 'probes')
 }
 
-/** The Dockerfile up to (not including) `instruction`, followed by the probe stage. */
-export function probeDockerfile(model: DockerfileModel, instruction: InstructionNode, probeStage: string[]): string {
+/**
+ * The Dockerfile up to (not including) `instruction`, with the edits of `imageSources` that lie
+ * there (the build's mirrors), followed by the probe stage.
+ */
+export function probeDockerfile(model: DockerfileModel, instruction: InstructionNode, probeStage: string[], imageSources: Finding[] = []): string {
+  const cut = instruction.range[0]
   // Earlier `COPY --link --chown=<name>` lines fail on the containerd store; without --link they
   // put the same bytes in the same places, and the probe only reads /etc/passwd and /etc/group.
   const unlinked = model.instructions
     .filter((i) => i.index < instruction.index && (i.keyword === 'COPY' || i.keyword === 'ADD'))
     .flatMap((i) => i.flags.filter((f) => f.name === 'link'))
     .map((f): Finding => ({ruleId: 'probe', severity: 'info', message: '', line: 0, fix: [{range: f.range, text: ''}]}))
-  const head = applyFixes(model.text, unlinked).text.slice(0, instruction.range[0] - unlinked.reduce((n, f) => n + rangeLength(f), 0))
+  const before = imageSources.filter((finding) => finding.fix && finding.fix.length > 0 && finding.fix.every((edit) => edit.range[1] <= cut))
+  // the ranges are offsets into the text, so they hold in its head too
+  const head = applyFixes(model.text.slice(0, cut), [...unlinked, ...before]).text
   const separator = head === '' || /[\r\n]$/.test(head) ? '' : model.newline
   return head + separator + [`FROM ${probeStage[0]} AS ${PROBE_STAGE}`, ...probeStage.slice(1)].join(model.newline) + model.newline
 }
 
-export function accountsProbe(model: DockerfileModel, instruction: InstructionNode): string {
+export function accountsProbe(model: DockerfileModel, instruction: InstructionNode, imageSources: Finding[] = []): string {
   // The wildcards let a stage without /etc/group (or /etc/passwd) through with an empty answer.
-  return probeDockerfile(model, instruction, ['scratch', `COPY --from=${instruction.stage} /etc/passwd* /etc/group* /`])
+  return probeDockerfile(model, instruction, ['scratch', `COPY --from=${instruction.stage} /etc/passwd* /etc/group* /`], imageSources)
 }
 
-export function listingProbe(model: DockerfileModel, instruction: InstructionNode, from: string): string {
+export function listingProbe(model: DockerfileModel, instruction: InstructionNode, from: string, imageSources: Finding[] = []): string {
   const stage = stageByRef(model, from, instruction.stage + 1)
-  if (stage && !stage.name) return probeDockerfile(model, instruction, ['scratch', `COPY --from=${stage.index} / /`])
-  return probeDockerfile(model, instruction, [stage?.name ?? from])
+  if (stage && !stage.name) return probeDockerfile(model, instruction, ['scratch', `COPY --from=${stage.index} / /`], imageSources)
+  return probeDockerfile(model, instruction, [stage?.name ?? sourceOf(model, instruction, from, imageSources)], imageSources)
+}
+
+/**
+ * The image `instruction` reads `from` (written on it, as `--from=<image>`) as the build pulls it:
+ * the text an image-source edit on that instruction puts in its place, else as written.
+ */
+function sourceOf(model: DockerfileModel, instruction: InstructionNode, from: string, imageSources: Finding[]): string {
+  const [start, end] = instruction.range
+  const edit = imageSources
+    .flatMap((finding) => finding.fix ?? [])
+    .find((e) => e.range[0] >= start && e.range[1] <= end && model.text.slice(e.range[0], e.range[1]) === from)
+  return edit?.text ?? from
 }
 
 /**
@@ -145,8 +167,12 @@ class InputResolver {
     return remote.exitCode === 0 && remote.stdout.trim() ? remote.stdout.trim() : undefined
   }
 
-  /** Everything a probe of `instruction` reads besides its text; undefined when an image digest cannot be had. */
-  async inputsFor(model: DockerfileModel, scopes: Lookup[], instruction: InstructionNode, probeText: string, probeImage?: string): Promise<ProbeInputs | undefined> {
+  /**
+   * Everything a probe reads besides its text; undefined when an image digest cannot be had. The
+   * images are read off the probe's own text: the references it builds from (mirrored where the
+   * build's are), the probe stage's too.
+   */
+  async inputsFor(probeText: string): Promise<ProbeInputs | undefined> {
     const {docker} = this.options
     const named: [string, string][] = []
     for (const [name, source] of Object.entries(docker.buildContexts ?? {}).sort(([a], [b]) => compareCodeUnits(a, b))) {
@@ -154,10 +180,8 @@ class InputResolver {
       named.push([name, sourceKind(source) === 'local' ? await this.keyOf(path.resolve(docker.contextDir, source), docker.buildContextKeys?.[name]) : source])
     }
     const images: [string, string][] = []
-    const contexts = new Set(Object.keys(docker.buildContexts ?? {}))
-    const refs = baseImages(model, scopes, instruction, contexts)
-    // the probe stage itself may be FROM an image (a listing of `COPY --from=<image>`)
-    if (probeImage !== undefined && !contexts.has(probeImage) && !stageByRef(model, probeImage, instruction.stage + 1) && !refs.includes(probeImage)) refs.push(probeImage)
+    const probe = parseDockerfile(probeText)
+    const refs = baseImages(probe, variableScopes(probe, this.options.buildArgs, this.options.platform), new Set(Object.keys(docker.buildContexts ?? {})))
     for (const ref of refs) {
       const digest = await this.digestOf(ref)
       if (digest === undefined) return undefined
@@ -173,15 +197,15 @@ function namesContext(text: string, name: string): boolean {
   return new RegExp(`(^|[\\s=])${escaped}($|[\\s,])`, 'im').test(text)
 }
 
-/** Image references the instructions before `instruction` build from: FROM, COPY --from, RUN --mount from=. */
-function baseImages(model: DockerfileModel, scopes: Lookup[], instruction: InstructionNode, contexts: Set<string>): string[] {
+/** Image references a (probe) Dockerfile builds from: FROM, COPY --from, RUN --mount from=. */
+function baseImages(model: DockerfileModel, scopes: Lookup[], contexts: Set<string>): string[] {
   const refs = new Set<string>()
   const add = (at: InstructionNode, word: string, before: number) => {
     const ref = expandWord(word, scopes[at.index] ?? (() => undefined), model.escape).value
     if (ref === '' || ref.toLowerCase() === 'scratch' || contexts.has(ref) || stageByRef(model, ref, before)) return
     refs.add(ref)
   }
-  for (const at of model.instructions.slice(0, instruction.index)) {
+  for (const at of model.instructions) {
     if (at.keyword === 'FROM' && at.args[0]) add(at, at.args[0].value, at.stage)
     const from = flag(at, 'from')
     if ((at.keyword === 'COPY' || at.keyword === 'ADD') && from?.value) add(at, from.value, at.stage + 1)
@@ -294,17 +318,16 @@ export async function gatherFacts(model: DockerfileModel, requests: FactRequest[
     return facts
   }
   const resolver = new InputResolver(options, facts)
-  let scopes: Lookup[] | undefined
-  const scopesFor = () => (scopes ??= variableScopes(model, options.buildArgs, options.platform))
+  const sources = options.imageSources ?? []
   for (const request of requests) {
     if (request.kind === 'builder' && facts.builder === undefined) facts.builder = await probeBuilder(options)
     if (request.kind === 'accounts' && !facts.accounts.has(request.instruction.line)) {
-      const text = accountsProbe(model, request.instruction)
-      facts.accounts.set(request.instruction.line, await probeAccounts(text, await resolver.inputsFor(model, scopesFor(), request.instruction, text), options))
+      const text = accountsProbe(model, request.instruction, sources)
+      facts.accounts.set(request.instruction.line, await probeAccounts(text, await resolver.inputsFor(text), options))
     }
     if (request.kind === 'listing' && !facts.listings.has(request.from)) {
-      const text = listingProbe(model, request.instruction, request.from)
-      facts.listings.set(request.from, await probeListing(text, await resolver.inputsFor(model, scopesFor(), request.instruction, text, request.from), options))
+      const text = listingProbe(model, request.instruction, request.from, sources)
+      facts.listings.set(request.from, await probeListing(text, await resolver.inputsFor(text), options))
     }
   }
   return facts

@@ -110,6 +110,12 @@ export interface Rule {
   id: string
   description: string
   defaultSeverity: Severity
+  /**
+   * Set by a rule whose fixes decide where the build's images come from (image-mirror): the probe
+   * builds get its edits and buildArgFix too, so that a probe pulls each image from where the build
+   * will. Its check() runs before any fact is gathered, so it must not read facts.
+   */
+  resolvesImages?: boolean
   /** BuildKit facts this rule needs for this Dockerfile; pure. */
   needs?(ctx: RuleContext): FactRequest[]
   /** Pure and synchronous; fixes are edits against the original text. */

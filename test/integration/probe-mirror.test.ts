@@ -43,10 +43,10 @@ if (engine) {
   }
 
   /** The rewrite `dbuild build` runs, with the rules `config` sets up. */
-  const rewrite = async (daemon: Daemon, text: string, config: DbuildConfig, cacheDir = path.join(root, uniqueName('probes'))) => {
+  const rewrite = async (daemon: Daemon, text: string, config: DbuildConfig, cacheDir = path.join(root, uniqueName('probes')), buildArgs?: Record<string, string>) => {
     const context = path.join(root, uniqueName('ctx'))
     writeTree(context, {foo: 'hi\n'})
-    return rewriteDockerfile(await resolveRules(builtinRules, config), {text, file: 'Dockerfile', config, docker: {contextDir: context, env: daemon.env, network: 'host'}, cacheDir})
+    return rewriteDockerfile(await resolveRules(builtinRules, config), {text, file: 'Dockerfile', config, ...(buildArgs ? {buildArgs} : {}), docker: {contextDir: context, env: daemon.env, network: 'host'}, cacheDir})
   }
   const chownFinding = (result: Awaited<ReturnType<typeof rewrite>>) => result.findings.find((f) => f.ruleId === 'link-chown')
 
@@ -87,6 +87,16 @@ if (engine) {
     const silenced = await rewrite(engine.containerd, `# dbuild ignore=image-mirror\n${dockerfile(hubName)}`, {mirrors})
     t.match(silenced.text, `FROM ${hubName}:1\n`, '# dbuild ignore=image-mirror on the FROM line: not mirrored')
     t.match(chownFinding(silenced), {fix: undefined, message: /the probe build failed/}, 'and not in the probe either')
+  })
+
+  t.test('the frontend --build-arg BUILDKIT_SYNTAX picks: the probe gets the mirrored value, as buildx does', {timeout: 120_000}, async (t) => {
+    // no frontend image is in the test registry: the probe fails, but on the mirror, never on Docker Hub
+    const result = await rewrite(engine.containerd, dockerfile(hubName), {mirrors}, undefined, {BUILDKIT_SYNTAX: 'docker/dockerfile:1.7'})
+    t.same(result.buildArgs, {BUILDKIT_SYNTAX: `${hub}/docker/dockerfile:1.7`}, 'the build gets the mirrored frontend')
+    const finding = chownFinding(result)
+    t.match(finding, {fix: undefined, message: /the probe build failed/}, 'no frontend on the mirror')
+    t.match(finding?.message, `${hub}/docker/dockerfile:1.7`, 'the probe asked the mirror for the frontend')
+    t.notMatch(finding?.message, /registry-1\.docker\.io/, 'not Docker Hub')
   })
 
   t.test('a cached probe answer is keyed on the mirrored references', {timeout: 180_000}, async (t) => {

@@ -8,7 +8,7 @@
  * a `cp`, a helper stage inserted before the line's stage copies those links with `cp -RPp` from
  * a read-only bind mount of X into one directory per level, and one COPY per level brings them over.
  */
-import {copyPaths, type Edit, flag, flags, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext, type Severity, stageByRef, type StageNode, type TreeEntry} from '../src/rewrite/index.js'
+import {copyPaths, type Edit, flag, flags, frontendOf, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext, type Severity, stageByRef, type StageNode, type TreeEntry} from '../src/rewrite/index.js'
 
 const ID = 'exclude-root'
 const WILDCARD = /[*?[\]]/
@@ -248,22 +248,11 @@ export function frontendHasExclude(syntax: string): boolean | undefined {
   return Number(match[1]) >= (match[2] ? 7 : 19)
 }
 
-/**
- * The frontend the build runs, and how it was chosen. BuildKit's built-in Dockerfile frontend forwards
- * to the build arg BUILDKIT_SYNTAX before it looks for a `# syntax=` line (moby/buildkit
- * frontend/dockerfile/builder/build.go, Build: `opts[keySyntaxArg]` first, `parser.DetectSyntax` only
- * in its else), taking the arg's first word as the image; so the arg wins over the line.
- */
-function frontendOf(ctx: RuleContext): {syntax?: string; by: string} {
-  const arg = ctx.buildArgs?.BUILDKIT_SYNTAX
-  if (arg !== undefined) return {syntax: arg.trim().split(' ')[0] as string, by: ' (--build-arg BUILDKIT_SYNTAX, which BuildKit uses before any # syntax= line)'}
-  const line = ctx.dockerfile.directives.find((d) => d.name === 'syntax')?.value
-  return line === undefined ? {by: ''} : {syntax: line, by: ''}
-}
-
 /** Decides from the builder's BuildKit version and the frontend (BUILDKIT_SYNTAX, else `# syntax=`), saying which one decided and why. */
 export function excludeSupport(ctx: RuleContext): ExcludeSupport {
-  const {syntax, by} = frontendOf(ctx)
+  const chosen = frontendOf(ctx.dockerfile, ctx.buildArgs)
+  const syntax = chosen.by === 'builtin' ? undefined : chosen.image
+  const by = chosen.by === 'build-arg' ? ' (--build-arg BUILDKIT_SYNTAX, which BuildKit uses before any # syntax= line)' : ''
   const builder = ctx.facts.builder
   const known = builder && !isFactError(builder) ? version(builder.buildkitVersion) : undefined
   const builderName = builder && !isFactError(builder) && builder.name ? `builder ${builder.name}` : 'the builder'

@@ -2,8 +2,12 @@
  * image-mirror (seed 002): image references — `# syntax=`, FROM, COPY --from=<image>,
  * RUN --mount=…,from=<image> — are rewritten to the mirrors in .dbuild.json; with no mirror for
  * them, Docker Hub dependencies that break builds when Hub does are reported.
+ *
+ * The frontend a `--build-arg BUILDKIT_SYNTAX=IMAGE` picks wins over the `# syntax=` line, and no
+ * edit of the file can change it: its mirror is a buildArgFix, which `dbuild build` and `bake` pass
+ * to buildx in place of the user's value (lint and rewrite say which value to pass).
  */
-import {flag, flags, stageByRef, type Edit, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
+import {flag, flags, frontendOf, stageByRef, SYNTAX_BUILD_ARG, type Edit, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
 
 const ID = 'image-mirror'
 const COPY_HELPER = 'docker.io/docker/dockerfile-copy'
@@ -114,9 +118,41 @@ function references(ctx: RuleContext): Reference[] {
   return refs.filter((ref) => ctx.text.slice(ref.range[0], ref.range[1]) === ref.written)
 }
 
+/**
+ * The frontend `--build-arg BUILDKIT_SYNTAX=VALUE` picks (its first word, `image`): through a mirror
+ * when one matches, the rest of the value kept; else a warning when it comes from Docker Hub.
+ */
+function buildArgFindings(image: string, value: string, line: number, mirrors: Record<string, string>, ctx: RuleContext): Finding[] {
+  if (image === '' || image.includes('$')) return []
+  const arg = `--build-arg ${SYNTAX_BUILD_ARG}=${image}`
+  const to = mirrorReference(image, mirrors)
+  if (to !== undefined) {
+    const start = value.indexOf(image)
+    const mirrored = value.slice(0, start) + to + value.slice(start + image.length)
+    return [
+      {
+        ruleId: ID,
+        severity: 'info',
+        line,
+        message: `${arg} → ${to} (mirror from .dbuild.json; BuildKit uses this arg before any # syntax= line). dbuild build and bake pass the mirrored value; a plain build needs --build-arg ${SYNTAX_BUILD_ARG}=${mirrored}.`,
+        buildArgFix: {name: SYNTAX_BUILD_ARG, value: mirrored},
+      },
+    ]
+  }
+  if (!normalizeName(splitReference(image).name).startsWith('docker.io/')) return []
+  return [
+    {
+      ruleId: ID,
+      severity: ctx.severity,
+      line,
+      message: `${arg} pulls the Dockerfile frontend from Docker Hub on every build (BuildKit uses this arg before any # syntax= line); a Hub outage or rate limit fails the build. Add a mirror in .dbuild.json "mirrors", or drop the build arg to use the builder's built-in frontend.`,
+    },
+  ]
+}
+
 export const rule: Rule = {
   id: ID,
-  description: 'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) to the mirrors in .dbuild.json; warns about Docker Hub dependencies that have no mirror.',
+  description: 'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) and the frontend --build-arg BUILDKIT_SYNTAX picks to the mirrors in .dbuild.json; warns about Docker Hub dependencies that have no mirror.',
   defaultSeverity: 'warning',
   check(ctx) {
     const mirrors = ctx.config.mirrors ?? {}
@@ -126,6 +162,10 @@ export const rule: Rule = {
       if ('never' in key) findings.push({ruleId: ID, severity: 'warning', line: 1, message: `.dbuild.json "mirrors" key "${from}" (→ ${to}) can never match an image reference: ${key.never}. Use a registry host (ghcr.io), a repository (docker.io/library/ubuntu, ghcr.io/org) or a Docker Hub name (ubuntu).`})
     }
     const unmirrored = new Set<number>()
+    const frontend = frontendOf(ctx.dockerfile, ctx.buildArgs)
+    if (frontend.by === 'build-arg') findings.push(...buildArgFindings(frontend.image, frontend.value, frontend.line?.line ?? 1, mirrors, ctx))
+    /** Said of the `# syntax=` line when the build arg overrides it. */
+    const overridden = frontend.by === 'build-arg' ? ` (not read by this build: --build-arg ${SYNTAX_BUILD_ARG} overrides it)` : ''
     for (const ref of references(ctx)) {
       const base = {ruleId: ID, severity: ctx.severity, line: ref.line}
       if (ref.written.includes('$')) {
@@ -143,11 +183,12 @@ export const rule: Rule = {
       const to = mirrorReference(ref.written, mirrors)
       if (to !== undefined) {
         const fix: Edit[] = [{range: ref.range, text: to}]
-        findings.push({...base, severity: 'info', message: `${ref.where} ${ref.written} → ${to} (mirror from .dbuild.json).`, fix})
+        findings.push({...base, severity: 'info', message: `${ref.where} ${ref.written} → ${to} (mirror from .dbuild.json)${ref.where === '# syntax=' ? overridden : ''}.`, fix})
         continue
       }
       const normalized = normalizeName(splitReference(ref.written).name)
-      if (ref.where === '# syntax=' && normalized.startsWith('docker.io/')) {
+      // a line the build arg overrides pulls nothing: the arg's own finding says what is pulled
+      if (ref.where === '# syntax=' && normalized.startsWith('docker.io/') && !overridden) {
         findings.push({...base, message: `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage or rate limit fails the build. Add a mirror in .dbuild.json "mirrors" or drop the line to use the builder's built-in frontend.`})
         unmirrored.add(ref.line)
       } else if (normalized === COPY_HELPER) {

@@ -4,12 +4,14 @@ import type {FlagUse, ParsedBuildArgv} from '../buildx/argv.js'
 export interface Replacements {
   dockerfile?: string
   buildContexts: ReadonlyMap<string, string>
+  /** Build args buildx gets another value of (BUILDKIT_SYNTAX through a mirror): every --build-arg of that name. */
+  buildArgs?: Readonly<Record<string, string>>
   cacheFrom: readonly string[]
   cacheTo: readonly string[]
   context: string
 }
 
-/** The final buildx argv: user flags in order, -f and local build contexts replaced, the cache lists, the context last. */
+/** The final buildx argv: user flags in order, -f, local build contexts and rewritten build args replaced, the cache lists, the context last. */
 export function assembleArgs(uses: readonly FlagUse[], replace: Replacements): string[] {
   const args = ['buildx', 'build']
   const lastFile = replace.dockerfile === undefined ? -1 : uses.findLastIndex((use) => use.flag?.long === 'file')
@@ -21,6 +23,14 @@ export function assembleArgs(uses: readonly FlagUse[], replace: Replacements): s
         return
       case 'cache-from':
         return // re-added below, merged with the config's list
+      case 'build-arg': {
+        // `NAME=VALUE`, or a bare `NAME` buildx reads from the environment
+        const name = (use.value ?? '').split('=')[0] as string
+        const value = replace.buildArgs && Object.hasOwn(replace.buildArgs, name) ? replace.buildArgs[name] : undefined
+        if (value === undefined) args.push(...use.tokens)
+        else args.push('--build-arg', `${name}=${value}`)
+        return
+      }
       case 'build-context': {
         const name = (use.value ?? '').split('=')[0] as string
         const local = replace.buildContexts.get(name)

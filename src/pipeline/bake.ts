@@ -19,7 +19,7 @@ import {configLines} from '../config.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
-import {bakeManifestDir, bakeManifestFile, writeContextManifest} from './manifest.js'
+import {bakeManifestDir, bakeManifestFile, canAnnotate, digestAnnotation, writeContextManifest} from './manifest.js'
 import {localOrRemote} from './plan.js'
 import {prepareDockerfile, type RewriteStep} from './rewrite.js'
 import {type StageMemo, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
@@ -39,6 +39,7 @@ export interface BakeTarget {
   network?: string
   'cache-from'?: CacheEntry[]
   'cache-to'?: CacheEntry[]
+  annotations?: string[]
   [key: string]: unknown
 }
 
@@ -127,6 +128,8 @@ interface TargetContext {
   memo: StageMemo
   /** Each target's manifest is written: --manifest DIR (this directory) or CI (beside its stage). */
   manifests: {dir?: string} | undefined
+  /** The installed buildx can put the context digest on the image as an annotation (as build does). */
+  annotate: boolean
 }
 
 /** One target through the build's steps; what cannot be staged or rewritten is kept as printed, with a note. */
@@ -154,6 +157,8 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
     const request = {file, explicit: run.manifests.dir !== undefined, buildArgs: stringArgs(printed.args), platforms: printed.platforms ?? []}
     const written = writeContextManifest({...request, ...(printed.target === undefined ? {} : {target: printed.target})}, inputs, main, run.events.warn)
     if (written) notes.push(written.note)
+    // first, as build puts its --annotation first: an annotation of the target's own with that key wins
+    if (written && run.annotate) target.annotations = [digestAnnotation(written.digest), ...(printed.annotations ?? [])]
   } else if (run.manifests?.dir !== undefined) notes.push(`no manifest: the context ${context} is not a local directory`)
   if (inputs.contextDir !== undefined) target.context = main.context
 
@@ -193,6 +198,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
     })
     notes.push(...prepared.notes)
     if (prepared.copy !== undefined) target.dockerfile = prepared.copy
+    if (Object.keys(prepared.buildArgs).length > 0) target.args = {...printed.args, ...prepared.buildArgs}
   }
 
   const userCacheTo = (printed['cache-to'] ?? []).map(cacheEntryText)
@@ -262,7 +268,8 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   }
 
   const manifests = manifestDir !== undefined ? {dir: manifestDir} : isCI(env) ? {} : undefined
-  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, ...(options.rewrite ? {rewrite: options.rewrite} : {})}
+  const annotate = canAnnotate(options.buildxVersion ? {parts: [...options.buildxVersion]} : undefined)
+  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, annotate, ...(options.rewrite ? {rewrite: options.rewrite} : {})}
   const builder = last('builder')
   if (builder !== undefined) run.builder = builder
   const notes: string[] = []
@@ -272,6 +279,7 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
     targets[name] = outcome.target
     notes.push(...outcome.notes)
   }
+  if (manifests && !annotate && options.buildxVersion) notes.push(`buildx ${options.buildxVersion.join('.')} cannot annotate images (0.12 or newer can): the context digests are in the manifests only`)
   const generated: BakeDefinition = {...definition, target: targets}
   const definitionFile = definitionPath(cwd, options.argv, env)
   writeFileAtomic(definitionFile, `${JSON.stringify(generated, null, 2)}\n`)

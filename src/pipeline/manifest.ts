@@ -107,8 +107,11 @@ export function bakeManifestDir(given: string | undefined, cwd: string): string 
   return dir
 }
 
-/** `--annotation` came with buildx 0.12 (docker/buildx#2020); the exporters that cannot keep one drop it without an error. */
-export function canAnnotate(version: BuildxVersion | undefined): boolean {
+/**
+ * `--annotation` (and bake's `annotations`) came with buildx 0.12 (docker/buildx#2020); the exporters
+ * that cannot keep one (the graphdriver store's image, local, tar) drop it without an error.
+ */
+export function canAnnotate(version: Pick<BuildxVersion, 'parts'> | undefined): boolean {
   if (!version) return false
   const [major = 0, minor = 0] = version.parts
   return major > 0 || minor >= 12
@@ -121,5 +124,10 @@ export function canAnnotate(version: BuildxVersion | undefined): boolean {
  */
 export function withDigestAnnotation(args: readonly string[], digest: string): string[] {
   const [docker = 'buildx', build = 'build', ...rest] = args
-  return [docker, build, '--annotation', `manifest:${CONTEXT_DIGEST_ANNOTATION}=${digest}`, ...rest]
+  return [docker, build, '--annotation', digestAnnotation(digest), ...rest]
+}
+
+/** The context digest as buildx's --annotation and bake's `annotations` take it: on each image manifest. */
+export function digestAnnotation(digest: string): string {
+  return `manifest:${CONTEXT_DIGEST_ANNOTATION}=${digest}`
 }

@@ -90,6 +90,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const args = assembleArgs(parsed.uses, {
     ...(dockerfile.copy === undefined ? {} : {dockerfile: dockerfile.copy}),
     buildContexts: named.replaced,
+    buildArgs: dockerfile.buildArgs,
     cacheFrom: caches.cacheFrom,
     cacheTo: caches.cacheTo,
     context: main.context,

@@ -37,6 +37,8 @@ export interface RewriteOutput {
   bytes?: Uint8Array
   text: string
   changed: boolean
+  /** Build args the rules change (name → value buildx gets instead), such as BUILDKIT_SYNTAX through a mirror. */
+  buildArgs?: Record<string, string>
   /** Human-readable lines about what was changed or found, shown as notes. */
   messages: string[]
 }
@@ -105,6 +107,8 @@ export interface DockerfileRequest {
 export interface DockerfileResult {
   /** The copy buildx gets with -f; undefined when buildx reads the user's Dockerfile (or stdin) itself. */
   copy?: string
+  /** Build args buildx gets another value of (the rewrite step's buildArgs); empty when none. */
+  buildArgs: Record<string, string>
   notes: string[]
 }
 
@@ -115,11 +119,12 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
   const rewriting = request.rewrite !== undefined && !request.noRewrite
   if (inputs.dockerfile === undefined || main.root === undefined || (main.path === 'unstaged' && !rewriting)) {
     if (inputs.dockerfile === undefined && inputs.dockerfileFromStdin) notes.push('Dockerfile from stdin: passed to buildx untouched')
-    return {notes}
+    return {buildArgs: {}, notes}
   }
   // bytes, not text: a Latin-1 line no rule touched reaches buildx exactly as written
   let bytes: Uint8Array = readFileSync(inputs.dockerfile)
   let changed = false
+  let buildArgs: Record<string, string> = {}
   if (rewriting && request.rewrite) {
     request.events.step(`rewriting ${path.relative(inputs.cwd, inputs.dockerfile) || inputs.dockerfile}`)
     const result = await request.rewrite({
@@ -144,9 +149,10 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
       warn: request.events.warn,
     })
     changed = result.changed
+    buildArgs = result.buildArgs ?? {}
     if (changed) bytes = result.bytes ?? encodeText(result.text)
     notes.push(...result.messages)
-    if (!result.changed) notes.push('Dockerfile: nothing to rewrite')
+    if (!result.changed && Object.keys(buildArgs).length === 0) notes.push('Dockerfile: nothing to rewrite')
   } else if (request.noRewrite) {
     notes.push('--no-rewrite: Dockerfile used as it is')
   }
@@ -154,12 +160,12 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
     // the context is the user's own directory and nothing changed, so buildx can read the user's
     // Dockerfile itself: a copy that cannot be written (full or read-only cache) is no reason to fail
     try {
-      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), notes}
+      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), buildArgs, notes}
     } catch (error) {
       if (!(error instanceof DbuildError)) throw error
       request.events.warn(`${error.message}; buildx reads ${inputs.dockerfile} itself, which nothing changed`)
-      return {notes}
+      return {buildArgs, notes}
     }
   }
-  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), notes}
+  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), buildArgs, notes}
 }

@@ -21,8 +21,9 @@ export function rewriteStepFor(builtin: Rule[]): RewriteStep {
       docker: input.docker,
     })
     const dropped = new Set(result.dropped)
-    const fixed = new Set<Finding>(result.changed ? result.findings.filter((finding) => finding.fix && !dropped.has(finding)) : [])
+    const argFixed = (finding: Finding) => finding.buildArgFix !== undefined && result.buildArgs[finding.buildArgFix.name] === finding.buildArgFix.value
+    const fixed = new Set<Finding>(result.findings.filter((finding) => !dropped.has(finding) && ((result.changed && finding.fix) || argFixed(finding))))
     const report = formatText(result.findings, input.file, fixed)
-    return {bytes: result.bytes, text: result.text, changed: result.changed, messages: report ? report.split('\n') : []}
+    return {bytes: result.bytes, text: result.text, changed: result.changed, buildArgs: result.buildArgs, messages: report ? report.split('\n') : []}
   }
 }

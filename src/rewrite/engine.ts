@@ -120,5 +120,17 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   }
   findings.sort((a, b) => a.line - b.line || compareCodeUnits(a.ruleId, b.ruleId))
   const {text, bytes, dropped} = applyFixes(options.text, findings, options.bytes)
-  return {text, bytes, changed: text !== options.text, findings, dropped}
+  return {text, bytes, changed: text !== options.text, findings, dropped, buildArgs: buildArgFixes(findings, options.buildArgs ?? {}, dropped)}
+}
+
+/** The findings' buildArgFix, for build args the build was given; of two values for one arg the first wins, the other is dropped. */
+function buildArgFixes(findings: Finding[], given: Readonly<Record<string, string>>, dropped: Finding[]): Record<string, string> {
+  const changed: Record<string, string> = {}
+  for (const finding of findings) {
+    const fix = finding.buildArgFix
+    if (!fix || given[fix.name] === undefined || given[fix.name] === fix.value) continue
+    if (changed[fix.name] === undefined) changed[fix.name] = fix.value
+    else if (changed[fix.name] !== fix.value) dropped.push(finding)
+  }
+  return changed
 }

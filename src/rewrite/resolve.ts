@@ -25,7 +25,7 @@ function warnOnly(rule: Rule): Rule {
   return {
     ...rule,
     defaultSeverity: 'warning',
-    check: (ctx) => rule.check({...ctx, severity: 'warning'}).map(({fix: _fix, ...finding}) => ({...finding, severity: finding.severity === 'error' ? 'warning' : finding.severity})),
+    check: (ctx) => rule.check({...ctx, severity: 'warning'}).map(({fix: _fix, buildArgFix: _buildArgFix, ...finding}) => ({...finding, severity: finding.severity === 'error' ? 'warning' : finding.severity})),
   }
 }
 

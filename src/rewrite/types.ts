@@ -22,6 +22,13 @@ export interface Finding {
   fix?: Edit[]
   /** The exact line(s) to paste when the rule is unsure and changed nothing. */
   suggestion?: string
+  /**
+   * A build arg the build must be given another value of, where no Dockerfile edit can do it
+   * (BUILDKIT_SYNTAX wins over any line of the file). Like `fix`: dropped when the rule is set to
+   * warn, and only a build arg the build was given is changed, never one added. `dbuild build` and
+   * `bake` pass it to buildx; lint and rewrite can only report it.
+   */
+  buildArgFix?: {name: string; value: string}
 }
 
 /** A user or group database as it stands at one line: the raw /etc/passwd and /etc/group texts. */
@@ -157,4 +164,6 @@ export interface RewriteResult {
   findings: Finding[]
   /** Findings whose fixes overlapped an earlier fix and were not applied. */
   dropped: Finding[]
+  /** The build args the findings' buildArgFix change, name → new value (only ones the build was given). */
+  buildArgs: Record<string, string>
 }

@@ -40,6 +40,19 @@ ruleTester(t, rule, {
   valid: [
     {name: 'no mirrors, no hub frontend', code: 'FROM 127.0.0.1:5000/base\nRUN true\n'},
     {name: 'no mirrors: a variable image says nothing', code: 'ARG BASE=ubuntu\nFROM $BASE\n'},
+    {
+      name: 'BUILDKIT_SYNTAX off Docker Hub and no mirror for it: nothing, and the Hub # syntax= line it overrides is not pulled',
+      origin: 'railwayapp/railpack docs/src/content/docs/platforms/buildkit-frontend.md:26: --build-arg BUILDKIT_SYNTAX="ghcr.io/railwayapp/railpack-frontend"',
+      code: '# syntax=docker/dockerfile:1\nFROM scratch\n',
+      buildArgs: {BUILDKIT_SYNTAX: 'ghcr.io/railwayapp/railpack-frontend'},
+    },
+    {
+      name: 'BUILDKIT_SYNTAX already on the mirror: nothing to change',
+      origin: 'docker/docs content/manuals/build/buildkit/frontend.md:33: docker build --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1 ., through the mirror',
+      code: 'FROM scratch\n',
+      config: {mirrors},
+      buildArgs: {BUILDKIT_SYNTAX: 'registry.example.com/mirror/dockerfile:1'},
+    },
   ],
   invalid: [
     {
@@ -74,6 +87,67 @@ ruleTester(t, rule, {
     {name: 'dockerfile-copy referenced', code: 'FROM scratch\nCOPY --from=docker/dockerfile-copy:v0.1.9 /bin/copy /copy\n', errors: [{line: 2, message: /dockerfile-copy/}]},
     {name: 'BUILDKIT_DISABLE_FILEOP', code: 'FROM scratch\nARG BUILDKIT_DISABLE_FILEOP=1\n', errors: [{line: 2, message: /BUILDKIT_DISABLE_FILEOP/}]},
     {name: 'image in a variable is reported, not rewritten', code: 'ARG BASE=ubuntu\nFROM $BASE\n', config: {mirrors}, errors: [{severity: 'info', message: /variable/}]},
+    {
+      name: '--build-arg BUILDKIT_SYNTAX picks the frontend: mirrored as a build arg fix, the file unchanged',
+      origin: 'docker/docs content/manuals/build/buildkit/frontend.md:33: docker build --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1 .',
+      code: 'FROM scratch\n',
+      config: {mirrors},
+      buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1'},
+      buildArgsOutput: {BUILDKIT_SYNTAX: 'registry.example.com/mirror/dockerfile:1'},
+      errors: [
+        {
+          line: 1,
+          severity: 'info',
+          message: /--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1 → registry\.example\.com\/mirror\/dockerfile:1 .*a plain build needs --build-arg BUILDKIT_SYNTAX=registry\.example\.com\/mirror\/dockerfile:1\./,
+          buildArgFix: {name: 'BUILDKIT_SYNTAX', value: 'registry.example.com/mirror/dockerfile:1'},
+        },
+      ],
+    },
+    {
+      name: '--build-arg BUILDKIT_SYNTAX from Docker Hub without a mirror warns (lint and rewrite say so too)',
+      origin: 'docker/docs content/manuals/build/buildkit/frontend.md:33: docker build --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1 .',
+      code: 'FROM scratch\n',
+      buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1'},
+      errors: [{line: 1, message: /--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1 pulls the Dockerfile frontend from Docker Hub/}],
+    },
+    {
+      name: 'the arg wins over the # syntax= line (seed 003 line, the arg of the issue): both mirrored, the line said to be overridden',
+      origin: 'seed 003 Dockerfile:1 (# syntax=docker/dockerfile:1.5); --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1.7 as in the issue',
+      code: '# syntax=docker/dockerfile:1.5\nFROM debian:bullseye\nADD cat-me cat-me\n',
+      config: {mirrors: {'docker.io/docker/dockerfile': 'registry.example.com/mirror/dockerfile'}},
+      buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1.7'},
+      buildArgsOutput: {BUILDKIT_SYNTAX: 'registry.example.com/mirror/dockerfile:1.7'},
+      output: '# syntax=registry.example.com/mirror/dockerfile:1.5\nFROM debian:bullseye\nADD cat-me cat-me\n',
+      errors: [
+        {line: 1, severity: 'info', message: /^--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 → /},
+        {line: 1, severity: 'info', message: /^# syntax= docker\/dockerfile:1\.5 → .*\(not read by this build: --build-arg BUILDKIT_SYNTAX overrides it\)/},
+      ],
+    },
+    {
+      name: 'a Hub # syntax= line the arg overrides is not the one warned about: the arg is',
+      origin: 'seed 003 Dockerfile:1 (# syntax=docker/dockerfile:1.5); docker/docs content/manuals/build/buildkit/frontend.md:33 for the arg',
+      code: '# syntax=docker/dockerfile:1.5\nFROM scratch\n',
+      buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1'},
+      errors: [{line: 1, message: /^--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1 pulls/}],
+    },
+    {
+      name: 'only the first word of BUILDKIT_SYNTAX names the image; the rest of the value is kept',
+      origin: 'moby/buildkit frontend/dockerfile/builder/build.go: strings.SplitN(strings.TrimSpace(cmdline), " ", 2)',
+      code: 'FROM scratch\n',
+      config: {mirrors},
+      buildArgs: {BUILDKIT_SYNTAX: ' docker/dockerfile:1.6 extra-words'},
+      buildArgsOutput: {BUILDKIT_SYNTAX: ' registry.example.com/mirror/dockerfile:1.6 extra-words'},
+      errors: [{line: 1, severity: 'info', buildArgFix: {name: 'BUILDKIT_SYNTAX', value: ' registry.example.com/mirror/dockerfile:1.6 extra-words'}}],
+    },
+    {
+      name: 'a BUILDKIT_SYNTAX frontend on another registry, through a host mirror',
+      origin: 'railwayapp/railpack docs/src/content/docs/platforms/buildkit-frontend.md:26: --build-arg BUILDKIT_SYNTAX="ghcr.io/railwayapp/railpack-frontend"',
+      code: 'FROM scratch\n',
+      config: {mirrors: hosts},
+      buildArgs: {BUILDKIT_SYNTAX: 'ghcr.io/railwayapp/railpack-frontend', OTHER: 'ghcr.io/railwayapp/railpack-frontend'},
+      buildArgsOutput: {BUILDKIT_SYNTAX: 'mirror.example.com/ghcr/railwayapp/railpack-frontend'},
+      errors: [{line: 1, severity: 'info', message: /→ mirror\.example\.com\/ghcr\/railwayapp\/railpack-frontend/}],
+    },
     {
       name: 'CRLF and BOM kept',
       code: '\uFEFF# syntax=docker/dockerfile:1\r\nFROM ubuntu\r\n',

@@ -37,6 +37,8 @@ export interface InvalidCase extends ValidCase {
   errors: [Pattern<Finding>, ...Pattern<Finding>[]]
   /** The text after the fixes; required when they change it. */
   output?: string
+  /** The build args the findings' buildArgFix change (name → value buildx gets); required when there are any. */
+  buildArgsOutput?: Record<string, string>
 }
 
 export interface RuleTable {
@@ -44,12 +46,12 @@ export interface RuleTable {
   invalid: InvalidCase[]
 }
 
-async function run(rule: Rule, c: ValidCase, text = c.code) {
+async function run(rule: Rule, c: ValidCase, text = c.code, buildArgs = c.buildArgs) {
   return rewriteDockerfile([rule], {
     text,
     file: 'Dockerfile',
     config: c.config ?? {},
-    ...(c.buildArgs ? {buildArgs: c.buildArgs} : {}),
+    ...(buildArgs ? {buildArgs} : {}),
     ...(c.platform ? {platform: c.platform} : {}),
     facts: {
       accounts: new Map(Object.entries(c.accounts ?? {}).map(([line, value]) => [Number(line), value])),
@@ -81,6 +83,7 @@ export function ruleTester(t: Test, rule: Rule, table: RuleTable): void {
       const result = await run(rule, c)
       t.same(result.findings, [], `${c.name}: no findings`)
       t.equal(result.text, c.code, `${c.name}: unchanged`)
+      t.same(result.buildArgs, {}, `${c.name}: no build arg changed`)
     }
   })
 
@@ -95,6 +98,11 @@ export function ruleTester(t: Test, rule: Rule, table: RuleTable): void {
         if (!('severity' in expected)) t.equal(finding.severity, rule.defaultSeverity, `${c.name}: finding ${i} has the rule's default severity`)
         t.match(finding, expected, `${c.name}: finding ${i}`)
       })
+      t.same(result.buildArgs, c.buildArgsOutput ?? {}, `${c.name}: the build args the fixes change`)
+      if (c.buildArgsOutput) {
+        const again = await run(rule, c, result.text, {...c.buildArgs, ...result.buildArgs})
+        t.same(again.buildArgs, {}, `${c.name}: the build arg fix is idempotent`)
+      }
       if (c.output === undefined) {
         t.equal(result.text, c.code, `${c.name}: the fix changed the text, so the case must state its output`)
         continue

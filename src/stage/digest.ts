@@ -279,7 +279,14 @@ export function digestWithRecord(root: string, entries: readonly Entry[], file: 
       next = undefined // aborted: only the speed-up is lost
     }
   })
-  const {digest, hashed} = computeDigest(root, entries, previous, asIs, () => {}, record)
+  let computed: {digest: string; hashed: number}
+  try {
+    computed = computeDigest(root, entries, previous, asIs, () => {}, record)
+  } catch (error) {
+    next?.abort() // a file that cannot be read: no half record left behind
+    throw error
+  }
+  const {digest, hashed} = computed
   try {
     if (hashed > 0 || previous.size !== record.size) next?.commit()
     else next?.abort()

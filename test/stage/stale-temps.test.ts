@@ -3,14 +3,16 @@
  * write leaves `<file>.<pid>.tmp`, and the next write beside it removes it, while the temp files of
  * live writers stay. The stage's records are written the same way and swept the same way.
  */
-import {existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {execa} from 'execa'
 import t from 'tap'
 
+import {digestWithRecord} from '../../src/stage/digest.js'
 import {stageContext, stageRootFor} from '../../src/stage/index.js'
+import {walkTree} from '../../src/stage/walk.js'
 import {writeFileAtomic} from '../../src/write-atomic.js'
 import {tempDir, writeTree} from '../helpers/index.js'
 
@@ -99,4 +101,17 @@ t.test('the stage\'s records sweep the temp files a killed stage left beside the
   await stageContext({context, digest: true})
   t.notOk(existsSync(stale), 'removed when the hashes were saved again')
   t.match(readFileSync(hashes, 'utf8'), /"a.txt"\t8\t/)
+})
+
+t.test('a digest that fails half-way leaves no temp record behind', async (t) => {
+  const context = path.join(root, 'fails')
+  writeTree(context, {'a.txt': 'a\n', 'b.txt': 'b\n'})
+  const entries = walkTree(context, {readLinks: true})
+  // b.txt becomes a directory after the walk: reading it as a file fails (EISDIR), as an unreadable file would
+  rmSync(path.join(context, 'b.txt'))
+  mkdirSync(path.join(context, 'b.txt'))
+  const records = path.join(root, 'fails-records')
+  mkdirSync(records)
+  t.throws(() => digestWithRecord(context, entries, path.join(records, 'hashes'), context), {message: /b\.txt: cannot read \(EISDIR\)/})
+  t.same(readdirSync(records), [], 'no record and no temp file')
 })

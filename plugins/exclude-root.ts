@@ -41,7 +41,8 @@ interface LinkLevel {
 }
 
 interface Plan {
-  lines: string[]
+  /** Each COPY's source and destination, quoted; `COPY` and the line's flags go before them (copyLines). */
+  copies: string[]
   symlinks: string[]
   levels: LinkLevel[]
   /** Directories the rewrite creates with a different mode or owner than X has. */
@@ -51,7 +52,7 @@ interface Plan {
 }
 
 /** Walks X's tree along the excluded paths: every other entry becomes one COPY, but symlinks are gathered per directory. */
-function plan(entries: TreeEntry[], source: string, dest: string, excludes: string[], carried: string, chowned: boolean): Plan | {why: string} {
+function plan(entries: TreeEntry[], source: string, dest: string, excludes: string[], chowned: boolean): Plan | {why: string} {
   const byPath = new Map(entries.map((entry) => [entry.path, entry]))
   const root = trim(source)
   if (root !== '' && byPath.get(root)?.type !== 'dir') return {why: `${source} is not a directory in the source`}
@@ -73,7 +74,7 @@ function plan(entries: TreeEntry[], source: string, dest: string, excludes: stri
     const parent = slash === -1 ? '' : entry.path.slice(0, slash)
     children.set(parent, [...(children.get(parent) ?? []), entry])
   }
-  const result: Plan = {lines: [], symlinks: [], levels: [], reshaped: [], unsafe: []}
+  const result: Plan = {copies: [], symlinks: [], levels: [], reshaped: [], unsafe: []}
   const destOf = (path: string) => '/' + join(trim(dest), path.slice(root.length).replace(/^\//, ''))
   const isDefaultDir = (entry: TreeEntry) => entry.mode === CREATED_DIR_MODE && (chowned || (entry.uid === 0 && entry.gid === 0))
   const visit = (dir: string) => {
@@ -95,7 +96,7 @@ function plan(entries: TreeEntry[], source: string, dest: string, excludes: stri
       }
       if (UNSAFE.test(entry.path + destOf(entry.path))) result.unsafe.push(`/${entry.path}`)
       if (entry.type === 'dir' && !isDefaultDir(entry)) result.reshaped.push(`/${entry.path}`)
-      result.lines.push(`COPY ${carried}${quote(...notGit(entry, '/' + entry.path, destOf(entry.path)))}`)
+      result.copies.push(quote(...notGit(entry, '/' + entry.path, destOf(entry.path))))
     }
   }
   visit(root)
@@ -140,6 +141,28 @@ function resolvePath(byPath: Map<string, TreeEntry>, path: string): TreeEntry | 
   return undefined
 }
 
+/**
+ * The line's flags but --exclude, each followed by a space, `--from` replaced by `from` when given.
+ * As the build gets them (ctx.asBuilt: image-mirror's `--from=<mirror>` kept) for a fix, whose edit
+ * is then marked asBuilt; as written for a suggestion the user pastes into the file.
+ */
+function carriedFlags(ctx: RuleContext, instruction: InstructionNode, asBuilt: boolean, from?: string): string {
+  return instruction.flags
+    .filter((f) => f.name !== 'exclude')
+    .map((f) => (f.name === 'from' && from !== undefined ? `--from=${from}` : asBuilt ? ctx.asBuilt(f.range) : ctx.text.slice(f.range[0], f.range[1])) + ' ')
+    .join('')
+}
+
+const copyLines = (copies: string[], flags: string) => copies.map((copy) => `COPY ${flags}${copy}`)
+
+/** X as the build pulls it when it is an image: image-mirror's rewrite of the `--from` value (ctx.asBuilt), else X expanded. */
+function pulledImage(ctx: RuleContext, instruction: InstructionNode, expanded: string): string {
+  const range = flag(instruction, 'from')?.valueRange
+  if (!range) return expanded
+  const built = ctx.asBuilt(range)
+  return built === ctx.text.slice(range[0], range[1]) ? expanded : built
+}
+
 /** The cp the helper stage runs, if X has one. */
 function findCp(listing: TreeEntry[]): string | undefined {
   const byPath = new Map(listing.map((entry) => [entry.path, entry]))
@@ -182,7 +205,7 @@ function insertionPoint(ctx: RuleContext, stage: StageNode): number {
 interface Pending {
   instruction: InstructionNode
   plan: Plan
-  /** X as the helper's FROM can name it (a stage name or an image), if it can. */
+  /** X as the helper's FROM can name it (a stage name or an image as the build pulls it), if it can. */
   fromRef?: string
   /** X as a bind mount's `from=` names it. */
   mountRef: string
@@ -309,7 +332,7 @@ export const rule: Rule = {
     const fixed = (instruction: InstructionNode, result: Plan, note: string, edits: Edit[], links = '') =>
       findings.push({
         ...findingBase(instruction),
-        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ${result.lines.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
+        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ${result.copies.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
         fix: edits,
       })
     const pendingByStage = new Map<number, Pending[]>()
@@ -340,31 +363,27 @@ export const rule: Rule = {
         unsure(instruction, `the tree of ${from.value} is unknown: ${listing?.error ?? ctx.facts.unavailable ?? 'it was not probed'}`)
         continue
       }
-      const carried = instruction.flags
-        .filter((f) => f.name !== 'exclude')
-        .map((f) => ctx.text.slice(f.range[0], f.range[1]) + ' ')
-        .join('')
-      const result = plan(listing, source, dest, excludes, carried, flag(instruction, 'chown') !== undefined)
+      const result = plan(listing, source, dest, excludes, flag(instruction, 'chown') !== undefined)
       if ('why' in result) {
         unsure(instruction, result.why)
         continue
       }
-      if (result.lines.length + result.levels.length === 0) {
+      if (result.copies.length + result.levels.length === 0) {
         unsure(instruction, 'nothing is left to copy')
         continue
       }
       if (result.unsafe.length > 0) {
-        unsure(instruction, `some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`, result.lines.join('\n'))
+        unsure(instruction, `some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`, copyLines(result.copies, carriedFlags(ctx, instruction, false)).join('\n'))
         continue
       }
       const note = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode 0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
       if (result.levels.length === 0) {
-        fixed(instruction, result, note, [{range: instruction.range, text: result.lines.join(ctx.dockerfile.newline)}])
+        fixed(instruction, result, note, [{range: instruction.range, text: copyLines(result.copies, carriedFlags(ctx, instruction, true)).join(ctx.dockerfile.newline), asBuilt: true}])
         continue
       }
       const stage = stageByRef(ctx.dockerfile, from.value, instruction.stage)
-      const pending: Pending = {instruction, plan: result, mountRef: stage ? (stage.name ?? String(stage.index)) : from.value, listing, note}
-      if (!stage || stage.name) pending.fromRef = stage?.name ?? from.value
+      const pending: Pending = {instruction, plan: result, mountRef: stage ? (stage.name ?? String(stage.index)) : pulledImage(ctx, instruction, from.value), listing, note}
+      if (!stage || stage.name) pending.fromRef = stage?.name ?? pending.mountRef
       pendingByStage.set(instruction.stage, [...(pendingByStage.get(instruction.stage) ?? []), pending])
     }
 
@@ -384,9 +403,9 @@ export const rule: Rule = {
             ? `a stage is already named ${name}`
             : shiftedReference(ctx, stageIndex)
       if (!stage || !cpBase || blocked) {
-        for (const {instruction, plan: {symlinks, lines}} of pendings) {
+        for (const {instruction, plan: {symlinks, copies}} of pendings) {
           const what = `${symlinks.join(', ')} ${symlinks.length === 1 ? 'is a symlink' : 'are symlinks'} next to an excluded path`
-          unsure(instruction, `${what}, BuildKit follows a symlink given as a COPY source (a broken one fails), and ${blocked ?? 'no helper stage can be made'}`, lines.join('\n'))
+          unsure(instruction, `${what}, BuildKit follows a symlink given as a COPY source (a broken one fails), and ${blocked ?? 'no helper stage can be made'}`, copyLines(copies, carriedFlags(ctx, instruction, false)).join('\n'))
         }
         continue
       }
@@ -394,13 +413,10 @@ export const rule: Rule = {
       const at = insertionPoint(ctx, stage)
       for (const pending of pendings) {
         const {instruction} = pending
-        const viaHelper = instruction.flags
-          .filter((f) => f.name !== 'exclude')
-          .map((f) => (f.name === 'from' ? `--from=${name} ` : ctx.text.slice(f.range[0], f.range[1]) + ' '))
-          .join('')
+        const viaHelper = carriedFlags(ctx, instruction, true, name)
         const linkLines = pending.plan.levels.map((level) => `COPY ${viaHelper}${quote(helper.dirs.get(level) ?? '', level.dest)}`)
         const links = ` The symlinks ${pending.plan.symlinks.join(', ')} are kept: helper stage ${name} copies them out of ${pending.mountRef} with cp -RPp.`
-        fixed(instruction, pending.plan, pending.note, [{range: [at, at], text: helper.text}, {range: instruction.range, text: [...pending.plan.lines, ...linkLines].join(ctx.dockerfile.newline)}], links)
+        fixed(instruction, pending.plan, pending.note, [{range: [at, at], text: helper.text}, {range: instruction.range, text: [...copyLines(pending.plan.copies, carriedFlags(ctx, instruction, true)), ...linkLines].join(ctx.dockerfile.newline), asBuilt: true}], links)
       }
     }
     return findings

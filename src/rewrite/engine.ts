@@ -2,10 +2,10 @@ import {statSync} from 'node:fs'
 import path from 'node:path'
 
 import {compareCodeUnits} from '../compare.js'
-import {applyFixes} from './apply.js'
+import {applyFixes, textWithEdits} from './apply.js'
 import {expandAt, variableScopes} from './expand.js'
 import {type DockerfileModel, parseDockerfile} from './parse.js'
-import type {FactRequest, Facts, Finding, RewriteOptions, RewriteResult, Rule, RuleContext} from './types.js'
+import type {Edit, FactRequest, Facts, Finding, RewriteOptions, RewriteResult, Rule, RuleContext} from './types.js'
 
 /** Kind of a context path, for rules that care whether a source is a directory. */
 function contextKinds(contextDir: string): (source: string) => 'dir' | 'file' | undefined {
@@ -61,6 +61,8 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   const dockerfile = parseDockerfile(options.text)
   const scopes = variableScopes(dockerfile, options.buildArgs, options.platform, options.target)
   const facts: Facts = {accounts: new Map(), listings: new Map()}
+  /** The image-resolving rules' edits, once their findings are in: what asBuilt shows the other rules. */
+  let asBuiltEdits: Edit[] = []
   const contextFor = (rule: Rule): RuleContext => ({
     file: options.file,
     text: options.text,
@@ -68,6 +70,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     config: options.config,
     severity: rule.defaultSeverity,
     expand: (instruction, word) => expandAt(dockerfile, scopes, instruction, word),
+    asBuilt: (range) => textWithEdits(options.text, range, asBuiltEdits),
     facts,
     ...(options.target ? {target: options.target} : {}),
     ...(options.platform ? {platform: options.platform} : {}),
@@ -88,6 +91,10 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   // pulls (a mirror when the build has one) and its cached answer is keyed on the mirrored text.
   const imageSources = new Map(rules.filter((rule) => rule.resolvesImages).map((rule) => [rule, findingsOf(rule)]))
   const sourceFindings = [...imageSources.values()].flat()
+  // One owner decides where an image comes from: a rule that rewrites a line holding an image
+  // reference (exclude-root's whole COPY line) keeps image-mirror's edit through ctx.asBuilt, and
+  // the applier counts that edit carried, not dropped (see applyFixes).
+  asBuiltEdits = sourceFindings.flatMap((finding) => finding.fix ?? [])
   const probeBuildArgs = options.buildArgs && {...options.buildArgs, ...buildArgFixes(sourceFindings, options.buildArgs, [])}
 
   // Rounds: a rule may ask for one fact only once it knows another (exclude-root needs a stage's
@@ -126,7 +133,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
 
   const findings = rules.flatMap((rule) => imageSources.get(rule) ?? findingsOf(rule))
   findings.sort((a, b) => a.line - b.line || compareCodeUnits(a.ruleId, b.ruleId))
-  const {text, bytes, dropped} = applyFixes(options.text, findings, options.bytes)
+  const {text, bytes, dropped} = applyFixes(options.text, findings, options.bytes, asBuiltEdits)
   return {text, bytes, changed: text !== options.text, findings, dropped, buildArgs: buildArgFixes(findings, options.buildArgs ?? {}, dropped)}
 }
 

@@ -9,6 +9,12 @@ export type Severity = 'error' | 'warning' | 'info'
 export interface Edit {
   range: [number, number]
   text: string
+  /**
+   * The text was made from RuleContext.asBuilt of the parts of the range it keeps, so the edits of
+   * the image-resolving rules inside the range are already in it: the applier counts them applied
+   * instead of dropping them as overlapping (a whole-line rewrite keeps image-mirror's `--from=`).
+   */
+  asBuilt?: boolean
 }
 
 export interface Finding {
@@ -99,6 +105,13 @@ export interface RuleContext {
   severity: Severity
   /** Expands a flag value or argument the way BuildKit does at that instruction. */
   expand(instruction: InstructionNode, word: string): Expanded
+  /**
+   * `range` of the text as the build gets it: with the fixes of the image-resolving rules
+   * (image-mirror, as configured: none when it is "warn", "off" or skipped) that lie inside it.
+   * A rule that rewrites a range keeps the build's image sources by copying its text from here and
+   * marking its edit `asBuilt`. The image-resolving rules themselves see the text as written.
+   */
+  asBuilt(range: [number, number]): string
   facts: Facts
   target?: string
   platform?: string

@@ -2,6 +2,8 @@ import t from 'tap'
 
 import {rule} from '../../plugins/exclude-root.js'
 import {excludeSupport, frontendHasExclude} from '../../plugins/exclude-root.js'
+import {rule as imageMirror} from '../../plugins/image-mirror.js'
+import {resolveRules} from '../../src/rewrite/index.js'
 import {dir, file, ruleTester, symlink} from './rule-tester.js'
 
 const base = [dir('bin'), file('bin/sh', 0o755), dir('etc'), file('etc/passwd'), dir('opt'), file('opt/foo'), dir('usr'), dir('usr/share'), dir('usr/share/doc'), file('usr/share/doc/x'), dir('usr/lib'), symlink('usr/share/doc/NEWS', '../missing')]
@@ -16,6 +18,9 @@ function helper(from: string, name: string, cp: string, ...levels: [string[], st
   const runs = levels.flatMap(([links, dir]) => [`WORKDIR ${dir}`, `RUN --mount=type=bind,from=${from},target=/dbuild-src ${JSON.stringify([cp, '-RPp', ...links.map((l) => '/dbuild-src' + l), dir]).replaceAll('","', '", "')}`])
   return ['# dbuild exclude-root: the symlinks next to excluded paths, which a COPY cannot name', `FROM ${from} AS ${name}`, 'USER 0:0', ...runs].join('\n') + '\n\n'
 }
+
+const MIRRORS = {ubuntu: 'registry.example.com/hub/ubuntu'}
+const MIRRORED = 'registry.example.com/hub/ubuntu:24.04'
 
 /** A builder whose BuildKit predates the broken-symlink fix (moby/buildkit#6220, v0.25.0): the rewrite is needed. */
 const OLD = {builder: {name: 'old', buildkitVersion: 'v0.24.0'}}
@@ -204,6 +209,76 @@ ruleTester(t, rule, {
     {...OLD, name: 'names with pattern characters: unsure', code: `${HEAD}COPY --from=base --exclude=/opt / /\n`, listings: {base: [dir('opt'), file('a[1]')]}, errors: [{message: /pattern or variable/}]},
     {...OLD, name: 'directories with their own mode are reported', code: `${HEAD}COPY --from=base --exclude=/opt / /\n`, listings: {base: [dir('opt'), dir('tmp', 0o1777)]}, output: `${HEAD}COPY --from=base /tmp /tmp\n`, errors: [{message: /\/tmp will be created with mode 0755/}]},
     {...OLD, name: 'from a variable', code: `ARG SRC=base\n${HEAD}ARG SRC\nCOPY --from=$SRC --exclude=/opt / /\n`, listings: {base: [dir('opt'), file('f')]}, output: `ARG SRC=base\n${HEAD}ARG SRC\nCOPY --from=$SRC /f /f\n`, errors: [{line: 5}]},
+    // image-mirror owns where an image comes from: the rewritten lines keep its --from=<mirror>
+    // (ctx.asBuilt), and its fix counts as carried, not dropped as overlapping the whole line.
+    {
+      ...OLD,
+      name: 'with image-mirror: every rewritten line keeps the mirrored --from=, nothing dropped',
+      origin: 'seed 001: COPY --from=base --exclude=/opt / / where base is FROM ubuntu, with the image on the COPY line',
+      code: `FROM scratch\nCOPY --from=ubuntu:24.04 --exclude=/opt / /\n`,
+      config: {mirrors: MIRRORS},
+      alongside: [imageMirror],
+      listings: {'ubuntu:24.04': base},
+      output: `FROM scratch\nCOPY --from=${MIRRORED} /bin /bin\nCOPY --from=${MIRRORED} /etc /etc\nCOPY --from=${MIRRORED} /usr /usr\n`,
+      errors: [{line: 2, fix: [{range: [13, 56], asBuilt: true}]}],
+    },
+    {
+      ...OLD,
+      name: 'with image-mirror and symlinks: the helper stage is FROM the mirror and bind-mounts it',
+      origin: 'seed 001: COPY --from=base --exclude=/opt / / where base is FROM ubuntu, with the image on the COPY line',
+      code: `FROM scratch\nCOPY --link --from=ubuntu:24.04 --exclude=/opt / /\n`,
+      config: {mirrors: MIRRORS},
+      alongside: [imageMirror],
+      listings: {'ubuntu:24.04': withCp},
+      output: `${helper(MIRRORED, 'dbuild-links-0', '/bin/cp', [['/broken', '/lib'], '/dbuild-links/0/'])}FROM scratch\n${[
+        `COPY --link --from=${MIRRORED} /bin /bin`,
+        `COPY --link --from=${MIRRORED} /etc /etc`,
+        `COPY --link --from=${MIRRORED} /usr /usr`,
+        'COPY --link --from=dbuild-links-0 /dbuild-links/0/ /',
+      ].join('\n')}\n`,
+      errors: [{line: 2}],
+    },
+    {
+      ...OLD,
+      name: 'seed 001 with image-mirror: the FROM is mirrored, the lines keep the stage reference',
+      origin: 'seed 001: FROM ubuntu AS base … COPY --from=base --exclude=/opt / /',
+      code: `FROM ubuntu:24.04 AS base\nFROM scratch\nCOPY --from=base --exclude=/opt / /\n`,
+      config: {mirrors: MIRRORS},
+      alongside: [imageMirror],
+      listings: {base},
+      output: `FROM ${MIRRORED} AS base\nFROM scratch\nCOPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr\n`,
+      errors: [{line: 3}],
+    },
+    {
+      ...OLD,
+      name: 'image-mirror set to "warn": the build is not mirrored, so neither are the rewritten lines',
+      code: `FROM scratch\nCOPY --from=ubuntu:24.04 --exclude=/opt / /\n`,
+      config: {mirrors: MIRRORS, rules: {'image-mirror': 'warn'}},
+      alongside: await resolveRules([imageMirror], {mirrors: MIRRORS, rules: {'image-mirror': 'warn'}}),
+      listings: {'ubuntu:24.04': base},
+      output: `FROM scratch\nCOPY --from=ubuntu:24.04 /bin /bin\nCOPY --from=ubuntu:24.04 /etc /etc\nCOPY --from=ubuntu:24.04 /usr /usr\n`,
+      errors: [{line: 2}],
+    },
+    {
+      ...OLD,
+      name: 'image-mirror skipped by # check=skip=: the rewritten lines are not mirrored either',
+      code: `# check=skip=ImageMirror\nFROM scratch\nCOPY --from=ubuntu:24.04 --exclude=/opt / /\n`,
+      config: {mirrors: MIRRORS},
+      alongside: [imageMirror],
+      listings: {'ubuntu:24.04': base},
+      output: `# check=skip=ImageMirror\nFROM scratch\nCOPY --from=ubuntu:24.04 /bin /bin\nCOPY --from=ubuntu:24.04 /etc /etc\nCOPY --from=ubuntu:24.04 /usr /usr\n`,
+      errors: [{line: 3}],
+    },
+    {
+      ...OLD,
+      name: 'with image-mirror, unsure: the suggestion is the lines as written, for the file (the build mirrors them)',
+      code: `FROM scratch\nCOPY --from=ubuntu:24.04 --exclude=/opt / /\n`,
+      config: {mirrors: MIRRORS},
+      alongside: [imageMirror],
+      listings: {'ubuntu:24.04': [...base, symlink('lib', 'usr/lib')]},
+      output: `FROM scratch\nCOPY --from=${MIRRORED} --exclude=/opt / /\n`,
+      errors: [{message: /no \/bin\/cp/, suggestion: 'COPY --from=ubuntu:24.04 /bin /bin\nCOPY --from=ubuntu:24.04 /etc /etc\nCOPY --from=ubuntu:24.04 /usr /usr'}],
+    },
   ],
 })
 

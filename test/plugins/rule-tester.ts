@@ -3,7 +3,8 @@
  * bytes unchanged) and invalid cases (the findings they must give, and the output when a fix
  * changes the text). The tester asserts every finding's ruleId, and its severity (the rule's
  * default unless the case states another), rejects duplicate cases, and runs each fix twice to
- * check it is idempotent.
+ * check it is idempotent. A case may run other rules alongside (`alongside`, as the build runs them):
+ * only the tested rule's findings are compared, and no rule's fix may be dropped.
  */
 import type {Test} from 'tap'
 
@@ -30,6 +31,8 @@ export interface ValidCase {
   builder?: BuilderFact | {error: string}
   /** Context path → its kind, for rules that stat the context. */
   contextKinds?: Record<string, 'dir' | 'file'>
+  /** Rules the build runs with this one whose fixes meet its own (image-mirror's `--from=` inside a line the rule rewrites). */
+  alongside?: Rule[]
 }
 
 export interface InvalidCase extends ValidCase {
@@ -47,7 +50,7 @@ export interface RuleTable {
 }
 
 async function run(rule: Rule, c: ValidCase, text = c.code, buildArgs = c.buildArgs) {
-  return rewriteDockerfile([rule], {
+  return rewriteDockerfile([rule, ...(c.alongside ?? [])], {
     text,
     file: 'Dockerfile',
     config: c.config ?? {},
@@ -62,6 +65,9 @@ async function run(rule: Rule, c: ValidCase, text = c.code, buildArgs = c.buildA
     },
   })
 }
+
+/** The findings of the tested rule, without those of the rules run alongside it. */
+const ownFindings = (rule: Rule, findings: Finding[]) => findings.filter((finding) => finding.ruleId === rule.id)
 
 /** Everything but the name and origin: two cases that differ only there test the same thing. */
 function identity(c: ValidCase | InvalidCase): string {
@@ -81,7 +87,7 @@ export function ruleTester(t: Test, rule: Rule, table: RuleTable): void {
   t.test(`${rule.id}: valid`, async (t) => {
     for (const c of table.valid) {
       const result = await run(rule, c)
-      t.same(result.findings, [], `${c.name}: no findings`)
+      t.same(ownFindings(rule, result.findings), [], `${c.name}: no findings`)
       t.equal(result.text, c.code, `${c.name}: unchanged`)
       t.same(result.buildArgs, {}, `${c.name}: no build arg changed`)
     }
@@ -91,8 +97,10 @@ export function ruleTester(t: Test, rule: Rule, table: RuleTable): void {
     for (const c of table.invalid) {
       if (!Array.isArray(c.errors) || c.errors.length === 0) throw new Error(`${rule.id}: invalid case "${c.name}" must state its findings`)
       const result = await run(rule, c)
-      t.equal(result.findings.length, c.errors.length, `${c.name}: number of findings`, {found: result.findings.map(({ruleId, severity, line, message}) => ({ruleId, severity, line, message}))})
-      result.findings.forEach((finding: Finding, i) => {
+      const findings = ownFindings(rule, result.findings)
+      t.equal(findings.length, c.errors.length, `${c.name}: number of findings`, {found: findings.map(({ruleId, severity, line, message}) => ({ruleId, severity, line, message}))})
+      if (c.alongside) t.same(result.dropped.map((finding) => `${finding.ruleId} line ${finding.line}`), [], `${c.name}: no fix dropped`)
+      findings.forEach((finding: Finding, i) => {
         const expected = c.errors[i] ?? {}
         t.equal(finding.ruleId, rule.id, `${c.name}: finding ${i} ruleId`)
         if (!('severity' in expected)) t.equal(finding.severity, rule.defaultSeverity, `${c.name}: finding ${i} has the rule's default severity`)

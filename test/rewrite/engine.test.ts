@@ -62,6 +62,20 @@ t.test('applier: an identical edit shared by two findings is applied once, and b
   t.equal(applyFixes(text, [finding('x', [0, 0, 'A']), finding('y', [0, 0, 'B'])]).dropped.length, 1, 'two different insertions at one point still conflict')
 })
 
+t.test('applier: an as-built edit carries the image-resolving edits inside it; any other inner edit still conflicts', async (t) => {
+  const text = 'FROM x\nCOPY --from=img / /\n'
+  const mirror: Finding = finding('image-mirror', [19, 22, 'm/img'])
+  const line = (asBuilt: boolean): Finding => ({...finding('whole-line'), fix: [{range: [7, 26], text: 'COPY --from=m/img /a /a', asBuilt}]})
+  const carried = applyFixes(text, [mirror, line(true)], undefined, mirror.fix)
+  t.equal(carried.text, 'FROM x\nCOPY --from=m/img /a /a\n')
+  t.same(carried.dropped, [], 'nothing dropped')
+  t.same(carried.applied.map((f) => f.ruleId), ['whole-line', 'image-mirror'])
+  t.same(applyFixes(text, [mirror, line(false)], undefined, mirror.fix).dropped.map((f) => f.ruleId), ['image-mirror'], 'an edit not marked asBuilt does not carry')
+  t.same(applyFixes(text, [mirror, line(true)]).dropped.map((f) => f.ruleId), ['image-mirror'], 'only the as-built edits are carried')
+  const sameStart = finding('image-mirror', [7, 11, 'copy'])
+  t.same(applyFixes(text, [sameStart, line(true)], undefined, sameStart.fix).dropped, [], 'at one start the as-built edit goes first')
+})
+
 t.test('engine reports dropped overlapping fixes', async (t) => {
   const rule = (id: string, text: string): Rule => ({id, description: id, defaultSeverity: 'warning', check: () => [{ruleId: id, severity: 'warning', message: id, line: 1, fix: [{range: [0, 4], text}]}]})
   const result = await rewriteDockerfile([rule('one', 'ONE'), rule('two', 'TWO')], {text: 'FROM x\n', file: 'D', config: {}})

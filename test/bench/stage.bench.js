@@ -69,7 +69,7 @@ export default async function stageBench(ctx) {
     const [startOnly] = inTurn([{label: 'dbuild stage EMPTY', argv: dbuild('stage', empty), env}], {runs: RUNS, warmup: 1})
     ctx.note('breakdown of a warm stage (not a process-level figure):')
     ctx.figure('  breakdown: node -e 0 (process)', ctx.spread(/** @type {import('./harness.js').Sample} */ (nodeAlone)))
-    ctx.figure('  breakdown: dbuild stage EMPTY-DIR (process: node + oclif + the stage command, next to no work)', ctx.spread(/** @type {import('./harness.js').Sample} */ (startOnly)))
+    ctx.figure('  breakdown: dbuild stage EMPTY-DIR (process: node + the stage command, next to no work)', ctx.spread(/** @type {import('./harness.js').Sample} */ (startOnly)))
     ctx.figure('  breakdown: stageContext() warm, in-process (walk + record + sync)', ctx.spread({median: quantile(inProcess, 0.5), p25: quantile(inProcess, 0.25), p75: quantile(inProcess, 0.75)}))
   } finally {
     rmSync(work, {recursive: true, force: true})

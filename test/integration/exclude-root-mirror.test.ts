@@ -1,0 +1,69 @@
+/**
+ * Seed 001's `COPY --from=<image> --exclude=… / /` with seed 003's mirror (issue: the image came
+ * from Docker Hub after exclude-root's rewrite). The image exists only in the test registry under
+ * its mirror name; its Docker Hub name cannot be pulled here (no network). exclude-root rewrites
+ * the line into one COPY per entry plus a helper stage for the symlinks next to /opt, and every
+ * one of them must pull from the mirror image-mirror chose: the build succeeds without Docker Hub.
+ */
+import {execFileSync} from 'node:child_process'
+import path from 'node:path'
+
+import {execa} from 'execa'
+import t from 'tap'
+
+import {builtinRules} from '../../plugins/index.js'
+import {resolveRules, rewriteDockerfile} from '../../src/rewrite/index.js'
+import {ROOT, useEngine} from '../engine/index.js'
+import {dockerOn, gitRepo, tempDir, uniqueName, writeTree} from '../helpers/index.js'
+
+const BIN = path.join(ROOT, 'bin', 'run.js')
+const engine = useEngine(t)
+
+if (engine) {
+  const root = tempDir(t)
+  /** A Docker Hub name no daemon here has: only its mirror can be pulled. */
+  const hubName = uniqueName('dbuild-unpullable')
+  const hub = `${engine.registry}/${uniqueName('hub')}`
+  const mirrors = {'docker.io': hub}
+  const mirrored = `${hub}/library/${hubName}:1`
+  const dockerfile = ['FROM scratch', `COPY --from=${hubName}:1 --exclude=/opt / /`, ''].join('\n')
+
+  t.before(async () => {
+    // a broken symlink next to the excluded /opt: exclude-root copies it through its helper stage
+    const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', mirrored, '--push', '-'], {
+      input: `FROM ${engine.baseImage}\nRUN mkdir -p /opt && touch /opt/foo && ln -s /nonexistent /broken\n`,
+    })
+    t.equal(made.exitCode, 0, `pushed ${mirrored}`, {output: made.output})
+    t.teardown(() => dockerOn(engine.graphdriver, ['image', 'rm', '-f', mirrored]).then(() => undefined))
+  })
+
+  t.test('the rewrite pulls X from the mirror on every line it writes, helper stage included, and drops no fix', {timeout: 180_000}, async (t) => {
+    const context = path.join(root, uniqueName('ctx'))
+    writeTree(context, {'.keep': ''})
+    const config = {mirrors}
+    const result = await rewriteDockerfile(await resolveRules(builtinRules, config), {text: dockerfile, file: 'Dockerfile', config, docker: {contextDir: context, env: engine.containerd.env, network: 'host'}, cacheDir: path.join(root, uniqueName('probes'))})
+    t.same(result.dropped, [], 'nothing dropped')
+    t.notMatch(result.text, /--exclude/, 'exclude-root rewrote the line')
+    t.notMatch(result.text, new RegExp(`(from=|FROM )${hubName}`), 'the Docker Hub name is pulled nowhere')
+    t.match(result.text, new RegExp(`^FROM ${mirrored.replaceAll('.', '\\.')} AS dbuild-links-\\d+$`, 'm'), 'the helper stage is FROM the mirror')
+    const copies = result.text.split('\n').filter((line) => line.startsWith('COPY '))
+    t.ok(copies.length > 1, 'one COPY per entry')
+    for (const line of copies) t.match(line, /^COPY --from=(\S+\/library\/dbuild-unpullable\S*:1|dbuild-links-\d+) /, line)
+  })
+
+  t.test('dbuild build succeeds without Docker Hub and exports the image minus /opt, the broken link kept', {timeout: 240_000}, async (t) => {
+    const repo = await gitRepo(path.join(root, uniqueName('repo')), {Dockerfile: dockerfile, '.dbuild.json': JSON.stringify({mirrors})})
+    const plain = await dockerOn(engine.containerd, ['buildx', 'build', '--network=host', '--progress=plain', '.'], {cwd: repo})
+    t.not(plain.exitCode, 0, 'the control: plain buildx cannot build it here')
+    const tar = path.join(root, uniqueName('out') + '.tar')
+    const env: NodeJS.ProcessEnv = {...engine.containerd.env, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
+    delete env.CI
+    const run = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '--no-cache', '--output', `type=tar,dest=${tar}`, '.'], {cwd: repo, env, extendEnv: false, reject: false, all: true})
+    t.equal(run.exitCode, 0, 'builds', {output: run.all})
+    t.notMatch(run.all ?? '', /registry-1\.docker\.io/, 'nothing asked Docker Hub')
+    const entries = execFileSync('tar', ['-tvf', tar], {encoding: 'utf8'}).split('\n')
+    t.notOk(entries.some((entry) => / opt\/?$|opt\/foo/.test(entry)), '/opt excluded')
+    t.ok(entries.some((entry) => /broken -> \/nonexistent/.test(entry)), 'the broken symlink kept')
+    t.ok(entries.some((entry) => / bin\/busybox$/.test(entry)), 'the rest copied')
+  })
+}

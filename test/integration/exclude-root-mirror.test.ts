@@ -8,34 +8,25 @@
 import {execFileSync} from 'node:child_process'
 import path from 'node:path'
 
-import {execa} from 'execa'
 import t from 'tap'
 
 import {builtinRules} from '../../plugins/index.js'
 import {resolveRules, rewriteDockerfile} from '../../src/rewrite/index.js'
-import {ROOT, useEngine} from '../engine/index.js'
+import {useEngine} from '../engine/index.js'
 import {dockerOn, gitRepo, tempDir, uniqueName, writeTree} from '../helpers/index.js'
+import {hubMirror, pushBase, runDbuild} from '../helpers/mirror.js'
 
-const BIN = path.join(ROOT, 'bin', 'run.js')
 const engine = useEngine(t)
 
 if (engine) {
   const root = tempDir(t)
-  /** A Docker Hub name no daemon here has: only its mirror can be pulled. */
-  const hubName = uniqueName('dbuild-unpullable')
-  const hub = `${engine.registry}/${uniqueName('hub')}`
-  const mirrors = {'docker.io': hub}
-  const mirrored = `${hub}/library/${hubName}:1`
+  const hubMirrored = hubMirror(engine)
+  const {hubName, mirrors} = hubMirrored
+  const mirrored = hubMirrored.mirrored(hubName)
   const dockerfile = ['FROM scratch', `COPY --from=${hubName}:1 --exclude=/opt / /`, ''].join('\n')
 
-  t.before(async () => {
-    // a broken symlink next to the excluded /opt: exclude-root copies it through its helper stage
-    const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', mirrored, '--push', '-'], {
-      input: `FROM ${engine.baseImage}\nRUN mkdir -p /opt && touch /opt/foo && ln -s /nonexistent /broken\n`,
-    })
-    t.equal(made.exitCode, 0, `pushed ${mirrored}`, {output: made.output})
-    t.teardown(() => dockerOn(engine.graphdriver, ['image', 'rm', '-f', mirrored]).then(() => undefined))
-  })
+  // a broken symlink next to the excluded /opt: exclude-root copies it through its helper stage
+  t.before(() => pushBase(t, engine, mirrored, 'mkdir -p /opt && touch /opt/foo && ln -s /nonexistent /broken'))
 
   t.test('the rewrite pulls X from the mirror on every line it writes, helper stage included, and drops no fix', {timeout: 180_000}, async (t) => {
     const context = path.join(root, uniqueName('ctx'))
@@ -56,11 +47,9 @@ if (engine) {
     const plain = await dockerOn(engine.containerd, ['buildx', 'build', '--network=host', '--progress=plain', '.'], {cwd: repo})
     t.not(plain.exitCode, 0, 'the control: plain buildx cannot build it here')
     const tar = path.join(root, uniqueName('out') + '.tar')
-    const env: NodeJS.ProcessEnv = {...engine.containerd.env, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
-    delete env.CI
-    const run = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '--no-cache', '--output', `type=tar,dest=${tar}`, '.'], {cwd: repo, env, extendEnv: false, reject: false, all: true})
-    t.equal(run.exitCode, 0, 'builds', {output: run.all})
-    t.notMatch(run.all ?? '', /registry-1\.docker\.io/, 'nothing asked Docker Hub')
+    const run = await runDbuild(engine.containerd, ['build', '--network=host', '--progress=plain', '--no-cache', '--output', `type=tar,dest=${tar}`, '.'], repo, path.join(root, 'cache'))
+    t.equal(run.exitCode, 0, 'builds', {output: run.output})
+    t.notMatch(run.output, /registry-1\.docker\.io/, 'nothing asked Docker Hub')
     const entries = execFileSync('tar', ['-tvf', tar], {encoding: 'utf8'}).split('\n')
     t.notOk(entries.some((entry) => / opt\/?$|opt\/foo/.test(entry)), '/opt excluded')
     t.ok(entries.some((entry) => /broken -> \/nonexistent/.test(entry)), 'the broken symlink kept')

@@ -7,40 +7,24 @@
  */
 import path from 'node:path'
 
-import {execa} from 'execa'
 import t from 'tap'
 
 import {builtinRules} from '../../plugins/index.js'
 import type {DbuildConfig} from '../../src/config.js'
 import {resolveRules, rewriteDockerfile} from '../../src/rewrite/index.js'
-import {type Daemon, ROOT, useEngine} from '../engine/index.js'
+import {type Daemon, useEngine} from '../engine/index.js'
 import {dockerOn, gitRepo, tempDir, uniqueName, writeTree} from '../helpers/index.js'
+import {hubMirror, pushBase, runDbuild} from '../helpers/mirror.js'
 
-const BIN = path.join(ROOT, 'bin', 'run.js')
 const engine = useEngine(t)
 
 if (engine) {
   const root = tempDir(t)
-  /** A Docker Hub name no daemon here has: only its mirror can be pulled. */
-  const hubName = uniqueName('dbuild-unpullable')
-  const hub = `${engine.registry}/${uniqueName('hub')}`
-  const mirrors = {'docker.io': hub}
-  const mirrored = (name: string) => `${hub}/library/${name}:1`
+  const {hubName, hub, mirrors, mirrored} = hubMirror(engine)
   const dockerfile = (name: string) => [`FROM ${name}:1`, 'COPY --link --chown=app:app foo /foo', 'RUN stat -c "owner %u:%g" /foo', ''].join('\n')
 
-  /** The test base image (user app = 1000:1000), or one built on it, pushed as `ref`. */
-  const push = async (ref: string, run?: string) => {
-    const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', ref, '--push', '-'], {input: `FROM ${engine.baseImage}\n${run ? `RUN ${run}\n` : 'LABEL dbuild.test=mirror\n'}`})
-    t.equal(made.exitCode, 0, `pushed ${ref}`, {output: made.output})
-    t.teardown(() => dockerOn(engine.graphdriver, ['image', 'rm', '-f', ref]).then(() => undefined))
-  }
-
-  const dbuild = async (daemon: Daemon, args: string[], cwd: string) => {
-    const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
-    delete env.CI
-    const result = await execa(process.execPath, [BIN, ...args], {cwd, env, extendEnv: false, reject: false, all: true})
-    return {exitCode: result.exitCode ?? 1, output: result.all ?? ''}
-  }
+  const push = (ref: string, run?: string) => pushBase(t, engine, ref, run)
+  const dbuild = (daemon: Daemon, args: string[], cwd: string) => runDbuild(daemon, args, cwd, path.join(root, 'cache'))
 
   /** The rewrite `dbuild build` runs, with the rules `config` sets up. */
   const rewrite = async (daemon: Daemon, text: string, config: DbuildConfig, cacheDir = path.join(root, uniqueName('probes')), buildArgs?: Record<string, string>) => {

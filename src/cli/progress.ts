@@ -6,12 +6,9 @@ import ora from 'ora'
 
 import {type Progress, spinnerAllowed} from './terminal.js'
 
-const silent: Progress = {update() {}, succeed() {}, fail() {}, stop() {}}
-
-/** Starts a spinner on stderr when spinnerAllowed and `enabled` is not false; otherwise does nothing. */
-export function startProgress(text: string, options: {enabled?: boolean; env?: NodeJS.ProcessEnv} = {}): Progress {
+/** Starts a spinner on stderr; call it through progressFor (terminal.ts), which checks that the terminal can redraw one. */
+export function startProgress(text: string, options: {env?: NodeJS.ProcessEnv} = {}): Progress {
   const stream = process.stderr
-  if (options.enabled === false || !spinnerAllowed(stream, options.env)) return silent
   // NO_COLOR: ora's colours come from chalk, which honours it; the spinner itself is plain text
   const spinner = ora({text, stream, discardStdin: false}).start()
   let stopped = false

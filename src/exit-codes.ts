@@ -52,3 +52,16 @@ export class DbuildError extends Error {
 export function formatError(error: {message: string; suggestions?: readonly string[]}): string {
   return [`Error: ${error.message}`, ...(error.suggestions ?? []).map((fix) => `Try this: ${fix}`)].join('\n')
 }
+
+/**
+ * Prints an error the way every oclif-free path does (src/main.ts, src/cli/direct.ts) and returns
+ * its exit code: a DbuildError through formatError, anything else as a dbuild bug with its stack.
+ */
+export function reportError(error: unknown): ExitCodeValue {
+  if (error instanceof DbuildError) {
+    process.stderr.write(`${formatError(error)}\n`)
+    return error.exit
+  }
+  process.stderr.write(`Error: dbuild bug: ${(error as Error).stack ?? String(error)}\n`)
+  return ExitCode.INTERNAL
+}

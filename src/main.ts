@@ -103,18 +103,12 @@ export function versionLine(binUrl: string): string {
 
 /** Runs `work` outside oclif, reporting a DbuildError (or a bug) the one way every dbuild command does, with its exit code. */
 async function withoutOclif(work: () => Promise<number | undefined>): Promise<void> {
-  const {DbuildError, ExitCode, formatError} = await import('./exit-codes.js')
+  const {reportError} = await import('./exit-codes.js')
   try {
     const code = await work()
     if (code !== undefined) process.exitCode = code
   } catch (error) {
-    if (error instanceof DbuildError) {
-      process.stderr.write(`${formatError(error)}\n`)
-      process.exitCode = error.exit
-    } else {
-      process.stderr.write(`Error: dbuild bug: ${(error as Error).stack ?? String(error)}\n`)
-      process.exitCode = ExitCode.INTERNAL
-    }
+    process.exitCode = reportError(error)
   }
 }
 

@@ -202,21 +202,22 @@ export async function runDirect(id: string, argv: readonly string[], specUrl: UR
   const parsed = spec && parseDirect(spec, argv)
   if (!spec || !parsed) return false
   const json = spec.json && parsed.flags.json === true
-  const {DbuildError, ExitCode, formatError} = await import('../exit-codes.js')
+  const {DbuildError, ExitCode, reportError} = await import('../exit-codes.js')
   try {
     // the flags were parsed from the table of the class whose action this is
     const result = await (await load()).default(parsed as ParsedArgv<never>, commandIo(json))
     if (json && result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
   } catch (error) {
+    if (!json) {
+      process.exitCode = reportError(error)
+      return true
+    }
+    // oclif's shape (Command.toErrorJson after BaseCommand.catch), so --json readers see one form
     const exit = error instanceof DbuildError ? error.exit : ExitCode.INTERNAL
     process.exitCode = exit
-    if (json) {
-      // oclif's shape (Command.toErrorJson after BaseCommand.catch), so --json readers see one form
-      const err = error as Error
-      const shown = error instanceof DbuildError ? Object.assign(error, {exitCode: exit, oclif: {exit}}) : err
-      process.stdout.write(`${JSON.stringify({error: {...shown, message: err.message, name: err.name}}, null, 2)}\n`)
-    } else if (error instanceof DbuildError) process.stderr.write(`${formatError(error)}\n`)
-    else process.stderr.write(`Error: dbuild bug: ${(error as Error).stack ?? String(error)}\n`)
+    const err = error as Error
+    const shown = error instanceof DbuildError ? Object.assign(error, {exitCode: exit, oclif: {exit}}) : err
+    process.stdout.write(`${JSON.stringify({error: {...shown, message: err.message, name: err.name}}, null, 2)}\n`)
   }
   return true
 }

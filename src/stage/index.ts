@@ -11,16 +11,14 @@ import {writeAll} from '../write-atomic.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
-
-// the input resolver asks for the ignore file without loading the stage (src/pipeline/inputs.ts)
-export {ignoreFileFor} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
 import {decodeBytes} from '../surrogate-escape.js'
 import {parseRecordFile} from './path-record.js'
 import {canonicalMode, type StagedRecord, syncTree, writeRecord} from './sync.js'
 import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 
-export {IgnoreMatcher, parseIgnoreFile} from './ignore.js'
+// ignoreFileFor lives in ignore.ts so that the input resolver can ask for it without loading the stage
+export {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
 export {canonicalMode} from './sync.js'
 export type {ContextDigest, DigestEntry} from './digest.js'
 
@@ -83,7 +81,6 @@ function resolveInputs(context: string, dockerfile?: string): Inputs {
   if (dockerfile !== undefined && !existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
   return {context: real, ignoreFile: ignoreFileFor(real, dockerfile)}
 }
-
 
 function isFile(file: string): boolean {
   return statSync(file, {throwIfNoEntry: false})?.isFile() ?? false

@@ -366,7 +366,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           if (have && !have.isFile()) {
             removed += removeStaged(to, have, beforeWrite)
             touched.add(parent)
-          } else if (!have) touched.add(parent)
+          }
           links.push(entry)
           continue
         }
@@ -383,7 +383,6 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           removed += removeStaged(to, have, beforeWrite)
           have = undefined
         }
-        if (!have) touched.add(parent)
         copies.push(entry)
       } else if (entry.kind === 'dir') {
         if (have && !have.isDirectory()) {
@@ -437,7 +436,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           have = undefined
         } else if (have) removed++
         beforeWrite()
-        if (!have) touched.add(parent)
+        touched.add(parent) // a rename into a directory sets its mtime, as a new entry does
         replacer.replaceSync(to, (at) => {
           if (entry.kind === 'fifo') makeFifo(at)
           else writeFileSync(fsPath(at), '')
@@ -455,7 +454,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           have = undefined
         } else if (have) removed++ // a file the new link replaces
         beforeWrite()
-        if (!have) touched.add(parent)
+        touched.add(parent)
         // a new link is renamed into place too: a link re-pointed in place would be missing for a moment
         replacer.replaceSync(to, (at) => {
           symlinkSync(fsPath(entry.target as string), fsPath(at))
@@ -474,6 +473,8 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
   const copy = async (entry: Entry): Promise<boolean> => {
     const from = entryPath(sourceRoot, entry.rel)
     const to = entryPath(target, entry.rel)
+    // renamed over the staged file, or new: either way the directory's mtime moves and is set back after
+    touched.add(parentRel(entry.rel))
     try {
       await replacer.replace(to, async (at) => {
         try {
@@ -525,6 +526,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
     const have = lstatExact(fsPath(to))
     if (have?.ino === staged.ino && have.dev === staged.dev) continue
     beforeWrite()
+    touched.add(parentRel(entry.rel))
     try {
       replacer.replaceSync(to, (at) => linkSync(fsPath(leader), fsPath(at)))
     } catch (error) {

@@ -72,6 +72,8 @@ t.test('a content change that keeps size and mtime is staged, and changes the di
     const after = await stageContext({context, digest: true})
     t.equal(readFileSync(path.join(after.dir, 'pkg/index.js'), 'utf8'), 'new-content', `${name}: the new bytes are staged`)
     t.not(after.digest?.digest, before.digest?.digest, `${name}: the digest changed`)
+    const dirTime = (dir: string) => lstatSync(path.join(dir, 'pkg'), {bigint: true}).mtimeNs
+    t.equal(dirTime(after.dir), dirTime(context), `${name}: the directory keeps the context's mtime, though a file was renamed into it`)
 
     // an --out stage compares the same way
     const out = path.join(root, `same-stat-${i}-out`)

@@ -29,7 +29,8 @@ import {fileURLToPath} from 'node:url'
 import {ENGINES_DIR, FLAVORS, startEngine, stopEngine} from './engine/engine.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const STATE_FILE = path.join(ROOT, '.tap', 'dbuild-engine.json')
+// One state file per run (handed to the tests in DBUILD_TEST_STATE), so two runs in one checkout never share an engine's state.
+const STATE_FILE = path.join(ROOT, '.tap', `dbuild-engine-${process.pid}.json`)
 const inCI = process.env.CI === 'true' || process.env.CI === '1'
 const NODE_MAJOR = {floor: undefined, current: 24}
 
@@ -147,7 +148,7 @@ async function runPhase(flavor, files) {
   const tapBin = realpathSync(path.join(ROOT, 'node_modules', '.bin', 'tap'))
   cacheDir = mkdtempSync(path.join(os.tmpdir(), 'dbuild-test-cache-'))
   // The phase's Node comes first in PATH, so a `node` that a test or a tool starts is that one too.
-  const env = {...process.env, DBUILD_CACHE_DIR: cacheDir, PATH: `${path.dirname(nodeBin)}:${process.env.PATH ?? ''}`}
+  const env = {...process.env, DBUILD_CACHE_DIR: cacheDir, DBUILD_TEST_STATE: STATE_FILE, PATH: `${path.dirname(nodeBin)}:${process.env.PATH ?? ''}`}
   child = spawn(nodeBin, [tapBin, '-R', 'tap', ...files], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit']})
   const {totals, add} = counter()
   const lines = createInterface({input: /** @type {import('node:stream').Readable} */ (child.stdout)})

@@ -54,7 +54,8 @@ export interface Engine {
 export type EngineState = Partial<EngineJsState> & {available: boolean}
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const STATE_FILE = path.join(ROOT, '.tap', 'dbuild-engine.json')
+/** Where test/run.js wrote this run's engine state (DBUILD_TEST_STATE). */
+export const STATE_FILE = process.env.DBUILD_TEST_STATE ?? path.join(ROOT, '.tap', 'dbuild-engine.json')
 
 export function daemonEnv(host: string, dockerConfig?: string, pathValue?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, DOCKER_HOST: host}

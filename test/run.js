@@ -143,12 +143,21 @@ async function runPhase(flavor, files) {
   const nodeVersion = spawnSync(nodeBin, ['--version'], {encoding: 'utf8'}).stdout.trim()
   console.error(`dbuild tests: ${flavor} phase on Node ${nodeVersion}`)
   mkdirSync(path.dirname(STATE_FILE), {recursive: true})
-  writeFileSync(STATE_FILE, JSON.stringify(await engineState(flavor), null, 2))
+  const state = /** @type {{path?: string, dockerConfig?: string}} */ (await engineState(flavor))
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2))
 
   const tapBin = realpathSync(path.join(ROOT, 'node_modules', '.bin', 'tap'))
   cacheDir = mkdtempSync(path.join(os.tmpdir(), 'dbuild-test-cache-'))
-  // The phase's Node comes first in PATH, so a `node` that a test or a tool starts is that one too.
-  const env = {...process.env, DBUILD_CACHE_DIR: cacheDir, DBUILD_TEST_STATE: STATE_FILE, PATH: `${path.dirname(nodeBin)}:${process.env.PATH ?? ''}`}
+  // The phase's Node comes first in PATH, so a `node` that a test or a tool starts is that one too;
+  // then the engine's docker CLI, and its DOCKER_CONFIG (whose cli-plugins hold its buildx), so that
+  // even a test that starts docker without the engine's env gets the phase's docker and buildx.
+  const env = {
+    ...process.env,
+    DBUILD_CACHE_DIR: cacheDir,
+    DBUILD_TEST_STATE: STATE_FILE,
+    PATH: `${path.dirname(nodeBin)}:${state.path ?? process.env.PATH ?? ''}`,
+    ...(state.dockerConfig ? {DOCKER_CONFIG: state.dockerConfig} : {}),
+  }
   child = spawn(nodeBin, [tapBin, '-R', 'tap', ...files], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit']})
   const {totals, add} = counter()
   const lines = createInterface({input: /** @type {import('node:stream').Readable} */ (child.stdout)})

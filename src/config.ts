@@ -31,6 +31,8 @@ export interface DbuildConfig {
   failureThreshold?: FailureThreshold
   /** Group name → gid, for link-chown. */
   groups?: Record<string, number | string>
+  /** `dbuild lint` settings: `exclude` lists fast-glob patterns, relative to this file, of Dockerfiles repository-wide lint skips. */
+  lint?: {exclude?: string[]}
   /** Image reference prefix → mirror prefix, for image-mirror. */
   mirrors?: Record<string, string>
   /** Extra rule modules: files of the repository, relative to the config file; loaded only when plugins are allowed. */
@@ -49,7 +51,7 @@ export interface LoadedConfig {
   ignored?: {path: string; reason: string}
 }
 
-const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'mirrors', 'plugins', 'rules', 'users'] as const
+const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'lint', 'mirrors', 'plugins', 'rules', 'users'] as const
 
 type JsonNode = jsonc.Node
 
@@ -110,6 +112,26 @@ const CONTROL = /[\u0000-\u001f\u007f]/
 /** Why a string from the config cannot be passed on (it could start a new Dockerfile line or argv word). */
 function controlProblem(value: string): string | undefined {
   return CONTROL.test(value) ? 'contains a control character (a newline or tab), which is never valid here' : undefined
+}
+
+/** Longer than any real path pattern: the config is untrusted input, and a glob is matched against every path. */
+const MAX_PATTERN_LENGTH = 1024
+
+/**
+ * Why a lint exclude pattern is refused: it is a fast-glob pattern relative to the config's
+ * directory, so no absolute path, no `..`, no negation (fast-glob's ignore has none), and no
+ * numeric brace range (`{1..99999999}` expands to that many patterns before anything is matched).
+ */
+export function excludeProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'is empty'
+  if (pattern.length > MAX_PATTERN_LENGTH) return `is longer than ${MAX_PATTERN_LENGTH} characters`
+  const control = controlProblem(pattern)
+  if (control) return control
+  if (pattern.startsWith('/') || /^[A-Za-z]:[\\/]/.test(pattern)) return `${JSON.stringify(pattern)} is absolute; patterns are relative to the directory linted or to .dbuild.json`
+  if (pattern.split('/').includes('..')) return `${JSON.stringify(pattern)} leaves the directory with ..`
+  if (pattern.startsWith('!')) return `${JSON.stringify(pattern)} is a negation, which exclude patterns cannot express`
+  if (/\{[^}]*\.\.[^}]*\}/.test(pattern)) return `${JSON.stringify(pattern)} has a brace range ({a..b}); list the names instead`
+  return undefined
 }
 
 const describe = (value: unknown) => (Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`)
@@ -178,6 +200,15 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
     case 'users':
       return object((name, _nameNode, entry) => {
         if (entry.type !== 'string' || !/^\d+:\d+$/.test(entry.value as string)) fail(entry, `"users" value for "${name}" must be a "uid:gid" string such as "1000:1000", not ${describe(entry.value)}`)
+      })
+    case 'lint':
+      return object((name, nameNode, entry) => {
+        if (name !== 'exclude') return fail(nameNode, `"lint" has no key ${JSON.stringify(name)}; it takes "exclude" (a list of glob patterns)`)
+        if (entry.type !== 'array') return fail(entry, `"lint"."exclude" must be a list of strings, not ${describe(entry.value)}`)
+        for (const [index, item] of (entry.children ?? []).entries()) {
+          const problem = item.type === 'string' ? excludeProblem(item.value as string) : `must be a string, not ${describe(item.value)}`
+          if (problem) fail(item, `"lint"."exclude"[${index}] ${problem}`)
+        }
       })
     case 'groups':
       return object((name, _nameNode, entry) => {

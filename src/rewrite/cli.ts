@@ -99,7 +99,7 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
     ...(request.platform ? {platform: request.platform} : {}),
     ...(request.probe
       ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {}), ...(request.buildContexts?.length ? {buildContexts: probeContexts(request.buildContexts)} : {})}}
-      : {facts: {unavailable: 'probe builds were not run (pass --probe)'}}),
+      : {facts: {unavailable: 'probe builds were not run; pass --probe'}}),
   })
   return {file, original, config: loaded, rules, result}
 }

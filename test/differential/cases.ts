@@ -29,6 +29,8 @@ export interface DiffCase {
   namedContexts?: Record<string, ContextNode[]>
   /** Written over the context after a first pair of builds, then both build again on the same stage. */
   edits?: ContextNode[]
+  /** Where the Dockerfile is, in the context (`-f` when not `Dockerfile`). */
+  dockerfilePath?: string
   /** Feature classes the case exercises (see known-defects.ts). */
   classes: string[]
 }
@@ -53,7 +55,10 @@ const QUOTES = /['"]/
 const CHOWN_BASE = ['app', 'app:app', 'app:', '1000', '1000:1000', '1000:app', 'app:1000', 'root', '0:0', '65534:65534', '$U', '${U}:${G}', '$UID:$GID', '2147483648:2147483648', '4294967294']
 const CHOWN_SCRATCH = ['1000:1000', '1234', '0:0', '2147483648', '5:4294967294', 'app']
 const CHMODS = ['0755', '644', '0600', '4755', '0444', '2775']
-const IGNORE_LINES = ['*.log', '!keep.log', '**/*.tmp', 'data/**', '!data/keep*', '*.md', 'src/**/gen', '**/x.log', 'lib', '!lib/f', '# a comment']
+const IGNORE_LINES = [
+  '*.log', '!keep.log', '**/*.tmp', 'data/**', '!data/keep*', '*.md', 'src/**/gen', '**/x.log', 'lib', '!lib/f', '# a comment',
+  '/bin', './src/*.c', '!**/keep.txt', 'café*', '**/with space', '-dash/**/*', 'd.d/', '  a.txt  ', '**', '!src', '!Dockerfile*',
+]
 
 function mtime(r: Prng): string {
   return `${r.int(1_400_000_000, 1_700_000_000)}.${String(r.int(0, 999_999_999)).padStart(9, '0')}`
@@ -263,13 +268,25 @@ export function generateCase(seed: number, index: number, baseImage: string): Di
     args.push('--build-arg', r.pick(['U=root', 'UID=1001', 'G=root', 'GID=2147483649', 'U=nobody']))
     classes.add('build-arg')
   }
-  addNode(tree, {kind: 'file', path: 'Dockerfile', content: utf8(`${dockerfile.join('\n')}\n`), mode: fileMode(r, umask, false), mtime: mtime(r)})
+  // The Dockerfile elsewhere (-f), sometimes with its own ignore file, which takes .dockerignore's place
+  const dockerfilePath = r.pick(['Dockerfile', 'Dockerfile', 'Dockerfile', 'build/Dockerfile', 'Dockerfile.custom'])
+  if (dockerfilePath.startsWith('build/')) addNode(tree, {kind: 'dir', path: 'build', mode: dirMode(r, umask), mtime: mtime(r)})
+  addNode(tree, {kind: 'file', path: dockerfilePath, content: utf8(`${dockerfile.join('\n')}\n`), mode: fileMode(r, umask, false), mtime: mtime(r)})
+  if (dockerfilePath !== 'Dockerfile') {
+    args.push('-f', dockerfilePath)
+    classes.add('dockerfile-path')
+    if (r.chance(0.5)) {
+      const lines = IGNORE_LINES.filter(() => r.chance(0.3))
+      addNode(tree, {kind: 'file', path: `${dockerfilePath}.dockerignore`, content: `${lines.join('\n')}\n`, mode: fileMode(r, umask, false), mtime: mtime(r)})
+      classes.add('dockerfile-dockerignore')
+    }
+  }
 
   let edits: ContextNode[] | undefined
   if (r.chance(0.25)) {
     edits = []
     for (const node of tree.nodes) {
-      if (node.kind !== 'file' || node.path === 'Dockerfile' || node.path === '.dockerignore' || !r.chance(0.5)) continue
+      if (node.kind !== 'file' || node.path === dockerfilePath || node.path.endsWith('.dockerignore') || !r.chance(0.5)) continue
       // The stale-stage class: same size, the mtime carried over; otherwise a plain edit
       const sameSize = r.chance(0.6)
       const changed = sameSize ? node.content.replace(/[ab]/g, (c) => (c === 'a' ? 'b' : 'a')) : `${node.content}edited\n`
@@ -281,6 +298,7 @@ export function generateCase(seed: number, index: number, baseImage: string): Di
   }
 
   const result: DiffCase = {id: `${seed}:${index}`, context: tree.nodes, dockerfile, args, classes: [...classes].sort()}
+  if (dockerfilePath !== 'Dockerfile') result.dockerfilePath = dockerfilePath
   if (Object.keys(namedContexts).length > 0) result.namedContexts = namedContexts
   if (edits) result.edits = edits
   return result

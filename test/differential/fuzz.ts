@@ -10,8 +10,8 @@ import {parseArgs} from 'node:util'
 import {startEngine, stopEngine} from '../engine/engine.js'
 import {type Daemon, daemonEnv} from '../engine/index.js'
 import {LOCAL_BASE_IMAGE} from '../engine/engine.js'
-import {generateCase} from './cases.js'
-import {knownUnfixed, KNOWN_DEFECTS} from './known-defects.js'
+import {type DiffCase, generateCase} from './cases.js'
+import {KNOWN_DEFECTS, triage} from './known-defects.js'
 import {caseSource, reduceCase, runCase, runConcurrent} from './runner.js'
 import {concurrentVariants} from './variants.js'
 
@@ -60,17 +60,23 @@ async function main(): Promise<number> {
       const outcome = await runCase(selected, testCase)
       if (outcome.plainFailed.length < selected.length) compared++
       const plainFailed = outcome.plainFailed.map((p) => ` (plain buildx failed on ${p.store}: ${p.reason})`).join('')
-      const status = outcome.failures.length > 0 ? 'FAIL' : 'ok'
+      const status = outcome.failures.length === 0 ? 'ok' : triage(outcome.failures, testCase).rest.length > 0 ? 'FAIL' : 'known'
       console.log(`case ${seed}:${index} ${status} in ${outcome.seconds.toFixed(1)}s [${testCase.classes.join(' ')}]${plainFailed}`)
       if (outcome.failures.length === 0) continue
       failed++
-      const known = knownUnfixed(testCase.classes)
-      if (known.length > 0) console.log(`  (known classes in this case: ${known.map((name) => `${name}: ${KNOWN_DEFECTS[name]?.what}`).join('; ')})`)
+      const {known, rest} = triage(outcome.failures, testCase)
+      if (known.size > 0) console.log(`  known classes: ${[...known].map(([name, n]) => `${name} (${KNOWN_DEFECTS[name]?.what}): ${n}`).join('; ')}`)
       for (const failure of outcome.failures) console.log(`  ${failure.store}, ${failure.phase}:\n    ${failure.differences.join('\n    ')}`)
+      if (rest.length > 0) console.log(`  NEW: ${rest.length} failure(s) no known class accounts for`)
       if (values.reduce) {
-        const store = outcome.failures[0]?.store
+        const store = (rest[0] ?? outcome.failures[0])?.store
         const on = selected.filter((daemon) => daemon.store === store)
-        const reduced = await reduceCase(testCase, async (candidate) => (await runCase(on, candidate)).failures.length > 0, 60, (line) => console.log(`  ${line}`))
+        const newOnly = rest.length > 0
+        const stillFails = async (candidate: DiffCase): Promise<boolean> => {
+          const failures = (await runCase(on, candidate)).failures
+          return newOnly ? triage(failures, candidate).rest.length > 0 : failures.length > 0
+        }
+        const reduced = await reduceCase(testCase, stillFails, 60, (line) => console.log(`  ${line}`))
         const again = await runCase(on, reduced)
         console.log(`  reduced case (${store}):\n${caseSource(reduced)}`)
         for (const failure of again.failures) console.log(`  reduced, ${failure.store}, ${failure.phase}:\n    ${failure.differences.join('\n    ')}`)

@@ -49,6 +49,8 @@ export function materialize(root: string, nodes: ContextNode[]): void {
   for (const node of nodes) {
     const at = bytesOf(root, node.path)
     const hex = at.toString('hex')
+    // a reduced case may have lost a parent directory's own entry
+    if (node.path.includes('/')) mkdirSync(bytesOf(root, node.path.slice(0, node.path.lastIndexOf('/'))), {recursive: true})
     switch (node.kind) {
       case 'dir':
         mkdirSync(at, {recursive: true})

@@ -35,8 +35,9 @@ export interface CaseOutcome {
 /** The case's context with its Dockerfile written from its lines (a reduction edits only the lines). */
 function contextOf(testCase: DiffCase): ContextNode[] {
   const text = utf8(`${testCase.dockerfile.join('\n')}\n`)
-  const nodes = testCase.context.map((node) => (node.path === 'Dockerfile' && node.kind === 'file' ? {...node, content: text} : node))
-  if (!nodes.some((node) => node.path === 'Dockerfile')) nodes.push({kind: 'file', path: 'Dockerfile', content: text, mode: 0o644, mtime: '1600000000.0'})
+  const at = testCase.dockerfilePath ?? 'Dockerfile'
+  const nodes = testCase.context.map((node) => (node.path === at && node.kind === 'file' ? {...node, content: text} : node))
+  if (!nodes.some((node) => node.path === at)) nodes.push({kind: 'file', path: at, content: text, mode: 0o644, mtime: '1600000000.0'})
   return nodes
 }
 
@@ -60,15 +61,19 @@ async function runOnStore(daemon: Daemon, testCase: DiffCase, outcome: CaseOutco
   try {
     const {dir, args} = writeCase(root, testCase)
     const options: BuildBothOptions = {dir, args, cacheDir: path.join(root, 'cache')}
+    // A client's copy of a context keeps its root's time from the client's first sync: mtimes are the
+    // builds' own from the first pair on
+    let first: {plain: number; ours: number} | undefined
     const pair = async (phase: Failure['phase']): Promise<boolean> => {
       const plain = await buildTar('plain', daemon, options, root)
       const ours = await buildTar('dbuild', daemon, options, root)
+      first ??= {plain: plain.started, ours: ours.started}
       if (plain.exitCode !== 0) {
         outcome.plainFailed.push({store: daemon.store, exitCode: plain.exitCode, reason: reason(plain.output)})
         if (ours.exitCode === EXIT_BUG) outcome.failures.push({store: daemon.store, phase, differences: [`dbuild exited ${EXIT_BUG} (a bug) on input plain buildx rejects:\n${ours.output.slice(-2000)}`]})
         return false
       }
-      const differences = compareBuilds(plain, ours)
+      const differences = compareBuilds(plain, ours, {started: first})
       if (differences.length > 0) outcome.failures.push({store: daemon.store, phase, differences})
       return true
     }
@@ -106,12 +111,14 @@ export async function runConcurrent(daemon: Daemon, testCase: DiffCase, variants
     const plains: BuildResult[] = []
     for (const variant of variants) plains.push(await buildTar('plain', daemon, optionsOf(variant), root))
     const ours = await Promise.all(variants.map((variant) => buildTar('dbuild', daemon, optionsOf(variant), root)))
+    // Each builder's client synced the context first in its first build of the round
+    const started = {plain: Math.min(...plains.map((p) => p.started)), ours: Math.min(...ours.map((o) => o.started))}
     variants.forEach((variant, i) => {
       const plain = plains[i]
       const mine = ours[i]
       if (!plain || !mine) return
       if (plain.exitCode !== 0) outcome.plainFailed.push({store: daemon.store, exitCode: plain.exitCode, reason: reason(plain.output)})
-      const differences = compareBuilds(plain, mine)
+      const differences = compareBuilds(plain, mine, {started})
       if (differences.length > 0) outcome.failures.push({store: daemon.store, phase: 'concurrent', args: variant, differences})
     })
   } finally {
@@ -160,7 +167,7 @@ export async function reduceCase(testCase: DiffCase, stillFails: (candidate: Dif
       }
     }
     for (const node of [...best.context].reverse()) {
-      if (node.path === 'Dockerfile' || !best.context.includes(node)) continue
+      if (node.path === (best.dockerfilePath ?? 'Dockerfile') || !best.context.includes(node)) continue
       const context = withoutNode(best.context, node.path)
       const edits = best.edits?.filter((edit) => context.some((kept) => kept.path === edit.path))
       if (await attempt({...best, context, edits: edits?.length ? edits : undefined}, JSON.stringify(node.path))) progress = true

@@ -9,6 +9,8 @@ import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 
 import {rewriteDockerfile} from './engine.js'
+import {parseDockerfile} from './parse.js'
+import {buildkitRefusals} from './refusals.js'
 import {decodeBytes} from '../surrogate-escape.js'
 import {resolveRules} from './resolve.js'
 import type {RewriteResult, Rule} from './types.js'
@@ -101,6 +103,9 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
       ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {}), ...(request.buildContexts?.length ? {buildContexts: probeContexts(request.buildContexts)} : {})}}
       : {facts: {unavailable: 'probe builds were not run; pass --probe'}}),
   })
+  // BuildKit's refusals come first, as its build would stop there; rules read the file as far as it parses
+  const refusals = buildkitRefusals(parseDockerfile(original))
+  if (refusals.length > 0) result.findings = [...refusals, ...result.findings].sort((a, b) => a.line - b.line)
   return {file, original, config: loaded, rules, result}
 }
 

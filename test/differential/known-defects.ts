@@ -19,7 +19,7 @@ export const KNOWN_DEFECTS: Readonly<Record<string, KnownDefect>> = {
   'big-id': {owner: 'rules', what: 'ids of 2^31 and more in --chown', fixed: false},
   'exclude': {owner: 'rules', what: 'exclude-root on buildx versions it does not know', fixed: false},
   'quote-name': {owner: 'rules', what: 'quotes in names', fixed: false},
-  'concurrent': {owner: 'cli', what: 'concurrent builds share one rewritten Dockerfile', fixed: false},
+  'concurrent': {owner: 'cli', what: 'concurrent builds share one rewritten Dockerfile', fixed: true},
 }
 
 import type {DiffCase} from './cases.js'

@@ -7,7 +7,7 @@
  * edit of the file can change it: its mirror is a buildArgFix, which `dbuild build` and `bake` pass
  * to buildx in place of the user's value (lint and rewrite say which value to pass).
  */
-import {flag, flags, frontendOf, stageByRef, SYNTAX_BUILD_ARG, type Edit, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
+import {flag, flags, frontendOf, namedContextOf, stageByRef, SYNTAX_BUILD_ARG, type Edit, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
 
 const ID = 'image-mirror'
 const COPY_HELPER = 'docker.io/docker/dockerfile-copy'
@@ -84,8 +84,10 @@ export function mirrorReference(reference: string, mirrors: Record<string, strin
   return best && best.to.replace(/\/+$/, '') + normalized.slice(best.key.length) + suffix
 }
 
+/** Neither scratch, a stage, nor a named context of the build (BuildKit reads those before pulling any image). */
 function isImage(ctx: RuleContext, instruction: InstructionNode, ref: string): boolean {
-  return ref !== '' && ref.toLowerCase() !== 'scratch' && !stageByRef(ctx.dockerfile, ref, instruction.stage + (instruction.keyword === 'FROM' ? 0 : 1))
+  if (ref === '' || ref.toLowerCase() === 'scratch' || namedContextOf(ref, ctx.buildContexts) !== undefined) return false
+  return !stageByRef(ctx.dockerfile, ref, instruction.stage + (instruction.keyword === 'FROM' ? 0 : 1))
 }
 
 /** Every image reference in the file with the range of its text. */

@@ -1,4 +1,4 @@
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 // bundled from its ES module build (bin/build.js aliases it), loaded by Node from its UMD build
@@ -31,6 +31,8 @@ export interface DbuildConfig {
   failureThreshold?: FailureThreshold
   /** Group name → gid, for link-chown. */
   groups?: Record<string, number | string>
+  /** `dbuild lint` settings: `exclude` lists fast-glob patterns, relative to this file, of Dockerfiles repository-wide lint skips. */
+  lint?: {exclude?: string[]}
   /** Image reference prefix → mirror prefix, for image-mirror. */
   mirrors?: Record<string, string>
   /** Extra rule modules: files of the repository, relative to the config file; loaded only when plugins are allowed. */
@@ -49,7 +51,7 @@ export interface LoadedConfig {
   ignored?: {path: string; reason: string}
 }
 
-const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'mirrors', 'plugins', 'rules', 'users'] as const
+const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'lint', 'mirrors', 'plugins', 'rules', 'users'] as const
 
 type JsonNode = jsonc.Node
 
@@ -110,6 +112,26 @@ const CONTROL = /[\u0000-\u001f\u007f]/
 /** Why a string from the config cannot be passed on (it could start a new Dockerfile line or argv word). */
 function controlProblem(value: string): string | undefined {
   return CONTROL.test(value) ? 'contains a control character (a newline or tab), which is never valid here' : undefined
+}
+
+/** Longer than any real path pattern: the config is untrusted input, and a glob is matched against every path. */
+const MAX_PATTERN_LENGTH = 1024
+
+/**
+ * Why a lint exclude pattern is refused: it is a fast-glob pattern relative to the config's
+ * directory, so no absolute path, no `..`, no negation (fast-glob's ignore has none), and no
+ * numeric brace range (`{1..99999999}` expands to that many patterns before anything is matched).
+ */
+export function excludeProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'is empty'
+  if (pattern.length > MAX_PATTERN_LENGTH) return `is longer than ${MAX_PATTERN_LENGTH} characters`
+  const control = controlProblem(pattern)
+  if (control) return control
+  if (pattern.startsWith('/') || /^[A-Za-z]:[\\/]/.test(pattern)) return `${JSON.stringify(pattern)} is absolute; patterns are relative to the directory linted or to .dbuild.json`
+  if (pattern.split('/').includes('..')) return `${JSON.stringify(pattern)} leaves the directory with ..`
+  if (pattern.startsWith('!')) return `${JSON.stringify(pattern)} is a negation, which exclude patterns cannot express`
+  if (/\{[^}]*\.\.[^}]*\}/.test(pattern)) return `${JSON.stringify(pattern)} has a brace range ({a..b}); list the names instead`
+  return undefined
 }
 
 const describe = (value: unknown) => (Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`)
@@ -179,12 +201,41 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
       return object((name, _nameNode, entry) => {
         if (entry.type !== 'string' || !/^\d+:\d+$/.test(entry.value as string)) fail(entry, `"users" value for "${name}" must be a "uid:gid" string such as "1000:1000", not ${describe(entry.value)}`)
       })
+    case 'lint':
+      return object((name, nameNode, entry) => {
+        if (name !== 'exclude') return fail(nameNode, `"lint" has no key ${JSON.stringify(name)}; it takes "exclude" (a list of glob patterns)`)
+        if (entry.type !== 'array') return fail(entry, `"lint"."exclude" must be a list of strings, not ${describe(entry.value)}`)
+        for (const [index, item] of (entry.children ?? []).entries()) {
+          const problem = item.type === 'string' ? excludeProblem(item.value as string) : `must be a string, not ${describe(item.value)}`
+          if (problem) fail(item, `"lint"."exclude"[${index}] ${problem}`)
+        }
+      })
     case 'groups':
       return object((name, _nameNode, entry) => {
         const ok = (entry.type === 'number' && Number.isInteger(entry.value) && (entry.value as number) >= 0) || (entry.type === 'string' && /^\d+$/.test(entry.value as string))
         if (!ok) fail(entry, `"groups" value for "${name}" must be a numeric gid such as 100, not ${describe(entry.value)}`)
       })
   }
+}
+
+/** Deeper than any valid config (three levels) by far, and far below what the recursive parser survives. */
+const MAX_DEPTH = 64
+
+/** The offset of the first `{` or `[` nested deeper than MAX_DEPTH, outside strings; undefined when none is. */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]
+    if (inString) {
+      if (char === '\\') i++
+      else if (char === '"') inString = false
+    } else if (char === '"') inString = true
+    else if (char === '{' || char === '[') {
+      if (++depth > MAX_DEPTH) return i
+    } else if (char === '}' || char === ']') depth--
+  }
+  return undefined
 }
 
 /**
@@ -194,6 +245,12 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
 export function parseConfig(text: string, file: string): DbuildConfig {
   const {parseTree, printParseErrorCode, getNodeValue} = jsonc
   const position = positionFinder(text)
+  const deep = tooDeepAt(text)
+  if (deep !== undefined) {
+    throw new DbuildError(`${file}:${position(deep)}: nested more than ${MAX_DEPTH} levels deep; a .dbuild.json needs three at most`, ExitCode.CONFIG, [
+      `Fix ${file} at the line named.`,
+    ])
+  }
   const errors: ParseError[] = []
   const root = parseTree(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})
   const [first] = errors
@@ -224,16 +281,52 @@ export function parseConfig(text: string, file: string): DbuildConfig {
   return getNodeValue(root) as DbuildConfig
 }
 
-export function loadConfigFile(file: string): LoadedConfig {
-  const absolute = path.resolve(file)
-  let text: string
+/** Far more than any real config; a bigger file is a mistake, or something that never ends. */
+export const MAX_CONFIG_BYTES = 1024 * 1024
+
+function kindOf(stats: ReturnType<typeof fstatSync>): string {
+  if (stats.isFIFO()) return 'a FIFO'
+  if (stats.isCharacterDevice()) return 'a character device'
+  if (stats.isBlockDevice()) return 'a block device'
+  if (stats.isSocket()) return 'a socket'
+  return stats.isDirectory() ? 'a directory' : 'not a regular file'
+}
+
+/**
+ * The text of a config file. A repository's config is untrusted input: a FIFO, a device or a link to
+ * /proc/self/fd/0 would block a read forever, so only a regular file is read (opened non-blocking, so
+ * that opening a FIFO does not wait for a writer), and no more than MAX_CONFIG_BYTES of it.
+ */
+export function readConfigText(file: string): string {
+  let fd: number
   try {
-    text = readFileSync(absolute, 'utf8')
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new DbuildError(`${absolute}: cannot read config: ${code ?? (error as Error).message}`, code === 'ENOENT' ? ExitCode.NO_INPUT : ExitCode.IO)
+    if (code === 'ENXIO') throw new DbuildError(`${file}:1:1: not a regular file (a socket); .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
+    throw new DbuildError(`${file}: cannot read config: ${code ?? (error as Error).message}`, code === 'ENOENT' ? ExitCode.NO_INPUT : ExitCode.IO)
   }
-  return {config: parseConfig(text, absolute), path: absolute}
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new DbuildError(`${file}:1:1: ${kindOf(stats)}, not a regular file; .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
+    const tooBig = () => new DbuildError(`${file}:1:1: larger than ${MAX_CONFIG_BYTES / 1024} KiB; a .dbuild.json is a few lines of JSON`, ExitCode.CONFIG)
+    if (stats.size > MAX_CONFIG_BYTES) throw tooBig()
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1)
+    let length = 0
+    for (let read = 1; read > 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null)
+    if (length > MAX_CONFIG_BYTES) throw tooBig()
+    return buffer.toString('utf8', 0, length)
+  } catch (error) {
+    if (error instanceof DbuildError) throw error
+    throw new DbuildError(`${file}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.IO)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+export function loadConfigFile(file: string): LoadedConfig {
+  const absolute = path.resolve(file)
+  return {config: parseConfig(readConfigText(absolute), absolute), path: absolute}
 }
 
 /**

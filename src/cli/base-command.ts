@@ -16,6 +16,15 @@ interface OclifError extends Error {
  */
 export abstract class BaseCommand extends Command {
   protected override async catch(error: OclifError): Promise<unknown> {
+    // a parser error (unknown flag, missing value) under --json: oclif would print the parser's whole state
+    // (about 100 kB) and exit 1, the findings code; it is a usage error, one JSON line and its own exit code
+    if (this.jsonEnabled() && !(error instanceof DbuildError) && error.code !== 'EEXIT' && typeof error.oclif?.exit === 'number') {
+      const message = error.message.replace(/\n*See more help with --help$/, '')
+      const suggestions = [...(error.suggestions ?? []), `dbuild ${this.id ?? ''} --help`.replace('  ', ' ')]
+      process.stdout.write(`${JSON.stringify({error: {name: 'UsageError', message, exit: error.oclif.exit, suggestions}})}\n`)
+      process.exitCode = error.oclif.exit
+      return undefined
+    }
     // an exit requested with this.exit(), and --json output, are oclif's to finish
     if (error.oclif?.exit === false || error.code === 'EEXIT' || this.jsonEnabled()) {
       if (error instanceof DbuildError) return super.catch(Object.assign(error, {exitCode: error.exit, oclif: {exit: error.exit}}))

@@ -24,6 +24,7 @@ export default class Lint extends BaseCommand {
     ...ruleFlags,
     format: Flags.string({description: 'output format', options: [...FINDINGS_FORMATS], default: 'text'}),
     'failure-threshold': Flags.string({char: 't', description: 'exit 1 on a finding of this severity or higher (none: never)', options: [...FAILURE_THRESHOLDS]}),
+    exclude: Flags.string({description: 'leave out of repository-wide lint the paths this fast-glob pattern matches (relative to the current directory; also "lint": {"exclude": [...]} in .dbuild.json)', multiple: true, helpValue: 'GLOB'}),
     probe: Flags.boolean({description: 'run BuildKit probe builds for facts rules need', default: false, allowNo: true}),
   }
 

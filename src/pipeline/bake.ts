@@ -192,6 +192,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
         ...(printed.network === undefined ? {} : {network: printed.network}),
       },
       buildContexts: Object.fromEntries(probeContexts),
+      contextNames: Object.keys(printed.contexts ?? {}),
       ...(run.rewrite ? {rewrite: run.rewrite} : {}),
       noRewrite: own.noRewrite,
       ...(own.plugins === undefined ? {} : {plugins: own.plugins}),

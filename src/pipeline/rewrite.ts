@@ -27,6 +27,8 @@ export interface RewriteInput {
   platform?: string
   /** As the probes get it (src/rewrite's DockerAccess): answers are keyed on every context they read. */
   docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string; buildContexts?: Record<string, string>; contextKey?: string}
+  /** Every named context's name, those no probe can build (a bake `target:` one) included: no rule takes one for an image. */
+  contextNames?: string[]
   /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS. */
   plugins?: boolean
   warn: (message: string) => void
@@ -94,6 +96,8 @@ export interface DockerfileRequest {
   settings: BuildSettings
   /** Named contexts as buildx gets them (staged directories for local ones), for the probe builds. */
   buildContexts?: Record<string, string>
+  /** Names of named contexts beyond buildContexts' (a bake target's `target:` contexts). */
+  contextNames?: string[]
   /** The rule engine; without it the Dockerfile is copied unchanged. */
   rewrite?: RewriteStep
   noRewrite: boolean
@@ -145,6 +149,7 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
         // the stage's content digest when it was computed; else the probes hash the tree themselves
         ...(main.digest ? {contextKey: main.digest.digest} : {}),
       },
+      ...(request.contextNames ? {contextNames: request.contextNames} : {}),
       ...(request.plugins === undefined ? {} : {plugins: request.plugins}),
       warn: request.events.warn,
     })

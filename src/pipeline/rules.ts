@@ -18,6 +18,7 @@ export function rewriteStepFor(builtin: Rule[]): RewriteStep {
       buildArgs: input.buildArgs,
       ...(input.target === undefined ? {} : {target: input.target}),
       ...(input.platform === undefined ? {} : {platform: input.platform}),
+      ...(input.contextNames ? {buildContexts: input.contextNames} : {}),
       docker: input.docker,
     })
     const dropped = new Set(result.dropped)

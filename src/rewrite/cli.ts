@@ -1,11 +1,16 @@
 /** What the rewrite and lint commands share: one run of the rules over a Dockerfile the input resolver found. */
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {sourceKind} from '../buildx/sources.js'
 
 import {type LoadedConfig, configLines} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 
 import {rewriteDockerfile} from './engine.js'
+import {parseDockerfile} from './parse.js'
+import {buildkitRefusals} from './refusals.js'
 import {decodeBytes} from '../surrogate-escape.js'
 import {resolveRules} from './resolve.js'
 import type {RewriteResult, Rule} from './types.js'
@@ -19,6 +24,8 @@ export interface RunRequest {
   /** The environment probes run docker with and bare `--build-arg NAME` reads. */
   env: NodeJS.ProcessEnv
   buildArgs?: string[]
+  /** --build-context NAME=SOURCE, as buildx takes them. */
+  buildContexts?: Array<{name: string; source: string}>
   target?: string
   platform?: string
   /** Run BuildKit probes for facts (users at a line, a stage's tree). */
@@ -51,6 +58,20 @@ export function parseBuildArgs(values: string[] = [], env: NodeJS.ProcessEnv = p
   return args
 }
 
+/** The named contexts as the probe builds get them: a local directory made absolute, as buildx reads it from the working directory. */
+function probeContexts(contexts: Array<{name: string; source: string}>): Record<string, string> {
+  return Object.fromEntries(contexts.map(({name, source}) => [name, sourceKind(source) === 'local' ? path.resolve(source) : source]))
+}
+
+/** `--build-context` values as buildx takes them, NAME=SOURCE; anything else is a usage error, as buildx makes it. */
+export function parseBuildContexts(values: string[] = []): Array<{name: string; source: string}> {
+  return values.map((text) => {
+    const eq = text.indexOf('=')
+    if (eq <= 0) throw new DbuildError(`invalid --build-context "${text}": expected name=value`, ExitCode.USAGE)
+    return {name: text.slice(0, eq), source: text.slice(eq + 1)}
+  })
+}
+
 export async function runRules(builtin: Rule[], request: RunRequest): Promise<RunOutcome> {
   const {contextDir, file, loaded, env} = request
   let bytes: Buffer
@@ -75,12 +96,16 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
     ...(loaded.path ? {configPath: loaded.path} : {}),
     contextDir,
     buildArgs: parseBuildArgs(request.buildArgs, env),
+    buildContexts: (request.buildContexts ?? []).map(({name}) => name),
     ...(request.target ? {target: request.target} : {}),
     ...(request.platform ? {platform: request.platform} : {}),
     ...(request.probe
-      ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {})}}
-      : {facts: {unavailable: 'probe builds were not run (pass --probe)'}}),
+      ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {}), ...(request.buildContexts?.length ? {buildContexts: probeContexts(request.buildContexts)} : {})}}
+      : {facts: {unavailable: 'probe builds were not run; pass --probe'}}),
   })
+  // BuildKit's refusals come first, as its build would stop there; rules read the file as far as it parses
+  const refusals = buildkitRefusals(parseDockerfile(original))
+  if (refusals.length > 0) result.findings = [...refusals, ...result.findings].sort((a, b) => a.line - b.line)
   return {file, original, config: loaded, rules, result}
 }
 
@@ -91,6 +116,8 @@ export interface RuleFlags {
   target?: string
   platform?: string
   network?: string
+  'build-context'?: string[]
+  config?: string
   probe: boolean
   plugins?: boolean
 }
@@ -100,7 +127,7 @@ export async function runRequest(
   context: string,
   flags: RuleFlags,
   /** How the config is found; lint over many files passes a memo so each directory is searched once. */
-  loadConfig: (inputs: Inputs) => Promise<LoadedConfig> = (inputs) => loadInputConfig(inputs),
+  loadConfig: (inputs: Inputs) => Promise<LoadedConfig> = (inputs) => loadInputConfig(inputs, flags.config),
 ): Promise<RunRequest> {
   const inputs = resolveInputs({context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true})
   const loaded = await loadConfig(inputs)
@@ -111,6 +138,7 @@ export async function runRequest(
     loaded,
     env: inputs.env,
     buildArgs: flags['build-arg'],
+    buildContexts: parseBuildContexts(flags['build-context']),
     target: flags.target,
     platform: flags.platform,
     network: flags.network,

@@ -63,6 +63,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   const facts: Facts = {accounts: new Map(), listings: new Map()}
   /** The image-resolving rules' edits, once their findings are in: what asBuilt shows the other rules. */
   let asBuiltEdits: Edit[] = []
+  const buildContexts = [...new Set([...(options.buildContexts ?? []), ...Object.keys(options.docker?.buildContexts ?? {})])]
   const contextFor = (rule: Rule): RuleContext => ({
     file: options.file,
     text: options.text,
@@ -72,6 +73,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     expand: (instruction, word) => expandAt(dockerfile, scopes, instruction, word),
     asBuilt: (range) => textWithEdits(options.text, range, asBuiltEdits),
     facts,
+    buildContexts,
     ...(options.target ? {target: options.target} : {}),
     ...(options.platform ? {platform: options.platform} : {}),
     ...(options.buildArgs ? {buildArgs: options.buildArgs} : {}),

@@ -25,4 +25,5 @@ export type {ArgNode, DirectiveNode, DockerfileModel, FlagNode, InstructionNode,
 export {findGroup, findUser} from './accounts.js'
 export {isFactError} from './types.js'
 export {atLeast, parseVersion} from '../version.js'
+export {familiarReference, namedContextOf} from './named-context.js'
 export {type Frontend, frontendOf, SYNTAX_BUILD_ARG} from './frontend.js'

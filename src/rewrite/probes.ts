@@ -18,6 +18,7 @@ import {sourceKind} from '../buildx/sources.js'
 
 import {variableScopes, type Lookup, expandWord} from './expand.js'
 import type {DockerfileModel, InstructionNode} from './parse.js'
+import {namedContextOf} from './named-context.js'
 import {flag, parseDockerfile, stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
@@ -202,7 +203,7 @@ function baseImages(model: DockerfileModel, scopes: Lookup[], contexts: Set<stri
   const refs = new Set<string>()
   const add = (at: InstructionNode, word: string, before: number) => {
     const ref = expandWord(word, scopes[at.index] ?? (() => undefined), model.escape).value
-    if (ref === '' || ref.toLowerCase() === 'scratch' || contexts.has(ref) || stageByRef(model, ref, before)) return
+    if (ref === '' || ref.toLowerCase() === 'scratch' || namedContextOf(ref, [...contexts]) !== undefined || stageByRef(model, ref, before)) return
     refs.add(ref)
   }
   for (const at of model.instructions) {

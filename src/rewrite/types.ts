@@ -119,6 +119,11 @@ export interface RuleContext {
   platform?: string
   /** The build args as buildx gets them (some change the build itself: BUILDKIT_SYNTAX picks the frontend). */
   buildArgs?: Readonly<Record<string, string>>
+  /**
+   * The names of the build's named contexts (`--build-context NAME=…`, bake `contexts`): a FROM or
+   * `--from` naming one reads it, not an image (see namedContextOf).
+   */
+  buildContexts: readonly string[]
 }
 
 export interface Rule {
@@ -168,6 +173,8 @@ export interface RewriteOptions {
   platform?: string
   /** The build context directory, for rules that stat its paths (no build is run); defaults to docker.contextDir. */
   contextDir?: string
+  /** Names of the build's named contexts, besides those docker.buildContexts gives (a bake `target:` one, or lint's --build-context). */
+  buildContexts?: readonly string[]
   /** When absent, rules needing BuildKit facts stay unsure and say why. */
   docker?: DockerAccess
   cacheDir?: string

@@ -2,12 +2,12 @@
  * `dbuild setup`, the onboarding path, idempotent and in this order: .dbuild.json, hooks, normalize,
  * doctor, next steps.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {applyEdits, modify} from 'jsonc-parser'
 
-import {CONFIG_FILE, parseConfig} from '../config.js'
+import {CONFIG_FILE, parseConfig, readConfigText} from '../config.js'
 import {type DoctorReport, runDoctor} from '../doctor/index.js'
 import {dockerConfigDir, installPlugin, type PluginTarget, pluginStatus} from '../docker-plugin/index.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
@@ -53,9 +53,10 @@ async function ensureConfig(root: string, options: SetupOptions): Promise<SetupR
     writeFileSync(file, `${JSON.stringify({cacheFrom: specs}, null, 2)}\n`)
     return {path: file, action: 'created'}
   }
-  const text = readFileSync(file, 'utf8')
+  let text: string
   let existing: string[]
   try {
+    text = readConfigText(file)
     existing = parseConfig(text, file).cacheFrom ?? []
   } catch (error) {
     if (error instanceof DbuildError) return {path: file, action: 'invalid', error: error.message}

@@ -1,5 +1,5 @@
 /** `dbuild lint` as hadolint users run it (issue 11 §4): a whole repository, named files, config, directives, formats. */
-import {writeFileSync} from 'node:fs'
+import {chmodSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -105,4 +105,77 @@ t.test('issue 10 item 14: --chown="app app" is never reported as fixed', async (
   t.match(rewrite.stderr, /BuildKit reads this flag as --chown="app app"/)
   t.notMatch(rewrite.stderr, /\(fixed\)/)
   t.equal((await lint([], dir)).exitCode, ExitCode.FINDINGS, 'lint reports it as an error')
+})
+
+t.test('--config FILE on lint and rewrite: the way out lint names for a world-writable config', async (t) => {
+  const dir = path.join(tempDir(t), 'ctx')
+  writeTree(dir, {Dockerfile: 'FROM ubuntu:22.04\n', '.dbuild.json': JSON.stringify({mirrors: {'docker.io': 'mirror.example.com/hub'}})})
+  chmodSync(path.join(dir, '.dbuild.json'), 0o666)
+  const refused = await lint(['Dockerfile'], dir)
+  t.match(refused.stderr, /name the file with --config/, 'the config is refused, and the way out named')
+  t.notMatch(refused.stdout, /mirror\.example\.com/)
+  for (const command of ['lint', 'rewrite']) {
+    const named = await execa(process.execPath, [BIN, command, '--config', '.dbuild.json', ...(command === 'lint' ? ['Dockerfile'] : ['--no-probe', '.'])], {cwd: dir, reject: false, env: {...process.env, NO_COLOR: '1'}})
+    t.equal(named.exitCode, 0, `${command} --config is a known flag`, {stderr: named.stderr})
+    t.match(named.stdout + named.stderr, /mirror\.example\.com\/hub\/library\/ubuntu:22\.04/, `${command} --config: the named file is used`)
+  }
+})
+
+t.test('discovery skips documentation and templates named like Dockerfiles; a file named is always linted', async (t) => {
+  const dir = await gitRepo(path.join(tempDir(t), 'repo'), {
+    Dockerfile: 'FROM ubuntu:22.04\n',
+    // docker/cli's man page of the Dockerfile format
+    'man/Dockerfile.5.md': '% "DOCKERFILE" "5"\n# NAME\n\nDockerfile - automate the steps of creating a Docker image\n\nFROM ubuntu\n',
+    'eng/Dockerfile.template': 'FROM ubuntu\n',
+    // dotnet/dotnet-docker eng/dockerfile-templates/aspnet/Dockerfile.linux (cottle placeholders)
+    'eng/dockerfile-templates/aspnet/Dockerfile.linux': '{{\n    set runtimeBaseTag to cat("$REPO:", tagVersion)\n}}ARG REPO=mcr.microsoft.com/dotnet/runtime\nFROM {{runtimeBaseTag}}\n',
+    'eng/Dockerfile.tmpl': 'FROM {{ .Base }}\n',
+    // a Go template inside a RUN is shell text: still a Dockerfile
+    'tools/Dockerfile.inspect': 'FROM ubuntu:22.04\nRUN docker inspect --format "{{.Id}}" x\n',
+    '.dbuild.json': JSON.stringify({mirrors: {'docker.io': 'mirror.example.com/hub'}}),
+  })
+  const all = await lint(['--format', 'checkstyle'], dir)
+  t.equal(all.exitCode, 0, {stderr: all.stderr})
+  const named = [...all.stdout.matchAll(/<file name="([^"]+)"/g)].map((m) => m[1])
+  t.same(named, ['Dockerfile', 'tools/Dockerfile.inspect'], 'the man page and the templates are not linted')
+  t.match(all.stderr, /skipped 1 template .*eng\/dockerfile-templates\/aspnet\/Dockerfile\.linux/, 'the template found by its placeholders is named')
+  t.notMatch(all.stdout, /runtimeBaseTag|\.Base/, 'no placeholder was taken for an image')
+  const explicit = await lint(['man/Dockerfile.5.md', 'eng/Dockerfile.template'], dir)
+  t.match(explicit.stdout, /^man\/Dockerfile\.5\.md:6: info \[image-mirror\]/m, 'a file named on the command line is linted')
+  t.match(explicit.stdout, /^eng\/Dockerfile\.template:1: info/m)
+})
+
+t.test('--exclude and "lint": {"exclude": [...]} leave paths out of repository-wide lint (fast-glob ignore patterns)', async (t) => {
+  const dir = await gitRepo(path.join(tempDir(t), 'repo'), {
+    Dockerfile: URL_LINE,
+    'vendor/github.com/x/y/Dockerfile': URL_LINE,
+    'test/fixtures/bad/Dockerfile': URL_LINE,
+    'app/testdata/Dockerfile': URL_LINE,
+    'app/Dockerfile': URL_LINE,
+    '.dbuild.json': JSON.stringify({lint: {exclude: ['vendor/**', '**/testdata/**']}}),
+  })
+  const files = async (args: string[], cwd = dir) => {
+    const result = await lint(['--format', 'checkstyle', ...args], cwd)
+    t.equal(result.exitCode, 0, args.join(' '), {stderr: result.stderr})
+    return [...result.stdout.matchAll(/<file name="([^"]+)"/g)].map((m) => m[1])
+  }
+  t.same(await files([]), ['Dockerfile', 'app/Dockerfile', 'test/fixtures/bad/Dockerfile'], 'the config leaves vendor/ and every testdata/ out')
+  t.same(await files(['--exclude', 'test/**', '--exclude', 'app/*']), ['Dockerfile'], '--exclude adds to the config')
+  t.same(await files([], path.join(dir, 'app')), ['Dockerfile'], 'below the config: its patterns still hold (app/testdata left out)')
+  const named = await lint(['vendor/github.com/x/y/Dockerfile'], dir)
+  t.match(named.stdout, /^vendor\/github\.com\/x\/y\/Dockerfile:2: warning/m, 'a file named is linted, excluded or not')
+  const bad = await lint(['--exclude', '../**'], dir)
+  t.equal(bad.exitCode, ExitCode.USAGE, 'a bad --exclude is a usage error')
+  t.match(bad.stderr, /--exclude "\.\.\/\*\*": .*leaves the directory/)
+})
+
+t.test('text output counts the files linted; the probe note reads once-bracketed', async (t) => {
+  const dir = path.join(tempDir(t), 'ctx')
+  writeTree(dir, {'a.Dockerfile': URL_LINE, 'b.Dockerfile': 'FROM scratch\nCOPY --link --chown=app a /a\n'})
+  const result = await lint(['a.Dockerfile', 'b.Dockerfile'], dir)
+  t.match(result.stderr, /^dbuild: linted 2 files, 2 findings$/m)
+  t.notMatch(result.stdout, /\(pass --probe\)\)/, 'no doubled bracket')
+  t.match(result.stdout, /probe builds were not run; pass --probe/)
+  const json = await lint(['--format', 'json', 'a.Dockerfile'], dir)
+  t.notMatch(json.stderr, /linted/, 'machine formats print no count')
 })

@@ -32,6 +32,8 @@ t.test('valid configs parse', async (t) => {
     // a bare registry host names every image on it (image-mirror's host keys)
     '{"mirrors": {"ghcr.io": "mirror.example/ghcr", "docker.io": "mirror.gcr.io", "localhost:5000": "[::1]:5000/m/", "node": "mirror.example/library/node"}}',
     '{"defaultBranch": "release/2.x"}',
+    '{"lint": {"exclude": ["vendor/**", "**/testdata/**", "docs/*.Dockerfile", "{a,b}/Dockerfile"]}}',
+    '{"lint": {}}',
   ]
   for (const text of valid) t.doesNotThrow(() => parseConfig(text, '.dbuild.json'), text)
 })
@@ -95,6 +97,23 @@ t.test('mirrors: every key and value must be an image name or registry host; a n
   for (const good of ['node', 'docker.io', 'ghcr.io', 'GHCR.io/owner/app', 'localhost:5000', 'localhost:5000/a/b', '[::1]:5000/x', 'a__b/c-d.e', 'registry-1.docker.io/library/node']) {
     t.ok(isImagePrefix(good), `accepted: ${good}`)
   }
+})
+
+t.test('lint.exclude: relative fast-glob patterns only; untrusted input never hangs or escapes', async (t) => {
+  t.match(errorOf(t, '{"lint": {"exclude": "vendor/**"}}'), /"lint"\."exclude" must be a list of strings/)
+  t.match(errorOf(t, '{"lint": ["vendor"]}'), /"lint" must be an object/)
+  t.match(errorOf(t, '{"lint": {"excludes": []}}'), /^x\/\.dbuild\.json:1:11: "lint" has no key "excludes"; it takes "exclude"/)
+  const cases: Array<[string, RegExp]> = [
+    ['{1..99999999}/Dockerfile', /brace range/],
+    ['/etc/**', /is absolute/],
+    ['../other/**', /leaves the directory/],
+    ['!keep/**', /negation/],
+    ['a\nb', /control character/],
+    ['', /is empty/],
+    ['*'.repeat(2000), /longer than 1024/],
+  ]
+  for (const [pattern, why] of cases) t.match(errorOf(t, JSON.stringify({lint: {exclude: [pattern]}})), why, JSON.stringify(pattern).slice(0, 40))
+  t.match(errorOf(t, '{"lint": {"exclude": [3]}}'), /"lint"\."exclude"\[0\] must be a string, not number 3/)
 })
 
 t.test('findConfig walks up to the git root and no further', async (t) => {

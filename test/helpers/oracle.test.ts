@@ -2,7 +2,7 @@
  * The oracle helper itself: readTar reads what GNU tar and BuildKit write, byte for byte, and
  * buildBoth finds a build equal up to the allowed differences and a deliberate difference.
  */
-import {chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, linkSync, mkdirSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import t from 'tap'
@@ -98,6 +98,20 @@ if (engine) {
       const different = await buildBoth(daemon, {dir})
       t.equal(different.ours.exitCode, 0, 'dbuild builds', {output: different.ours.output})
       t.ok(different.differences.some((line) => line.startsWith('"mode": content')), 'the file that differs is named', {differences: different.differences})
+
+      // A directory whose children dbuild stages with other modes: on one shared buildx client, the
+      // second sync of "the context" kept the directory's time of the first, a false difference
+      const old = new Date('2015-01-01T00:00:00Z')
+      mkdirSync(path.join(dir, 'kept'))
+      writeFileSync(path.join(dir, 'kept', 'f'), 'f\n')
+      chmodSync(path.join(dir, 'kept', 'f'), 0o640)
+      chmodSync(path.join(dir, 'kept'), 0o750)
+      utimesSync(path.join(dir, 'kept', 'f'), old, old)
+      utimesSync(path.join(dir, 'kept'), old, old)
+      writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY . /app/\n')
+      const synced = await buildBoth(daemon, {dir})
+      t.same(synced.differences, [], 'directory mtimes as in the context, for both builders')
+      t.equal(byPath(synced.ours.entries).get('app/kept')?.mtime, `${old.getTime() / 1000}.000000000`, 'the context\'s directory mtime')
 
       const failing = await buildBoth(daemon, {dir, args: ['--target', 'no-such-stage']})
       t.not(failing.plain.exitCode, 0, 'plain buildx fails on an unknown target')

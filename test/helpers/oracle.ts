@@ -19,7 +19,7 @@
  *     BuildKit made its copy of the context, so plain buildx differs from itself there.
  * The tar exporter keeps mtimes to the second (BuildKit writes no PAX mtime), so that is what is compared.
  */
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {createHash} from 'node:crypto'
 import os from 'node:os'
@@ -372,6 +372,13 @@ export interface BuildBothOptions {
   cwd?: string
   /** Passed to compareImages. */
   compare?: CompareOptions
+  /**
+   * Share buildx's client state (DOCKER_CONFIG/buildx) with every other build. By default each builder
+   * gets its own under the work directory: BuildKit keeps one copy of "the context" per buildx client
+   * and syncs each build's context into it, and a directory whose children changed keeps the time of
+   * an earlier sync, so plain buildx's directory mtimes depend on what that client built before.
+   */
+  shareClient?: boolean
   /** Let both builds use the daemon's build cache. By default both run with --no-cache: a cache hit would hand dbuild plain's layer. */
   cache?: boolean
 }
@@ -390,6 +397,56 @@ function tail(output: string, lines = 15): string {
   return output.trimEnd().split('\n').slice(-lines).join('\n')
 }
 
+export type Builder = 'dbuild' | 'plain'
+
+/**
+ * A DOCKER_CONFIG for one builder below `work`, made once: the daemon's (or ~/.docker's) entries
+ * linked, except buildx's client state, which buildx makes afresh (a new client, a new copy of the context).
+ */
+function ownClientConfig(env: NodeJS.ProcessEnv, work: string, builder: Builder): string {
+  const config = path.join(work, `docker-config-${builder}`)
+  if (existsSync(config)) return config
+  const source = env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')
+  mkdirSync(config, {recursive: true})
+  if (existsSync(source)) for (const name of readdirSync(source)) if (name !== 'buildx') symlinkSync(path.join(source, name), path.join(config, name))
+  return config
+}
+
+/**
+ * One build of `options.dir` to a tar, by plain buildx or by dbuild, read back. `work` is a
+ * directory for the tar and the builder's own buildx client state (removed by the caller); dbuild's
+ * cache is `options.cacheDir` or `work/cache`. Builds of one builder in one `work` share a client.
+ */
+export async function buildTar(builder: Builder, daemon: Daemon, options: BuildBothOptions, work: string): Promise<BuildResult> {
+  const flags = [...(options.dockerfile ? ['-f', options.dockerfile] : []), ...(options.args ?? [])]
+  const dest = path.join(work, `${builder}-${Math.random().toString(36).slice(2, 10)}.tar`)
+  const [command, argv, extra] = builder === 'plain'
+    ? ['docker', ['buildx', 'build'], {}]
+    : [process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'build'], {DBUILD_CACHE_DIR: options.cacheDir ?? path.join(work, 'cache')}]
+  const env: NodeJS.ProcessEnv = {...daemon.env, ...options.env, ...extra}
+  if (!options.shareClient) env.DOCKER_CONFIG = ownClientConfig(env, work, builder)
+  const started = Date.now() / 1000
+  const result = await execa(command, [...argv, ...(options.cache ? [] : ['--no-cache']), '--network=host', '--progress=plain', '--output', `type=tar,dest=${dest}`, ...flags, options.dir], {
+    cwd: options.cwd ?? options.dir,
+    env,
+    extendEnv: false,
+    reject: false,
+    all: true,
+    timeout: BUILD_TIMEOUT_MS,
+  })
+  const exitCode = result.exitCode ?? 1
+  const entries = exitCode === 0 ? await readTar(dest) : []
+  rmSync(dest, {force: true})
+  return {exitCode, output: result.all ?? '', entries, started}
+}
+
+/** compareImages for two finished builds: dbuild must succeed where plain buildx did. */
+export function compareBuilds(plain: BuildResult, ours: BuildResult, compare?: CompareOptions): string[] {
+  if (plain.exitCode !== 0) return []
+  if (ours.exitCode !== 0) return [`plain buildx succeeded, dbuild failed (exit ${ours.exitCode}):\n${tail(ours.output)}`]
+  return compareImages(plain.entries, ours.entries, {started: {plain: plain.started, ours: ours.started}, ...compare})
+}
+
 /**
  * Builds `dir` with plain `docker buildx build --output type=tar` and with dbuild on `daemon`, and
  * compares the images. When plain buildx succeeds, dbuild must too (a difference otherwise); when
@@ -397,30 +454,10 @@ function tail(output: string, lines = 15): string {
  */
 export async function buildBoth(daemon: Daemon, options: BuildBothOptions): Promise<BothResults> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'dbuild-oracle-'))
-  const cacheDir = options.cacheDir ?? path.join(work, 'cache')
   try {
-    const flags = [...(options.dockerfile ? ['-f', options.dockerfile] : []), ...(options.args ?? [])]
-    const run = async (command: string, argv: string[], dest: string, extra: NodeJS.ProcessEnv): Promise<BuildResult> => {
-      const started = Date.now() / 1000
-      const result = await execa(command, [...argv, ...(options.cache ? [] : ['--no-cache']), '--network=host', '--progress=plain', '--output', `type=tar,dest=${dest}`, ...flags, options.dir], {
-        cwd: options.cwd ?? options.dir,
-        env: {...daemon.env, ...options.env, ...extra},
-        extendEnv: false,
-        reject: false,
-        all: true,
-        timeout: BUILD_TIMEOUT_MS,
-      })
-      const exitCode = result.exitCode ?? 1
-      const entries = exitCode === 0 ? await readTar(dest) : []
-      return {exitCode, output: result.all ?? '', entries, started}
-    }
-    const plain = await run('docker', ['buildx', 'build'], path.join(work, 'plain.tar'), {})
-    const ours = await run(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'build'], path.join(work, 'ours.tar'), {DBUILD_CACHE_DIR: cacheDir})
-    let differences: string[] = []
-    if (plain.exitCode === 0 && ours.exitCode !== 0) {
-      differences = [`plain buildx succeeded, dbuild failed (exit ${ours.exitCode}):\n${tail(ours.output)}`]
-    } else if (plain.exitCode === 0) differences = compareImages(plain.entries, ours.entries, {started: {plain: plain.started, ours: ours.started}, ...options.compare})
-    return {plain, ours, differences}
+    const plain = await buildTar('plain', daemon, options, work)
+    const ours = await buildTar('dbuild', daemon, options, work)
+    return {plain, ours, differences: compareBuilds(plain, ours, options.compare)}
   } finally {
     rmSync(work, {recursive: true, force: true})
   }

@@ -53,8 +53,35 @@ ruleTester(t, rule, {
       config: {mirrors},
       buildArgs: {BUILDKIT_SYNTAX: 'registry.example.com/mirror/dockerfile:1'},
     },
+    {
+      name: 'a named context (--build-context src_dir=DIR) read by RUN --mount from= and COPY --from is no image',
+      origin: 'IceCodeNew/docker-collections Stronghold-Protocol/Dockerfile:10,22 (built with --build-context src_dir=/tmp/stronghold-source)',
+      code: 'FROM scratch AS deps\nRUN --mount=type=bind,from=src_dir,source=./package.json,target=./package.json true\nCOPY --link --parents --from=src_dir ./package.json /app/\n',
+      config: {mirrors: {'docker.io': 'mirror.example.com/hub'}},
+      buildContexts: ['src_dir'],
+    },
+    {
+      name: 'FROM a named context, and the same name spelled as a Docker Hub reference (BuildKit looks it up by its familiar name, :latest dropped)',
+      code: 'FROM base\nCOPY --from=docker.io/library/src_dir:latest / /x\nCOPY --from=library/src_dir / /y\n',
+      config: {mirrors: {'docker.io/library': 'mirror.example.com/hub'}},
+      buildContexts: ['base', 'src_dir'],
+    },
+    {
+      name: 'a named context that overrides an image by its name (alpine=docker-image://…) is the build\'s, not the mirror\'s',
+      code: 'FROM alpine:3.20\n',
+      config: {mirrors: {'docker.io': 'mirror.example.com/hub'}},
+      buildContexts: ['docker.io/library/alpine:3.20'],
+    },
   ],
   invalid: [
+    {
+      name: 'a named context of another name or tag leaves the image mirrored',
+      code: 'FROM alpine:3.20\nCOPY --from=src_dir:1 / /x\n',
+      config: {mirrors: {'docker.io': 'mirror.example.com/hub'}},
+      buildContexts: ['alpine:3.19', 'src_dir', 'base::linux/amd64'],
+      output: 'FROM mirror.example.com/hub/library/alpine:3.20\nCOPY --from=mirror.example.com/hub/library/src_dir:1 / /x\n',
+      errors: [{line: 1, severity: 'info'}, {line: 2, severity: 'info'}],
+    },
     {
       name: 'all four places rewritten, stages and scratch left alone',
       code: '# syntax=docker/dockerfile:1.7\nFROM ubuntu:22.04 AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=ghcr.io/org/tool:2 /bin/tool /tool\nRUN --mount=type=bind,from=ubuntu,target=/u true\n',

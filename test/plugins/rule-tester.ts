@@ -22,6 +22,8 @@ export interface ValidCase {
   origin?: string
   config?: DbuildConfig
   buildArgs?: Record<string, string>
+  /** Names of the build's named contexts (`--build-context NAME=…`, bake `contexts`). */
+  buildContexts?: string[]
   platform?: string
   /** line → /etc/passwd and /etc/group just before that line */
   accounts?: Record<number, Accounts | {error: string}>
@@ -56,6 +58,7 @@ async function run(rule: Rule, c: ValidCase, text = c.code, buildArgs = c.buildA
     config: c.config ?? {},
     ...(buildArgs ? {buildArgs} : {}),
     ...(c.platform ? {platform: c.platform} : {}),
+    ...(c.buildContexts ? {buildContexts: c.buildContexts} : {}),
     facts: {
       accounts: new Map(Object.entries(c.accounts ?? {}).map(([line, value]) => [Number(line), value])),
       listings: new Map(Object.entries(c.listings ?? {})),

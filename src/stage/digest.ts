@@ -7,16 +7,17 @@
  * that depends on the machine (owner, umask, mtime, checkout time), everything a COPY checksum reads.
  *
  * Content hashes are kept between stages in a small file beside the stage, keyed by the source's
- * size and mtime as the stage record's stat check is, so a warm stage reads only files that changed.
+ * size, mtime, ctime and inode as the stage record is (see StagedRecord), so a warm stage reads only
+ * files that changed, and a change that sets the mtime back is read too.
  */
 import {createHash} from 'node:crypto'
-import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
 
 import {compareCodeUnits} from '../compare.js'
 import {AtomicFile, writeFileAtomic} from '../write-atomic.js'
 import {fsPath} from './names.js'
 import {parseRecordFile, PathRecord, PathRecordWriter} from './path-record.js'
-import {canonicalMode} from './sync.js'
+import {canonicalMode, isRacy} from './sync.js'
 import {type Entry, entryPath, readError} from './walk.js'
 
 export type DigestEntryType = 'dir' | 'fifo' | 'file' | 'symlink'
@@ -45,19 +46,27 @@ export interface ContextDigest {
 }
 
 /**
- * Content hashes from the last digest, by path: fields `<size>\t<mtimeMs>\t<sha256>` (see
- * PathRecord), in digest order.
+ * Content hashes from the last digest, by path: fields `<size>\t<mtimeNs>\t<ctimeNs>\t<ino>\t<sha256>`
+ * (see PathRecord), in digest order.
  */
 export type HashRecord = PathRecord
 
-/** 2: a PathRecord after a header line (1 was one JSON document, which is simply not read). */
-const HASHES_VERSION = 2
+/**
+ * 3: keyed by nanosecond times, ctime and inode too; 2 was a PathRecord after a header line keyed by
+ * size and mtime (1 one JSON document). An older record is simply not read.
+ */
+const HASHES_VERSION = 3
 
-/** The content hash `record` holds for a file of the entry's size and mtime, if any. */
+/** The stat a hash is kept by (see HashRecord). */
+function statKey(entry: Entry): string {
+  return `${entry.size}\t${entry.mtimeNs}\t${entry.ctimeNs}\t${entry.ino}\t`
+}
+
+/** The content hash `record` holds for a file of the entry's stat, if any. */
 function recordedHash(record: HashRecord, entry: Entry): string | undefined {
   const fields = record.fieldsOf(entry.rel)
   if (fields === undefined) return undefined
-  const prefix = `${entry.size}\t${entry.mtimeMs}\t`
+  const prefix = statKey(entry)
   return fields.length === prefix.length + 64 && fields.startsWith(prefix) ? fields.slice(prefix.length) : undefined
 }
 
@@ -160,8 +169,9 @@ function visitDigestEntries(sorted: readonly Entry[], asIs: boolean, hashOf: (en
  * The digest of walked entries (pre-order, root first) whose content is read under `root`, each
  * digest entry handed to `visit` as it is made and its line hashed, never all kept. `previous`
  * vouches for a file whose size and mtime it lists; `record`, when given, receives the hash record
- * for the next digest. Modes are the canonical ones a stage sends, or with `asIs` the entries' own
- * (a context sent unstaged, setuid bits and all).
+ * for the next digest, without the files `racy` names (see isRacy in sync.ts). Modes are the
+ * canonical ones a stage sends, or with `asIs` the entries' own (a context sent unstaged, setuid
+ * bits and all).
  */
 function computeDigest(
   root: string,
@@ -170,9 +180,11 @@ function computeDigest(
   asIs: boolean,
   visit: (entry: DigestEntry) => void,
   record?: PathRecordWriter,
-): {digest: string; hashed: number} {
+  racy: (entry: Entry) => boolean = () => false,
+): {digest: string; hashed: number; racy: number} {
   const hash = new BatchedHash()
   let hashed = 0
+  let unsettled = 0
   const hashOf = (entry: Entry): string | undefined => {
     let sha256 = recordedHash(previous, entry)
     if (sha256 === undefined) {
@@ -180,7 +192,8 @@ function computeDigest(
       if (sha256 === undefined) return undefined
       hashed++
     }
-    record?.add(entry.rel, `${entry.size}\t${entry.mtimeMs}\t${sha256}`)
+    if (racy(entry)) unsettled++
+    else record?.add(entry.rel, `${statKey(entry)}${sha256}`)
     return sha256
   }
   visitDigestEntries(digestOrder(entries), asIs, hashOf, (entry) => {
@@ -188,7 +201,7 @@ function computeDigest(
     visit(entry)
   })
   record?.flush()
-  return {digest: `sha256:${hash.hex()}`, hashed}
+  return {digest: `sha256:${hash.hex()}`, hashed, racy: unsettled}
 }
 
 /** The digest of walked entries and the entries behind it; see computeDigest. */
@@ -219,7 +232,7 @@ function writeSaved(file: string, value: object): void {
 }
 
 /**
- * What the walk saw of every entry (path, kind, mode, size, mtime, link target), in walk order: equal
+ * What the walk saw of every entry (path, kind, mode, size, times, inode, link target), in walk order: equal
  * fingerprints mean equal digests, so a warm stage reuses the last digest without sorting, building
  * or hashing 20,000 lines, and without reading the hash record at all.
  */
@@ -227,7 +240,9 @@ function fingerprint(entries: readonly Entry[], asIs: boolean): string {
   const hash = new BatchedHash()
   hash.add(asIs ? 'as-is\n' : 'canonical\n')
   for (const entry of entries) {
-    if (entry.kind !== 'special') hash.add(`${entry.rel}\0${entry.kind}\0${entry.mode}\0${entry.size}\0${entry.mtimeMs}\0${entry.target ?? ''}\n`)
+    if (entry.kind !== 'special') {
+      hash.add(`${entry.rel}\0${entry.kind}\0${entry.mode}\0${entry.size}\0${entry.mtimeNs}\0${entry.ctimeNs}\0${entry.ino}\0${entry.target ?? ''}\n`)
+    }
   }
   return hash.hex()
 }
@@ -250,11 +265,13 @@ function readSummary(file: string, context: string): SavedSummary | undefined {
 
 /**
  * digestEntries with the hash record kept in `file` (and the last digest with the fingerprint of
- * its entries in `file.digest`): content is read only for files whose size or mtime changed, and
- * when nothing changed at all the last digest is reused and the entries behind it are built only if
- * someone asks for them (a manifest).
+ * its entries in `file.digest`): content is read only for files whose stat changed, and when
+ * nothing changed at all the last digest is reused and the entries behind it are built only if
+ * someone asks for them (a manifest). `settledBefore` (see isRacy in sync.ts): files changed since
+ * are not recorded, and no digest is reused from a fingerprint that holds them; undefined for a
+ * directory only dbuild writes, and that only by renaming whole files into it (a stage).
  */
-export function digestWithRecord(root: string, entries: readonly Entry[], file: string, context: string, asIs = false): ContextDigest {
+export function digestWithRecord(root: string, entries: readonly Entry[], file: string, context: string, asIs = false, settledBefore?: bigint): ContextDigest {
   const summaryFile = `${file}.digest`
   const print = fingerprint(entries, asIs)
   const summary = readSummary(summaryFile, context)
@@ -279,9 +296,10 @@ export function digestWithRecord(root: string, entries: readonly Entry[], file: 
       next = undefined // aborted: only the speed-up is lost
     }
   })
-  let computed: {digest: string; hashed: number}
+  let computed: {digest: string; hashed: number; racy: number}
   try {
-    computed = computeDigest(root, entries, previous, asIs, () => {}, record)
+    const racy = settledBefore === undefined ? undefined : (entry: Entry) => isRacy(entry, settledBefore)
+    computed = computeDigest(root, entries, previous, asIs, () => {}, record, racy)
   } catch (error) {
     next?.abort() // a file that cannot be read: no half record left behind
     throw error
@@ -293,7 +311,8 @@ export function digestWithRecord(root: string, entries: readonly Entry[], file: 
   } catch {
     // only the speed-up is lost: the next digest reads every file
   }
-  writeSaved(summaryFile, {version: HASHES_VERSION, context, fingerprint: print, digest} satisfies SavedSummary)
+  if (computed.racy === 0) writeSaved(summaryFile, {version: HASHES_VERSION, context, fingerprint: print, digest} satisfies SavedSummary)
+  else rmSync(summaryFile, {force: true})
   return withEntries(digest, hashed)
 }
 

@@ -13,8 +13,8 @@ import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} fro
 import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
 import {decodeBytes} from '../surrogate-escape.js'
-import {parseRecordFile} from './path-record.js'
-import {canonicalMode, type StagedRecord, syncTree, writeRecord} from './sync.js'
+import {parseRecordFile, PathRecord} from './path-record.js'
+import {canonicalMode, StageUnwritable, type StagedRecord, syncTree, writeError, writeRecord} from './sync.js'
 import {type Entry, entryPath, Listings, type SavedListings, walkTree} from './walk.js'
 
 // ignoreFileFor lives in ignore.ts so that the input resolver can ask for it without loading the stage
@@ -137,8 +137,11 @@ function checkOut(dir: string): void {
   }
 }
 
-/** 3: a header line, then the staged record's lines (2 was one JSON document, which is simply not read). */
-const LISTINGS_VERSION = 3
+/**
+ * 4: times in nanoseconds, and a file's ctime and inode in the record; 3 had a header line, then the
+ * record's lines (2 was one JSON document). An older state is simply not read.
+ */
+const LISTINGS_VERSION = 4
 
 /** The state file's first line; the record's lines follow it (see PathRecord). */
 interface SavedState {
@@ -147,19 +150,22 @@ interface SavedState {
   dir: string
   source: SavedListings
   stage: SavedListings
-  /** The lines after this header are what the sync that saved this state left in the stage; only for stages dbuild alone writes (not --out). */
+  /** The lines after this header are what the sync that saved this state left in the stage. */
   staged: boolean
 }
 
 /**
  * The state one stage hands to the next, kept beside the stage, never in it: directory listings
- * (see Listings) and, for a stage only dbuild writes, the record of what it holds (see StagedRecord).
+ * (see Listings) and the record of what it holds (see StagedRecord), which vouches for unchanged
+ * files without a look at the stage only where dbuild alone writes it (not --out).
  */
 class ListingsFile {
   readonly source: Listings
   readonly stage: Listings
   /** The record of the stage as the last complete sync left it. */
   readonly record: StagedRecord | undefined
+  /** A time of the file system's clock taken before the walk: files changed since are left out of records (see isRacy). */
+  readonly settledBefore: bigint
   private readonly temp: string
   private readonly saved: {state: SavedState; record: StagedRecord} | undefined
   /** The stage was not looked at (see keepStage). */
@@ -173,14 +179,16 @@ class ListingsFile {
     private readonly file: string,
     private readonly context: string,
     private readonly dir: string,
-    probe: {dev: number; mtimeMs: number},
-    private readonly keepsRecord: boolean,
+    probe: {dev: bigint; mtimeNs: bigint},
+    /** The record may vouch for files without a look at the stage: only dbuild writes it. */
+    readonly vouches: boolean,
   ) {
     this.temp = ListingsFile.tempOf(file)
     this.saved = ListingsFile.read(file, context, dir)
     this.source = new Listings(this.saved?.state.source ?? {}, probe, true)
     this.stage = new Listings(this.saved?.state.stage ?? {}, probe, false)
-    this.record = keepsRecord && this.saved?.state.staged ? this.saved.record : undefined
+    this.record = this.saved?.state.staged ? this.saved.record : undefined
+    this.settledBefore = probe.mtimeNs
   }
 
   /** The stage was left alone this time: its listings and record are still those saved, so keep them. */
@@ -197,20 +205,19 @@ class ListingsFile {
 
   /** A sync completed: `sources` is what the stage holds now; `unrecorded` files were not vouched for by the old record. */
   completed(sources: readonly Entry[], unrecorded: number): void {
-    if (!this.keepsRecord) return
     this.synced = sources
     this.recordChanged = unrecorded > 0 || this.record === undefined
   }
 
   /**
    * Opens the state of the stage `dir`; undefined (list everything) when the probe cannot be written.
-   * `keepsRecord` only for a stage no one but dbuild writes.
+   * `vouches` only for a stage no one but dbuild writes.
    */
-  static open(file: string, context: string, dir: string, keepsRecord: boolean): ListingsFile | undefined {
+  static open(file: string, context: string, dir: string, vouches: boolean): ListingsFile | undefined {
     const temp = ListingsFile.tempOf(file)
     try {
       writeFileSync(temp, '') // the probe: stamped by the file system's clock before any listing is read
-      return new ListingsFile(file, context, dir, statSync(temp), keepsRecord)
+      return new ListingsFile(file, context, dir, statSync(temp, {bigint: true}), vouches)
     } catch {
       return undefined
     }
@@ -250,7 +257,7 @@ class ListingsFile {
           writeAll(fd, `${JSON.stringify(state)}\n`)
           if (this.stageUnused) {
             if (this.record) writeAll(fd, this.record.lines())
-          } else if (this.synced) writeRecord(this.synced, (chunk) => writeAll(fd, chunk))
+          } else if (this.synced) writeRecord(this.synced, (chunk) => writeAll(fd, chunk), this.settledBefore)
         } finally {
           closeSync(fd)
         }
@@ -279,6 +286,11 @@ export type PreparedContext =
   /** `context` is the real context directory; `root` the per-context dbuild directory, as in StageResult. */
   | {canonical: true; context: string; root: string; digest?: ContextDigest}
   | {canonical: false; stage: StageResult}
+  /**
+   * No stage could be written (a full or read-only cache): the context is sent as it is, modes and
+   * all, as plain buildx sends it; `warning` says so. The digest, when asked for, has its own modes.
+   */
+  | {canonical: false; unstaged: {context: string; root: string; warning: string; digest?: ContextDigest}}
 
 /**
  * contextIsCanonical and stageContext in one walk, as `dbuild build` needs them: the context's paths
@@ -288,12 +300,25 @@ export type PreparedContext =
 export async function prepareContext(options: Omit<StageOptions, 'out'>): Promise<PreparedContext> {
   let context = ''
   let digest: ContextDigest | undefined
-  const staged = await walkAndStage(options, async (real, entries) => {
-    context = real
-    const canonical = await entriesAreCanonical(real, entries)
-    if (canonical && options.digest) digest = digestWithRecord(real, entries, hashesPath(stageRootFor(real, options.dockerfile, options.env), undefined), real)
-    return canonical
-  })
+  let staged: StageResult | undefined
+  try {
+    staged = await walkAndStage(options, async (real, entries, settledBefore) => {
+      context = real
+      const canonical = await entriesAreCanonical(real, entries)
+      if (canonical && options.digest) {
+        digest = digestWithRecord(real, entries, hashesPath(stageRootFor(real, options.dockerfile, options.env), undefined), real, false, settledBefore)
+      }
+      return canonical
+    })
+  } catch (error) {
+    // plain buildx needs no stage: never fail where it builds
+    if (!(error instanceof StageUnwritable)) throw error
+    const walked = walkContext(options.context, options.dockerfile)
+    const root = stageRootFor(walked.context, options.dockerfile, options.env)
+    const warning = `${error.message}: building from ${walked.context} as it is, whose modes are not canonical (COPY checksums may differ from other machines')`
+    const unstagedDigest = options.digest ? digestEntries(walked.context, walked.entries, PathRecord.empty(), true) : undefined
+    return {canonical: false, unstaged: {context: walked.context, root, warning, ...(unstagedDigest ? {digest: unstagedDigest} : {})}}
+  }
   if (staged) return {canonical: false, stage: staged}
   return {canonical: true, context, root: stageRootFor(context, options.dockerfile, options.env), ...(digest ? {digest} : {})}
 }
@@ -314,6 +339,30 @@ export function stageDigest(result: Pick<StageResult, 'dir' | 'root' | 'digest'>
   if (result.digest) return result.digest.digest
   const entries = walkTree(result.dir, {readLinks: true})
   return digestWithRecord(result.dir, entries, path.join(result.root, `.${path.basename(result.dir)}.stage-hashes`), result.dir).digest
+}
+
+/**
+ * mkdir -p, one directory at a time: Node's recursive mkdir reports ENOENT where a parent lies on a
+ * read-only file system, and the error must say EROFS.
+ */
+function makeDirectories(dir: string): void {
+  if (existsSync(dir)) return
+  const parent = path.dirname(dir)
+  if (parent !== dir) makeDirectories(parent)
+  try {
+    mkdirSync(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+}
+
+/** Removes a stage that could not be written, as far as it can be (a read-only one stays as it is). */
+function removeStage(dir: string): void {
+  try {
+    rmSync(dir, {recursive: true, force: true})
+  } catch {
+    // read-only: nothing was written there either
+  }
 }
 
 /** The scratch directory of a stage (see SyncOptions.scratch): beside it, on its file system, never inside it. */
@@ -340,7 +389,10 @@ function cacheInside(context: string, env: NodeJS.ProcessEnv | undefined): strin
  * The stage under its lock: walk the context, then sync the stage to the entries. When `skip` says
  * so for the walked entries, nothing is synced and the result is undefined.
  */
-async function walkAndStage(options: StageOptions, skip?: (context: string, entries: Entry[]) => Promise<boolean>): Promise<StageResult | undefined> {
+async function walkAndStage(
+  options: StageOptions,
+  skip?: (context: string, entries: Entry[], settledBefore: bigint) => Promise<boolean>,
+): Promise<StageResult | undefined> {
   const inputs = resolveInputs(options.context, options.dockerfile)
   const matcher = loadMatcher(inputs.ignoreFile)
   const out = options.out === undefined ? undefined : path.resolve(options.out)
@@ -372,12 +424,12 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
     })
   }
   // a context sent as it is would carry the cache directory along
-  const skipWalked = skip && (async (entries: Entry[]) => !cacheExcluded && (await skip(inputs.context, entries)))
+  const skipWalked = skip && (async (entries: Entry[], settledBefore: bigint) => !cacheExcluded && (await skip(inputs.context, entries, settledBefore)))
 
   let result: Omit<StageResult, 'dir' | 'root' | 'ignoreFile'> | undefined
   try {
     try {
-      mkdirSync(root, {recursive: true})
+      makeDirectories(root)
     } catch (error) {
       throw new LockUnavailable(`${root}: cannot create the stage directory (${(error as NodeJS.ErrnoException).code})`)
     }
@@ -391,7 +443,7 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
         let succeeded = false
         try {
           const entries = walk(listings?.source)
-          if (skipWalked && (await skipWalked(entries))) {
+          if (skipWalked && (await skipWalked(entries, listings?.settledBefore ?? 0n))) {
             succeeded = true
             listings?.keepStage()
             return undefined
@@ -401,21 +453,32 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
           if (out) writeFileSync(outMarker(out), `${inputs.context}\n`)
           // what a process killed mid-sync left here is no one's: this process holds the lock
           rmSync(scratch, {recursive: true, force: true})
-          mkdirSync(scratch)
+          try {
+            mkdirSync(scratch)
+          } catch (error) {
+            throw writeError(scratch, error)
+          }
           // A failed sync leaves the stage as it is: whole files, old or new, that a running build
           // may still be reading. Its record was invalidated before the first write, so the next
           // sync checks every path again.
           const {unrecorded, vanished, ...counts} = await syncTree(inputs.context, sources, dir, {
             onProgress: options.onProgress,
             scratch,
-            ...(listings ? {listings: listings.stage, beforeWrite: () => listings.invalidate(), ...(listings.record ? {record: listings.record} : {})} : {}),
+            ...(listings
+              ? {listings: listings.stage, vouch: listings.vouches, beforeWrite: () => listings.invalidate(), ...(listings.record ? {record: listings.record} : {})}
+              : {}),
+          }).catch((error: unknown) => {
+            // a stage that cannot be written (a full disk) goes whole, or its files would fill the
+            // disk for every other context too; an --out directory is the user's and stays
+            if (error instanceof StageUnwritable && !out) removeStage(dir)
+            throw error
           })
           const gone = new Set(vanished)
           const staged = gone.size === 0 ? sources : sources.filter((entry) => !gone.has(entry.rel))
           listings?.completed(staged, unrecorded)
           // the digest reads the stage, which is what BuildKit is sent: the context may already have
           // moved on (an editor's save renames files in and out between the sync and this read)
-          const digest = options.digest ? digestWithRecord(dir, staged, hashesPath(root, out), inputs.context) : undefined
+          const digest = options.digest ? digestWithRecord(dir, staged, hashesPath(root, out), inputs.context, false, listings?.settledBefore ?? 0n) : undefined
           succeeded = true
           return {...counts, skipped, ...(digest ? {digest} : {})}
         } finally {
@@ -423,11 +486,14 @@ async function walkAndStage(options: StageOptions, skip?: (context: string, entr
           listings?.close(succeeded)
         }
       },
-      {onWait: (owner) => options.onWarning?.(`waiting for dbuild process ${owner?.pid ?? '?'} to finish staging ${dir}`)},
+      {
+        onWait: (owner) => options.onWarning?.(`waiting for dbuild process ${owner?.pid ?? '?'} to finish staging ${dir}`),
+        onTakeOver: (message) => options.onWarning?.(message),
+      },
     )
   } catch (error) {
     // a context that needs no stage builds without one, even where no stage can be written
-    if (error instanceof LockUnavailable && skipWalked && (await skipWalked(walk()))) return undefined
+    if (error instanceof LockUnavailable && skipWalked && (await skipWalked(walk(), 0n))) return undefined
     throw error
   }
   if (!result) return undefined

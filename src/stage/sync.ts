@@ -1,26 +1,24 @@
 /**
  * Makes a stage directory equal to a list of source entries with canonical modes: copies what
- * differs (size, mtime or mode), removes what the source no longer has, and keeps mtimes.
+ * differs, removes what the source no longer has, and keeps mtimes to the nanosecond, hard links
+ * as hard links and holes as holes.
  */
 import {spawnSync} from 'node:child_process'
-import {type Stats, chmodSync, closeSync, constants, existsSync, lstatSync, lutimesSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, closeSync, constants, existsSync, linkSync, lutimesSync, mkdirSync, openSync, readSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {chmod, copyFile, rename, utimes} from 'node:fs/promises'
+import {execa} from 'execa'
+
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {modeFromDisk} from '../mode-policy.js'
+import {hasEscapedBytes} from '../surrogate-escape.js'
 import {fsPath, readDirents, readLink, readNames} from './names.js'
 import {PathRecord, PathRecordWriter} from './path-record.js'
-import {type Entry, entryPath, type Listing, type Listings, readError, vanished} from './walk.js'
+import {type ExactTime, seconds, setExactTimes, utimesIsExact} from './times.js'
+import {type Entry, entryPath, type Listing, type Listings, type LStats, lstatExact, readError, vanished} from './walk.js'
 
 /** The mode BuildKit should see, by the one policy's owner-execute rule (src/mode-policy.ts). */
 export function canonicalMode(entry: Pick<Entry, 'kind' | 'mode'>): number {
   return modeFromDisk(entry.kind === 'dir', entry.mode)
-}
-
-/** mtimes survive a utimes round trip only to about a microsecond (seconds as a double). */
-const MTIME_TOLERANCE_MS = 0.002
-
-function sameTime(a: number, b: number): boolean {
-  return Math.abs(a - b) <= MTIME_TOLERANCE_MS
 }
 
 export interface SyncCounts {
@@ -32,20 +30,36 @@ export interface SyncCounts {
 
 /**
  * What one complete sync wrote into the stage, by path (see PathRecord): fields
- * `f\t<size>\t<mtimeMs>\t<mode>` of a file (the source's size and mtime, the canonical mode),
- * `l\t<target as JSON>` of a symlink. Compared as text: a line is looked up, never parsed.
+ * `f\t<size>\t<mtimeNs>\t<ctimeNs>\t<ino>\t<mode>` of a file (the source's stat as the copy
+ * read it, the canonical mode), `l\t<target as JSON>` of a symlink. Compared as text: a line is
+ * looked up, never parsed. As in git's index, ctime and inode catch what size and mtime miss: a
+ * content change that sets the mtime back (`tar x`, `rsync -a`, `cp -p`, npm's 1985 mtimes).
  */
 export type StagedRecord = PathRecord
 
 /** The fields a staged record holds for a file or link that a sync staged from `entry`. */
 function stagedFields(entry: Entry): string {
-  return entry.kind === 'symlink' ? `l\t${JSON.stringify(entry.target ?? '')}` : `f\t${entry.size}\t${entry.mtimeMs}\t${canonicalMode(entry)}`
+  return entry.kind === 'symlink'
+    ? `l\t${JSON.stringify(entry.target ?? '')}`
+    : `f\t${entry.size}\t${entry.mtimeNs}\t${entry.ctimeNs}\t${entry.ino}\t${canonicalMode(entry)}`
+}
+
+/**
+ * A file whose stat may not tell its next change: its ctime is not older than `settledBefore`, a
+ * time of the file system's clock taken before the walk. A change within the same coarse clock tick
+ * keeps size, mtime, ctime and inode (git's "racily clean" entry), so such a file is left out of a
+ * record and looked at again next time.
+ */
+export function isRacy(entry: Pick<Entry, 'ctimeNs'>, settledBefore: bigint | undefined): boolean {
+  return settledBefore === undefined || entry.ctimeNs >= settledBefore
 }
 
 /** The record of the source entries a complete sync leaves in the stage, handed to `sink` in chunks as it is made. */
-export function writeRecord(sources: readonly Entry[], sink: (chunk: string) => void): void {
+export function writeRecord(sources: readonly Entry[], sink: (chunk: string) => void, settledBefore?: bigint): void {
   const record = new PathRecordWriter(sink)
-  for (const entry of sources) if (entry.kind === 'file' || entry.kind === 'symlink') record.add(entry.rel, stagedFields(entry))
+  for (const entry of sources) {
+    if (entry.kind === 'symlink' || (entry.kind === 'file' && !isRacy(entry, settledBefore))) record.add(entry.rel, stagedFields(entry))
+  }
   record.flush()
 }
 
@@ -62,11 +76,17 @@ export interface SyncOptions {
   /** Remembered listings of the stage directory, names only (see Listings). */
   listings?: Listings
   /**
-   * The record of the last complete sync into this stage, for a stage only dbuild writes. A file or
-   * link it lists as the source has it now is taken as staged, without an lstat, while the listing
-   * of its stage directory is remembered (nothing added, removed or renamed there since).
+   * The record of the last complete sync into this stage. A staged file whose size and mtime are the
+   * source's is taken as up to date only when the record lists the source's stat as it is now; one
+   * the record does not list is compared by content.
    */
   record?: StagedRecord
+  /**
+   * For a stage only dbuild writes: a file or link the record lists as the source has it now is
+   * taken as staged without an lstat, while the listing of its stage directory is remembered
+   * (nothing added, removed or renamed there since).
+   */
+  vouch?: boolean
   /** Called once, before the first change to the stage (a record of it is no longer true from then on). */
   beforeWrite?: () => void
   /**
@@ -84,9 +104,22 @@ export interface SyncResult extends SyncCounts {
   vanished: string[]
 }
 
-function writeError(file: string, error: unknown): DbuildError {
+/**
+ * The stage cannot be written (a full, read-only or unwritable cache): what a build falls back from,
+ * sending the context as it is, since plain buildx needs no stage. A context that cannot be read
+ * is a readError instead: plain buildx fails on it too.
+ */
+export class StageUnwritable extends DbuildError {
+  constructor(message: string) {
+    super(message, ExitCode.CANT_CREATE, ['Free space in the cache directory or make it writable, or set DBUILD_CACHE_DIR to a writable directory.'])
+  }
+}
+
+export function writeError(file: string, error: unknown): StageUnwritable {
   const code = (error as NodeJS.ErrnoException).code ?? String(error)
-  return new DbuildError(`${file}: cannot write the stage (${code})`, ExitCode.CANT_CREATE)
+  const failure = new StageUnwritable(`${file}: cannot write the stage (${code})`)
+  failure.cause = error
+  return failure
 }
 
 /** A copy failed: blame the source when it cannot even be opened, else the stage. */
@@ -134,7 +167,7 @@ function countPaths(abs: string): number {
 }
 
 /** Removes a stage path of any kind and returns how many paths went with it. */
-function removeStaged(abs: string, kind: Stats | undefined, beforeWrite: () => void): number {
+function removeStaged(abs: string, kind: LStats | undefined, beforeWrite: () => void): number {
   beforeWrite()
   const count = kind?.isDirectory() ? countPaths(abs) : 1
   try {
@@ -188,11 +221,84 @@ class Replacer {
   }
 }
 
+/** Bytes a file's holes must add up to before it is copied as a sparse file: below that, a plain copy costs less than a cp. */
+const SPARSE_MIN_HOLE = 1 << 20
+
+/** Fewer blocks than its size needs: holes worth keeping (a 2 GB sparse file must not become 2 GB of zeros). */
+function isSparse(entry: Entry): boolean {
+  return entry.size - entry.blocks * 512 >= SPARSE_MIN_HOLE
+}
+
+/**
+ * Copies `from` to `at`: a clone where the file system can (it keeps holes too), else the bytes; a
+ * sparse file through coreutils' cp, which seeks over its holes (SEEK_DATA/SEEK_HOLE) and leaves
+ * them holes, as Node's copyFile does not.
+ */
+async function copyContent(from: string, at: string, sparse: boolean): Promise<void> {
+  if (sparse && !hasEscapedBytes(from) && !hasEscapedBytes(at)) {
+    const copied = await execa('cp', ['--sparse=always', '--', from, at], {reject: false, stdin: 'ignore'})
+    if (copied.exitCode === 0) return
+    rmSync(at, {force: true}) // no cp, or it failed: the plain copy below says why, if it fails too
+  }
+  await copyFile(fsPath(from), fsPath(at), constants.COPYFILE_FICLONE)
+}
+
+const COMPARE_BUFFERS = [Buffer.allocUnsafe(1 << 16), Buffer.allocUnsafe(1 << 16)] as const
+
+/** Whether two files hold the same bytes (for a staged file no record vouches for); false when either cannot be read. */
+function sameContent(a: string, b: string): boolean {
+  let fdA: number | undefined
+  let fdB: number | undefined
+  try {
+    fdA = openSync(fsPath(a), 'r')
+    fdB = openSync(fsPath(b), 'r')
+    const [bufA, bufB] = COMPARE_BUFFERS
+    for (;;) {
+      const readA = readSync(fdA, bufA, 0, bufA.length, null)
+      let readB = 0
+      while (readB < readA) {
+        const more = readSync(fdB, bufB, readB, readA - readB, null)
+        if (more === 0) return false
+        readB += more
+      }
+      if (readA === 0) return readSync(fdB, bufB, 0, 1, null) === 0
+      if (bufA.compare(bufB, 0, readB, 0, readA) !== 0) return false
+    }
+  } catch {
+    return false
+  } finally {
+    if (fdA !== undefined) closeSync(fdA)
+    if (fdB !== undefined) closeSync(fdB)
+  }
+}
+
+/** Paths of one inode (a hard-link group) among the sent entries: each later path by the first path's name. */
+function hardLinkLeaders(sources: readonly Entry[]): Map<string, string> {
+  const first = new Map<string, string>()
+  const leaderOf = new Map<string, string>()
+  for (const entry of sources) {
+    if (entry.kind !== 'file' || entry.nlink < 2) continue
+    const key = `${entry.dev}:${entry.ino}`
+    const leader = first.get(key)
+    if (leader === undefined) first.set(key, entry.rel)
+    else leaderOf.set(entry.rel, leader)
+  }
+  return leaderOf
+}
+
+/** The time to set on a written path when utimes cannot land on it exactly (see times.ts). */
+function exactTime(at: string, entry: Entry): ExactTime | undefined {
+  return utimesIsExact(entry.mtimeNs) ? undefined : {path: at, atimeNs: entry.atimeNs, mtimeNs: entry.mtimeNs, link: entry.kind === 'symlink'}
+}
+
 /**
  * Syncs the stage directory `target` to the `source` entries (pre-order, the root first) walked from
  * `sourceRoot`. The stage is never walked as a whole: each wanted path is lstat-ed directly, once its
  * parent is known to be a real directory, and each staged directory is listed to find what the source
  * no longer has.
+ *
+ * Paths of one inode in the source (hard links, the ones .dockerignore leaves in) are staged as hard
+ * links of one staged file, as BuildKit sends them: the first path is copied, the others linked to it.
  */
 export async function syncTree(sourceRoot: string, sources: Entry[], target: string, options: SyncOptions = {}): Promise<SyncResult> {
   let writing = false
@@ -219,6 +325,11 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
   let unrecorded = 0
   const gone: string[] = []
   const record = options.record ?? PathRecord.empty()
+  const leaderOf = hardLinkLeaders(sources)
+  /** Hard links to stage once their group's first path is staged. */
+  const links: Entry[] = []
+  /** Written paths whose times utimes cannot set exactly. */
+  const exact: ExactTime[] = []
   /** Staged directories whose remembered listing was still true: the record vouches for their files and links. */
   const unchanged = new Set<string>()
   /** Directories created by this sync: their contents need no lstat. */
@@ -226,11 +337,17 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
   /** Directories whose entries were added or removed, so their mtime needs setting again. */
   const touched = new Set<string>()
   /** mtimes of the staged directories that already existed. */
-  const dirMtimes = new Map<string, number>()
+  const dirMtimes = new Map<string, bigint>()
   const copies: Entry[] = []
 
+  /** A staged file with the source's size and mtime is up to date when the record lists the source's stat as it is, or, unrecorded, its bytes are equal. */
+  const upToDate = (entry: Entry, to: string): boolean => {
+    const recorded = record.fieldsOf(entry.rel)
+    return recorded === undefined ? sameContent(entryPath(sourceRoot, entry.rel), to) : recorded === stagedFields(entry)
+  }
+
   // 1. in pre-order, so a directory is checked (and repaired) before anything is looked up inside it:
-  //    directories, symlinks, removals and re-modes; collect the files to copy
+  //    directories, symlinks, removals and re-modes; collect the files to copy and the links to make
   for (const entry of sources) {
     const {rel} = entry
     const parent = rel === '' ? '' : parentRel(rel)
@@ -238,15 +355,24 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
     if (entry.kind === 'file' || entry.kind === 'symlink') {
       files++
       if (entry.kind === 'file') bytes += entry.size
-      if (unchanged.has(parent) && recordMatches(record, entry)) continue
+      // a path of a hard-link group is always looked at: the record knows nothing of the staged links
+      if (options.vouch && entry.nlink < 2 && unchanged.has(parent) && recordMatches(record, entry)) continue
       unrecorded++
     }
     try {
-      let have = rel !== '' && created.has(parent) ? undefined : lstatSync(fsPath(to), {throwIfNoEntry: false})
+      let have = rel !== '' && created.has(parent) ? undefined : lstatExact(fsPath(to))
       if (entry.kind === 'file') {
-        if (have?.isFile() && have.size === entry.size && sameTime(have.mtimeMs, entry.mtimeMs)) {
+        if (leaderOf.has(rel)) {
+          if (have && !have.isFile()) {
+            removed += removeStaged(to, have, beforeWrite)
+            touched.add(parent)
+          }
+          links.push(entry)
+          continue
+        }
+        if (have?.isFile() && Number(have.size) === entry.size && have.mtimeNs === entry.mtimeNs && upToDate(entry, to)) {
           // the common case of a warm stage: at most a mode to fix (a chmod is atomic for a reader)
-          if ((have.mode & 0o7777) !== canonicalMode(entry)) {
+          if ((Number(have.mode) & 0o7777) !== canonicalMode(entry)) {
             beforeWrite()
             chmodSync(fsPath(to), canonicalMode(entry))
             changed++
@@ -257,7 +383,6 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           removed += removeStaged(to, have, beforeWrite)
           have = undefined
         }
-        if (!have) touched.add(parent)
         copies.push(entry)
       } else if (entry.kind === 'dir') {
         if (have && !have.isDirectory()) {
@@ -274,31 +399,36 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           changed++
           continue
         }
-        if ((have.mode & 0o7777) !== 0o755) {
+        if ((Number(have.mode) & 0o7777) !== 0o755) {
           beforeWrite()
           chmodSync(fsPath(to), 0o755)
           changed++
         }
-        dirMtimes.set(rel, have.mtimeMs)
+        dirMtimes.set(rel, have.mtimeNs)
         const prefix = rel === '' ? '' : `${rel}/`
         const listing: Pick<Listing, 'names' | 'remembered'> = options.listings?.list(to, rel, have) ?? {names: readNames(to)}
         if (listing.remembered) unchanged.add(rel)
         for (const name of listing.names) {
           if (wanted.has(prefix + name)) continue
           const extra = `${to}/${name}`
-          removed += removeStaged(extra, lstatSync(fsPath(extra), {throwIfNoEntry: false}), beforeWrite)
+          removed += removeStaged(extra, lstatExact(fsPath(extra)), beforeWrite)
           touched.add(rel)
         }
       } else if (entry.kind === 'fifo' || entry.kind === 'socket') {
         // BuildKit sends a FIFO as one and a socket as an empty file, each with its mode
-        const staged = entry.kind === 'fifo' ? have?.isFIFO() : have?.isFile() && have.size === 0
+        const staged = entry.kind === 'fifo' ? have?.isFIFO() : have?.isFile() && have.size === 0n
         if (staged && have) {
-          if ((have.mode & 0o7777) !== canonicalMode(entry)) {
+          if ((Number(have.mode) & 0o7777) !== canonicalMode(entry)) {
             beforeWrite()
             chmodSync(fsPath(to), canonicalMode(entry))
             changed++
           }
-          if (!sameTime(have.mtimeMs, entry.mtimeMs)) utimesSync(fsPath(to), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+          if (have.mtimeNs !== entry.mtimeNs) {
+            beforeWrite()
+            utimesSync(fsPath(to), seconds(entry.atimeNs), seconds(entry.mtimeNs))
+            const time = exactTime(to, entry)
+            if (time) exact.push(time)
+          }
           continue
         }
         if (have?.isDirectory()) {
@@ -306,13 +436,15 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           have = undefined
         } else if (have) removed++
         beforeWrite()
-        if (!have) touched.add(parent)
+        touched.add(parent) // a rename into a directory sets its mtime, as a new entry does
         replacer.replaceSync(to, (at) => {
           if (entry.kind === 'fifo') makeFifo(at)
           else writeFileSync(fsPath(at), '')
           chmodSync(fsPath(at), canonicalMode(entry))
-          utimesSync(fsPath(at), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+          utimesSync(fsPath(at), seconds(entry.atimeNs), seconds(entry.mtimeNs))
         })
+        const time = exactTime(to, entry)
+        if (time) exact.push(time)
         changed++
       } else if (entry.kind === 'symlink') {
         if (have?.isSymbolicLink()) {
@@ -322,12 +454,14 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
           have = undefined
         } else if (have) removed++ // a file the new link replaces
         beforeWrite()
-        if (!have) touched.add(parent)
+        touched.add(parent)
         // a new link is renamed into place too: a link re-pointed in place would be missing for a moment
         replacer.replaceSync(to, (at) => {
           symlinkSync(fsPath(entry.target as string), fsPath(at))
-          lutimesSync(fsPath(at), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+          lutimesSync(fsPath(at), seconds(entry.atimeNs), seconds(entry.mtimeNs))
         })
+        const time = exactTime(to, entry)
+        if (time) exact.push(time)
         changed++
       }
     } catch (error) {
@@ -335,23 +469,22 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
     }
   }
 
-  // 2. file contents, in parallel: copy (reflink where the file system can), canonical mode, mtime;
-  //    each into the scratch directory first, then renamed over the staged one
-  let written = 0
-  if (copies.length > 0) beforeWrite()
-  await runPool(copies, options.concurrency ?? 16, async (entry) => {
+  /** Copies one file into place; false when it vanished from the context meanwhile (and is gone from the stage too). */
+  const copy = async (entry: Entry): Promise<boolean> => {
     const from = entryPath(sourceRoot, entry.rel)
     const to = entryPath(target, entry.rel)
+    // renamed over the staged file, or new: either way the directory's mtime moves and is set back after
+    touched.add(parentRel(entry.rel))
     try {
       await replacer.replace(to, async (at) => {
         try {
-          await copyFile(fsPath(from), fsPath(at), constants.COPYFILE_FICLONE)
+          await copyContent(from, at, isSparse(entry))
         } catch (error) {
           throw vanished(error) && !existsSync(fsPath(from)) ? new Vanished() : copyError(from, to, error)
         }
         // copyFile gives the source's mode, setuid bits included
         if (entry.mode !== canonicalMode(entry)) await chmod(fsPath(at), canonicalMode(entry))
-        await utimes(fsPath(at), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+        await utimes(fsPath(at), seconds(entry.atimeNs), seconds(entry.mtimeNs))
       })
     } catch (error) {
       if (error instanceof Vanished) {
@@ -359,28 +492,69 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
         gone.push(entry.rel)
         files--
         bytes -= entry.size
-        if (lstatSync(fsPath(to), {throwIfNoEntry: false})) removed += removeStaged(to, undefined, beforeWrite)
-        return
+        if (lstatExact(fsPath(to))) removed += removeStaged(to, undefined, beforeWrite)
+        return false
       }
       throw error instanceof DbuildError ? error : writeError(to, error)
     }
+    const time = exactTime(to, entry)
+    if (time) exact.push(time)
+    return true
+  }
+
+  // 2. file contents, in parallel: copy (reflink where the file system can), canonical mode, mtime;
+  //    each into the scratch directory first, then renamed over the staged one
+  let written = 0
+  if (copies.length > 0) beforeWrite()
+  await runPool(copies, options.concurrency ?? 16, async (entry) => {
+    if (!(await copy(entry))) return
     written++
     options.onProgress?.(changed + written, changed + copies.length)
   })
   changed += written
 
-  // 3. directory mtimes last: creating and removing entries above changed them
-  for (const entry of sources) {
-    if (entry.kind !== 'dir') continue
-    const mtimeMs = dirMtimes.get(entry.rel)
-    if (mtimeMs !== undefined && !touched.has(entry.rel) && sameTime(mtimeMs, entry.mtimeMs)) continue
+  // 3. hard links, now that the first path of each group is staged: linked to it unless they already are
+  for (const entry of links) {
     const to = entryPath(target, entry.rel)
+    const leader = entryPath(target, leaderOf.get(entry.rel) as string)
+    const staged = lstatExact(fsPath(leader))
+    if (!staged?.isFile()) {
+      // the first path vanished from the context since the walk: this one is copied on its own
+      if (await copy(entry)) changed++
+      continue
+    }
+    const have = lstatExact(fsPath(to))
+    if (have?.ino === staged.ino && have.dev === staged.dev) continue
     beforeWrite()
+    touched.add(parentRel(entry.rel))
     try {
-      utimesSync(fsPath(to), entry.atimeMs / 1000, entry.mtimeMs / 1000)
+      replacer.replaceSync(to, (at) => linkSync(fsPath(leader), fsPath(at)))
     } catch (error) {
       throw writeError(to, error)
     }
+    changed++
+  }
+
+  // 4. directory mtimes last: creating and removing entries above changed them
+  for (const entry of sources) {
+    if (entry.kind !== 'dir') continue
+    const mtimeNs = dirMtimes.get(entry.rel)
+    if (mtimeNs !== undefined && !touched.has(entry.rel) && mtimeNs === entry.mtimeNs) continue
+    const to = entryPath(target, entry.rel)
+    beforeWrite()
+    try {
+      utimesSync(fsPath(to), seconds(entry.atimeNs), seconds(entry.mtimeNs))
+    } catch (error) {
+      throw writeError(to, error)
+    }
+    const time = exactTime(to, entry)
+    if (time) exact.push(time)
+  }
+  // 5. the nanoseconds utimes could not carry; setting a path's times changes no directory's mtime
+  try {
+    setExactTimes(exact)
+  } catch (error) {
+    throw new StageUnwritable((error as Error).message)
   }
   return {files, bytes, changed, removed, unrecorded, vanished: gone}
 }
@@ -388,7 +562,7 @@ export async function syncTree(sourceRoot: string, sources: Entry[], target: str
 /** Node has no mkfifo; coreutils' does it (a FIFO in a context is rare). */
 function makeFifo(at: string): void {
   const made = spawnSync('mkfifo', ['--', at], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
-  if (made.status !== 0) throw new DbuildError(`${at}: cannot create a FIFO (${made.error?.message ?? made.stderr.trim()})`, ExitCode.CANT_CREATE)
+  if (made.status !== 0) throw new StageUnwritable(`${at}: cannot create a FIFO (${made.error?.message ?? made.stderr.trim()})`)
 }
 
 /** A source file that was gone by the time it was copied. */

@@ -4,7 +4,7 @@
  * Synchronous on purpose: a warm stage is tens of thousands of lstat calls on cached inodes, and
  * the promise round-trip per call costs more than the call itself.
  */
-import {type Dirent, lstatSync, type Stats} from 'node:fs'
+import {type BigIntStats, type Dirent, lstatSync} from 'node:fs'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import type {IgnoreMatcher, MatchInfo} from './ignore.js'
@@ -23,13 +23,36 @@ export interface Entry {
   /** Permission and special bits (mode & 0o7777). */
   mode: number
   size: number
+  /** mtime in ms, as a number: for keys that need no more than it (probe answers). */
   mtimeMs: number
-  atimeMs: number
+  /** Times to the nanosecond: BuildKit sends them so, and a layer records the second they fall in. */
+  mtimeNs: bigint
+  atimeNs: bigint
+  /**
+   * What user space cannot set, as git's index keeps it: a write, chmod or rename in place changes
+   * the ctime, a file replaced whole has another inode; size and mtime alone miss a change made by
+   * `tar x`, `rsync -a`, `cp -p` or npm, which set the mtime back.
+   */
+  ctimeNs: bigint
+  ino: bigint
+  dev: bigint
+  /** Links to the inode: above 1, paths of one inode are staged as hard links of one file (as BuildKit sends them). */
+  nlink: number
+  /** 512-byte blocks allocated: fewer than the size needs is a sparse file, staged with its holes. */
+  blocks: number
   /** Symlink target, read only for symlinks of the source walk. */
   target?: string
 }
 
-function kindOf(stats: Stats): EntryKind {
+/** Stats as the walk and the sync read them: to the nanosecond (see Entry). */
+export type LStats = BigIntStats
+
+/** lstat to the nanosecond; undefined when the path does not exist. */
+export function lstatExact(file: string | Buffer): LStats | undefined {
+  return lstatSync(file, {bigint: true, throwIfNoEntry: false})
+}
+
+function kindOf(stats: LStats): EntryKind {
   if (stats.isFile()) return 'file'
   if (stats.isDirectory()) return 'dir'
   if (stats.isSymbolicLink()) return 'symlink'
@@ -55,8 +78,8 @@ export interface Listing {
   remembered?: boolean
 }
 
-/** A listing as remembered between stages: the directory's identity and times, then the listing. */
-export type SavedListing = [ino: number, ctimeMs: number, mtimeMs: number, names: string, types: string]
+/** A listing as remembered between stages: the directory's identity and times (decimal, nanoseconds), then the listing. */
+export type SavedListing = [ino: string, ctimeNs: string, mtimeNs: string, names: string, types: string]
 export type SavedListings = Record<string, SavedListing>
 
 /**
@@ -75,21 +98,21 @@ export class Listings {
 
   constructor(
     private readonly previous: SavedListings,
-    private readonly probe: {dev: number; mtimeMs: number},
+    private readonly probe: {dev: bigint; mtimeNs: bigint},
     private readonly withTypes: boolean,
   ) {}
 
   /** The listing of `abs` (`rel` under the walked root), whose lstat is `stats`. */
-  list(abs: string, rel: string, stats: Stats): Listing {
+  list(abs: string, rel: string, stats: LStats): Listing {
     const saved = this.previous[rel]
-    if (saved && saved[0] === stats.ino && saved[1] === stats.ctimeMs && saved[2] === stats.mtimeMs) {
+    if (saved && saved[0] === String(stats.ino) && saved[1] === String(stats.ctimeNs) && saved[2] === String(stats.mtimeNs)) {
       this.next[rel] = saved
       return {names: saved[3] === '' ? [] : saved[3].split('/'), types: saved[4], remembered: true}
     }
     const listing = readListing(abs, this.withTypes)
     this.reads++
-    if (stats.dev === this.probe.dev && stats.ctimeMs < this.probe.mtimeMs) {
-      this.next[rel] = [stats.ino, stats.ctimeMs, stats.mtimeMs, listing.names.join('/'), listing.types]
+    if (stats.dev === this.probe.dev && stats.ctimeNs < this.probe.mtimeNs) {
+      this.next[rel] = [String(stats.ino), String(stats.ctimeNs), String(stats.mtimeNs), listing.names.join('/'), listing.types]
     }
     return listing
   }
@@ -113,8 +136,21 @@ export function vanished(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR'
 }
 
-function toEntry(rel: string, stats: Stats): Entry {
-  return {rel, kind: kindOf(stats), mode: stats.mode & 0o7777, size: stats.size, mtimeMs: stats.mtimeMs, atimeMs: stats.atimeMs}
+function toEntry(rel: string, stats: LStats): Entry {
+  return {
+    rel,
+    kind: kindOf(stats),
+    mode: Number(stats.mode) & 0o7777,
+    size: Number(stats.size),
+    mtimeMs: Number(stats.mtimeNs) / 1e6,
+    mtimeNs: stats.mtimeNs,
+    atimeNs: stats.atimeNs,
+    ctimeNs: stats.ctimeNs,
+    ino: stats.ino,
+    dev: stats.dev,
+    nlink: Number(stats.nlink),
+    blocks: Number(stats.blocks),
+  }
 }
 
 /** A context path that cannot be read: exit 74, with the two ways out. Walk, sync and digest alike. */
@@ -143,9 +179,9 @@ export interface WalkOptions {
 
 /** Entries of `root` in pre-order (a directory before its contents), the root first. */
 export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
-  let rootStats: Stats
+  let rootStats: LStats
   try {
-    rootStats = lstatSync(fsPath(root))
+    rootStats = lstatSync(fsPath(root), {bigint: true})
   } catch (error) {
     throw readError(root, error)
   }
@@ -155,7 +191,7 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
   const exclude = options.exclude && options.exclude.size > 0 ? options.exclude : undefined
 
   /** The directory's listing; undefined when it vanished after its lstat. */
-  const list = (dirAbs: string, dirRel: string, stats: Stats): Listing | undefined => {
+  const list = (dirAbs: string, dirRel: string, stats: LStats): Listing | undefined => {
     try {
       return options.listings?.list(dirAbs, dirRel, stats) ?? readListing(dirAbs, true)
     } catch (error) {
@@ -165,7 +201,7 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
   }
 
   /** Walks the directory's children; false when the directory itself vanished meanwhile. */
-  const visit = (dirAbs: string, dirRel: string, dirStats: Stats, parentInfo: MatchInfo): boolean => {
+  const visit = (dirAbs: string, dirRel: string, dirStats: LStats, parentInfo: MatchInfo): boolean => {
     const listing = list(dirAbs, dirRel, dirStats)
     if (!listing) return false
     const {names, types} = listing
@@ -186,9 +222,9 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
         if (type !== 'd' && type !== 'u') continue
         if (!matcher?.mayIncludeBelow(rel)) continue
       }
-      let stats: Stats
+      let stats: LStats
       try {
-        stats = lstatSync(fsPath(abs))
+        stats = lstatSync(fsPath(abs), {bigint: true})
       } catch (error) {
         if (vanished(error)) continue
         throw readError(abs, error)

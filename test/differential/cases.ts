@@ -226,11 +226,11 @@ export function generateCase(seed: number, index: number, baseImage: string): Di
         const all = topSources(tree)
         const sources = r.chance(0.4) || all.length === 0 ? ['.'] : [...new Set([r.pick(all), ...(r.chance(0.3) ? [r.pick(all)] : [])])]
         // --exclude and --parents need a newer Dockerfile frontend than the floor engine's: rarely
-        if (r.chance(0.04)) {
+        if (r.chance(0.02)) {
           flags.push(`--exclude=${r.pick(['*.log', 'src', '**/*.tmp', 'data/keep*'])}`)
           classes.add('exclude')
         }
-        if (r.chance(0.03)) {
+        if (r.chance(0.015)) {
           flags.push('--parents')
           classes.add('parents')
         }

@@ -1,8 +1,8 @@
 /**
- * `npm run fuzz -- --seed N --cases M [--from I] [--case I] [--reduce] [--store graphdriver|containerd]`:
+ * `npm run fuzz -- --seed N --cases M [--from I] [--case I] [--reduce] [--store graphdriver|containerd] [--fixed]`:
  * generates cases of one seed and builds each by plain buildx and by dbuild on both image stores,
  * outside tap, printing progress and every failure (reduced with --reduce, ready for fixed-cases.ts).
- * Starts a private engine, or reuses the one DBUILD_TEST_DOCKER_HOST (and _CONTAINERD_HOST) name.
+ * --fixed runs the fixed cases (fixed-cases.ts) instead. Starts a private engine, or reuses the one DBUILD_TEST_DOCKER_HOST (and _CONTAINERD_HOST) name.
  * Exits 1 when any case failed.
  */
 import {parseArgs} from 'node:util'
@@ -11,6 +11,7 @@ import {startEngine, stopEngine} from '../engine/engine.js'
 import {type Daemon, daemonEnv} from '../engine/index.js'
 import {LOCAL_BASE_IMAGE} from '../engine/engine.js'
 import {type DiffCase, generateCase} from './cases.js'
+import {FIXED_CASES} from './fixed-cases.js'
 import {KNOWN_DEFECTS, triage} from './known-defects.js'
 import {caseSource, reduceCase, runCase, runConcurrent} from './runner.js'
 import {concurrentVariants} from './variants.js'
@@ -24,6 +25,7 @@ const {values} = parseArgs({
     'reduce': {type: 'boolean', default: false},
     'store': {type: 'string'},
     'concurrent': {type: 'string', default: '0'},
+    'fixed': {type: 'boolean', default: false},
   },
 })
 
@@ -55,13 +57,13 @@ async function main(): Promise<number> {
   let compared = 0
   const started = Date.now()
   try {
-    for (let index = from; index < from + count; index++) {
-      const testCase = generateCase(seed, index, LOCAL_BASE_IMAGE)
+    const cases = values.fixed ? FIXED_CASES : Array.from({length: count}, (_, i) => generateCase(seed, from + i, LOCAL_BASE_IMAGE))
+    for (const testCase of cases) {
       const outcome = await runCase(selected, testCase)
       if (outcome.plainFailed.length < selected.length) compared++
       const plainFailed = outcome.plainFailed.map((p) => ` (plain buildx failed on ${p.store}: ${p.reason})`).join('')
       const status = outcome.failures.length === 0 ? 'ok' : triage(outcome.failures, testCase).rest.length > 0 ? 'FAIL' : 'known'
-      console.log(`case ${seed}:${index} ${status} in ${outcome.seconds.toFixed(1)}s [${testCase.classes.join(' ')}]${plainFailed}`)
+      console.log(`case ${testCase.id} ${status} in ${outcome.seconds.toFixed(1)}s [${testCase.classes.join(' ')}]${plainFailed}`)
       if (outcome.failures.length === 0) continue
       failed++
       const {known, rest} = triage(outcome.failures, testCase)

@@ -114,13 +114,13 @@ t.test('a listing read in the clock tick of its directory\'s last change is not 
     writeFileSync(path.join(dir, 'a'), '')
     const probeFile = path.join(root, 'probe')
     writeFileSync(probeFile, '')
-    const first = new Listings({}, statSync(probeFile), false)
-    t.same(first.list(dir, '', lstatSync(dir)).names, ['a'])
+    const first = new Listings({}, statSync(probeFile, {bigint: true}), false)
+    t.same(first.list(dir, '', lstatSync(dir, {bigint: true})).names, ['a'])
     if (first.next[''] !== undefined) remembered++
     writeFileSync(path.join(dir, 'b'), '') // the same tick again, most of the time
     writeFileSync(probeFile, '')
-    const second = new Listings(first.next, statSync(probeFile), false)
-    const names = second.list(dir, '', lstatSync(dir)).names
+    const second = new Listings(first.next, statSync(probeFile, {bigint: true}), false)
+    const names = second.list(dir, '', lstatSync(dir, {bigint: true})).names
     if (names.length !== 2) t.fail(`round ${i}: the second file is missing from ${JSON.stringify(names)}`)
   }
   t.comment(`${remembered} of 50 listings were remembered`)

@@ -78,7 +78,7 @@ t.test('a stage whose saved state and hashes are of the older format rebuilds th
   const fresh = await settled(context)
   const state = `${stageRootFor(context)}.listings`
   const hashes = `${state}.hashes`
-  t.match(readFileSync(state, 'utf8'), /^\{"version":3,/, 'the state: a header line, then the record')
+  t.match(readFileSync(state, 'utf8'), /^\{"version":4,/, 'the state: a header line, then the record')
   t.equal(readFileSync(hashes, 'utf8').split('\n').length, 5, 'the hashes: a header line and one line per file')
 
   // what the format before this one left: one JSON document each, vouching for an edit it never saw
@@ -90,5 +90,5 @@ t.test('a stage whose saved state and hashes are of the older format rebuilds th
   const after = await stageContext({context, digest: true})
   t.same(listTree(after.dir).filter((entry) => entry.type === 'file'), listTree(context).filter((entry) => entry.type === 'file').map((entry) => ({...entry, mode: '644'})))
   t.equal(after.digest?.digest, digestEntries(context, walkTree(context)).digest, 'the digest of what is there, no hash taken from the old record')
-  t.match(readFileSync(state, 'utf8'), /^\{"version":3,/, 'the state was rewritten in the current format')
+  t.match(readFileSync(state, 'utf8'), /^\{"version":4,/, 'the state was rewritten in the current format')
 })

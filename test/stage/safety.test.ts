@@ -145,7 +145,7 @@ t.test('a context directory nobody may read is blamed itself, not a .dockerignor
   t.equal(run.output.error, `${context}: cannot read the build context (EACCES)`)
 })
 
-t.test('a read-only cache: a canonical context builds as it is; one that needs a stage says why it cannot', {skip: !hasSetpriv && process.getuid?.() === 0 ? 'setpriv is needed' : false}, async (t) => {
+t.test('a read-only cache: a build sends the context as it is, with a warning; dbuild stage says why it cannot', {skip: !hasSetpriv && process.getuid?.() === 0 ? 'setpriv is needed' : false}, async (t) => {
   const context = path.join(root, 'read-only')
   writeTree(context, {'Dockerfile': 'FROM scratch\n', 'src/a': 'a'})
   const cache = path.join(root, 'read-only-cache')
@@ -158,7 +158,10 @@ t.test('a read-only cache: a canonical context builds as it is; one that needs a
   t.match(canonical.output, {canonical: true, context})
 
   chmodSync(path.join(context, 'src/a'), 0o664)
-  const staged = await runInChild('prepareContext', {context, env})
+  const unstaged = await runInChild('prepareContext', {context, env})
+  t.equal(unstaged.exitCode, 0, unstaged.stderr)
+  t.match(unstaged.output, {canonical: false, unstaged: {context, warning: /cannot create the stage directory \(EACCES\): building from .* as it is, whose modes are not canonical/}})
+  const staged = await runInChild('stageContext', {context, env})
   t.equal(staged.exitCode, ExitCode.CANT_CREATE, staged.stderr)
   t.match(staged.output.error, /cannot create the stage directory \(EACCES\)/)
 })

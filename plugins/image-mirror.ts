@@ -90,6 +90,23 @@ function isImage(ctx: RuleContext, instruction: InstructionNode, ref: string): b
   return !stageByRef(ctx.dockerfile, ref, instruction.stage + (instruction.keyword === 'FROM' ? 0 : 1))
 }
 
+/**
+ * Flags a builder's built-in frontend may lack (labs features, or ones stable only in recent
+ * dockerfile releases: --parents and --exclude are 1.7-labs, stable only from 1.19/1.20), so
+ * dropping the `# syntax=` line that pins a newer frontend can break the build.
+ */
+const RECENT_FLAGS: Record<string, string[]> = {COPY: ['parents', 'exclude'], ADD: ['parents', 'exclude'], RUN: ['security', 'device']}
+
+/** Why the file needs the frontend its `# syntax=` line names, or undefined when the built-in one has what it uses. */
+function newerFrontendNeeds(ctx: RuleContext, syntax: string): string | undefined {
+  if (/labs/i.test(syntax)) return `it asks for a labs frontend (${syntax})`
+  for (const instruction of ctx.dockerfile.instructions) {
+    const used = (RECENT_FLAGS[instruction.keyword] ?? []).find((name) => flag(instruction, name) !== undefined)
+    if (used) return `line ${instruction.line} uses ${instruction.keyword} --${used}`
+  }
+  return undefined
+}
+
 /** Every image reference in the file with the range of its text. */
 function references(ctx: RuleContext): Reference[] {
   const refs: Reference[] = []
@@ -193,7 +210,11 @@ export const rule: Rule = {
       const normalized = normalizeName(splitReference(ref.written).name)
       // a line the build arg overrides pulls nothing: the arg's own finding says what is pulled
       if (ref.where === '# syntax=' && normalized.startsWith('docker.io/') && !overridden) {
-        findings.push({...base, message: `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage or rate limit fails the build. Add a mirror in .dbuild.json "mirrors" or drop the line to use the builder's built-in frontend.`})
+        const needs = newerFrontendNeeds(ctx, ref.written)
+        const advice = needs
+          ? `Add a mirror in .dbuild.json "mirrors"; keep the line: ${needs}, which the built-in frontend of older builders lacks.`
+          : `Add a mirror in .dbuild.json "mirrors" or drop the line to use the builder's built-in frontend.`
+        findings.push({...base, message: `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage or rate limit fails the build. ${advice}`})
         unmirrored.add(ref.line)
       } else if (normalized === COPY_HELPER) {
         findings.push({...base, message: `${ref.written} is an unmaintained helper image on Docker Hub; mirror it in .dbuild.json "mirrors".`})

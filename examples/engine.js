@@ -61,7 +61,7 @@ export async function reachableEngine(options = {}) {
   const engine = await startEngine({containerd: false, registry: false, log})
   const host = /** @type {string} */ (engine.graphdriverHost)
   return {
-    env: dockerEnv(host, /** @type {string} */ (engine.dockerConfig)),
+    env: dockerEnv(host, /** @type {string} */ (engine.dockerConfig), engine.path),
     description: `the private engine at ${host}`,
     baseImage: engine.localBaseImage,
     stop: engine.stop,

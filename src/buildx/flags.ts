@@ -1,7 +1,9 @@
 /**
  * Every flag `docker buildx build` accepts, so that argv can be split exactly: which token is a
  * flag's value and which one is the context. Taken from buildx 0.13's `--help` (including the hidden
- * compatibility flags) plus the flags newer buildx releases added. Flags later releases removed
+ * compatibility flags) plus the flags releases up to 0.36 added (their commands/build.go and
+ * docs/reference/buildx_build.md); `since` is the first release whose build command has the flag.
+ * A value flag missing here would be taken for a boolean and swallow the context. Flags later releases removed
  * (--detach, --root, --server-config: 0.24; --invoke: 0.12) are left out: when the installed buildx
  * still has one, its own `--help` vouches for it (src/buildx/help.ts).
  */
@@ -32,16 +34,16 @@ export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
   flag('builder', true, false),
   flag('cache-from', true, true),
   flag('cache-to', true, true),
-  flag('call', true, false, {since: '0.14'}),
+  flag('call', true, false, {since: '0.15'}),
   flag('cgroup-parent', true, false),
-  flag('check', false, false, {since: '0.14'}),
+  flag('check', false, false, {since: '0.15'}), // pflag NoOptDefVal: --check, --check=false,
   flag('compress', false, false), // hidden: docker build compatibility
   flag('cpu-period', true, false), // hidden
   flag('cpu-quota', true, false), // hidden
   flag('cpu-shares', true, false, {short: 'c'}), // hidden
   flag('cpuset-cpus', true, false), // hidden
   flag('cpuset-mems', true, false), // hidden
-  flag('debug', false, false, {short: 'D', since: '0.14'}),
+  flag('debug', false, false, {short: 'D', since: '0.17'}), // buildx's root flag, inherited by build,
   flag('file', true, false, {short: 'f'}),
   flag('force-rm', false, false), // hidden
   flag('iidfile', true, false),
@@ -63,7 +65,7 @@ export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
   flag('pull', false, false),
   flag('push', false, false),
   flag('quiet', false, false, {short: 'q'}),
-  flag('resource', true, true, {since: '0.31'}),
+  flag('resource', true, true, {since: '0.35'}),
   flag('rm', false, false), // hidden
   flag('sbom', true, false),
   flag('secret', true, true),

@@ -197,7 +197,6 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
       noRewrite: own.noRewrite,
       ...(own.plugins === undefined ? {} : {plugins: own.plugins}),
       events: run.events,
-      variant: `bake target ${name}`,
     })
     notes.push(...prepared.notes)
     if (prepared.copy !== undefined) target.dockerfile = prepared.copy

@@ -54,22 +54,28 @@ export type RewriteStep = (input: RewriteInput) => Promise<RewriteOutput>
 const COMPANION_SUFFIXES = ['.dockerignore', '.rego'] as const
 
 /**
- * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of the original path>/Dockerfile`, with
- * the original's companions (`<Dockerfile>.dockerignore`, `<Dockerfile>.rego`) beside it so buildx
- * applies the same ignore file and policy. `variant` keeps apart copies of one Dockerfile that are
- * rewritten differently (bake targets with their own build args). A copy that cannot be written
- * (a full or read-only cache) is CANT_CREATE, named.
+ * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of its bytes and companions>/Dockerfile`,
+ * with the original's companions (`<Dockerfile>.dockerignore`, `<Dockerfile>.rego`) beside it so
+ * buildx applies the same ignore file and policy. The name is derived from everything in the
+ * directory: concurrent builds whose rewrites differ (other build args feeding a rewritten line,
+ * another bake target) never write over each other's copy, and identical rewrites share one. A copy
+ * that cannot be written (a full or read-only cache) is CANT_CREATE, named.
  */
-export function writeDockerfileCopy(root: string, original: string, bytes: Uint8Array, variant = ''): string {
-  const key = createHash('sha256').update(variant ? `${original}\0${variant}` : original).digest('hex').slice(0, 12)
-  const copy = path.join(root, `dockerfile-${key}`, 'Dockerfile')
+export function writeDockerfileCopy(root: string, original: string, bytes: Uint8Array): string {
+  const companions = COMPANION_SUFFIXES.map((suffix) => {
+    // buildx passes over a directory of that name
+    const file = `${original}${suffix}`
+    return {suffix, content: statSync(file, {throwIfNoEntry: false})?.isFile() ? readFileSync(file) : undefined}
+  })
+  const hash = createHash('sha256').update(`Dockerfile\0${bytes.length}\0`).update(bytes)
+  for (const {suffix, content} of companions) hash.update(content === undefined ? `\0${suffix}:none` : `\0${suffix}:${content.length}\0`).update(content ?? '')
+  const copy = path.join(root, `dockerfile-${hash.digest('hex').slice(0, 24)}`, 'Dockerfile')
   try {
     // atomically: concurrent builds of one context never read half a Dockerfile
     writeFileAtomic(copy, bytes)
-    for (const suffix of COMPANION_SUFFIXES) {
-      // buildx passes over a directory of that name; and a concurrent build may be reading the copy
-      if (statSync(`${original}${suffix}`, {throwIfNoEntry: false})?.isFile()) writeFileAtomic(`${copy}${suffix}`, readFileSync(`${original}${suffix}`))
-      else rmSync(`${copy}${suffix}`, {force: true})
+    for (const {suffix, content} of companions) {
+      if (content === undefined) rmSync(`${copy}${suffix}`, {force: true})
+      else writeFileAtomic(`${copy}${suffix}`, content)
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
@@ -104,8 +110,6 @@ export interface DockerfileRequest {
   /** --plugins / --no-plugins, passed to the rewrite step. */
   plugins?: boolean
   events: StepEvents
-  /** Keeps this copy apart from other copies of the same Dockerfile (a bake target's name). */
-  variant?: string
 }
 
 export interface DockerfileResult {
@@ -165,12 +169,12 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
     // the context is the user's own directory and nothing changed, so buildx can read the user's
     // Dockerfile itself: a copy that cannot be written (full or read-only cache) is no reason to fail
     try {
-      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), buildArgs, notes}
+      return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes), buildArgs, notes}
     } catch (error) {
       if (!(error instanceof DbuildError)) throw error
       request.events.warn(`${error.message}; buildx reads ${inputs.dockerfile} itself, which nothing changed`)
       return {buildArgs, notes}
     }
   }
-  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes, request.variant), buildArgs, notes}
+  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes), buildArgs, notes}
 }

@@ -9,11 +9,19 @@
  * `node test/bench/run.js stage build` runs only the benches whose names start with those words.
  * DBUILD_BENCH_RUNS sets the rounds per figure; DBUILD_BENCH_SCALE=200000 adds a 200,000-file
  * context to the scale bench (see scale.bench.js).
+ *
+ * Every figure is taken on this Node (20), and then the start-up bench, where the runtime weighs
+ * most, again on Node 24 (from npm, see test/engine/node.js), with its own summary and table:
+ * DBUILD_BENCH_NODE24=all re-runs every chosen bench there, =none none, or a list of bench names
+ * (`startup,stage`). `DBUILD_BENCH_RUNS=2 DBUILD_BENCH_NODE24=startup node test/bench/run.js startup`
+ * checks both runtimes quickly.
  */
+import {spawnSync} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
+import {THIS_NODE_MAJOR, nodeBinary} from '../engine/node.js'
 import {inTurn, load, ratioOf} from './harness.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
@@ -113,3 +121,16 @@ for (const line of lines) {
 console.log(`\nnode ${process.version}; load averages (1, 5, 15 min) around each bench:`)
 for (const line of loads) console.log(`- ${line}`)
 if (failures.length > 0) process.exitCode = 1
+
+// The same benches on the other runtime: a child on Node 24 that prints its own summary and table.
+const SECOND_NODE = 24
+const again = (process.env.DBUILD_BENCH_NODE24 ?? 'startup').trim()
+if (THIS_NODE_MAJOR !== SECOND_NODE && again !== 'none' && again !== '') {
+  const names = again === 'all' ? files : files.filter((name) => again.split(',').some((word) => name.startsWith(word.trim())))
+  if (names.length > 0) {
+    const words = names.map((name) => name.replace(/\.bench\.js$/, ''))
+    console.log(`\n======== on Node ${SECOND_NODE}: ${words.join(', ')} ========\n`)
+    const child = spawnSync(nodeBinary(SECOND_NODE), [fileURLToPath(import.meta.url), ...words], {stdio: 'inherit', env: {...process.env, DBUILD_BENCH_NODE24: 'none'}})
+    if (child.status !== 0) process.exitCode = 1
+  }
+}

@@ -1,5 +1,5 @@
 /** The CLI as a user meets it: help, version, routing of the bare form. */
-import {writeFileSync} from 'node:fs'
+import {chmodSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -121,21 +121,42 @@ t.test('an unknown flag is named with the nearest known one', async (t) => {
 })
 
 t.test('a flag the table lacks passes through when the installed buildx knows it', async (t) => {
-  const help = await execa('docker', ['buildx', 'build', '--help'], {reject: false, env: {...process.env, BUILDX_EXPERIMENTAL: '1'}})
-  if (!help.stdout.includes('--root')) {
-    t.plan(0, 'this buildx has no experimental --root flag to stand for a flag newer than the table')
-    return
-  }
   const cwd = tempDir(t)
   writeTree(cwd, {Dockerfile: 'FROM scratch\n'})
-  const env = {...process.env, DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}
-  // buildx 0.13 lists --root only with BUILDX_EXPERIMENTAL set: the same binary, with and without the flag
-  const known = await execa(process.execPath, [BIN, '--dry-run', '--root', '/tmp/r', '.'], {cwd, reject: false, env: {...env, BUILDX_EXPERIMENTAL: '1'}})
+  let env: NodeJS.ProcessEnv = {...process.env, DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}
+  let flag = '--root'
+  const help = await execa('docker', ['buildx', 'build', '--help'], {reject: false, env: {...env, BUILDX_EXPERIMENTAL: '1'}})
+  if (!help.stdout.includes('--root')) {
+    // buildx 0.24 dropped --root and the table follows buildx up to 0.36, so no real buildx here
+    // has a flag the table lacks: a stand-in buildx plugin lists one, the way buildx 0.13 lists
+    // --root, only with BUILDX_EXPERIMENTAL set.
+    flag = '--future-flag'
+    const config = tempDir(t)
+    writeTree(config, {
+      'cli-plugins/docker-buildx': [
+        '#!/bin/sh',
+        'if [ "$1" = docker-cli-plugin-metadata ]; then echo \'{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v0.29.1"}\'; exit 0; fi',
+        'shift',
+        'case "$1" in',
+        '  version) echo "github.com/docker/buildx v0.29.1 0000000" ;;',
+        '  build) echo "Usage:  docker buildx build [OPTIONS] PATH | URL | -"; echo; echo "Options:"',
+        '    echo "  -t, --tag stringArray           Image identifier"',
+        '    [ -n "$BUILDX_EXPERIMENTAL" ] && echo "      --future-flag string        A flag newer than the table" ;;',
+        '  *) exit 1 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+    })
+    chmodSync(path.join(config, 'cli-plugins', 'docker-buildx'), 0o755)
+    env = {...env, DOCKER_CONFIG: config}
+  }
+  // the same buildx, with and without the flag listed
+  const known = await execa(process.execPath, [BIN, '--dry-run', flag, '/tmp/r', '.'], {cwd, reject: false, env: {...env, BUILDX_EXPERIMENTAL: '1'}})
   t.equal(known.exitCode, 0, known.stderr)
-  t.match(known.stdout, /docker buildx build --root \/tmp\/r .*context$/m, 'passed through with its value, the context last')
-  const unknown = await execa(process.execPath, [BIN, '--dry-run', '--root', '/tmp/r', '.'], {cwd, reject: false, env})
+  t.match(known.stdout, new RegExp(`docker buildx build ${flag} /tmp/r .*context$`, 'm'), 'passed through with its value, the context last')
+  const unknown = await execa(process.execPath, [BIN, '--dry-run', flag, '/tmp/r', '.'], {cwd, reject: false, env})
   t.equal(unknown.exitCode, ExitCode.USAGE)
-  t.match(unknown.stderr, /unknown flag: --root/)
+  t.match(unknown.stderr, `unknown flag: ${flag}`)
 })
 
 t.test('one error style: oclif commands and the build print the same way', async (t) => {

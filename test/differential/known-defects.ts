@@ -12,9 +12,9 @@ export interface KnownDefect {
 }
 
 export const KNOWN_DEFECTS: Readonly<Record<string, KnownDefect>> = {
-  'stale-stage': {owner: 'stage', what: 'a same-size edit with its mtime carried over builds the stale file', fixed: false},
-  'hardlink': {owner: 'stage', what: 'hard links are staged as copies', fixed: false},
-  'sparse': {owner: 'stage', what: 'sparse files', fixed: false},
+  'stale-stage': {owner: 'stage', what: 'a same-size edit with its mtime carried over builds the stale file', fixed: true},
+  'hardlink': {owner: 'stage', what: 'hard links are staged as copies', fixed: true},
+  'sparse': {owner: 'stage', what: 'sparse files', fixed: true},
   'chown-name-colon': {owner: 'rules', what: '--chown=name: takes the wrong gid', fixed: false},
   'big-id': {owner: 'rules', what: 'ids of 2^31 and more in --chown', fixed: false},
   'exclude': {owner: 'rules', what: 'exclude-root on buildx versions it does not know', fixed: false},

@@ -1,11 +1,30 @@
 /** Types for engine.js (plain JavaScript so the runner, demo and benchmark need no TypeScript loader). */
 export const LOCAL_BASE_IMAGE: string
 
+/** Where install.sh unpacks the engines that are not installed system-wide, and the runner puts Node 24. */
+export const ENGINES_DIR: string
+
+/** floor: Docker 26.1 + buildx 0.13 (trixie); current: Docker 28.5 + buildx 0.29 + containerd 2.1 (forky). */
+export type Flavor = 'floor' | 'current'
+export const FLAVORS: readonly Flavor[]
+
 export interface EngineOptions {
   graphdriver?: boolean
   containerd?: boolean
   registry?: boolean
+  /** Which engine; default 'floor'. */
+  flavor?: Flavor
   log?: (message: string) => void
+}
+
+/** What actually runs, as the daemon and the CLI report it (e.g. dockerServer '28.5.2+dfsg4', buildx '0.29.1+ds1'). */
+export interface EngineVersions {
+  dockerClient: string
+  dockerServer: string
+  buildx: string
+  containerd: string
+  runc: string
+  compose?: string
 }
 
 export interface EngineState {
@@ -14,15 +33,22 @@ export interface EngineState {
   graphdriverHost?: string
   containerdHost?: string
   registry?: string
-  /** DOCKER_CONFIG for the private engine, so tests never touch the user's ~/.docker */
+  /** DOCKER_CONFIG for the private engine, so tests never touch the user's ~/.docker; its cli-plugins/ select the flavor's buildx */
   dockerConfig?: string
+  flavor?: Flavor
+  versions?: EngineVersions
+  /** PATH with the flavor's docker CLI (and daemons) first */
+  path?: string
   baseImage?: string
   localBaseImage: string
   pids: number[]
   dir?: string
 }
 
-export function ensureInstalled(log?: (message: string) => void): void
-export function dockerEnv(host: string, dockerConfig: string): NodeJS.ProcessEnv
+export function ensureInstalled(log?: (message: string) => void, flavor?: Flavor): void
+export function dockerEnv(host: string, dockerConfig: string, pathValue?: string): NodeJS.ProcessEnv
+/** Links a flavor's buildx (and compose) into DOCKER_CONFIG/cli-plugins, for a test that needs a DOCKER_CONFIG of its own. */
+export function linkPlugins(dockerConfig: string, flavor: Flavor): void
+export function versionsOf(env: NodeJS.ProcessEnv): EngineVersions
 export function startEngine(options?: EngineOptions): Promise<EngineState & {stop: () => Promise<void>}>
 export function stopEngine(state: Pick<EngineState, 'pids' | 'dir'>): Promise<void>

@@ -17,6 +17,45 @@ import {fileURLToPath} from 'node:url'
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 export const LOCAL_BASE_IMAGE = 'dbuild-test/base:latest'
 
+/** Where install.sh unpacks the engines that are not installed system-wide (and the runner puts Node 24). */
+export const ENGINES_DIR = process.env.DBUILD_TEST_ENGINES_DIR ?? '/opt/dbuild-test-engines'
+
+/**
+ * The engines the tests run on:
+ * - floor: the oldest supported, installed system-wide: Docker 26.1 and buildx 0.13 from trixie,
+ *   the host's containerd and runc.
+ * - current: what teams run today, unpacked beside it from forky: Docker 28.5, buildx 0.29,
+ *   containerd 2.1, Compose 2.40 (runc from forky where it runs on the host's glibc, else the host's).
+ * @typedef {'floor' | 'current'} Flavor
+ */
+export const FLAVORS = /** @type {const} */ (['floor', 'current'])
+
+/**
+ * The binaries that select a flavor: `bin` goes first in PATH (docker, dockerd, containerd…) and
+ * `plugins` are linked into the engine's DOCKER_CONFIG/cli-plugins, which docker searches first.
+ * The floor's bin holds only its docker CLI: another docker client may come first in PATH
+ * (/usr/local/bin/docker), and the floor's daemon binaries are the system's.
+ * @param {Flavor} flavor
+ * @returns {{bin: string | undefined, links: Record<string, string>, plugins: Record<string, string>}}
+ */
+function flavorFiles(flavor) {
+  if (flavor === 'current') {
+    const root = path.join(ENGINES_DIR, 'forky')
+    return {
+      bin: path.join(root, 'bin'),
+      links: {},
+      plugins: {'docker-buildx': path.join(root, 'cli-plugins', 'docker-buildx'), 'docker-compose': path.join(root, 'cli-plugins', 'docker-compose')},
+    }
+  }
+  /** @type {Record<string, string>} */
+  const plugins = {}
+  for (const name of ['docker-buildx', 'docker-compose']) {
+    const found = ['/usr/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins'].map((d) => path.join(d, name)).find((f) => existsSync(f))
+    if (found) plugins[name] = found
+  }
+  return {bin: undefined, links: {docker: '/usr/bin/docker'}, plugins}
+}
+
 /** @param {string} cmd */
 function have(cmd) {
   try {
@@ -27,12 +66,17 @@ function have(cmd) {
   }
 }
 
-function missingPackages() {
-  const missing = ['dockerd', 'containerd', 'runc', 'docker-registry', 'docker'].filter((b) => !have(b))
+/** @param {Flavor} flavor */
+function missingPackages(flavor) {
+  const missing = ['dockerd', 'containerd', 'runc', 'docker-registry'].filter((b) => !have(b))
   if (!existsSync('/bin/busybox')) missing.push('busybox')
-  if (missing.length === 0) {
+  if (flavor === 'current') {
+    if (!existsSync(path.join(ENGINES_DIR, 'forky', 'complete'))) missing.push(`forky's docker.io, docker-buildx, containerd and docker-compose in ${ENGINES_DIR}/forky`)
+  } else if (!existsSync('/usr/bin/docker')) {
+    missing.push('docker-cli')
+  } else if (missing.length === 0) {
     try {
-      execFileSync('docker', ['buildx', 'version'], {stdio: 'ignore'})
+      execFileSync('/usr/bin/docker', ['buildx', 'version'], {stdio: 'ignore'})
     } catch {
       missing.push('docker-buildx')
     }
@@ -40,17 +84,20 @@ function missingPackages() {
   return missing
 }
 
-/** Installs what is missing from Debian packages when root; otherwise says what to install. */
-export function ensureInstalled(log = console.error) {
-  const missing = missingPackages()
+/**
+ * Installs what a flavor is missing from Debian packages when root; otherwise says what to install.
+ * @param {(message: string) => void} [log] @param {Flavor} [flavor]
+ */
+export function ensureInstalled(log = console.error, flavor = 'floor') {
+  const missing = missingPackages(flavor)
   if (missing.length === 0) return
   if (process.getuid?.() !== 0) {
-    throw new Error(`the build engine needs ${missing.join(', ')}; run as root to install them from Debian packages`)
+    throw new Error(`the ${flavor} build engine needs ${missing.join(', ')}; run as root to install them from Debian packages (test/engine/install.sh)`)
   }
   log(`dbuild engine: installing ${missing.join(', ')} from Debian packages (about a minute)…`)
-  execFileSync('sh', [path.join(HERE, 'install.sh')], {stdio: ['ignore', 'inherit', 'inherit']})
-  const still = missingPackages()
-  if (still.length > 0) throw new Error(`the build engine is still missing ${still.join(', ')} after installing`)
+  execFileSync('sh', [path.join(HERE, 'install.sh'), flavor], {stdio: ['ignore', 'inherit', 'inherit']})
+  const still = missingPackages(flavor)
+  if (still.length > 0) throw new Error(`the ${flavor} build engine is still missing ${still.join(', ')} after installing`)
 }
 
 /** @returns {Promise<number>} a free TCP port on 127.0.0.1 */
@@ -110,11 +157,11 @@ function tail(file) {
 
 /**
  * Starts a detached process in its own process group, logging to a file.
- * @param {string} cmd @param {string[]} args @param {string} logFile
+ * @param {string} cmd @param {string[]} args @param {string} logFile @param {NodeJS.ProcessEnv} [env]
  */
-function startDetached(cmd, args, logFile) {
+function startDetached(cmd, args, logFile, env = process.env) {
   const fd = openSync(logFile, 'a')
-  const child = spawn(cmd, args, {detached: true, stdio: ['ignore', fd, fd]})
+  const child = spawn(cmd, args, {detached: true, stdio: ['ignore', fd, fd], env})
   closeSync(fd)
   child.unref()
   if (!child.pid) throw new Error(`could not start ${cmd}`)
@@ -135,12 +182,15 @@ function makeRootfs(dir) {
 }
 
 /**
+ * The environment that points docker, buildx and dbuild at one daemon of one flavor.
  * @param {string} host DOCKER_HOST value
- * @param {string} dockerConfig DOCKER_CONFIG directory
+ * @param {string} dockerConfig DOCKER_CONFIG directory (its cli-plugins select the flavor's buildx)
+ * @param {string} [pathValue] PATH with the flavor's bin directory first
  */
-export function dockerEnv(host, dockerConfig) {
+export function dockerEnv(host, dockerConfig, pathValue) {
   /** @type {NodeJS.ProcessEnv} */
   const env = {...process.env, DOCKER_HOST: host, DOCKER_CONFIG: dockerConfig}
+  if (pathValue) env.PATH = pathValue
   delete env.DOCKER_CONTEXT
   delete env.BUILDX_BUILDER
   return env
@@ -158,7 +208,16 @@ function docker(env, args, options = {}) {
  * @property {boolean} [graphdriver] start the overlay2 (graphdriver store) daemon; default true
  * @property {boolean} [containerd] start the containerd image store daemon; default true
  * @property {boolean} [registry] start docker-registry; default true (needed for the shared base image)
+ * @property {Flavor} [flavor] which engine: 'floor' (default) or 'current'
  * @property {(message: string) => void} [log]
+ *
+ * @typedef {object} EngineVersions what actually runs, as the daemon and the CLI report it
+ * @property {string} dockerClient
+ * @property {string} dockerServer
+ * @property {string} buildx
+ * @property {string} containerd
+ * @property {string} runc
+ * @property {string} [compose]
  *
  * @typedef {object} EngineState
  * @property {boolean} available
@@ -166,7 +225,10 @@ function docker(env, args, options = {}) {
  * @property {string} [graphdriverHost]
  * @property {string} [containerdHost]
  * @property {string} [registry]
- * @property {string} [dockerConfig]
+ * @property {string} [dockerConfig] DOCKER_CONFIG whose cli-plugins/ hold the flavor's buildx (and compose)
+ * @property {Flavor} [flavor]
+ * @property {EngineVersions} [versions]
+ * @property {string} [path] PATH that selects the flavor's docker CLI (and daemons) first
  * @property {string} [baseImage]
  * @property {string} localBaseImage
  * @property {number[]} pids
@@ -179,14 +241,23 @@ function docker(env, args, options = {}) {
  * @returns {Promise<EngineState & {stop: () => Promise<void>}>}
  */
 export async function startEngine(options = {}) {
-  const {graphdriver = true, containerd = true, registry = true, log = console.error} = options
-  ensureInstalled(log)
+  const {graphdriver = true, containerd = true, registry = true, flavor = 'floor', log = console.error} = options
+  if (!FLAVORS.includes(flavor)) throw new Error(`unknown engine flavor ${JSON.stringify(flavor)}: expected ${FLAVORS.join(' or ')}`)
+  ensureInstalled(log, flavor)
   // Unix socket paths are limited to 108 bytes: keep the base short.
   const dir = await mkdtemp(path.join(existsSync('/tmp') ? '/tmp' : os.tmpdir(), 'dbe-'))
+  const dockerConfig = path.join(dir, 'docker-config')
+  const files = flavorFiles(flavor)
+  const bin = files.bin ?? path.join(dir, 'bin')
+  mkdirSync(bin, {recursive: true})
+  for (const [name, target] of Object.entries(files.links)) symlinkSync(target, path.join(bin, name))
+  linkPlugins(dockerConfig, flavor)
+  const pathValue = [bin, process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'].join(':')
   /** @type {EngineState} */
-  const state = {available: false, pids: [], dir, localBaseImage: LOCAL_BASE_IMAGE, dockerConfig: path.join(dir, 'docker-config')}
-  mkdirSync(/** @type {string} */ (state.dockerConfig), {recursive: true})
+  const state = {available: false, pids: [], dir, localBaseImage: LOCAL_BASE_IMAGE, dockerConfig, flavor, path: pathValue}
   const stop = () => stopEngine(state)
+  // dockerd finds containerd, its shim and runc through PATH: the flavor's come first.
+  const daemonEnv = {...process.env, PATH: pathValue}
   try {
     /** @param {'g' | 'c'} name @param {object} daemonJson */
     const startDaemon = async (name, daemonJson) => {
@@ -207,6 +278,7 @@ export async function startEngine(options = {}) {
           '--iptables=false', '--ip6tables=false', '--bridge=none',
         ],
         logFile,
+        daemonEnv,
       )
       state.pids.push(pid)
       await waitFor(async () => (await httpStatus({socketPath: socket, path: '/_ping'})) === 200, `dockerd (${name})`, 60_000, () => tail(logFile))
@@ -236,8 +308,9 @@ export async function startEngine(options = {}) {
     makeRootfs(rootfs)
     const tar = execFileSync('tar', ['-C', rootfs, '-c', '.'], {maxBuffer: 64 << 20})
     const hosts = /** @type {string[]} */ ([state.graphdriverHost, state.containerdHost].filter(Boolean))
-    const [first, ...rest] = hosts.map((h) => dockerEnv(h, /** @type {string} */ (state.dockerConfig)))
+    const [first, ...rest] = hosts.map((h) => dockerEnv(h, dockerConfig, pathValue))
     if (!first) throw new Error('no daemon was requested')
+    state.versions = versionsOf(first)
     docker(first, ['import', '-c', 'ENV PATH=/usr/bin:/bin', '-', LOCAL_BASE_IMAGE], {input: tar})
     if (state.registry) {
       state.baseImage = `${state.registry}/${LOCAL_BASE_IMAGE}`
@@ -256,6 +329,40 @@ export async function startEngine(options = {}) {
     await stop()
     throw error
   }
+}
+
+/**
+ * Links a flavor's buildx (and compose) into DOCKER_CONFIG/cli-plugins, where docker looks before
+ * the system's plugin directories; a test that needs a DOCKER_CONFIG of its own calls this on it.
+ * @param {string} dockerConfig @param {Flavor} flavor
+ */
+export function linkPlugins(dockerConfig, flavor) {
+  const plugins = path.join(dockerConfig, 'cli-plugins')
+  mkdirSync(plugins, {recursive: true})
+  for (const [name, target] of Object.entries(flavorFiles(flavor).plugins)) {
+    if (!existsSync(path.join(plugins, name))) symlinkSync(target, path.join(plugins, name))
+  }
+}
+
+/**
+ * What runs, as docker reports it (the daemon names the containerd and runc it talks to).
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {EngineVersions}
+ */
+export function versionsOf(env) {
+  const version = JSON.parse(docker(env, ['version', '--format', '{{json .}}']))
+  /** @param {string} name */
+  const component = (name) =>
+    /** @type {{Name: string, Version: string}[]} */ (version.Server?.Components ?? []).find((c) => c.Name.toLowerCase() === name)?.Version ?? 'unknown'
+  const buildx = docker(env, ['buildx', 'version']).trim().split(/\s+/)[1] ?? 'unknown'
+  /** @type {EngineVersions} */
+  const versions = {dockerClient: version.Client?.Version ?? 'unknown', dockerServer: version.Server?.Version ?? 'unknown', buildx, containerd: component('containerd'), runc: component('runc')}
+  try {
+    versions.compose = docker(env, ['compose', 'version', '--short']).trim()
+  } catch {
+    /* this flavor has no compose plugin */
+  }
+  return versions
 }
 
 /** @param {number} pid */

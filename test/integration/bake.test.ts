@@ -10,8 +10,8 @@ import {execa} from 'execa'
 import t from 'tap'
 
 import {ExitCode} from '../../src/exit-codes.js'
-import {cacheEntryText, planBake} from '../../src/pipeline/bake.js'
-import {type Daemon, ROOT, useEngine} from '../engine/index.js'
+import {BAKE_FS_ENTITLEMENTS, cacheEntryText, planBake} from '../../src/pipeline/bake.js'
+import {type Daemon, ROOT, useEngine, versionAtLeast} from '../engine/index.js'
 import {type BuildxRun, cloneUnderUmask, dockerOn, gitRepo, tempDir, uniqueName} from '../helpers/index.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -100,7 +100,11 @@ target "owned" {
 
     const dry = await dbuildOn(engine.containerd, ['bake', '--dry-run', '--no-cache', '-f', 'docker-bake.hcl', 'files'], checkout)
     t.equal(dry.exitCode, 0, '--dry-run', {output: dry.output})
-    t.match(dry.stdout, /^docker buildx bake --no-cache --file \S+\.json files$/m, 'the command: flags passed through, the generated definition for -f')
+    // Where bake reads files outside its working directory only with an entitlement (buildx 0.19 on;
+    // the floor's 0.13 reads them freely), the command also grants it for dbuild's cache.
+    const entitled = versionAtLeast(engine.versions.buildx, BAKE_FS_ENTITLEMENTS.join('.'))
+    const allow = entitled ? ` --allow fs\\.read=${cacheDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` : ''
+    t.match(dry.stdout, new RegExp(`^docker buildx bake --no-cache --file \\S+\\.json${allow} files$`, 'm'), `the command on buildx ${engine.versions.buildx}: flags passed through, the generated definition for -f${entitled ? ', the cache readable' : ''}`)
 
     // --allow fs.read only where bake knows it (0.19 on): the stages live outside the working directory
     const env = {...engine.containerd.env, DBUILD_CACHE_DIR: cacheDir}

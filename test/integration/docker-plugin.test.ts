@@ -24,7 +24,8 @@ if (engine) {
 
   /** An environment with only this DOCKER_CONFIG, and no DOCKER_HOST: the daemon comes from docker's -H, which the plugin must honour. */
   const envFor = (dockerConfig: string): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {...engine.graphdriver.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
+    // engine.dockerConfig links the engine's buildx into it, so docker still runs that buildx
+    const env: NodeJS.ProcessEnv = {...engine.graphdriver.env, DOCKER_CONFIG: engine.dockerConfig(dockerConfig), DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
     delete env.DOCKER_HOST
     delete env.CI
     return env

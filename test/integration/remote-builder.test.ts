@@ -85,14 +85,15 @@ if (engine && process.getuid?.() !== 0) {
         '--iptables=false', '--ip6tables=false', '--bridge=none', '--tls=false',
         '--config-file', path.join(data, 'daemon.json'),
       ],
-      {detached: true, stdio: ['ignore', log, log]},
+      // the engine's PATH: the remote daemon is of the same flavor (its dockerd, containerd and shim)
+      {detached: true, stdio: ['ignore', log, log], env: {...process.env, PATH: engine.graphdriver.env.PATH}},
     )
     closeSync(log)
     daemon.unref()
     daemonPid = daemon.pid
     const deadline = Date.now() + 90_000
     for (;;) {
-      const ping = await execa('docker', ['-H', remote, 'version', '--format', '{{.Server.Version}}'], {reject: false, env: {...process.env, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
+      const ping = await execa('docker', ['-H', remote, 'version', '--format', '{{.Server.Version}}'], {reject: false, env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
       if (ping.exitCode === 0) break
       const exited = daemon.exitCode !== null
       if (exited || Date.now() > deadline) throw new Error(`the remote dockerd did not answer on ${remote}:\n${readFileSync(path.join(data, 'dockerd.log'), 'utf8').slice(-3000)}`)
@@ -101,14 +102,15 @@ if (engine && process.getuid?.() !== 0) {
     // the base image, by a name only the remote daemon has: a probe that ran anywhere else could not find it
     const save = execa('docker', ['save', engine.localBaseImage], {env: engine.graphdriver.env, encoding: 'buffer'})
     const saved = await save
-    await execa('docker', ['-H', remote, 'load'], {input: saved.stdout, env: {...process.env, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
-    await execa('docker', ['-H', remote, 'tag', engine.localBaseImage, `dbuild-remote-${id}/base:latest`], {env: {...process.env, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
+    await execa('docker', ['-H', remote, 'load'], {input: saved.stdout, env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
+    await execa('docker', ['-H', remote, 'tag', engine.localBaseImage, `dbuild-remote-${id}/base:latest`], {env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
   })
 
   /** The local engine is the graphdriver test daemon; the remote one is selected per test. */
   const dockerConfig = path.join(dir, 'docker-config')
   const localEnv = (): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {...engine.graphdriver.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(dir, 'cache'), NO_COLOR: '1'}
+    // engine.dockerConfig links the engine's buildx into it, so docker still runs that buildx
+    const env: NodeJS.ProcessEnv = {...engine.graphdriver.env, DOCKER_CONFIG: engine.dockerConfig(dockerConfig), DBUILD_CACHE_DIR: path.join(dir, 'cache'), NO_COLOR: '1'}
     delete env.CI
     return env
   }

@@ -115,10 +115,12 @@ target "builtin" {
     // the control: plain bake asks Docker Hub (unreachable here); dbuild's asks the mirror, where no frontend is pushed
     const plain = await dockerOn(engine.graphdriver, ['buildx', 'bake', '--progress=plain', 'pinned'], {cwd: checkout})
     t.not(plain.exitCode, 0, 'plain bake cannot pull the frontend')
-    t.match(plain.output, /BUILDKIT_SYNTAX = docker\/dockerfile:1\.7/, 'plain bake: the frontend from Docker Hub')
+    // Which image BuildKit resolves, not how a buildx version words it (0.13 echoes the arg, 0.29 names the image it resolves).
+    t.match(plain.output, /docker\/dockerfile:1\.7/, 'plain bake: the frontend from Docker Hub')
+    t.notMatch(plain.output, mirror)
     const ours = await dbuildOn(engine.graphdriver, ['bake', '--progress=plain', 'pinned'], checkout)
     t.not(ours.exitCode, 0, 'no frontend image in the test mirror')
-    t.match(ours.output, `BUILDKIT_SYNTAX = ${mirror}:1.7`, 'dbuild bake: BuildKit resolved the frontend on the mirror')
+    t.match(ours.output, `${mirror}:1.7`, 'dbuild bake: BuildKit resolved the frontend on the mirror')
     t.notMatch(ours.output, /registry-1\.docker\.io/, 'and never asked Docker Hub')
   })
 }

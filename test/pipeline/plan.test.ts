@@ -175,8 +175,9 @@ t.test('-f outside the context, its .dockerignore and .rego, and the rewrite ste
   t.equal(seen.length, 1, '--no-rewrite skips the rewrite')
   t.equal(readFileSync(plain.dockerfile as string, 'utf8'), readFileSync(path.join(dir, 'docker/app.Dockerfile'), 'utf8'))
   rmSync(path.join(dir, 'docker/app.Dockerfile.rego'))
-  await planBuild({argv: ['-f', '../docker/app.Dockerfile', '.'], cwd: checkout, env, rewrite})
-  t.notOk(existsSync(`${copy}.rego`), 'a policy removed from the repository is removed from the copy')
+  const after = await planBuild({argv: ['-f', '../docker/app.Dockerfile', '.'], cwd: checkout, env, rewrite})
+  t.not(after.dockerfile, copy, 'a copy is named by its companions too')
+  t.notOk(existsSync(`${after.dockerfile as string}.rego`), 'a policy removed from the repository is not beside the copy')
 })
 
 t.test('build contexts: local ones staged, remote ones untouched', async (t) => {

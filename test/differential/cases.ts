@@ -92,11 +92,13 @@ interface Tree {
   classes: Set<string>
 }
 
-function addNode(tree: Tree, node: ContextNode): void {
-  if (tree.nodes.some((n) => n.path === node.path)) return
+/** Adds a node unless its path is taken; says whether it did. */
+function addNode(tree: Tree, node: ContextNode): boolean {
+  if (tree.nodes.some((n) => n.path === node.path)) return false
   tree.nodes.push(node)
   if (node.kind === 'file' || node.kind === 'sparse') tree.files.push(node.path)
   if (node.kind === 'dir') tree.dirs.push(node.path)
+  return true
 }
 
 /** A directory's contents, depth first, with a chance of every kind of entry. */
@@ -110,8 +112,7 @@ function fillDir(r: Prng, tree: Tree, dir: string, depth: number, umask: number)
     const roll = r.next()
     if (roll < 0.5) addNode(tree, {kind: 'file', path: at, content: content(r), mode: fileMode(r, umask, r.chance(0.25)), mtime: mtime(r)})
     else if (roll < 0.65 && depth < 3) {
-      addNode(tree, {kind: 'dir', path: at, mode: dirMode(r, umask), mtime: mtime(r)})
-      fillDir(r, tree, at, depth + 1, umask)
+      if (addNode(tree, {kind: 'dir', path: at, mode: dirMode(r, umask), mtime: mtime(r)})) fillDir(r, tree, at, depth + 1, umask)
     } else if (roll < 0.77) {
       const target = r.pick(['f', '../f', 'nowhere', '/etc/passwd', '../../../../outside', '.', at.split('/').pop() ?? 'x', ...tree.files.slice(-2).map((f) => `/${f}`)])
       addNode(tree, {kind: 'symlink', path: at, target, mtime: mtime(r)})
@@ -140,8 +141,7 @@ function makeContext(r: Prng, umask: number, classes: Set<string>): Tree {
   for (const name of TOP_DIRS) {
     if (!r.chance(0.35)) continue
     const at = utf8(name)
-    addNode(tree, {kind: 'dir', path: at, mode: dirMode(r, umask), mtime: mtime(r)})
-    fillDir(r, tree, at, 0, umask)
+    if (addNode(tree, {kind: 'dir', path: at, mode: dirMode(r, umask), mtime: mtime(r)})) fillDir(r, tree, at, 0, umask)
   }
   for (const name of TOP_FILES) {
     if (!r.chance(0.35)) continue

@@ -43,10 +43,10 @@ const pathOf = (line: string): string => /^("(?:[^"\\]|\\.)*")/.exec(line)?.[1] 
  */
 function classFor(line: string, failure: Failure, testCase: DiffCase): string | undefined {
   const has = (name: string): boolean => testCase.classes.includes(name) && isUnfixed(name)
-  if (failure.phase === 'concurrent' && has('concurrent')) return 'concurrent'
-  if (failure.phase === 'after edits' && has('stale-stage')) return 'stale-stage'
   if (line.includes(': hard links ') && has('hardlink')) return 'hardlink'
   if (/: owner /.test(line)) return ['chown-name-colon', 'big-id'].find(has)
+  if (failure.phase === 'concurrent' && has('concurrent')) return 'concurrent'
+  if (failure.phase === 'after edits' && has('stale-stage')) return 'stale-stage'
   const shown = pathOf(line)
   const quoted = (node: {path: string}): string => JSON.stringify(Buffer.from(node.path.split('/').pop() ?? '', 'latin1').toString('utf8')).slice(1)
   const sparse = testCase.context.concat(...Object.values(testCase.namedContexts ?? {})).filter((node) => node.kind === 'sparse')

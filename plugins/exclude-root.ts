@@ -8,7 +8,7 @@
  * a `cp`, a helper stage inserted before the line's stage copies those links with `cp -RPp` from
  * a read-only bind mount of X into one directory per level, and one COPY per level brings them over.
  */
-import {copyPaths, type Edit, flag, flags, frontendOf, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext, type Severity, stageByRef, type StageNode, type TreeEntry} from '../src/rewrite/index.js'
+import {atLeast, copyPaths, type Edit, flag, flags, frontendOf, isFactError, type Finding, type InstructionNode, parseVersion, type Rule, type RuleContext, type Severity, stageByRef, type StageNode, type TreeEntry} from '../src/rewrite/index.js'
 
 const ID = 'exclude-root'
 const WILDCARD = /[*?[\]]/
@@ -28,6 +28,25 @@ function candidates(ctx: RuleContext): InstructionNode[] {
 }
 
 const trim = (p: string) => p.replace(/^\/+|\/+$/g, '')
+
+/** A path as Go's filepath.Clean writes it, which is how BuildKit's pattern matcher reads an --exclude. */
+export function cleanPattern(pattern: string): string {
+  const absolute = pattern.startsWith('/')
+  const out: string[] = []
+  for (const part of pattern.split('/')) {
+    if (part === '' || part === '.') continue
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop()
+    else if (part !== '..' || !absolute) out.push(part)
+  }
+  const joined = out.join('/')
+  return absolute ? `/${joined}` : joined || '.'
+}
+
+/**
+ * BuildKit matches --exclude against paths relative to the COPY source, without a leading slash:
+ * a pattern that starts with `/` or `..` once cleaned matches nothing (moby/patternmatcher).
+ */
+const matchesNothing = (pattern: string) => pattern.startsWith('/') || pattern === '..' || pattern.startsWith('../')
 const join = (...parts: string[]) => parts.filter(Boolean).join('/')
 
 function quote(source: string, dest: string): string {
@@ -241,16 +260,6 @@ export interface ExcludeSupport {
   why: string
 }
 
-function version(text: string | undefined): number[] | undefined {
-  const match = text === undefined ? null : /^v?(\d+)\.(\d+)\.(\d+)/.exec(text)
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined
-}
-
-const atLeast = (have: number[], want: readonly number[]) => {
-  for (let i = 0; i < want.length; i++) if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > (want[i] ?? 0)
-  return true
-}
-
 /**
  * Whether the `# syntax=` frontend has --exclude: labs from dockerfile 1.7, stable from 1.19 (moby/buildkit#6232).
  * A floating tag (1, latest, labs) is today's release, which has it; anything else dbuild cannot tell.
@@ -277,7 +286,7 @@ export function excludeSupport(ctx: RuleContext): ExcludeSupport {
   const syntax = chosen.by === 'builtin' ? undefined : chosen.image
   const by = chosen.by === 'build-arg' ? ' (--build-arg BUILDKIT_SYNTAX, which BuildKit uses before any # syntax= line)' : ''
   const builder = ctx.facts.builder
-  const known = builder && !isFactError(builder) ? version(builder.buildkitVersion) : undefined
+  const known = builder && !isFactError(builder) ? parseVersion(builder.buildkitVersion)?.parts : undefined
   const builderName = builder && !isFactError(builder) && builder.name ? `builder ${builder.name}` : 'the builder'
   const daemonFixed = known === undefined ? undefined : atLeast(known, FIXED_BUILDKIT)
   const frontend = syntax === undefined ? `${builderName}'s built-in Dockerfile frontend` : `the frontend ${syntax}${by}`
@@ -289,14 +298,17 @@ export function excludeSupport(ctx: RuleContext): ExcludeSupport {
     return {needed: true, severity: 'error', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, which fails on broken symlinks under --exclude (fixed by ${FIX})`}
   }
   if (daemonFixed === true && frontendHas === true) {
-    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''} (≥ v0.25.0, which copies broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
+    const from = builder && !isFactError(builder) && builder.buildkitFrom && builder.reported !== builder.buildkitVersion ? ` (${builder.buildkitFrom})` : ''
+    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}${from} (≥ v0.25.0, which copies broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
   }
-  const unknownBuilder = builder === undefined ? (ctx.facts.unavailable ?? 'it was not asked') : isFactError(builder) ? builder.error : `it reports ${builder.reported ?? 'none'}`
+  const unknownBuilder =
+    builder === undefined ? (ctx.facts.unavailable ?? 'it was not asked') : isFactError(builder) ? builder.error : (builder.buildkitFrom ?? `it reports ${builder.reported ?? 'none'}`)
   const parts = [
     ...(daemonFixed === undefined ? [`the builder's BuildKit version is unknown (${unknownBuilder}), so dbuild cannot tell whether it has the broken-symlink fix (${FIX})`] : []),
     ...(frontendHas === undefined && syntax !== undefined ? [`dbuild cannot tell whether ${frontend} has --exclude`] : []),
   ]
-  return {needed: true, severity: 'warning', why: parts.join('; ')}
+  // where plain buildx may well build the line, a rewrite could change the image: unsure leaves it alone
+  return {needed: false, severity: 'warning', why: `${parts.join('; ')}, and does not rewrite on a guess`}
 }
 
 export const rule: Rule = {
@@ -311,8 +323,9 @@ export const rule: Rule = {
     if (!excludeSupport(ctx).needed) return []
     return lines.flatMap((instruction) => {
       const from = ctx.expand(instruction, flag(instruction, 'from')?.value ?? '')
-      const excludes = flags(instruction, 'exclude').map((e) => e.value ?? '')
+      const excludes = flags(instruction, 'exclude').map((e) => ctx.expand(instruction, e.value ?? '').value)
       if (from.unresolved.length > 0 || excludes.some((e) => WILDCARD.test(e)) || copyPaths(instruction, ctx.text)?.sources.length !== 1) return []
+      if (excludes.map(cleanPattern).every(matchesNothing)) return []
       return [{kind: 'listing' as const, instruction, from: from.value}]
     })
   },
@@ -322,7 +335,7 @@ export const rule: Rule = {
     if (lines.length === 0) return findings
     const support = excludeSupport(ctx)
     if (!support.needed) {
-      return lines.map((instruction) => ({ruleId: ID, severity: 'info', line: instruction.line, message: `COPY --exclude is left as it is: ${support.why}.`}))
+      return lines.map((instruction) => ({ruleId: ID, severity: support.severity, line: instruction.line, message: `COPY --exclude is left as it is: ${support.why}.`}))
     }
     // a config that turned the rule to "warn" lowers an error, never raises an info or warning
     const severity = support.severity === 'error' ? ctx.severity : support.severity
@@ -344,6 +357,24 @@ export const rule: Rule = {
         findings.push({...findingBase(instruction), severity: 'warning', message: `--exclude with a wildcard (${excludes.filter((e) => WILDCARD.test(e)).join(', ')}) is left alone: dbuild rewrites only plain paths.`})
         continue
       }
+      const cleaned = excludes.map(cleanPattern)
+      if (cleaned.includes('.')) {
+        unsure(instruction, `--exclude=${excludes[cleaned.indexOf('.')]} names the source itself`)
+        continue
+      }
+      if (cleaned.every(matchesNothing)) {
+        const edits = flags(instruction, 'exclude').map((f): Edit => {
+          let end = f.range[1]
+          while (ctx.text[end] === ' ' || ctx.text[end] === '\t') end++
+          return {range: [f.range[0], end], text: ''}
+        })
+        findings.push({
+          ...findingBase(instruction),
+          message: `COPY --exclude may fail here: ${support.why}. BuildKit matches --exclude against paths relative to the source, so ${excludes.map((e) => `--exclude=${e}`).join(', ')} (a leading / or ..) excludes nothing: the line is rewritten without it, which copies the same.`,
+          fix: edits,
+        })
+        continue
+      }
       if (!paths || paths.sources.length !== 1) {
         unsure(instruction, 'it has more than one source')
         continue
@@ -363,7 +394,7 @@ export const rule: Rule = {
         unsure(instruction, `the tree of ${from.value} is unknown: ${listing?.error ?? ctx.facts.unavailable ?? 'it was not probed'}`)
         continue
       }
-      const result = plan(listing, source, dest, excludes, flag(instruction, 'chown') !== undefined)
+      const result = plan(listing, source, dest, cleaned.filter((e) => !matchesNothing(e)), flag(instruction, 'chown') !== undefined)
       if ('why' in result) {
         unsure(instruction, result.why)
         continue

@@ -7,6 +7,7 @@ import {dbuildCacheDir} from '../cache-dir.js'
 import {dockerConfigDir} from '../docker-config.js'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {older, parseVersion} from '../version.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import type {CapturedRun} from './run.js'
 
@@ -14,26 +15,19 @@ import type {CapturedRun} from './run.js'
 export const MIN_BUILDX = [0, 10, 0] as const
 
 export interface BuildxVersion {
+  /** `0.13.1`, or `unknown` for a buildx built without version information (it says v0.0.0+unknown). */
   version: string
-  parts: [number, number, number]
+  /** Undefined when the version is unknown: then the flags below say what its help lists. */
+  parts?: [number, number, number]
+  /** `docker buildx build --help` lists --annotation (asked only when the version is unknown). */
+  annotation?: boolean
 }
 
-/** `github.com/docker/buildx v0.13.1 abc` or distro builds like `0.13.1+ds1 0.13.1+ds1-3`. */
+/** `github.com/docker/buildx v0.13.1 abc` or distro builds like `0.13.1+ds1 0.13.1+ds1-3`; `unknown` for v0.0.0+unknown. */
 export function parseBuildxVersion(text: string): BuildxVersion | undefined {
-  const match = /(?:^|\s)v?(\d+)\.(\d+)\.(\d+)/.exec(text)
-  if (!match) return undefined
-  const parts: [number, number, number] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  return {version: parts.join('.'), parts}
-}
-
-/** Version `a` comes before `b` (missing parts count as 0). */
-export function older(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? 0
-    const y = b[i] ?? 0
-    if (x !== y) return x < y
-  }
-  return false
+  const version = parseVersion(text)
+  if (version) return version
+  return /(?:^|\s)v?0\.0\.0\+unknown(?:\s|$)/.test(text) ? {version: 'unknown'} : undefined
 }
 
 const INSTALL_BUILDX = 'Install the buildx plugin: `apt-get install docker-buildx` (Debian/Ubuntu), `apt-get install docker-buildx-plugin` (Docker\'s repository), or see https://github.com/docker/buildx#installing'
@@ -42,9 +36,9 @@ const INSTALL_BUILDX = 'Install the buildx plugin: `apt-get install docker-build
  * `docker buildx version`, captured. node:child_process rather than runDocker (execa): every build
  * runs this check, and importing execa would cost more time than the check itself.
  */
-function buildxVersionOutput(env: NodeJS.ProcessEnv): Promise<CapturedRun> {
+function buildxVersionOutput(env: NodeJS.ProcessEnv, args = ['buildx', 'version']): Promise<CapturedRun> {
   return new Promise((resolve) => {
-    execFile('docker', ['buildx', 'version'], {env, timeout: 30_000, encoding: 'utf8'}, (error, stdout, stderr) => {
+    execFile('docker', args, {env, timeout: 30_000, encoding: 'utf8'}, (error, stdout, stderr) => {
       const code: unknown = error?.code
       if (!error) resolve({exitCode: 0, stdout, stderr})
       else if (typeof code === 'number') resolve({exitCode: code, stdout, stderr})
@@ -138,8 +132,22 @@ export async function checkBuildx(env: NodeJS.ProcessEnv = process.env): Promise
   }
   const version = parseBuildxVersion(result.stdout)
   if (!version) throw new DbuildError(`cannot read the buildx version from: ${result.stdout.trim()}`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
+  if (!version.parts) {
+    // built without version information: what its help lists tells what it can do
+    const help = await buildxVersionOutput(env, ['buildx', 'build', '--help'])
+    if (help.exitCode === 0 && !/--build-context\b/.test(help.stdout)) {
+      throw new DbuildError(`buildx (version unknown) has no --build-context; dbuild needs buildx ${MIN_BUILDX.join('.')} or newer`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
+    }
+    return {...version, annotation: /--annotation\b/.test(help.stdout)}
+  }
   if (older(version.parts, MIN_BUILDX)) {
     throw new DbuildError(`buildx ${version.version} is too old; dbuild needs ${MIN_BUILDX.join('.')} or newer`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
   }
   return version
+}
+
+/** Whether `docker buildx bake --help` lists --allow: asked of a buildx whose version is unknown. */
+export async function bakeListsAllow(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const help = await buildxVersionOutput(env, ['buildx', 'bake', '--help'])
+  return help.exitCode === 0 && /--allow\b/.test(help.stdout)
 }

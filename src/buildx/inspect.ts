@@ -2,6 +2,8 @@
  * `docker buildx inspect`: which builder a build goes to, its driver, and the daemon's image store
  * as the built-in builder's worker labels tell it. doctor and the build's cache step both ask here.
  */
+import {parseVersion} from '../version.js'
+import {vendoredBuildkit} from './engine-buildkit.js'
 import {runDocker} from './run.js'
 
 export type ImageStore = 'containerd' | 'graphdriver'
@@ -10,6 +12,8 @@ export interface BuilderFacts {
   name?: string
   driver?: string
   status?: string
+  /** The first node's endpoint: a docker context name for the docker driver (`default`), else an address. */
+  endpoint?: string
   /** e.g. v0.25.1; undefined when the builder does not say (Docker's built-in BuildKit, as distributions build it, reports v0.0.0+unknown). */
   buildkitVersion?: string
   /** The version text as reported, for messages. */
@@ -43,11 +47,12 @@ export function parseBuildxInspect(text: string): BuilderFacts {
     if (key === 'name' && probe.name === undefined) probe.name = value
     else if (key === 'driver' && probe.driver === undefined) probe.driver = value
     else if (key === 'status' && probe.status === undefined) probe.status = value
+    else if (key === 'endpoint' && probe.endpoint === undefined) probe.endpoint = value
     else if (key === 'error' && probe.error === undefined) probe.error = value
     else if ((key === 'buildkit version' || key === 'buildkit') && probe.buildkitReported === undefined) {
       probe.buildkitReported = value
       if (key === 'buildkit version') probe.labelsListed = true
-      if (/^v?\d+\.\d+\.\d+/.test(value) && !/^v?0\.0\.0/.test(value)) probe.buildkitVersion = value
+      if (/^v?\d+\.\d+\.\d+/.test(value) && parseVersion(value)) probe.buildkitVersion = value
     } else if (key === 'labels') inLabels = true
   }
   return probe
@@ -93,4 +98,31 @@ export async function inspectBuilder(env: NodeJS.ProcessEnv, builder?: string, t
 export async function unreachableBuilder(env: NodeJS.ProcessEnv, builder?: string): Promise<string | undefined> {
   const facts = await inspectBuilder(env, builder, 10_000)
   return facts.ok ? undefined : facts.error
+}
+
+/** The BuildKit version a builder runs, and what told dbuild so. */
+export interface BuildkitVersion {
+  /** e.g. v0.25.2; undefined when nothing tells. For an engine newer than dbuild knows, the oldest it can be. */
+  version?: string
+  /** How it was found, for doctor and findings: `builder default reports v0.0.0+unknown; Docker Engine 28.5.2 vendors BuildKit v0.25.2`. */
+  from: string
+}
+
+/**
+ * The builder's BuildKit version: as it reports it, else, for the docker driver, the one its engine
+ * vendors (Debian's and Ubuntu's dockerd report v0.0.0+unknown). Never a guess: undefined when the
+ * engine's version is not one dbuild has a row for.
+ */
+export async function builderBuildkit(env: NodeJS.ProcessEnv, builder: Pick<BuilderFacts, 'name' | 'driver' | 'endpoint' | 'buildkitVersion' | 'buildkitReported'>): Promise<BuildkitVersion> {
+  const reports = `builder ${builder.name ?? '(current)'} reports ${builder.buildkitReported ? `BuildKit ${builder.buildkitReported}` : 'no BuildKit version'}`
+  if (builder.buildkitVersion) return {version: builder.buildkitVersion, from: reports}
+  if (builder.driver !== 'docker') return {from: reports}
+  // the docker driver's endpoint is a docker context; `default` is the one DOCKER_HOST and DOCKER_CONTEXT choose
+  const context = builder.endpoint && builder.endpoint !== 'default' && !builder.endpoint.includes('://') ? ['--context', builder.endpoint] : []
+  const run = await runDocker([...context, 'version', '--format', '{{.Server.Version}}'], {env, timeout: 15_000})
+  const engine = run.exitCode === 0 ? run.stdout.trim() : ''
+  if (!engine) return {from: `${reports}, and the engine's version could not be read`}
+  const vendored = vendoredBuildkit(engine)
+  if (!vendored) return {from: `${reports}, and dbuild does not know which BuildKit Docker Engine ${engine} vendors`}
+  return {version: vendored.version, from: `${reports}; Docker Engine ${engine} vendors BuildKit ${vendored.version}${vendored.atLeast ? ' or newer' : ''}`}
 }

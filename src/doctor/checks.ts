@@ -40,6 +40,8 @@ export interface BuilderProbe extends BuilderFacts {
   ok: boolean
   /** Named with --builder or BUILDX_BUILDER: it may build on another context's daemon than the one `docker info` asks. */
   selected?: boolean
+  /** How buildkitVersion was found (its engine's vendored BuildKit where the builder reports v0.0.0+unknown), or why it is unknown. */
+  buildkitFrom?: string
 }
 
 export interface RegistryProbe {
@@ -123,7 +125,8 @@ export function checkBuilder(builder: BuilderProbe): Check {
   if (!builder.ok) {
     return notPassing('fail', 'builder', title, builder.error ?? 'docker buildx inspect failed', 'Check BUILDX_BUILDER / --builder, or select one with docker buildx use <name>.')
   }
-  const detail = `${builder.name ?? '?'} (driver ${builder.driver ?? '?'}, BuildKit ${builder.buildkitVersion ?? 'version unknown'})`
+  const concluded = builder.buildkitFrom && builder.buildkitReported !== builder.buildkitVersion ? `: ${builder.buildkitFrom}` : ''
+  const detail = `${builder.name ?? '?'} (driver ${builder.driver ?? '?'}, BuildKit ${builder.buildkitVersion ?? 'version unknown'}${concluded})`
   if (builder.status && builder.status !== 'running') {
     return notPassing('warn', 'builder', title, `${detail} is ${builder.status}`, `It starts on the first build; docker buildx inspect --bootstrap ${builder.name ?? ''} starts it now.`.trim())
   }

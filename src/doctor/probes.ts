@@ -7,7 +7,7 @@ import path from 'node:path'
 
 import {execa} from 'execa'
 
-import {inspectBuilder, parseBuildxInspect} from '../buildx/inspect.js'
+import {builderBuildkit, inspectBuilder, parseBuildxInspect} from '../buildx/inspect.js'
 import {runDocker} from '../buildx/run.js'
 import {CONFIG_FILE, findConfig} from '../config.js'
 import {DbuildError} from '../exit-codes.js'
@@ -81,10 +81,15 @@ async function probeBuildx(env: NodeJS.ProcessEnv): Promise<ToolProbe> {
 
 export {parseBuildxInspect}
 
-function probeBuilder(options: ProbeOptions): Promise<BuilderProbe> {
+async function probeBuilder(options: ProbeOptions): Promise<BuilderProbe> {
   const env = options.env ?? process.env
   const selected = options.builder !== undefined || Boolean(env.BUILDX_BUILDER)
-  return inspectBuilder(env, options.builder, DOCKER_TIMEOUT).then((builder) => ({...builder, selected}))
+  return inspectBuilder(env, options.builder, DOCKER_TIMEOUT).then(async (builder) => {
+    if (!builder.ok) return {...builder, selected}
+    // Debian's and Ubuntu's dockerd report BuildKit v0.0.0+unknown: the engine's version tells which it vendors
+    const buildkit = await builderBuildkit(env, builder)
+    return {...builder, selected, ...(buildkit.version ? {buildkitVersion: buildkit.version} : {}), buildkitFrom: buildkit.from}
+  })
 }
 
 async function probeUmask(): Promise<string | undefined> {

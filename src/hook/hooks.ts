@@ -15,6 +15,7 @@ import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {gitOutput, gitRoot} from '../git.js'
+import {atLeast, parseVersion} from '../version.js'
 import {present} from './files.js'
 import {inspectHook, installHookFile, uninstallHookFile} from './hooks-dir.js'
 import {installManaged, lefthookConfig, managedStatus, uninstallManaged} from './managers.js'
@@ -33,10 +34,8 @@ function huskyDir(dir: string, root: string): string | undefined {
 
 /** git 2.54 added hooks from config (hook.<name>.command / hook.<name>.event). */
 export function gitRunsConfigHooks(version: string | undefined): boolean {
-  const match = /(\d+)\.(\d+)/.exec(version ?? '')
-  if (!match) return false
-  const [major, minor] = [Number(match[1]), Number(match[2])]
-  return major > 2 || (major === 2 && minor >= 54)
+  const parsed = parseVersion(version)
+  return parsed !== undefined && atLeast(parsed.parts, [2, 54, 0])
 }
 
 /** The hooks directory of the repository holding `cwd` and the manager in charge of it. */

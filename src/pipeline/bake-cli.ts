@@ -1,6 +1,6 @@
 /** `dbuild bake`: plans with planBake, prints what --print/--dry-run ask for, else runs bake with the terminal. */
 import type {SplitArgv} from '../buildx/argv.js'
-import {checkBuildx} from '../buildx/check.js'
+import {bakeListsAllow, checkBuildx} from '../buildx/check.js'
 import {streamDocker} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
 import {planBake} from './bake.js'
@@ -15,11 +15,13 @@ export async function bakeCli(argv: readonly string[], io: BuildCliIO & {cwd?: s
   const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
   // bake --print needs docker anyway; the version says whether bake knows --allow
   const version = await checkBuildx(env)
+  // a buildx built without version information: its help says what it knows
+  const buildxHelp = version.parts ? undefined : {annotation: version.annotation === true, bakeAllow: await bakeListsAllow(env)}
   const spinner = await spinnerFor(true)
   let plan
   try {
     const rewrite = io.rules ? rewriteStepFor(io.rules) : undefined
-    plan = await planBake({argv, cwd, env, buildxVersion: version.parts, ...(rewrite ? {rewrite} : {}), onStep: (text) => spinner.update(`dbuild: ${text}`)})
+    plan = await planBake({argv, cwd, env, ...(version.parts ? {buildxVersion: version.parts} : {}), ...(buildxHelp ? {buildxHelp} : {}), ...(rewrite ? {rewrite} : {}), onStep: (text) => spinner.update(`dbuild: ${text}`)})
   } catch (error) {
     spinner.fail()
     throw error

@@ -9,13 +9,13 @@ import path from 'node:path'
 
 import {type FlagUse, type SplitArgv, splitArgv, UnknownFlagError} from '../buildx/argv.js'
 import {BAKE_TABLE, DEFINITION_FLAGS} from '../buildx/bake-flags.js'
-import {older} from '../buildx/check.js'
 import {shellCommand} from '../buildx/quote.js'
 import {type CapturedRun, runDocker} from '../buildx/run.js'
 import {sourceKind} from '../buildx/sources.js'
 import {isCI} from '../cache/index.js'
 import {dbuildCacheDir} from '../cache-dir.js'
 import {configLines} from '../config.js'
+import {older} from '../version.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
@@ -60,6 +60,8 @@ export interface BakePlanOptions {
   onStep?: (text: string) => void
   /** The installed buildx version: `--allow fs.read` is added only where it is understood. */
   buildxVersion?: readonly [number, number, number]
+  /** For a buildx whose version is unknown (v0.0.0+unknown), what its help lists instead. */
+  buildxHelp?: {annotation: boolean; bakeAllow: boolean}
   /** Runs `docker ARGS` captured; runDocker by default (the tests see the same command). */
   docker?: (args: string[], options: {cwd: string; env: NodeJS.ProcessEnv}) => Promise<CapturedRun>
 }
@@ -268,7 +270,7 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   }
 
   const manifests = manifestDir !== undefined ? {dir: manifestDir} : isCI(env) ? {} : undefined
-  const annotate = canAnnotate(options.buildxVersion ? {parts: [...options.buildxVersion]} : undefined)
+  const annotate = options.buildxVersion ? canAnnotate({parts: [...options.buildxVersion]}) : options.buildxHelp?.annotation === true
   const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, annotate, ...(options.rewrite ? {rewrite: options.rewrite} : {})}
   const builder = last('builder')
   if (builder !== undefined) run.builder = builder
@@ -299,7 +301,7 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   }
   if (!fileGiven) args.push('--file', definitionFile)
   // the stages and Dockerfile copies live outside the working directory, where newer bake asks first
-  if (options.buildxVersion && !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS)) args.push('--allow', `fs.read=${dbuildCacheDir(env)}`)
+  if (options.buildxVersion ? !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS) : options.buildxHelp?.bakeAllow) args.push('--allow', `fs.read=${dbuildCacheDir(env)}`)
   args.push(...positionalTokens(split.positionals))
   return {
     kind: 'plan',

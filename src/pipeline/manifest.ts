@@ -111,8 +111,9 @@ export function bakeManifestDir(given: string | undefined, cwd: string): string 
  * `--annotation` (and bake's `annotations`) came with buildx 0.12 (docker/buildx#2020); the exporters
  * that cannot keep one (the graphdriver store's image, local, tar) drop it without an error.
  */
-export function canAnnotate(version: Pick<BuildxVersion, 'parts'> | undefined): boolean {
+export function canAnnotate(version: Pick<BuildxVersion, 'parts' | 'annotation'> | undefined): boolean {
   if (!version) return false
+  if (!version.parts) return version.annotation === true
   const [major = 0, minor = 0] = version.parts
   return major > 0 || minor >= 12
 }

@@ -24,5 +24,6 @@ export {parseDockerfile, copyPaths, flag, flags, isHeredocSource, stageByRef} fr
 export type {ArgNode, DirectiveNode, DockerfileModel, FlagNode, InstructionNode, StageNode} from './parse.js'
 export {findGroup, findUser} from './accounts.js'
 export {isFactError} from './types.js'
+export {atLeast, parseVersion} from '../version.js'
 export {familiarReference, namedContextOf} from './named-context.js'
 export {type Frontend, frontendOf, SYNTAX_BUILD_ARG} from './frontend.js'

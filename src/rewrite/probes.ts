@@ -11,7 +11,7 @@ import path from 'node:path'
 import {dbuildCacheDir} from '../cache-dir.js'
 import {compareCodeUnits} from '../compare.js'
 import {runDocker} from '../buildx/run.js'
-import {inspectBuilder} from '../buildx/inspect.js'
+import {builderBuildkit, inspectBuilder} from '../buildx/inspect.js'
 import {writeFileAtomic} from '../write-atomic.js'
 
 import {sourceKind} from '../buildx/sources.js'
@@ -298,16 +298,18 @@ async function probeListing(dockerfile: string, inputs: ProbeInputs | undefined,
   })
 }
 
-/** The builder's name, driver and BuildKit version, as src/buildx/inspect.ts reads them for doctor too. */
+/** The builder's name, driver and BuildKit version (its engine's where it reports none), as src/buildx/inspect.ts reads them for doctor too. */
 async function probeBuilder(options: ProbeOptions): Promise<BuilderFact | FactError> {
   const {docker} = options
   const builder = await inspectBuilder(docker.env ?? process.env, docker.builder, 60_000)
   if (!builder.ok) return {error: `docker buildx inspect${docker.builder ? ` ${docker.builder}` : ''} failed: ${builder.error ?? 'no answer'}`}
+  const buildkit = await builderBuildkit(docker.env ?? process.env, builder)
   return {
     ...(builder.name === undefined ? {} : {name: builder.name}),
     ...(builder.driver === undefined ? {} : {driver: builder.driver}),
-    ...(builder.buildkitVersion === undefined ? {} : {buildkitVersion: builder.buildkitVersion}),
+    ...(buildkit.version === undefined ? {} : {buildkitVersion: buildkit.version}),
     ...(builder.buildkitReported === undefined ? {} : {reported: builder.buildkitReported}),
+    buildkitFrom: buildkit.from,
   }
 }
 

@@ -76,10 +76,12 @@ export type FactRequest =
 export interface BuilderFact {
   name?: string
   driver?: string
-  /** e.g. v0.25.1; undefined when the builder does not say (Docker's built-in BuildKit reports v0.0.0+unknown). */
+  /** e.g. v0.25.1: as the builder reports it, else as its engine vendors it; undefined when nothing tells. */
   buildkitVersion?: string
   /** The version text as reported, for messages. */
   reported?: string
+  /** What told dbuild the version, or why nothing did (src/buildx/inspect.ts builderBuildkit). */
+  buildkitFrom?: string
 }
 
 /** Facts from BuildKit, precomputed so that check() stays pure. */

@@ -140,6 +140,7 @@ Labels:
     buildkitReported: 'v0.26.2',
     labels: {'org.mobyproject.buildkit.worker.executor': 'containerd', 'org.mobyproject.buildkit.worker.snapshotter': 'overlayfs'},
     labelsListed: true,
+    endpoint: 'default',
   })
   t.same(parseBuildxInspect('Name: default\nDriver: docker\nBuildkit:  v0.20.2\n').buildkitVersion, 'v0.20.2', 'older buildx')
   t.equal(parseBuildxInspect('Name: default\nBuildKit version: v0.0.0+unknown\n').buildkitVersion, undefined, 'Docker\'s built-in BuildKit')

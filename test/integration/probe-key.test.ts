@@ -69,7 +69,7 @@ if (engine) {
       const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', tag, '-'], {input: `FROM ${engine.baseImage}\nRUN mkdir -p /opt && touch /${marker}\n`})
       t.equal(made.exitCode, 0, `base image with /${marker}`, {output: made.output})
     }
-    const dockerfile = [`FROM ${tag} AS src`, 'FROM scratch', 'COPY --from=src --exclude=/opt / /', ''].join('\n')
+    const dockerfile = [`FROM ${tag} AS src`, 'FROM scratch', 'COPY --from=src --exclude=opt / /', ''].join('\n')
     const dir = await gitRepo(path.join(root, uniqueName('ctx-tag')), {Dockerfile: dockerfile})
     await tagged('one')
     const first = await build(dir, path.join(root, 'out-6'))

@@ -37,7 +37,8 @@ if (engine) {
   const dockerfile = [
     ...stage,
     'FROM scratch AS final',
-    'COPY --from=base --exclude=/opt --exclude=/usr/share/doc / /',
+    // relative: BuildKit matches --exclude against paths relative to the source (a leading / matches nothing)
+    'COPY --from=base --exclude=opt --exclude=usr/share/doc / /',
     'COPY --from=base /opt /opt',
     'COPY --from=base /usr/share/doc /usr/share/doc',
     '',
@@ -52,6 +53,13 @@ if (engine) {
     t.not(plain.exitCode, 0, 'the original does not build on this engine')
 
     const result = await rewriteOn(engine.containerd, dockerfile, context, tempDir(t))
+    const support = result.findings.find((f) => f.ruleId === 'exclude-root')
+    if (support?.severity === 'info') {
+      // BuildKit v0.25+ (Docker 28.5): --exclude in the frontend and the nested-symlink fix; it still fails on the
+      // broken /broken at the top of the source, but dbuild rewrites only where it knows the line cannot build
+      t.equal(result.text, dockerfile, 'left alone where the builder has --exclude and the broken-symlink fix')
+      return
+    }
     t.notMatch(result.text, /--exclude/, 'no --exclude is left')
     t.match(result.text, /^FROM base AS dbuild-links-1$/m, 'a helper stage copies the links')
     const finding = result.findings.find((f) => f.ruleId === 'exclude-root')

@@ -75,3 +75,15 @@ t.test('checkBuildx remembers the version until docker, its config or a buildx p
   await t.rejects(checkBuildx(env), {exit: ExitCode.UNAVAILABLE, message: /buildx 0\.9\.1 is too old/}, 'a changed docker CLI: asked again')
   await t.rejects(checkBuildx({...env, PATH: path.join(root, 'empty')}), {message: /docker was not found on PATH/}, 'docker gone: never a remembered answer')
 })
+
+t.test('checkBuildx: a buildx built without version information (v0.0.0+unknown) is not refused; its own help says what it lists', async (t) => {
+  // the fake only answers `buildx version` as such a build does; the help is the installed buildx's own
+  const real = ['/usr/local/bin/docker', '/usr/bin/docker'].find((file) => existsSync(file)) ?? 'docker'
+  const unknown = fakeDocker('unknown', `[ "$1 $2" = "buildx version" ] && { echo "github.com/docker/buildx v0.0.0+unknown "; exit 0; }\nexec ${real} "$@"`)
+  const version = await checkBuildx({...unknown, DBUILD_CACHE_DIR: tempDir(t)})
+  t.equal(version.version, 'unknown')
+  t.equal(version.parts, undefined, 'no version is made up')
+  t.equal(version.annotation, true, 'buildx 0.12+ lists --annotation in its help')
+  const old = fakeDocker('unknown-old', `[ "$1 $2" = "buildx version" ] && { echo "github.com/docker/buildx v0.0.0+unknown"; exit 0; }\necho "  -f, --file string"`)
+  await t.rejects(checkBuildx({...old, DBUILD_CACHE_DIR: tempDir(t)}), {exit: ExitCode.UNAVAILABLE, message: /has no --build-context/}, 'one without --build-context is still refused')
+})

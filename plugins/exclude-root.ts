@@ -13,7 +13,9 @@ import {atLeast, copyPaths, type Edit, flag, flags, frontendOf, isFactError, typ
 const ID = 'exclude-root'
 const WILDCARD = /[*?[\]]/
 /** Characters a rewritten path cannot carry without BuildKit reading them as a pattern or a variable. */
-const UNSAFE = /[*?[\]$\\`]/
+// Quotes too: BuildKit's frontends read a quote inside a COPY operand, the JSON form included, as
+// shell quoting ("looking for matching single-quote"), and a control character cannot stand in a line.
+const UNSAFE = /[*?[\]$\\`'"]|\p{Cc}/u
 /** What a COPY of a directory by its path creates it as: BuildKit copies the contents, not the directory. */
 const CREATED_DIR_MODE = 0o755
 /** Where the helper stage looks for cp, in X's tree; the first that resolves to an executable wins. */

@@ -7,6 +7,11 @@ import {builderFlagWord, findGroup, findUser, flag, isFactError, type Finding, t
 
 const ID = 'link-chown'
 const NUMERIC = /^\d+$/
+/**
+ * IDs from here up are left alone: BuildKit's graphdriver worker gives such a numeric --chown 0:0
+ * while the name it stood for gets the real ID, so a rewrite could change the image.
+ */
+const FIRST_UNSURE_ID = 2 ** 31
 
 function isLinked(instruction: InstructionNode): boolean {
   const link = flag(instruction, 'link')
@@ -23,11 +28,11 @@ function split(chown: string): {user: string; group?: string} {
   return colon === -1 ? {user: chown} : {user: chown.slice(0, colon), group: chown.slice(colon + 1)}
 }
 
-/** Names that need a lookup (config first, then the stage's /etc files). */
+/** Names that need a lookup (config first, then the stage's /etc files). An empty name is ID 0 and needs none. */
 function needsLookup(ctx: RuleContext, chown: string): boolean {
   const {user, group} = split(chown)
-  const userKnown = NUMERIC.test(user) || ctx.config.users?.[user] !== undefined
-  const groupKnown = group === undefined || NUMERIC.test(group) || ctx.config.groups?.[group] !== undefined
+  const userKnown = user === '' || NUMERIC.test(user) || ctx.config.users?.[user] !== undefined
+  const groupKnown = group === undefined || group === '' || NUMERIC.test(group) || ctx.config.groups?.[group] !== undefined
   return !(userKnown && groupKnown)
 }
 
@@ -48,7 +53,11 @@ function resolve(ctx: RuleContext, instruction: InstructionNode, chown: string):
   const configured = ctx.config.users?.[user]
   let uid: number | undefined
   let primaryGid: number | undefined
-  if (NUMERIC.test(user)) {
+  if (user === '') {
+    // BuildKit's LLB sends an empty name as ID 0 (UserOpt.marshal): `--chown=:staff` is root's uid
+    uid = 0
+    primaryGid = 0
+  } else if (NUMERIC.test(user)) {
     // BuildKit: a bare number is uid and gid alike
     uid = Number(user)
     primaryGid = uid
@@ -64,7 +73,9 @@ function resolve(ctx: RuleContext, instruction: InstructionNode, chown: string):
     primaryGid = entry.gid
   }
   let gid = primaryGid
-  if (group !== undefined && group !== '') {
+  // an empty group after the colon is ID 0, as an empty user is: `--chown=app:` is app's uid and gid 0
+  if (group === '') gid = 0
+  else if (group !== undefined) {
     const configuredGroup = ctx.config.groups?.[group]
     if (NUMERIC.test(group)) gid = Number(group)
     else if (configuredGroup !== undefined) gid = Number(configuredGroup)
@@ -74,6 +85,9 @@ function resolve(ctx: RuleContext, instruction: InstructionNode, chown: string):
       if (found === undefined) return {why: `group "${group}" is not in /etc/group of this stage at line ${instruction.line} (nor in .dbuild.json "groups")`}
       gid = found
     }
+  }
+  if (uid >= FIRST_UNSURE_ID || gid >= FIRST_UNSURE_ID) {
+    return {why: `${chown} is ${uid}:${gid}, and BuildKit's graphdriver worker gives a numeric ID of 2^31 or more as 0, so the numeric form could change the owners`}
   }
   return {ids: `${uid}:${gid}`}
 }
@@ -109,7 +123,8 @@ export const rule: Rule = {
       }
       const expanded = ctx.expand(instruction, chown.value)
       const {user, group} = split(expanded.value)
-      if (NUMERIC.test(user) && (group === undefined || group === '' || NUMERIC.test(group))) continue
+      // no name in it, nothing to look up: BuildKit builds it on every store as it is
+      if ((user === '' || NUMERIC.test(user)) && (group === undefined || group === '' || NUMERIC.test(group))) continue
       const base = {ruleId: ID, severity: ctx.severity, line: instruction.line}
       const original = ctx.text.slice(instruction.range[0], instruction.range[1])
       if (expanded.unresolved.length > 0) {

@@ -15,10 +15,10 @@ export const KNOWN_DEFECTS: Readonly<Record<string, KnownDefect>> = {
   'stale-stage': {owner: 'stage', what: 'a same-size edit with its mtime carried over builds the stale file', fixed: true},
   'hardlink': {owner: 'stage', what: 'hard links are staged as copies', fixed: true},
   'sparse': {owner: 'stage', what: 'sparse files', fixed: true},
-  'chown-name-colon': {owner: 'rules', what: '--chown=name: takes the wrong gid', fixed: false},
-  'big-id': {owner: 'rules', what: 'ids of 2^31 and more in --chown', fixed: false},
-  'exclude': {owner: 'rules', what: 'exclude-root on buildx versions it does not know', fixed: false},
-  'quote-name': {owner: 'rules', what: 'quotes in names', fixed: false},
+  'chown-name-colon': {owner: 'rules', what: '--chown=name: takes the wrong gid', fixed: true},
+  'big-id': {owner: 'rules', what: 'ids of 2^31 and more in --chown', fixed: true},
+  'exclude': {owner: 'rules', what: 'exclude-root on buildx versions it does not know', fixed: true},
+  'quote-name': {owner: 'rules', what: 'quotes in names', fixed: true},
   'concurrent': {owner: 'cli', what: 'concurrent builds share one rewritten Dockerfile', fixed: true},
 }
 

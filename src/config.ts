@@ -5,7 +5,7 @@ import path from 'node:path'
 import * as jsonc from 'jsonc-parser'
 import type {ParseError} from 'jsonc-parser'
 
-import {DbuildError, ExitCode} from './exit-codes.js'
+import {DbuildError, ExitCode, readFailureExit} from './exit-codes.js'
 import {isImagePrefix} from './image-reference.js'
 
 export const CONFIG_FILE = '.dbuild.json'
@@ -304,7 +304,7 @@ export function readConfigText(file: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENXIO') throw new DbuildError(`${file}:1:1: not a regular file (a socket); .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
-    throw new DbuildError(`${file}: cannot read config: ${code ?? (error as Error).message}`, code === 'ENOENT' ? ExitCode.NO_INPUT : ExitCode.IO)
+    throw new DbuildError(`${file}: cannot read config: ${code ?? (error as Error).message}`, readFailureExit(error))
   }
   try {
     const stats = fstatSync(fd)

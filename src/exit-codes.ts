@@ -46,6 +46,15 @@ export class DbuildError extends Error {
 }
 
 /**
+ * The exit code for a file that could not be read: a missing one is NO_INPUT, any other failure
+ * (EACCES, EIO, EISDIR) is IO, so "missing" is never said of a file that is there.
+ */
+export function readFailureExit(error: unknown): ExitCodeValue {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOENT' || code === 'ENOTDIR' ? ExitCode.NO_INPUT : ExitCode.IO
+}
+
+/**
  * The one way dbuild prints an error, whichever path raised it (the oclif-free build, an oclif
  * command, a flag parser): `Error: …` on one line, then one `Try this: …` line per fix.
  */

@@ -10,7 +10,7 @@
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 
-import {DbuildError, ExitCode} from '../exit-codes.js'
+import {DbuildError, ExitCode, readFailureExit} from '../exit-codes.js'
 import {type ContextDigest, type DigestEntry, digestOfEntries, entryLine} from '../stage/digest.js'
 import {writeFileAtomic} from '../write-atomic.js'
 
@@ -130,7 +130,7 @@ export function readManifest(file: string): Manifest {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new DbuildError(`${file}: cannot read the manifest (${code})`, code === 'ENOENT' ? ExitCode.NO_INPUT : ExitCode.IO)
+    throw new DbuildError(`${file}: cannot read the manifest (${code})`, readFailureExit(error))
   }
   const lines = text.split('\n')
   if (lines.at(-1) === '') lines.pop()

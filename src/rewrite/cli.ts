@@ -5,7 +5,7 @@ import path from 'node:path'
 import {sourceKind} from '../buildx/sources.js'
 
 import {type LoadedConfig, configLines} from '../config.js'
-import {DbuildError, ExitCode} from '../exit-codes.js'
+import {DbuildError, ExitCode, readFailureExit} from '../exit-codes.js'
 import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 
 import {rewriteDockerfile} from './engine.js'
@@ -78,7 +78,9 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   try {
     bytes = readFileSync(file)
   } catch (error) {
-    throw new DbuildError(`${file}: cannot read the Dockerfile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT, ['Pass the Dockerfile with -f.'])
+    const exit = readFailureExit(error)
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new DbuildError(`${file}: cannot read the Dockerfile: ${reason}`, exit, exit === ExitCode.NO_INPUT ? ['Pass the Dockerfile with -f.'] : [])
   }
   // bytes outside valid UTF-8 survive as escapes (bytes.ts), so a rewrite keeps them
   const original = decodeBytes(bytes)

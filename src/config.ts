@@ -114,6 +114,16 @@ function controlProblem(value: string): string | undefined {
   return CONTROL.test(value) ? 'contains a control character (a newline or tab), which is never valid here' : undefined
 }
 
+/**
+ * Why a cache spec (--cache-from/--cache-to, as `dbuild setup` writes it into cacheFrom) is refused:
+ * the same test the config applies when it reads the list back, so setup never writes a config every
+ * later command would refuse.
+ */
+export function cacheSpecProblem(spec: string): string | undefined {
+  if (spec.trim() === '') return 'is empty'
+  return controlProblem(spec)
+}
+
 /** Longer than any real path pattern: the config is untrusted input, and a glob is matched against every path. */
 const MAX_PATTERN_LENGTH = 1024
 

@@ -7,7 +7,7 @@ import path from 'node:path'
 
 import {applyEdits, modify} from 'jsonc-parser'
 
-import {CONFIG_FILE, parseConfig, readConfigText} from '../config.js'
+import {cacheSpecProblem, CONFIG_FILE, parseConfig, readConfigText} from '../config.js'
 import {type DoctorReport, runDoctor} from '../doctor/index.js'
 import {dockerConfigDir, installPlugin, type PluginTarget, pluginStatus} from '../docker-plugin/index.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
@@ -45,6 +45,10 @@ export interface SetupReport {
 async function ensureConfig(root: string, options: SetupOptions): Promise<SetupReport['config']> {
   const file = path.join(root, CONFIG_FILE)
   let specs = options.cacheFrom ?? []
+  for (const spec of specs) {
+    const problem = cacheSpecProblem(spec)
+    if (problem) throw new DbuildError(`--cache-from ${JSON.stringify(spec)} ${problem}`, ExitCode.USAGE, ['Pass the spec without it, e.g. --cache-from type=registry,ref=registry.example.com/app:cache'])
+  }
   if (!existsSync(file)) {
     if (specs.length === 0 && options.ask) {
       const answer = (await options.ask('Registry cache to pull from, as a --cache-from spec (e.g. type=registry,ref=registry.example.com/app:cache); empty for none: ')).trim()

@@ -107,3 +107,17 @@ t.test('doctor outside git names a .dbuild.json above the directory, which no co
   t.match(config?.detail, `${path.join(shared, '.dbuild.json')} was found and refused: outside a git work tree`)
   t.match(config?.fix, /--config/)
 })
+
+t.test('a --cache-from spec with a control character (a CR pasted from Windows) is refused with 2, before anything is written', async (t) => {
+  const repo = await checkout(t)
+  const bin = path.join(ROOT, 'bin', 'run.js')
+  for (const spec of [`${SPEC}\r`, `${SPEC}\n--push`, ' ']) {
+    const cli = await execa(process.execPath, [bin, 'setup', '--yes', '--cache-from', spec], {cwd: repo, env: NO_DOCKER, reject: false, input: ''})
+    t.equal(cli.exitCode, 2, `refused: ${JSON.stringify(spec)}`, {stderr: cli.stderr})
+    t.match(cli.stderr, /--cache-from ".*" (contains a control character|is empty)/)
+    t.throws(() => readFileSync(path.join(repo, '.dbuild.json')), 'no .dbuild.json was written')
+  }
+  const ok = await execa(process.execPath, [bin, 'setup', '--yes', '--cache-from', SPEC], {cwd: repo, env: NO_DOCKER, reject: false, input: ''})
+  t.not(ok.exitCode, 2, 'a clean spec is taken')
+  t.same(JSON.parse(readFileSync(path.join(repo, '.dbuild.json'), 'utf8')), {cacheFrom: [SPEC]})
+})

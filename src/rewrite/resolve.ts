@@ -7,7 +7,7 @@ import {type DbuildConfig, untrustedReason} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {workTreeTop} from '../git.js'
 
-import type {Rule} from './types.js'
+import type {FactRequest, Finding, Rule, RuleContext} from './types.js'
 
 function isRule(value: unknown): value is Rule {
   const rule = value as Partial<Rule> | undefined
@@ -26,6 +26,42 @@ function warnOnly(rule: Rule): Rule {
     ...rule,
     defaultSeverity: 'warning',
     check: (ctx) => rule.check({...ctx, severity: 'warning'}).map(({fix: _fix, buildArgFix: _buildArgFix, ...finding}) => ({...finding, severity: finding.severity === 'error' ? 'warning' : finding.severity})),
+  }
+}
+
+const shapeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value)
+
+/**
+ * A repository plugin's rule, held to the Rule contract: a check() or needs() that throws, or returns
+ * anything but a list of findings or requests, is the plugin's failure, named with its file, never
+ * reported as a dbuild bug.
+ */
+function fromPlugin(rule: Rule, file: string): Rule {
+  const fail = (what: string): never => {
+    throw new DbuildError(`${file}: plugin rule "${rule.id}" ${what}`, ExitCode.CONFIG, [`Fix the plugin, or turn the rule off in .dbuild.json: "rules": {"${rule.id}": "off"}`])
+  }
+  const call = <T>(name: 'check' | 'needs', run: () => unknown, valid: (item: unknown) => boolean): T[] => {
+    let result: unknown
+    try {
+      result = run()
+    } catch (error) {
+      return fail(`threw in ${name}(): ${error instanceof Error ? error.message : String(error)}`)
+    }
+    if (!Array.isArray(result)) return fail(`${name}() returned ${shapeOf(result)}, not a list`)
+    const bad = result.findIndex((item) => !valid(item))
+    if (bad !== -1) fail(`${name}() returned an item ${bad} that is not a ${name === 'check' ? 'finding ({line, message, …})' : 'fact request'}`)
+    return result as T[]
+  }
+  const isFinding = (item: unknown) => {
+    const finding = item as Partial<Finding> | null
+    return typeof finding === 'object' && finding !== null && Number.isInteger(finding.line) && typeof finding.message === 'string'
+  }
+  const isRequest = (item: unknown) => typeof item === 'object' && item !== null
+  const needs = rule.needs
+  return {
+    ...rule,
+    check: (ctx: RuleContext) => call<Finding>('check', () => rule.check.call(rule, ctx), isFinding),
+    ...(needs ? {needs: (ctx: RuleContext) => call<FactRequest>('needs', () => needs.call(rule, ctx), isRequest)} : {}),
   }
 }
 
@@ -101,7 +137,7 @@ export async function resolveRules(builtin: Rule[], config: DbuildConfig, config
     }
     const found = rulesOf(module)
     if (found.length === 0) throw new DbuildError(`${where}: plugin ${specifier} exports no rule (export "rules", a default rule, or "rule")`, ExitCode.CONFIG)
-    for (const rule of found) rules.set(rule.id, rule)
+    for (const rule of found) rules.set(rule.id, fromPlugin(rule, file))
   }
   for (const [id, setting] of Object.entries(config.rules ?? {})) {
     const rule = rules.get(id)

@@ -92,3 +92,25 @@ t.test('a config outside any git work tree may load files beside it only', async
   await resolveRules(builtinRules, {plugins: ['./rules/r.mjs']}, config, {allow: true})
   t.ok(existsSync(marker))
 })
+
+t.test('a plugin whose check() throws or returns no list is named with its file and exit 78, never a dbuild bug', async (t) => {
+  const {execa} = await import('execa')
+  const {ROOT} = await import('../engine/index.js')
+  const bodies = {
+    throws: "check: () => { throw new Error('boom') }",
+    'returns-null': 'check: () => null',
+    'returns-junk': 'check: () => [{nope: 1}]',
+    'needs-throws': "needs: () => { throw new TypeError('no facts') }, check: () => []",
+  }
+  for (const [name, body] of Object.entries(bodies)) {
+    const repo = await gitRepo(path.join(tempDir(t), 'repo'), {
+      'tools/rule.mjs': `export default {id: 'broken', description: 'd', defaultSeverity: 'error', ${body}}\n`,
+      '.dbuild.json': JSON.stringify({plugins: ['./tools/rule.mjs']}),
+      'Dockerfile': 'FROM scratch\n',
+    })
+    const result = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'lint', '--plugins', 'Dockerfile'], {cwd: repo, reject: false, env: {...process.env, NO_COLOR: '1'}})
+    t.equal(result.exitCode, ExitCode.CONFIG, `${name}: exit 78`, {stderr: result.stderr})
+    t.match(result.stderr, new RegExp(`tools/rule\\.mjs: plugin rule "broken" `), `${name}: names the plugin's file and rule`)
+    t.notMatch(result.stderr, /dbuild bug/, `${name}: not reported as a dbuild bug`)
+  }
+})

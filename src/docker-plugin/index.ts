@@ -5,7 +5,7 @@
  * Install, uninstall and status are plain functions over a docker config directory.
  */
 import {createHash} from 'node:crypto'
-import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {applyEdits, type ParseError, modify, parse} from 'jsonc-parser'
@@ -55,10 +55,15 @@ export function pluginScript(target: PluginTarget): string {
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
 
-/** config.json holds registry credentials: a rewrite keeps its mode (docker creates it 0600). */
+/**
+ * config.json holds registry credentials: a rewrite keeps its mode (docker creates it 0600). A
+ * config.json that is a symlink (stow, chezmoi, a dotfiles checkout) is written through, to the
+ * file it points at, as docker's own configfile.Save does: the link stays a link.
+ */
 function writeConfig(file: string, data: string | Buffer): void {
-  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600
-  writeFileAtomic(file, data, mode)
+  const target = existsSync(file) ? realpathSync(file) : file
+  const mode = existsSync(target) ? statSync(target).mode & 0o777 : 0o600
+  writeFileAtomic(target, data, mode)
 }
 
 interface Backup {

@@ -93,7 +93,9 @@ function flagEnv(values: Map<string, string[]>, env: NodeJS.ProcessEnv): NodeJS.
   }
   if (context !== undefined) {
     result.DOCKER_CONTEXT = context
-    delete result.DOCKER_HOST
+    // a named context wins over DOCKER_HOST, but the default context's endpoint is DOCKER_HOST
+    // itself (docker/cli getServerHost), so `docker --context default …` keeps it
+    if (context !== 'default') delete result.DOCKER_HOST
   }
   if (last('tls') === 'true') result.DOCKER_TLS = '1'
   if (last('tlsverify') === 'true') result.DOCKER_TLS_VERIFY = '1'

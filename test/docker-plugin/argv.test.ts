@@ -19,6 +19,11 @@ t.test('the plugin name and global flags are stripped; the flags become the envi
   t.equal(context.env.DOCKER_CONTEXT, 'remote')
   t.notOk('DOCKER_HOST' in context.env, '--context wins over an inherited DOCKER_HOST, as in docker')
   t.equal(plugin(['-cother', 'dbuild']).env.DOCKER_CONTEXT, 'other', 'a short flag with its value attached')
+  t.match(
+    plugin(['--context', 'default', 'dbuild', 'build', '.']).env,
+    {DOCKER_HOST: 'unix:///run/docker.sock'},
+    'the default context is DOCKER_HOST itself: `docker --context default dbuild build` keeps it, as `docker --context default buildx build` does',
+  )
   t.equal(plugin(['--config', '/tmp/dc', 'dbuild', 'build', '.']).env.DOCKER_CONFIG, '/tmp/dc')
   t.match(plugin(['--tls', '--tlsverify', 'dbuild', 'build', '.']).env, {DOCKER_TLS: '1', DOCKER_TLS_VERIFY: '1'})
   const certs = tempDir(t)

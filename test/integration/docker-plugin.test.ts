@@ -79,6 +79,15 @@ if (engine) {
     t.match(aliased.all, /dbuild: context staged/, 'plain docker build now stages')
     const imageBuild = await docker(['-H', host, 'image', 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-image')}`, '.'], env, dir)
     t.match(imageBuild.all, /dbuild: context staged/, 'docker image build too')
+    // DOCKER_HOST is the default context's endpoint: `docker --context default` keeps it, plain and through dbuild
+    const hostEnv = {...env, DOCKER_HOST: host}
+    const plainDefault = await docker(['--context', 'default', 'buildx', 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-ctx-plain')}`, '.'], hostEnv, dir)
+    t.equal(plainDefault.exitCode, 0, 'docker --context default buildx build reaches DOCKER_HOST', {output: plainDefault.all})
+    for (const args of [['dbuild', 'build'], ['build']]) {
+      const viaDefault = await docker(['--context', 'default', ...args, '--progress=plain', '--output', `type=local,dest=${path.join(root, `out-ctx-${args.length}`)}`, '.'], hostEnv, dir)
+      t.equal(viaDefault.exitCode, 0, `docker --context default ${args.join(' ')} reaches DOCKER_HOST as plain buildx does`, {output: viaDefault.all})
+      t.match(viaDefault.all, /dbuild: context staged/)
+    }
     const du = await docker(['-H', host, 'builder', 'du'], env, dir)
     t.equal(du.exitCode, 0, 'docker builder du goes to buildx unchanged', {output: du.all})
     t.match(du.all, /Total:/)

@@ -7,7 +7,7 @@ import path from 'node:path'
 
 import {compareCodeUnits} from '../compare.js'
 import type {FailureThreshold, LoadedConfig} from '../config.js'
-import {DbuildError, ExitCode} from '../exit-codes.js'
+import {DbuildError, ExitCode, readFailureExit} from '../exit-codes.js'
 
 import type {Finding, Severity} from './types.js'
 
@@ -112,7 +112,7 @@ export async function lintTargets(paths: string[], cwd: string, env: NodeJS.Proc
     try {
       isDir = statSync(absolute).isDirectory()
     } catch (error) {
-      throw new DbuildError(`${given}: cannot lint: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.NO_INPUT)
+      throw new DbuildError(`${given}: cannot lint: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, readFailureExit(error))
     }
     return isDir ? {file: path.join(absolute, 'Dockerfile'), contextDir: absolute} : {file: absolute, contextDir: path.dirname(absolute)}
   })

@@ -1,6 +1,6 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
-import {PLUGIN_ENTRY} from './docker-plugin/entry.js'
+import {BUILDX_SHIM_ENTRY, PLUGIN_ENTRY, SHIM_BYPASS} from './docker-plugin/entry.js'
 
 /**
  * The command ids, read from the commands folder next to this file (dist/src/commands, or
@@ -137,7 +137,20 @@ async function dockerPlugin(argv: string[]): Promise<string[] | undefined> {
 }
 
 export async function run(argv: string[], binUrl: string): Promise<void> {
-  if (argv[0] === PLUGIN_ENTRY) {
+  // every docker dbuild starts reaches the real buildx, never dbuild's docker-buildx shim again
+  process.env[SHIM_BYPASS] = '0'
+  if (argv[0] === BUILDX_SHIM_ENTRY) {
+    const {shimCommand} = await import('./docker-plugin/buildx-shim-argv.js')
+    let command: ReturnType<typeof shimCommand> | undefined
+    await withoutOclif(async () => {
+      command = shimCommand(argv.slice(1), process.env)
+      return undefined
+    })
+    if (command === undefined) return
+    for (const name of Object.keys(process.env)) if (!(name in command.env)) delete process.env[name]
+    Object.assign(process.env, command.env)
+    argv = command.argv
+  } else if (argv[0] === PLUGIN_ENTRY) {
     const next = await dockerPlugin(argv.slice(1))
     if (next === undefined) return
     argv = next

@@ -49,7 +49,7 @@ function usage(message: string): never {
 }
 
 /** Splits docker's global flags off the front of argv, up to the plugin name. */
-function globalFlags(argv: readonly string[]): {values: Map<string, string[]>; rest: string[]} {
+export function globalFlags(argv: readonly string[]): {values: Map<string, string[]>; rest: string[]} {
   const values = new Map<string, string[]>()
   const add = (flag: GlobalFlag, value: string) => values.set(flag.long, [...(values.get(flag.long) ?? []), value])
   let i = 0
@@ -78,7 +78,7 @@ function globalFlags(argv: readonly string[]): {values: Map<string, string[]>; r
 }
 
 /** The environment docker's own child processes would see for these global flags. */
-function flagEnv(values: Map<string, string[]>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function flagEnv(values: Map<string, string[]>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = {...env}
   const last = (long: string) => values.get(long)?.at(-1)
   const config = last('config')

@@ -5,6 +5,7 @@
 import {type BuilderFacts, type ImageStore, imageStoreFromLabels, workerOf} from '../buildx/inspect.js'
 import {CACHE_EXPORT_FIX, unsupportedCacheExports} from '../cache/exporters.js'
 import {allInstalled, type HookReport} from '../hook/hooks.js'
+import type {ShimStatus} from '../docker-plugin/buildx-shim.js'
 import type {ModeDrift} from './modes.js'
 
 export type CheckStatus = 'fail' | 'pass' | 'warn'
@@ -78,6 +79,8 @@ export interface Probes {
   hooks?: HookReport[]
   config: ConfigProbe
   registries: RegistryProbe[]
+  /** dbuild's docker-buildx shim in $DOCKER_CONFIG/cli-plugins; undefined when not probed. */
+  shim?: ShimStatus
 }
 
 const CONTAINERD_DRIVER_TYPE = 'io.containerd.snapshotter.v1'
@@ -219,12 +222,23 @@ export function checkRegistry(registry: RegistryProbe): Check {
   return notPassing('warn', id, title, registry.reachable === 'unknown' ? `unknown (offline?): ${registry.detail}` : `not reachable: ${registry.detail}`, fix)
 }
 
+export function checkBuildxShim(shim: ShimStatus): Check {
+  const title = 'buildx shim'
+  if (shim.state === 'missing') return pass('buildx-shim', title, 'not installed: docker buildx build and Compose run buildx without dbuild (dbuild docker install --buildx)')
+  if (shim.state === 'overwritten') {
+    return notPassing('warn', 'buildx-shim', title, `another docker-buildx (setup-buildx-action, docker buildx install, a package) wrote over it: ${shim.shim}`, 'Run dbuild docker install --buildx to repair it.')
+  }
+  if (shim.real === undefined) return notPassing('fail', 'buildx-shim', title, `${shim.shim} finds no real buildx to run`, 'Install buildx (docker-buildx-plugin), then run dbuild docker install --buildx.')
+  return pass('buildx-shim', title, `${shim.shim}: build and bake through dbuild, the rest to ${shim.real}`)
+}
+
 /** Every check, in the order doctor reports them. */
 export function runChecks(probes: Probes): Check[] {
   return [
     checkDockerCli(probes.cli),
     checkDaemon(probes.daemon),
     checkBuildx(probes.buildx),
+    ...(probes.shim ? [checkBuildxShim(probes.shim)] : []),
     checkBuilder(probes.builder),
     checkImageStore(probes.daemon, probes.builder),
     checkUmask(probes.umask, probes.hooks),

@@ -12,6 +12,8 @@ import {runDocker} from '../buildx/run.js'
 import {CONFIG_FILE, findConfig} from '../config.js'
 import {DbuildError} from '../exit-codes.js'
 import {gitRoot} from '../git.js'
+import {buildxShimStatus} from '../docker-plugin/buildx-shim.js'
+import {dockerConfigDir} from '../docker-config.js'
 import {hookStatus, locateHooks} from '../hook/hooks.js'
 import type {BuilderProbe, ConfigProbe, DaemonProbe, Probes, RegistryProbe, ToolProbe} from './checks.js'
 import {findModeDrift} from './modes.js'
@@ -199,5 +201,6 @@ export async function gatherProbes(options: ProbeOptions): Promise<Probes> {
     root === undefined ? undefined : locateHooks(root).then((location) => hookStatus(location)),
     probeRegistries(cacheFrom, options.registryTimeout ?? 3000),
   ])
-  return {...docker, buildx, builder, umask, modes, hooks, config, registries}
+  const shim = buildxShimStatus(dockerConfigDir(env))
+  return {...docker, buildx, builder, umask, modes, hooks, config, registries, shim}
 }

@@ -129,8 +129,7 @@ async function dockerPlugin(argv: string[]): Promise<string[] | undefined> {
       next = command.argv
       return undefined
     }
-    const {streamDocker} = await import('./buildx/run.js')
-    const {exitCodeOf} = await import('./pipeline/cli.js')
+    const {exitCodeOf, streamDocker} = await import('./buildx/run.js')
     return exitCodeOf(await streamDocker(command.argv))
   })
   return next
@@ -166,9 +165,8 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   if (routed[0] === 'build') {
     // the build runs without oclif: its start-up would be most of what a cached build may add
     await withoutOclif(async () => {
-      const {buildCli} = await import('./pipeline/cli.js')
-      const {builtinRules} = await import('../plugins/index.js')
-      return buildCli(routed.slice(1), {rules: builtinRules})
+      const {buildCommand} = await import('./actions/build.js')
+      return buildCommand(routed.slice(1))
     })
     return
   }

@@ -9,7 +9,7 @@ import path from 'node:path'
 import t from 'tap'
 
 import {stageProgressText} from '../../src/actions/stage.js'
-import {colorEnabled, spinnerAllowed} from '../../src/cli/terminal.js'
+import {colorEnabled, spinnerAllowed} from '../../src/terminal.js'
 import {useEngine} from '../engine/index.js'
 import {tempDir, uniqueName, writeTree} from '../helpers/index.js'
 import {dbuildOnPty, terminalEnv} from '../helpers/pty.js'

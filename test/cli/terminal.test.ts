@@ -1,5 +1,5 @@
 /**
- * Issue 13 §1 and §5: the spinner on real ptys. On a pty that reports 0 columns ora's redraw never
+ * The spinner on real ptys. On a pty that reports 0 columns ora's redraw never
  * ended and flooded the terminal (486 MB in 10 minutes) before buildx started; colour follows the TTY,
  * NO_COLOR and FORCE_COLOR.
  */

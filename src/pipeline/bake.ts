@@ -12,6 +12,7 @@ import {BAKE_TABLE, DEFINITION_FLAGS} from '../buildx/bake-flags.js'
 import {shellCommand} from '../buildx/quote.js'
 import {type CapturedRun, runDocker} from '../buildx/run.js'
 import {sourceKind} from '../buildx/sources.js'
+import {readAllStdin} from '../buildx/stdin.js'
 import {isCI} from '../cache/index.js'
 import {dbuildCacheDir} from '../cache-dir.js'
 import {configLines} from '../config.js'
@@ -63,7 +64,9 @@ export interface BakePlanOptions {
   /** For a buildx whose version is unknown (v0.0.0+unknown), what its help lists instead. */
   buildxHelp?: {annotation: boolean; bakeAllow: boolean}
   /** Runs `docker ARGS` captured; runDocker by default (the tests see the same command). */
-  docker?: (args: string[], options: {cwd: string; env: NodeJS.ProcessEnv}) => Promise<CapturedRun>
+  docker?: (args: string[], options: {cwd: string; env: NodeJS.ProcessEnv; input?: Uint8Array}) => Promise<CapturedRun>
+  /** Reads the definition `--file -` names (standard input, read once); process.stdin by default. */
+  stdin?: () => Promise<Uint8Array>
 }
 
 export type BakePlan =
@@ -260,7 +263,12 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   const manifestDir = bakeManifestDir(split.own.manifest, cwd)
 
   events.step('resolving the bake definition')
-  const printed = await docker(['buildx', 'bake', ...bakeTokens(split.uses), '--print', ...positionalTokens(split.positionals)], {cwd, env})
+  // `--file -`: the definition is on stdin. It is read here once and given to --print; the bake that
+  // builds reads the resolved definition from a file, so it needs stdin no more.
+  const fromStdin = split.uses.some((use) => flagOf(use) === 'file' && use.value === '-')
+  const input = fromStdin ? await (options.stdin ?? (() => readAllStdin()))() : undefined
+  const printArgs = ['buildx', 'bake', ...bakeTokens(split.uses), '--print', ...positionalTokens(split.positionals)]
+  const printed = await docker(printArgs, {cwd, env, ...(input === undefined ? {} : {input})})
   if (printed.exitCode !== 0) return {kind: 'failed', split, exitCode: printed.exitCode, stderr: printed.stderr, hints: flagHints(split)}
   let definition: BakeDefinition
   try {

@@ -57,9 +57,12 @@ export interface PublishPlan {
   cacheRefs: string[]
 }
 
-/** What a build that pushes publishes; undefined for a build that pushes nothing. Adds a metadata file only if the user gave none. */
-export function publishPlan(uses: readonly FlagUse[], cacheTo: readonly string[], cwd: string): PublishPlan | undefined {
-  const pushed = imagePushed(uses)
+/**
+ * What a build that pushes publishes; undefined for a build that pushes nothing. Adds a metadata file
+ * only if the user gave none. `pushes`: bake, which has decided per target already.
+ */
+export function publishPlan(uses: readonly FlagUse[], cacheTo: readonly string[], cwd: string, pushes?: boolean): PublishPlan | undefined {
+  const pushed = pushes ?? imagePushed(uses)
   const cacheRefs = registryCacheRefs(cacheTo)
   if (!pushed && cacheRefs.length === 0) return undefined
   if (!pushed) return {imagePushed: false, cacheRefs}

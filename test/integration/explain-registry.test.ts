@@ -112,6 +112,45 @@ if (engine) {
     })
   }
 
+  t.test(`bake --push attaches each target's manifest to its own image (${engine.flavor})`, async (t) => {
+    const daemon = engine.containerd
+    const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache-bake'), NO_COLOR: '1'}
+    delete env.CI
+    const repository = uniqueName('dbuild-bake')
+    const bake = [
+      'target "app" {',
+      '  network = "host"',
+      `  tags = ["${engine.registry}/${repository}:app"]`,
+      '}',
+      'target "docs" {',
+      '  context = "docs"',
+      '  dockerfile-inline = "FROM scratch"',
+      `  tags = ["${engine.registry}/${repository}:docs"]`,
+      '}',
+      'target "tools" {',
+      '  context = "tools"',
+      '  network = "host"',
+      `  tags = ["${engine.registry}/${repository}:tools"]`,
+      '}',
+      '',
+    ].join('\n')
+    const tools = {'tools/Dockerfile': `FROM ${engine.localBaseImage}\nCOPY run.sh /run.sh\n`, 'tools/run.sh': `echo ${marker}\n`}
+    const source = await gitRepo(path.join(root, 'source-bake'), {...files, ...tools, 'docker-bake.hcl': bake})
+    const ci = await cloneUnderUmask(source, path.join(root, 'ci-bake'), '022')
+    const pushed = await dbuild(['bake', '--push', '--progress=plain', 'app', 'tools'], ci, env)
+    t.equal(pushed.exitCode, 0, 'bake pushes both targets', {output: pushed.all})
+    t.match(pushed.all, /target app: context manifest attached to/)
+    t.match(pushed.all, /target tools: context manifest attached to/)
+
+    const dev = await cloneUnderUmask(source, path.join(root, 'dev-bake'), '002')
+    writeFileSync(path.join(dev, 'tools/run.sh'), 'echo edited\n')
+    const app = await dbuild(['explain', '--against', `${engine.registry}/${repository}:app`], dev, env)
+    t.equal(app.exitCode, 0, "app's context is the same", {output: app.all})
+    const toolsExplained = await dbuild(['explain', '--against', `${engine.registry}/${repository}:tools`, 'tools', '--json'], dev, env)
+    t.equal(toolsExplained.exitCode, ExitCode.FINDINGS, "tools' COPY would miss", {output: toolsExplained.all})
+    t.equal((JSON.parse(toolsExplained.stdout) as {firstMiss: {line: number}}).firstMiss.line, 2)
+  })
+
   t.test('a registry with htpasswd auth: docker config, credential helper, no access, no image, no manifest, no registry', async (t) => {
     const daemon = engine.containerd
     const registry = await authRegistry(t, path.join(root, 'auth-registry'), 'ci', 's3cret')

@@ -156,6 +156,8 @@ interface TargetContext {
   annotate: boolean
   /** bake's --push. */
   push: boolean
+  /** A manifest was asked for (--manifest DIR, CI): only then is the image annotated, not for a push alone. */
+  asked: boolean
 }
 
 /** One target through the build's steps; what cannot be staged or rewritten is kept as printed, with a note. */
@@ -185,7 +187,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
     written = writeContextManifest({...request, ...(printed.target === undefined ? {} : {target: printed.target})}, inputs, main, run.events.warn)
     if (written) notes.push(written.note)
     // first, as build puts its --annotation first: an annotation of the target's own with that key wins
-    if (written && run.annotate) target.annotations = [digestAnnotation(written.digest), ...(printed.annotations ?? [])]
+    if (written && run.annotate && run.asked) target.annotations = [digestAnnotation(written.digest), ...(printed.annotations ?? [])]
   } else if (run.manifests?.dir !== undefined) notes.push(`no manifest: the context ${context} is not a local directory`)
   if (inputs.contextDir !== undefined) target.context = main.context
 
@@ -309,7 +311,7 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   )
   const manifests = manifestDir !== undefined ? {dir: manifestDir} : isCI(env) || pushing ? {} : undefined
   const annotate = options.buildxVersion ? canAnnotate({parts: [...options.buildxVersion]}) : options.buildxHelp?.annotation === true
-  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, annotate, push, ...(options.rewrite ? {rewrite: options.rewrite} : {})}
+  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, annotate, push, asked: manifestDir !== undefined || isCI(env), ...(options.rewrite ? {rewrite: options.rewrite} : {})}
   const builder = last('builder')
   if (builder !== undefined) run.builder = builder
   const notes: string[] = []

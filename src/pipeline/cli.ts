@@ -65,7 +65,7 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
     if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
     else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
-  const publish = plan.manifestFile && plan.contextDigest ? publishPlan(parsed.uses, plan.cacheTo, process.cwd()) : undefined
+  const publish = plan.manifestFile && plan.manifestDigest ? publishPlan(parsed.uses, plan.cacheTo, process.cwd()) : undefined
   plan.args = withMetadataFile(plan.args, publish)
   let result: StreamedRun
   try {
@@ -84,7 +84,7 @@ async function publishAfterBuild(publish: PublishPlan, plan: BuildPlan, env: Nod
   const image = metadata ? pushedImage(metadata) : undefined
   const outcome = await publishManifest({
     manifestFile: plan.manifestFile as string,
-    contextDigest: plan.contextDigest as string,
+    contextDigest: plan.manifestDigest as string,
     ...(image ? {image} : {}),
     cacheRefs: publish.cacheRefs,
     env,

@@ -47,8 +47,9 @@ export interface BuildPlan {
   silent: boolean
   /** The context digest, when a manifest was written (--manifest, CI, or a build that pushes). */
   contextDigest?: string
-  /** The manifest file written, when one was. */
+  /** The manifest file written, when one was, and its context digest. */
   manifestFile?: string
+  manifestDigest?: string
   /** The final --cache-to list (the user's and the config's). */
   cacheTo: string[]
 }
@@ -70,7 +71,8 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   if (config.warning) warnings.push(config.warning)
   // a build that pushes attaches its manifest to what it pushed (publish.ts), so it writes one
   const pushes = imagePushed(parsed.uses) || registryCacheRefs(parsed.cacheTo).length > 0
-  const main = await stageMainContext(inputs, own.noStage, events, wantsManifest(parsed, env) || pushes)
+  const wanted = wantsManifest(parsed, env)
+  const main = await stageMainContext(inputs, own.noStage, events, wanted || pushes)
   const manifest = writeBuildManifest(parsed, inputs, main, events.warn)
   const named = await stageNamedContexts(parsed.buildContexts, inputs, own.noStage, events)
   const dockerfile = await prepareDockerfile({
@@ -112,8 +114,9 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     notes: [config.note, main.note, ...(manifest ? [manifest.note] : []), ...named.notes, ...dockerfile.notes, ...caches.notes],
     warnings,
     silent: isSilent(parsed),
-    ...(manifest ? {contextDigest: manifest.digest} : {}),
-    ...(manifest?.file ? {manifestFile: manifest.file} : {}),
+    // the image is annotated only where a manifest was asked for (--manifest, CI), as before pushes published one
+    ...(manifest && wanted ? {contextDigest: manifest.digest} : {}),
+    ...(manifest?.file ? {manifestFile: manifest.file, manifestDigest: manifest.digest} : {}),
     cacheTo: caches.cacheTo,
   }
 }

@@ -119,7 +119,7 @@ if (engine) {
     const repository = uniqueName('dbuild-bake')
     const bake = [
       'target "app" {',
-      '  network = "host"',
+      '  dockerfile = "bake.Dockerfile"',
       `  tags = ["${engine.registry}/${repository}:app"]`,
       '}',
       'target "docs" {',
@@ -129,13 +129,14 @@ if (engine) {
       '}',
       'target "tools" {',
       '  context = "tools"',
-      '  network = "host"',
       `  tags = ["${engine.registry}/${repository}:tools"]`,
       '}',
       '',
     ].join('\n')
     const tools = {'tools/Dockerfile': `FROM ${engine.localBaseImage}\nCOPY run.sh /run.sh\n`, 'tools/run.sh': `echo ${marker}\n`}
-    const source = await gitRepo(path.join(root, 'source-bake'), {...files, ...tools, 'docker-bake.hcl': bake})
+    // no RUN: bake would need --allow network.host on newer buildx, and the test daemons have no bridge
+    const app = {'bake.Dockerfile': `FROM ${engine.localBaseImage}\nCOPY config/ /config/\nCOPY src/ /src/\n`}
+    const source = await gitRepo(path.join(root, 'source-bake'), {...files, ...app, ...tools, 'docker-bake.hcl': bake})
     const ci = await cloneUnderUmask(source, path.join(root, 'ci-bake'), '022')
     const pushed = await dbuild(['bake', '--push', '--progress=plain', 'app', 'tools'], ci, env)
     t.equal(pushed.exitCode, 0, 'bake pushes both targets', {output: pushed.all})
@@ -144,8 +145,8 @@ if (engine) {
 
     const dev = await cloneUnderUmask(source, path.join(root, 'dev-bake'), '002')
     writeFileSync(path.join(dev, 'tools/run.sh'), 'echo edited\n')
-    const app = await dbuild(['explain', '--against', `${engine.registry}/${repository}:app`], dev, env)
-    t.equal(app.exitCode, 0, "app's context is the same", {output: app.all})
+    const appExplained = await dbuild(['explain', '--against', `${engine.registry}/${repository}:app`, '-f', 'bake.Dockerfile'], dev, env)
+    t.equal(appExplained.exitCode, 0, "app's context is the same", {output: appExplained.all})
     const toolsExplained = await dbuild(['explain', '--against', `${engine.registry}/${repository}:tools`, 'tools', '--json'], dev, env)
     t.equal(toolsExplained.exitCode, ExitCode.FINDINGS, "tools' COPY would miss", {output: toolsExplained.all})
     t.equal((JSON.parse(toolsExplained.stdout) as {firstMiss: {line: number}}).firstMiss.line, 2)

@@ -4,9 +4,24 @@ import type {SplitArgv} from '../buildx/argv.js'
 import {bakeListsAllow, checkBuildx} from '../buildx/check.js'
 import {exitCodeOf, streamDocker} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
-import {planBake} from '../pipeline/bake.js'
+import {type BakePublish, planBake} from '../pipeline/bake.js'
+import {cleanUp, publishManifest, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
 import {rewriteStepFor} from '../pipeline/rules.js'
 import {type BuildCliIO, pointAtDoctor, spinnerFor} from './build.js'
+
+/** Attaches each pushing target's manifest to what it pushed (bake's metadata has one object per target); failures are warnings. */
+async function publishTargets(publishes: BakePublish[], metadataFile: string | undefined, env: NodeJS.ProcessEnv, silent: boolean, err: (line: string) => void): Promise<void> {
+  const metadata = metadataFile ? readMetadata(metadataFile) : undefined
+  for (const target of publishes) {
+    const own = metadata?.[target.target]
+    const image = target.imagePushed && own && typeof own === 'object' ? pushedImage(own as Record<string, unknown>) : undefined
+    const outcome = await publishManifest({manifestFile: target.manifestFile, contextDigest: target.contextDigest, ...(image ? {image} : {}), cacheRefs: target.cacheRefs, env})
+    if (target.imagePushed && !image) outcome.warnings.push(`the context manifest was not attached to the image: buildx's metadata names no pushed digest`)
+    if (silent) continue
+    for (const warning of outcome.warnings) err(`dbuild: warning: target ${target.target}: ${warning}`)
+    for (const note of outcome.notes) err(`dbuild: target ${target.target}: ${note}`)
+  }
+}
 
 /** Runs `dbuild bake ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
 export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd?: string} = {}): Promise<number> {
@@ -50,7 +65,15 @@ export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd
     out(plan.command)
     return ExitCode.OK
   }
-  const result = await streamDocker(plan.args, {env, cwd})
-  if (!result.interrupted && result.exitCode !== 0 && !plan.silent) await pointAtDoctor(env, builder(plan.split.uses), err)
+  const publishes = plan.kind === 'plan' ? plan.publishes : []
+  const metadata = publishes.length > 0 ? publishPlan(plan.split.uses, [], cwd, true) : undefined
+  let result
+  try {
+    result = await streamDocker(withMetadataFile(plan.args, metadata), {env, cwd})
+    if (!result.interrupted && result.exitCode !== 0 && !plan.silent) await pointAtDoctor(env, builder(plan.split.uses), err)
+    if (metadata && !result.interrupted && result.exitCode === 0) await publishTargets(publishes, metadata.metadataFile, env, plan.silent, err)
+  } finally {
+    cleanUp(metadata)
+  }
   return exitCodeOf(result)
 }

@@ -5,11 +5,12 @@
 import {builtinRules} from '../../plugins/index.js'
 import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
-import {exitCodeOf} from '../buildx/run.js'
+import {exitCodeOf, type StreamedRun} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
 import {isSilent} from '../pipeline/assemble.js'
 import {canAnnotate, withDigestAnnotation} from '../pipeline/manifest.js'
-import {planBuild, runBuild} from '../pipeline/plan.js'
+import {type BuildPlan, planBuild, runBuild} from '../pipeline/plan.js'
+import {cleanUp, publishManifest, type PublishPlan, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
 import {rewriteStepFor} from '../pipeline/rules.js'
 import {type Progress, progressFor} from '../progress.js'
 import type {Rule} from '../rewrite/index.js'
@@ -64,9 +65,34 @@ export async function buildCommand(argv: readonly string[], io: BuildCliIO = {})
     if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
     else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
-  const result = await runBuild(plan, {env, ready})
-  if (!result.interrupted && result.exitCode !== 0 && !silent) await pointAtDoctor(env, parsed.builder, err)
+  const publish = plan.manifestFile && plan.manifestDigest ? publishPlan(parsed.uses, plan.cacheTo, process.cwd()) : undefined
+  plan.args = withMetadataFile(plan.args, publish)
+  let result: StreamedRun
+  try {
+    result = await runBuild(plan, {env, ready})
+    if (!result.interrupted && result.exitCode !== 0 && !silent) await pointAtDoctor(env, parsed.builder, err)
+    if (publish && !result.interrupted && result.exitCode === 0) await publishAfterBuild(publish, plan, env, silent, err)
+  } finally {
+    cleanUp(publish)
+  }
   return exitCodeOf(result)
+}
+
+/** Attaches the manifest to what the build pushed; a failure is a warning, the build's exit code stays buildx's. */
+async function publishAfterBuild(publish: PublishPlan, plan: BuildPlan, env: NodeJS.ProcessEnv, silent: boolean, err: (line: string) => void): Promise<void> {
+  const metadata = publish.imagePushed && publish.metadataFile ? readMetadata(publish.metadataFile) : undefined
+  const image = metadata ? pushedImage(metadata) : undefined
+  const outcome = await publishManifest({
+    manifestFile: plan.manifestFile as string,
+    contextDigest: plan.manifestDigest as string,
+    ...(image ? {image} : {}),
+    cacheRefs: publish.cacheRefs,
+    env,
+  })
+  if (publish.imagePushed && !image) outcome.warnings.push(`the context manifest was not attached to the image: buildx's metadata (${publish.metadataFile}) names no pushed digest`)
+  if (silent) return
+  for (const warning of outcome.warnings) err(`dbuild: warning: ${warning}`)
+  for (const note of outcome.notes) err(`dbuild: ${note}`)
 }
 
 /** After a failed build: when the daemon or builder cannot be reached, one line pointing at doctor (buildx has said the rest). */

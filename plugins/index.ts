@@ -5,7 +5,8 @@ import {rule as addUrlChecksum} from './add-url-checksum.js'
 import {rule as chmodNotCacheFix} from './chmod-not-cache-fix.js'
 import {rule as copyMergesDirs} from './copy-merges-dirs.js'
 import {rule as excludeRoot} from './exclude-root.js'
+import {rule as gitInContext} from './git-in-context.js'
 import {rule as imageMirror} from './image-mirror.js'
 import {rule as linkChown} from './link-chown.js'
 
-export const builtinRules: Rule[] = [addUrlChecksum, chmodNotCacheFix, copyMergesDirs, excludeRoot, imageMirror, linkChown]
+export const builtinRules: Rule[] = [addUrlChecksum, chmodNotCacheFix, copyMergesDirs, excludeRoot, gitInContext, imageMirror, linkChown]

@@ -23,6 +23,8 @@ export const ExitCode = {
   CANT_CREATE: 73,
   /** A file could not be read. */
   IO: 74,
+  /** A registry refused access: no credentials for it, or credentials without the rights needed. */
+  NO_PERMISSION: 77,
   /** .dbuild.json is invalid. */
   CONFIG: 78,
   /** 128 + SIGINT, as a shell reports it. */

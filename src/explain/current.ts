@@ -93,6 +93,8 @@ export async function eolPinned(files: string[]): Promise<Set<string>> {
 
 export interface ExplainRequest {
   manifest: string
+  /** The manifest already read (from a registry); `manifest` is then only its name. */
+  loaded?: Manifest
   context: string
   /** Absolute; CONTEXT/Dockerfile by default. */
   dockerfile?: string
@@ -105,7 +107,7 @@ export interface ExplainRequest {
 
 /** Reads the manifest, digests the context as it is now and compares the two (see explainManifests). */
 export async function explainContext(request: ExplainRequest): Promise<{report: ExplainReport; dockerfile: string}> {
-  const before = readManifest(request.manifest)
+  const before = request.loaded ?? readManifest(request.manifest)
   const dockerfile = request.dockerfile ?? path.join(path.resolve(request.context), 'Dockerfile')
   const hasDockerfile = existsSync(dockerfile)
   // a manifest of an unstaged build is compared with the context as it is, modes and all

@@ -50,9 +50,12 @@ export function formatReport(report: ExplainReport, manifestFile: string, docker
   }
   if (report.firstMiss) {
     lines.push('', `First step to miss the cache: ${dockerfile}:${report.firstMiss.line} ${report.firstMiss.text}`, `  because: ${report.firstMiss.why}`)
+  } else if (report.miss) {
+    lines.push('', 'Every step may miss the cache: see the causes above.')
   } else if (!report.same) {
     lines.push('', 'No instruction of the build reads what differs: every step should still be cached.')
   }
+  if (report.causes.some((cause) => cause.kind === 'git')) lines.push('', 'Fix: add a line `.git` to .dockerignore (the build reads no .git then).')
   if (report.causes.some((cause) => cause.kind === 'crlf')) {
     lines.push('', 'Fix line endings: add `* text=auto eol=lf` to .gitattributes (or `-text` for files that must keep their bytes) and check out again.')
   }

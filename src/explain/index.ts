@@ -26,7 +26,7 @@ export interface PathDifference {
   crlf?: boolean
 }
 
-export type CauseKind = 'dockerignore' | 'dockerfile' | 'build-arg' | 'syntax' | 'platform' | 'target' | 'crlf'
+export type CauseKind = 'dockerignore' | 'dockerfile' | 'build-arg' | 'syntax' | 'platform' | 'target' | 'crlf' | 'git'
 
 export interface Cause {
   kind: CauseKind
@@ -41,6 +41,8 @@ export interface FirstMiss extends InstructionRef {
 
 export interface ExplainReport {
   same: boolean
+  /** Some step of the build would miss the cache (exit 1); false when what differs is read by no instruction. */
+  miss: boolean
   digest: {manifest: string; now: string}
   differences: PathDifference[]
   causes: Cause[]
@@ -190,6 +192,27 @@ function pathChange(difference: PathDifference): string {
   return `${difference.path} (${parts.join(', ')})`
 }
 
+/** Whether a context path is the git directory or inside it. */
+export function inGitDir(rel: string): boolean {
+  return rel === '.git' || rel.startsWith('.git/')
+}
+
+/**
+ * `.git` differs and an instruction copies it: every clone's .git differs (its index, its refs,
+ * its packs), and a Git URL context has none, so that step can never hit a cache made elsewhere.
+ */
+function gitCause(differences: readonly PathDifference[]): Cause | undefined {
+  const read = differences.filter((difference) => inGitDir(difference.path) && difference.readBy.length > 0)
+  const first = read[0]?.readBy[0]
+  if (!first) return undefined
+  return {
+    kind: 'git',
+    message:
+      `${read.length} path(s) under .git differ and line ${first.line} (${first.text}) copies them: a step that copies .git never hits a cache ` +
+      'made from another clone, nor from a Git URL context (which has no .git); add `.git` to .dockerignore',
+  }
+}
+
 /** Compares the manifest a build recorded with the one the context would give now. */
 export function explainManifests(before: Manifest, now: Manifest, facts: CurrentFacts = {}): ExplainReport {
   const notes: string[] = []
@@ -281,8 +304,13 @@ export function explainManifests(before: Manifest, now: Manifest, facts: Current
     causes.push({kind: 'crlf', message: `${crlfPaths.length} file(s) differ only in CRLF line endings and .gitattributes does not pin them: ${crlfPaths.slice(0, 5).join(', ')}${crlfPaths.length > 5 ? ', ...' : ''}`})
   }
 
+  const git = gitCause(differences)
+  if (git) causes.push(git)
+
   candidates.sort((a, b) => a.line - b.line)
   const firstMiss = candidates[0]
   const same = before.header.digest === now.header.digest && causes.length === 0
-  return {same, digest: {manifest: before.header.digest, now: now.header.digest}, differences, causes, ...(firstMiss ? {firstMiss} : {}), notes}
+  // another frontend builds every step anew; without a Dockerfile nothing can be ruled out
+  const miss = firstMiss !== undefined || causes.some((cause) => cause.kind === 'syntax') || (!readers && !same)
+  return {same, miss, digest: {manifest: before.header.digest, now: now.header.digest}, differences, causes, ...(firstMiss ? {firstMiss} : {}), notes}
 }

@@ -132,6 +132,11 @@ export function readManifest(file: string): Manifest {
     const code = (error as NodeJS.ErrnoException).code
     throw new DbuildError(`${file}: cannot read the manifest (${code})`, readFailureExit(error))
   }
+  return parseManifest(text, file)
+}
+
+/** Checks manifest text (from `file`, or the registry artifact it names): its header, each entry line, and that the entries give its digest. */
+export function parseManifest(text: string, file: string): Manifest {
   const lines = text.split('\n')
   if (lines.at(-1) === '') lines.pop()
   let header: ManifestHeader

@@ -7,13 +7,13 @@
 import {createHash} from 'node:crypto'
 import path from 'node:path'
 
-import {type FlagUse, type SplitArgv, splitArgv, UnknownFlagError} from '../buildx/argv.js'
+import {type FlagUse, parseBool, type SplitArgv, splitArgv, UnknownFlagError} from '../buildx/argv.js'
 import {BAKE_TABLE, DEFINITION_FLAGS} from '../buildx/bake-flags.js'
 import {shellCommand} from '../buildx/quote.js'
 import {type CapturedRun, runDocker} from '../buildx/run.js'
 import {sourceKind} from '../buildx/sources.js'
 import {readAllStdin} from '../buildx/stdin.js'
-import {isCI} from '../cache/index.js'
+import {isCI} from '../ci.js'
 import {dbuildCacheDir} from '../cache-dir.js'
 import {configLines} from '../config.js'
 import {older} from '../version.js'
@@ -22,6 +22,7 @@ import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
 import {bakeManifestDir, bakeManifestFile, canAnnotate, digestAnnotation, writeContextManifest} from './manifest.js'
 import {localOrRemote} from './plan.js'
+import {outputPushes, registryCacheRefs} from './publish.js'
 import {prepareDockerfile, type RewriteStep} from './rewrite.js'
 import {type StageMemo, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
 
@@ -84,6 +85,8 @@ export type BakePlan =
       notes: string[]
       warnings: string[]
       silent: boolean
+      /** The targets whose manifests go to the registry after bake. */
+      publishes: BakePublish[]
     }
   /** Nothing for dbuild to do (--list, a remote definition): the command as given goes to buildx. */
   | {kind: 'passthrough'; split: SplitArgv; args: string[]; command: string; notes: string[]; warnings: string[]; silent: boolean}
@@ -121,6 +124,22 @@ function stringArgs(args: BakeTarget['args']): Record<string, string> {
 interface TargetOutcome {
   target: BakeTarget
   notes: string[]
+  publish?: BakePublish
+}
+
+/** A target whose build pushes: its manifest goes to the registry after bake (publish.ts). */
+export interface BakePublish {
+  target: string
+  manifestFile: string
+  contextDigest: string
+  imagePushed: boolean
+  cacheRefs: string[]
+}
+
+/** Whether a printed target pushes its image: bake's --push, or an output of type registry or image with push=true. */
+function targetPushesImage(target: BakeTarget, pushFlag: boolean): boolean {
+  const outputs = Array.isArray(target.output) ? (target.output as unknown[]) : []
+  return pushFlag || outputs.some((output) => outputPushes(typeof output === 'string' ? output : cacheEntryText(output as Record<string, unknown>)))
 }
 
 interface TargetContext {
@@ -135,6 +154,10 @@ interface TargetContext {
   manifests: {dir?: string} | undefined
   /** The installed buildx can put the context digest on the image as an annotation (as build does). */
   annotate: boolean
+  /** bake's --push. */
+  push: boolean
+  /** A manifest was asked for (--manifest DIR, CI): only then is the image annotated, not for a push alone. */
+  asked: boolean
 }
 
 /** One target through the build's steps; what cannot be staged or rewritten is kept as printed, with a note. */
@@ -142,6 +165,7 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   const {own} = run.split
   const notes: string[] = []
   const target: BakeTarget = {...printed}
+  let written: ReturnType<typeof writeContextManifest>
   const context = printed.context ?? '.'
   const inline = printed['dockerfile-inline'] !== undefined
   const local = sourceKind(context) === 'local'
@@ -160,10 +184,10 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   if (run.manifests && main.root !== undefined) {
     const file = bakeManifestFile(run.manifests.dir, main.root, name)
     const request = {file, explicit: run.manifests.dir !== undefined, buildArgs: stringArgs(printed.args), platforms: printed.platforms ?? []}
-    const written = writeContextManifest({...request, ...(printed.target === undefined ? {} : {target: printed.target})}, inputs, main, run.events.warn)
+    written = writeContextManifest({...request, ...(printed.target === undefined ? {} : {target: printed.target})}, inputs, main, run.events.warn)
     if (written) notes.push(written.note)
     // first, as build puts its --annotation first: an annotation of the target's own with that key wins
-    if (written && run.annotate) target.annotations = [digestAnnotation(written.digest), ...(printed.annotations ?? [])]
+    if (written && run.annotate && run.asked) target.annotations = [digestAnnotation(written.digest), ...(printed.annotations ?? [])]
   } else if (run.manifests?.dir !== undefined) notes.push(`no manifest: the context ${context} is not a local directory`)
   if (inputs.contextDir !== undefined) target.context = main.context
 
@@ -218,7 +242,10 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   notes.push(...caches.notes)
   if (caches.cacheFrom.length > 0) target['cache-from'] = caches.cacheFrom
   if (caches.cacheTo.length > 0) target['cache-to'] = [...userCacheTo, ...caches.cacheTo]
-  return {target, notes: notes.map((note) => `target ${name}: ${note}`)}
+  const imagePushed = targetPushesImage(printed, run.push)
+  const cacheRefs = registryCacheRefs([...userCacheTo, ...caches.cacheTo])
+  const publish = written?.file && (imagePushed || cacheRefs.length > 0) ? {target: name, manifestFile: written.file, contextDigest: written.digest, imagePushed, cacheRefs} : undefined
+  return {target, notes: notes.map((note) => `target ${name}: ${note}`), ...(publish ? {publish} : {})}
 }
 
 /**
@@ -277,17 +304,24 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
     return {kind: 'failed', split, exitCode: 1, stderr: `dbuild: docker buildx bake --print did not print JSON:\n${printed.stdout}`, hints: []}
   }
 
-  const manifests = manifestDir !== undefined ? {dir: manifestDir} : isCI(env) ? {} : undefined
+  const push = split.uses.reduce((value, use) => (flagOf(use) === 'push' ? (parseBool(use.value) ?? value) : value), false)
+  // a target that pushes attaches its manifest to what it pushed, so it writes one
+  const pushing = Object.values(definition.target ?? {}).some(
+    (target) => targetPushesImage(target, push) || registryCacheRefs((target['cache-to'] ?? []).map(cacheEntryText)).length > 0,
+  )
+  const manifests = manifestDir !== undefined ? {dir: manifestDir} : isCI(env) || pushing ? {} : undefined
   const annotate = options.buildxVersion ? canAnnotate({parts: [...options.buildxVersion]}) : options.buildxHelp?.annotation === true
-  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, annotate, ...(options.rewrite ? {rewrite: options.rewrite} : {})}
+  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, annotate, push, asked: manifestDir !== undefined || isCI(env), ...(options.rewrite ? {rewrite: options.rewrite} : {})}
   const builder = last('builder')
   if (builder !== undefined) run.builder = builder
   const notes: string[] = []
   const targets: Record<string, BakeTarget> = {}
+  const publishes: BakePublish[] = []
   for (const [name, target] of Object.entries(definition.target ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const outcome = await planTarget(name, target, run)
     targets[name] = outcome.target
     notes.push(...outcome.notes)
+    if (outcome.publish) publishes.push(outcome.publish)
   }
   if (manifests && !annotate && options.buildxVersion) notes.push(`buildx ${options.buildxVersion.join('.')} cannot annotate images (0.12 or newer can): the context digests are in the manifests only`)
   const generated: BakeDefinition = {...definition, target: targets}
@@ -322,5 +356,6 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
     notes,
     warnings,
     silent,
+    publishes,
   }
 }

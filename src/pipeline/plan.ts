@@ -14,6 +14,7 @@ import {assembleArgs, isSilent} from './assemble.js'
 import {resolveCacheLists} from './cache.js'
 import {loadInputConfig, resolveInputs} from './inputs.js'
 import {wantsManifest, writeBuildManifest} from './manifest.js'
+import {imagePushed, registryCacheRefs} from './publish.js'
 import {prepareDockerfile, type RewriteStep} from './rewrite.js'
 import {type ContextPath, stageMainContext, stageNamedContexts, type StepEvents} from './stage.js'
 
@@ -44,8 +45,13 @@ export interface BuildPlan {
   warnings: string[]
   /** --progress=quiet/rawjson or -q: print nothing of dbuild's own. */
   silent: boolean
-  /** The context digest, when a manifest was written (--manifest, or CI). */
+  /** The context digest, when a manifest was written (--manifest, CI, or a build that pushes). */
   contextDigest?: string
+  /** The manifest file written, when one was, and its context digest. */
+  manifestFile?: string
+  manifestDigest?: string
+  /** The final --cache-to list (the user's and the config's). */
+  cacheTo: string[]
 }
 
 /** A named context's source as a probe build gets it: a local directory resolved from the working directory, anything else as given. */
@@ -63,7 +69,10 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const loaded = await loadInputConfig(inputs, own.config)
   const config = configLines(loaded)
   if (config.warning) warnings.push(config.warning)
-  const main = await stageMainContext(inputs, own.noStage, events, wantsManifest(parsed, env))
+  // a build that pushes attaches its manifest to what it pushed (publish.ts), so it writes one
+  const pushes = imagePushed(parsed.uses) || registryCacheRefs(parsed.cacheTo).length > 0
+  const wanted = wantsManifest(parsed, env)
+  const main = await stageMainContext(inputs, own.noStage, events, wanted || pushes)
   const manifest = writeBuildManifest(parsed, inputs, main, events.warn)
   const named = await stageNamedContexts(parsed.buildContexts, inputs, own.noStage, events)
   const dockerfile = await prepareDockerfile({
@@ -105,7 +114,10 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     notes: [config.note, main.note, ...(manifest ? [manifest.note] : []), ...named.notes, ...dockerfile.notes, ...caches.notes],
     warnings,
     silent: isSilent(parsed),
-    ...(manifest ? {contextDigest: manifest.digest} : {}),
+    // the image is annotated only where a manifest was asked for (--manifest, CI), as before pushes published one
+    ...(manifest && wanted ? {contextDigest: manifest.digest} : {}),
+    ...(manifest?.file ? {manifestFile: manifest.file, manifestDigest: manifest.digest} : {}),
+    cacheTo: caches.cacheTo,
   }
 }
 

@@ -1,7 +1,8 @@
-import {statSync} from 'node:fs'
+import {existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {compareCodeUnits} from '../compare.js'
+import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from '../stage/ignore.js'
 import {applyFixes, textWithEdits} from './apply.js'
 import {expandAt, variableScopes} from './expand.js'
 import {type DockerfileModel, parseDockerfile} from './parse.js'
@@ -15,6 +16,21 @@ function contextKinds(contextDir: string): (source: string) => 'dir' | 'file' | 
     } catch {
       return undefined
     }
+  }
+}
+
+/** Whether a top-level context path reaches BuildKit: there, and not left out by the ignore file buildx applies. */
+function contextSenders(contextDir: string, dockerfile: string): (name: string) => boolean {
+  let matcher: IgnoreMatcher | undefined
+  return (name) => {
+    if (lstatSync(path.join(contextDir, name), {throwIfNoEntry: false}) === undefined) return false
+    try {
+      const ignoreFile = ignoreFileFor(contextDir, path.resolve(contextDir, dockerfile))
+      matcher ??= new IgnoreMatcher(parseIgnoreFile(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '', ignoreFile))
+    } catch {
+      return false // an ignore file that cannot be used fails the build with its own error
+    }
+    return !matcher.match(name, undefined).excluded
   }
 }
 
@@ -110,6 +126,8 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   const contextDir = options.contextDir ?? options.docker?.contextDir
   const contextKind = given.contextKind ?? (contextDir === undefined ? undefined : contextKinds(contextDir))
   if (contextKind) facts.contextKind = contextKind
+  const contextSends = given.contextSends ?? (contextDir === undefined ? undefined : contextSenders(contextDir, options.file))
+  if (contextSends) facts.contextSends = contextSends
   const asked = new Set<string>()
   for (let round = 0; round < MAX_FACT_ROUNDS; round++) {
     const requests = rules.flatMap((rule) => rule.needs?.(contextFor(rule)) ?? []).filter((request) => {

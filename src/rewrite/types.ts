@@ -96,6 +96,8 @@ export interface Facts {
   unavailable?: string
   /** Kind of a path in the build context, when the context directory is known. */
   contextKind?: (source: string) => 'dir' | 'file' | undefined
+  /** Whether BuildKit is sent a top-level context path: it is there and the ignore file does not leave it out. */
+  contextSends?: (name: string) => boolean
 }
 
 export interface RuleContext {

@@ -33,6 +33,8 @@ export interface ValidCase {
   builder?: BuilderFact | {error: string}
   /** Context path → its kind, for rules that stat the context. */
   contextKinds?: Record<string, 'dir' | 'file'>
+  /** Top-level context paths BuildKit is sent (there, and not left out by .dockerignore). */
+  contextSends?: string[]
   /** Rules the build runs with this one whose fixes meet its own (image-mirror's `--from=` inside a line the rule rewrites). */
   alongside?: Rule[]
 }
@@ -65,6 +67,7 @@ async function run(rule: Rule, c: ValidCase, text = c.code, buildArgs = c.buildA
       ...(c.builder ? {builder: c.builder} : {}),
       unavailable: 'no probes in unit tests',
       ...(c.contextKinds ? {contextKind: (source: string) => c.contextKinds?.[source.replace(/\/+$/, '')]} : {}),
+      ...(c.contextSends ? {contextSends: (name: string) => c.contextSends?.includes(name) ?? false} : {}),
     },
   })
 }

@@ -210,5 +210,5 @@ t.test('resolveRules: config plugins and rule settings', async (t) => {
 t.test('the built-in registry is sorted and ids match files', async (t) => {
   const ids = builtinRules.map((rule) => rule.id)
   t.same(ids, [...ids].sort())
-  t.same(ids, ['add-url-checksum', 'chmod-not-cache-fix', 'copy-merges-dirs', 'exclude-root', 'image-mirror', 'link-chown'])
+  t.same(ids, ['add-url-checksum', 'chmod-not-cache-fix', 'copy-merges-dirs', 'exclude-root', 'git-in-context', 'image-mirror', 'link-chown'])
 })

@@ -124,7 +124,7 @@ function swapIn(next, target) {
 /** Commands whose help reads the installed tools, so it is rendered when asked for, never at build time. */
 const READS_INSTALLED_TOOLS = new Set(['build'])
 
-/** Variables that change how help renders; bin/run.js renders afresh when any is set (see HELP_VARIABLES there). */
+/** Variables that change how help renders; kept in dist/help.json, where bin/run.js reads them: with any set, it renders afresh. */
 const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUMNS', 'DEBUG']
 
 /**
@@ -154,7 +154,7 @@ async function renderHelp(manifest) {
     }
   }
   const file = path.join(DIST, 'help.json')
-  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({node: process.version, platform: process.platform, arch: process.arch, help}))
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({node: process.version, platform: process.platform, arch: process.arch, variables: HELP_VARIABLES, help}))
   renameSync(`${file}.${process.pid}.tmp`, file)
 }
 

@@ -2,18 +2,17 @@
 import {readFileSync} from 'node:fs'
 import module from 'node:module'
 
-/** Variables that change how help renders: with any of them set, oclif renders it afresh (see bin/build.js). */
-const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUMNS', 'DEBUG']
-
 /**
  * `dbuild [COMMAND] --help` on a pipe, as the build rendered it into dist/help.json: importing oclif
  * alone takes longer than Node's whole start. A terminal (width, colour) gets oclif's own rendering.
  */
 function prerenderedHelp(argv) {
-  if (argv.at(-1) !== '--help' || process.stdout.isTTY || HELP_VARIABLES.some((name) => process.env[name] !== undefined)) return undefined
+  if (argv.at(-1) !== '--help' || process.stdout.isTTY) return undefined
   try {
     const saved = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'))
     if (saved.node !== process.version || saved.platform !== process.platform || saved.arch !== process.arch) return undefined
+    // the variables that change how help renders (bin/build.js's HELP_VARIABLES): with any set, oclif renders it afresh
+    if (!Array.isArray(saved.variables) || saved.variables.some((name) => process.env[name] !== undefined)) return undefined
     return saved.help[argv.join('\0')]
   } catch {
     return undefined // not built yet, or being rebuilt: oclif renders it

@@ -1,5 +1,6 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
+import {BUILDX_GLOBAL_FLAGS, type BuildxFlag} from './buildx/flags.js'
 import {PLUGIN_ENTRY} from './docker-plugin/entry.js'
 
 /**
@@ -37,9 +38,10 @@ export function notASubcommand(argv: readonly string[]): {topic: string; word: s
   return subcommands.length > 0 && !subcommands.includes(word) ? {topic, word, subcommands} : undefined
 }
 
-/** `docker buildx`'s own flags, which may stand before `build` as in `docker buildx --builder x build`. */
-const GLOBAL_VALUE_FLAGS = new Set(['--builder'])
-const GLOBAL_BOOLEAN_FLAGS = new Set(['-D', '--debug'])
+/** `docker buildx`'s own flags (buildx/flags.ts), which may stand before `build` as in `docker buildx --builder x build`. */
+const spellings = (flag: BuildxFlag) => [`--${flag.long}`, ...(flag.short ? [`-${flag.short}`] : [])]
+const GLOBAL_VALUE_FLAGS = new Set(BUILDX_GLOBAL_FLAGS.filter((flag) => flag.value).flatMap(spellings))
+const GLOBAL_BOOLEAN_FLAGS = new Set(BUILDX_GLOBAL_FLAGS.filter((flag) => !flag.value).flatMap(spellings))
 /** Commands a leading `--builder`/`--debug` belongs to. */
 const BUILDX_COMMANDS = new Set(['build', 'bake'])
 
@@ -48,7 +50,7 @@ function leadingGlobalFlags(argv: readonly string[]): number {
   let i = 0
   while (i < argv.length) {
     const token = argv[i] as string
-    if (GLOBAL_BOOLEAN_FLAGS.has(token) || token.startsWith('--builder=') || token.startsWith('--debug=')) i++
+    if (GLOBAL_BOOLEAN_FLAGS.has(token) || BUILDX_GLOBAL_FLAGS.some((flag) => token.startsWith(`--${flag.long}=`))) i++
     else if (GLOBAL_VALUE_FLAGS.has(token) && i + 1 < argv.length) i += 2
     else break
   }
@@ -129,8 +131,7 @@ async function dockerPlugin(argv: string[]): Promise<string[] | undefined> {
       next = command.argv
       return undefined
     }
-    const {streamDocker} = await import('./buildx/run.js')
-    const {exitCodeOf} = await import('./pipeline/cli.js')
+    const {exitCodeOf, streamDocker} = await import('./buildx/run.js')
     return exitCodeOf(await streamDocker(command.argv))
   })
   return next
@@ -166,9 +167,8 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   if (routed[0] === 'build') {
     // the build runs without oclif: its start-up would be most of what a cached build may add
     await withoutOclif(async () => {
-      const {buildCli} = await import('./pipeline/cli.js')
-      const {builtinRules} = await import('../plugins/index.js')
-      return buildCli(routed.slice(1), {rules: builtinRules})
+      const {buildCommand} = await import('./actions/build.js')
+      return buildCommand(routed.slice(1))
     })
     return
   }

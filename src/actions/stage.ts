@@ -1,6 +1,7 @@
 /** `dbuild stage`: the body its oclif class and the oclif-free path (src/cli/direct.ts) both run. */
-import type {CommandAction} from '../cli/direct.js'
-import {progressFor} from '../cli/terminal.js'
+import type {CommandAction} from './command-io.js'
+import {parseBuildArgs} from '../buildx/build-values.js'
+import {progressFor} from '../progress.js'
 import {resolveInputs} from '../pipeline/inputs.js'
 import {stageContext, type StageResult} from '../stage/index.js'
 
@@ -50,8 +51,8 @@ const stage: CommandAction<StageFlags> = async ({args, flags}, io): Promise<Stag
   progress.stop()
   const digest = result.digest as NonNullable<StageResult['digest']>
   if (flags.manifest) {
-    // loaded only for --manifest: the rewrite engine behind parseBuildArgs loads dockerfile-ast
-    const [{manifestFor}, {writeManifest}, {parseBuildArgs}] = await Promise.all([import('../explain/current.js'), import('../explain/manifest.js'), import('../rewrite/cli.js')])
+    // loaded only for --manifest
+    const [{manifestFor}, {writeManifest}] = await Promise.all([import('../explain/current.js'), import('../explain/manifest.js')])
     const manifest = manifestFor(digest, {
       context: inputs.contextDir as string,
       ...(inputs.dockerfile ? {dockerfile: inputs.dockerfile} : {}),

@@ -5,6 +5,7 @@
  */
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {nearest} from '../nearest.js'
+import {parseBuildArgs, parseBuildContext} from './build-values.js'
 import {type BuildxFlag, type FlagTable, flagTable} from './flags.js'
 import {installedBuildFlags} from './help.js'
 
@@ -258,24 +259,12 @@ function summarize(uses: FlagUse[], context: string, own: OwnFlags, warnings: st
       case 'cache-to':
         parsed.cacheTo.push(value ?? '')
         break
-      case 'build-arg': {
-        const text = value ?? ''
-        const eq = text.indexOf('=')
-        if (eq === -1) {
-          const fromEnv = env[text]
-          if (fromEnv !== undefined) parsed.buildArgs[text] = fromEnv
-        } else {
-          parsed.buildArgs[text.slice(0, eq)] = text.slice(eq + 1)
-        }
+      case 'build-arg':
+        Object.assign(parsed.buildArgs, parseBuildArgs([value ?? ''], env))
         break
-      }
-      case 'build-context': {
-        const text = value ?? ''
-        const eq = text.indexOf('=')
-        if (eq <= 0) throw new DbuildError(`invalid --build-context "${text}": expected name=value`, ExitCode.USAGE)
-        parsed.buildContexts.push({name: text.slice(0, eq), source: text.slice(eq + 1)})
+      case 'build-context':
+        parsed.buildContexts.push(parseBuildContext(value ?? ''))
         break
-      }
     }
   }
   return parsed

@@ -1,6 +1,8 @@
 import {spawn} from 'node:child_process'
 import {constants} from 'node:os'
 
+import {ExitCode} from '../exit-codes.js'
+
 export interface CapturedRun {
   exitCode: number
   stdout: string
@@ -80,4 +82,10 @@ export async function streamDocker(args: string[], options: Pick<RunOptions, 'cw
   } finally {
     for (const remove of handlers) remove()
   }
+}
+
+/** buildx's exit code, or 130/143 when dbuild was interrupted (and passed the signal on). */
+export function exitCodeOf(result: StreamedRun): number {
+  if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
+  return result.exitCode
 }

@@ -77,11 +77,6 @@ export async function defaultBranch(cwd: string, configured?: string): Promise<s
   return 'main'
 }
 
-export function isCI(env: NodeJS.ProcessEnv): boolean {
-  const value = env.CI?.trim().toLowerCase()
-  return value !== undefined && value !== '' && value !== 'false' && value !== '0'
-}
-
 /** Replaces the placeholders in one spec; an unknown placeholder is a config error naming `where`. */
 export function expandSpec(spec: string, values: PlaceholderValues, where = '.dbuild.json'): string {
   return spec.replace(PLACEHOLDER, (whole, name: string) => {

@@ -13,6 +13,8 @@
 import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 
+import {type CommandAction, commandIo, type ParsedArgv} from '../actions/command-io.js'
+
 /** One flag as oclif declares it, reduced to what parsing needs. */
 export interface FlagSpec {
   type: 'boolean' | 'option'
@@ -34,14 +36,6 @@ export interface ArgvSpec {
   flags: Record<string, FlagSpec>
   /** Something the table cannot express (a dynamic default, a required flag): always oclif. */
   oclifOnly?: string
-}
-
-/** What oclif's `this.parse()` gives a command. */
-export interface ParsedArgv<Flags = Record<string, unknown>> {
-  args: Record<string, string | undefined>
-  /** Every positional argument, in order. */
-  argv: string[]
-  flags: Flags
 }
 
 /** The commands' static declarations, as oclif classes carry them (no oclif import needed to read them). */
@@ -148,30 +142,6 @@ export function parseDirect(spec: ArgvSpec, argv: readonly string[]): ParsedArgv
   const defaults = spec.args.slice(positionals.length).flatMap((arg) => (arg.default === undefined ? [] : [arg.default]))
   return {args, argv: [...positionals, ...defaults], flags}
 }
-
-/** How a command speaks, the same on both paths: with --json only the result (or the error) is printed. */
-export interface CommandIo {
-  json: boolean
-  /** A line on stdout; silent under --json. */
-  log(line: string): void
-  /** `dbuild: warning: …` on stderr, as the build prints its warnings; silent under --json. */
-  warn(message: string): void
-}
-
-export function commandIo(json: boolean): CommandIo {
-  return {
-    json,
-    log: (line) => {
-      if (!json) process.stdout.write(`${line}\n`)
-    },
-    warn: (message) => {
-      if (!json) process.stderr.write(`dbuild: warning: ${message}\n`)
-    },
-  }
-}
-
-/** A command's body, called by its oclif class and by runDirect alike; returns what --json prints. */
-export type CommandAction<Flags = Record<string, unknown>> = (parsed: ParsedArgv<Flags>, io: CommandIo) => Promise<unknown>
 
 /** The commands that have an action: the literal imports let the bundle keep each one lazy. */
 const ACTIONS: Record<string, () => Promise<{default: CommandAction<never>}>> = {

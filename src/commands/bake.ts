@@ -1,6 +1,5 @@
-import {builtinRules} from '../../plugins/index.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {bakeCli} from '../pipeline/bake-cli.js'
+import {bakeCommand} from '../actions/bake.js'
 
 export default class Bake extends BaseCommand {
   static override summary = 'Bake with docker buildx: every target staged, rewritten and given the cache list, as dbuild build does.'
@@ -18,7 +17,7 @@ dbuild's own flags (and bake's --print):
   static override strict = false
 
   async run(): Promise<void> {
-    const code = await bakeCli(this.argv, {rules: builtinRules})
+    const code = await bakeCommand(this.argv)
     if (code !== 0) this.exit(code)
   }
 }

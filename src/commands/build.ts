@@ -1,7 +1,6 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {BUILD_DESCRIPTION, BUILD_EXAMPLES, BUILD_SUMMARY, BUILD_USAGE, OWN_BUILD_FLAGS} from '../cli/build-help.js'
-import {builtinRules} from '../../plugins/index.js'
-import {buildCli} from '../pipeline/cli.js'
+import {buildCommand} from '../actions/build.js'
 
 export default class Build extends BaseCommand {
   static override summary = BUILD_SUMMARY
@@ -16,8 +15,8 @@ ${OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(16)}  ${text}`)
   static override strict = false
 
   async run(): Promise<void> {
-    // src/main.ts normally runs buildCli itself, without oclif; this path serves oclif's own callers
-    const code = await buildCli(this.argv, {rules: builtinRules})
+    // src/main.ts normally runs buildCommand itself, without oclif; this path serves oclif's own callers
+    const code = await buildCommand(this.argv)
     if (code !== 0) this.exit(code)
   }
 }

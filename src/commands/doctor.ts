@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {colorEnabled} from '../cli/terminal.js'
+import {colorEnabled} from '../terminal.js'
 import {type DoctorReport, formatChecks, runDoctor} from '../doctor/index.js'
 import {ExitCode} from '../exit-codes.js'
 

@@ -9,7 +9,7 @@ import {explainContext, modeProblems} from '../explain/current.js'
 import {formatModes, formatReport, type ModeProblem} from '../explain/format.js'
 import type {ExplainReport} from '../explain/index.js'
 import {configNotesFor} from '../pipeline/inputs.js'
-import {parseBuildArgs} from '../rewrite/cli.js'
+import {parseBuildArgs} from '../buildx/build-values.js'
 
 export default class Explain extends BaseCommand {
   static override summary = 'Say why a build misses the cache another build made: compare the context and inputs with its manifest.'

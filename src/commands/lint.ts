@@ -2,11 +2,10 @@ import {Args, Flags} from '@oclif/core'
 
 import lint from '../actions/lint.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {commandIo} from '../cli/direct.js'
+import {ruleFlags} from '../cli/rule-flags.js'
+import {commandIo} from '../actions/command-io.js'
 import {FAILURE_THRESHOLDS, PLUGINS_NOTE} from '../config.js'
 import {FINDINGS_FORMATS} from '../rewrite/format.js'
-
-import {ruleFlags} from './rewrite.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Report risky Dockerfile lines without changing anything.'

@@ -3,7 +3,7 @@ import {createInterface} from 'node:readline/promises'
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {colorEnabled} from '../cli/terminal.js'
+import {colorEnabled} from '../terminal.js'
 import {pluginTarget} from '../docker-plugin/index.js'
 import {formatChecks} from '../doctor/index.js'
 import {ExitCode} from '../exit-codes.js'

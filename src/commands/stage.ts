@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import stage, {type StageReport} from '../actions/stage.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {commandIo} from '../cli/direct.js'
+import {commandIo} from '../actions/command-io.js'
 
 export default class Stage extends BaseCommand {
   static override summary = 'Stage a permission-normalized copy of a build context and print its directory.'

@@ -9,7 +9,7 @@ import path from 'node:path'
 
 import type {ParsedBuildArgv} from '../buildx/argv.js'
 import type {BuildxVersion} from '../buildx/check.js'
-import {isCI} from '../cache/index.js'
+import {isCI} from '../ci.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {manifestFor} from '../explain/current.js'
 import {writeManifest} from '../explain/manifest.js'

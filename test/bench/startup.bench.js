@@ -2,7 +2,7 @@
 /**
  * Start-up as a user meets it: the commands that do little besides starting, each as a process
  * against `node -e 0` in turn. Goals: --help, stage --help and lint FILE ≤ 2×, --version ≤ 1.5×.
- * Then a lint of 1,000 Dockerfiles in one call, against its 10 s budget (issue 11).
+ * Then a lint of 1,000 Dockerfiles in one call, against its 10 s budget (a repository-wide lint in CI).
  */
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'

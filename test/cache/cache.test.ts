@@ -3,7 +3,8 @@ import path from 'node:path'
 
 import t from 'tap'
 
-import {cacheLists, cacheSpecKey, ciBranch, currentBranch, dedupeSpecs, defaultBranch, expandSpec, isCI, placeholderValues, sanitizeTag} from '../../src/cache/index.js'
+import {cacheLists, cacheSpecKey, ciBranch, currentBranch, dedupeSpecs, defaultBranch, expandSpec, placeholderValues, sanitizeTag} from '../../src/cache/index.js'
+import {isCI} from '../../src/ci.js'
 import {ExitCode} from '../../src/exit-codes.js'
 import {gitEnv, gitRepo, sh, tempDir} from '../helpers/index.js'
 

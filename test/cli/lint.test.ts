@@ -1,4 +1,4 @@
-/** `dbuild lint` as hadolint users run it (issue 11 §4): a whole repository, named files, config, directives, formats. */
+/** `dbuild lint` as hadolint users run it: a whole repository, named files, config, directives, formats. */
 import {chmodSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
@@ -96,7 +96,7 @@ t.test('every format names the file of each finding', async (t) => {
   t.match(gitlab, [{location: {path: '.devcontainer/Dockerfile', lines: {begin: 2}}, severity: 'minor'}])
 })
 
-t.test('issue 10 item 14: --chown="app app" is never reported as fixed', async (t) => {
+t.test('--chown="app app" is never reported as fixed', async (t) => {
   const dir = path.join(tempDir(t), 'ctx')
   const dockerfile = 'FROM scratch\nCOPY --link --chown="app app" a /a\n'
   writeTree(dir, {Dockerfile: dockerfile, '.dbuild.json': JSON.stringify({users: {app: '1000:1000'}})})

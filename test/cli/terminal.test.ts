@@ -1,5 +1,5 @@
 /**
- * Issue 13 §1 and §5: the spinner on real ptys. On a pty that reports 0 columns ora's redraw never
+ * The spinner on real ptys. On a pty that reports 0 columns ora's redraw never
  * ended and flooded the terminal (486 MB in 10 minutes) before buildx started; colour follows the TTY,
  * NO_COLOR and FORCE_COLOR.
  */
@@ -9,7 +9,7 @@ import path from 'node:path'
 import t from 'tap'
 
 import {stageProgressText} from '../../src/actions/stage.js'
-import {colorEnabled, spinnerAllowed} from '../../src/cli/terminal.js'
+import {colorEnabled, spinnerAllowed} from '../../src/terminal.js'
 import {useEngine} from '../engine/index.js'
 import {tempDir, uniqueName, writeTree} from '../helpers/index.js'
 import {dbuildOnPty, terminalEnv} from '../helpers/pty.js'

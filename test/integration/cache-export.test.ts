@@ -1,5 +1,5 @@
 /**
- * Issue 13 §4: a `.dbuild.json` cacheTo must not break a build that works without dbuild. On the
+ * A `.dbuild.json` cacheTo must not break a build that works without dbuild. On the
  * docker driver with the graphdriver store only inline cache export works; plain buildx with the
  * registry cacheTo fails there, and plain buildx without it (what the user had before dbuild) works.
  */

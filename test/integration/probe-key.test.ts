@@ -1,5 +1,5 @@
 /**
- * Issue 11 §1: a probe answer is keyed on the content of the contexts it reads. A stage that
+ * A probe answer is keyed on the content of the contexts it reads. A stage that
  * copies the context, and a later `COPY --from=that-stage --exclude=…` that dbuild rewrites from
  * the stage's listing: add a file, rebuild, and the image must have it; the same Dockerfile in
  * another context must build. Before, the cached listing of the first context was reused.

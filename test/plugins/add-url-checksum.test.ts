@@ -10,7 +10,7 @@ ruleTester(t, rule, {
     {name: 'git url with a fragment', code: 'FROM scratch\nADD https://github.com/o/r.git#v1 /src\n'},
     {
       name: 'a URL inside a heredoc body is text, not a source',
-      origin: 'reduced from a repository-wide run (issue 11 §2): ADD <<EOT writing a sources list',
+      origin: 'reduced from a lint run over whole repositories: ADD <<EOT writing a sources list',
       code: 'FROM debian\nADD <<EOT /etc/apt/sources.list.d/extra.list\ndeb https://deb.example.org/debian bookworm main\nEOT\n',
     },
     {
@@ -37,7 +37,7 @@ ruleTester(t, rule, {
     {name: 'url without checksum', code: 'FROM scratch\nADD https://example.com/a.tgz /a\n', errors: [{line: 2, suggestion: 'ADD --checksum=sha256:<digest> https://example.com/a.tgz /a'}]},
     {
       name: 'a quoted URL is the same URL to BuildKit',
-      origin: 'reduced from a repository-wide run (issue 11 §2)',
+      origin: 'reduced from a lint run over whole repositories',
       code: "FROM scratch\nADD 'https://example.com/tini' /tini\n",
       errors: [{line: 2, message: /ADD https:\/\/example.com\/tini has no --checksum/}],
     },

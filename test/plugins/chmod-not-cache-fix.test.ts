@@ -9,12 +9,12 @@ ruleTester(t, rule, {
     {name: 'chmod from another stage', code: 'FROM scratch AS s\nFROM scratch\nCOPY --from=s --chmod=644 a /a\n'},
     {
       name: 'a heredoc has no local mode',
-      origin: 'reduced from a repository-wide run (issue 11 §2): COPY --chmod=755 <<EOF writing an entrypoint',
+      origin: 'reduced from a lint run over whole repositories: COPY --chmod=755 <<EOF writing an entrypoint',
       code: 'FROM alpine\nCOPY --chmod=755 <<EOF /usr/local/bin/entrypoint.sh\n#!/bin/sh\nexec "$@"\nEOF\n',
     },
     {
       name: 'a download has no local mode',
-      origin: 'reduced from a repository-wide run (issue 11 §2): ADD --chmod=755 of tini',
+      origin: 'reduced from a lint run over whole repositories: ADD --chmod=755 of tini',
       code: 'FROM alpine\nADD --chmod=755 https://github.com/krallin/tini/releases/download/v0.19.0/tini /tini\n',
     },
     {

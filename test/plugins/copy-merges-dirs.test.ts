@@ -14,7 +14,7 @@ ruleTester(t, rule, {
     {name: 'two directories by their slash', code: 'FROM scratch\nCOPY src/ lib/ /app/\n', errors: [{message: /merged/, suggestion: 'COPY src/ /app/src\nCOPY lib/ /app/lib'}]},
     {
       name: 'directories known from the context alone, without --probe',
-      origin: 'reduced from a repository-wide run (issue 11 §2): COPY package.json src lib /app/',
+      origin: 'reduced from a lint run over whole repositories: COPY package.json src lib /app/',
       code: 'FROM node:20\nCOPY package.json src lib /app/\n',
       contextKinds: {'package.json': 'file', src: 'dir', lib: 'dir'},
       errors: [{line: 2, message: /\(src, lib\)/}],

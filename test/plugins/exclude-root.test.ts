@@ -1,7 +1,7 @@
 import t from 'tap'
 
 import {rule} from '../../plugins/exclude-root.js'
-import {excludeSupport, frontendHasExclude} from '../../plugins/exclude-root.js'
+import {excludeSupport, frontendHasExclude} from '../../plugins/exclude-root/support.js'
 import {rule as imageMirror} from '../../plugins/image-mirror.js'
 import {resolveRules} from '../../src/rewrite/index.js'
 import {dir, file, ruleTester, symlink} from './rule-tester.js'

@@ -4,7 +4,7 @@ import {mirrorKey, mirrorReference, rule} from '../../plugins/image-mirror.js'
 import {ruleTester} from './rule-tester.js'
 
 const mirrors = {'docker.io/docker/dockerfile': 'registry.example.com/mirror/dockerfile', ubuntu: 'registry.example.com/hub/ubuntu', 'ghcr.io/org': 'mirror.example/ghcr-org'}
-/** Keys that are bare registry hosts (issue 11 §3). */
+/** Keys that are bare registry hosts, as mirror lists for ghcr.io, quay.io and the like name them. */
 const hosts = {'ghcr.io': 'mirror.example.com/ghcr', 'mcr.microsoft.com': 'mirror.example.com/mcr', 'quay.io': 'mirror.example.com/quay', 'registry.k8s.io': 'mirror.example.com/k8s'}
 
 t.test('mirrorReference', async (t) => {

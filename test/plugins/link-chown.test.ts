@@ -13,7 +13,7 @@ ruleTester(t, rule, {
   valid: [
     {
       name: 'a stage FROM base re-declares an ARG that base gave a default (BuildKit builds 1000:1000)',
-      origin: 'reduced from a repository-wide run (issue 11 §2): ARG UID=1000 in the base stage, ARG UID again below FROM base',
+      origin: 'reduced from a lint run over whole repositories: ARG UID=1000 in the base stage, ARG UID again below FROM base',
       code: `FROM debian AS base\nARG UID=1000\nARG GID=1000\nFROM base AS dev\nARG UID\nARG GID\nCOPY --link --chown=$UID:$GID a /a\n`,
     },
     {name: 'numeric ids', code: `${FROM}COPY --link --chown=1000:1000 a /a\n`},
@@ -59,7 +59,7 @@ ruleTester(t, rule, {
       errors: [{line: 4}],
     },
     {
-      name: 'issue 10 item 14: --chown="app app" is one word to BuildKit, not "app" plus an argument: reported, never fixed',
+      name: '--chown="app app" is one word to BuildKit, not "app" plus an argument: reported, never fixed',
       code: `${FROM}COPY --link --chown="app app" a /a\n`,
       accounts: {2: accounts},
       errors: [{line: 2, message: /BuildKit reads this flag as --chown="app app"/, fix: undefined}],

@@ -1,23 +1,23 @@
 /**
- * The build command's behaviour without oclif: src/main.ts calls it directly for `dbuild build`
- * (oclif's start-up alone would cost more than the 15% a cached build may add), and the oclif
- * command class calls it too, so there is one implementation.
+ * `dbuild build`: src/main.ts calls it directly (oclif's start-up alone would cost more than the
+ * 15% a cached build may add), and the oclif command class calls it too, so there is one body.
  */
+import {builtinRules} from '../../plugins/index.js'
 import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
-import {type Progress, progressFor} from '../cli/terminal.js'
-import type {StreamedRun} from '../buildx/run.js'
+import {exitCodeOf, type StreamedRun} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
+import {isSilent} from '../pipeline/assemble.js'
+import {canAnnotate, withDigestAnnotation} from '../pipeline/manifest.js'
+import {type BuildPlan, planBuild, runBuild} from '../pipeline/plan.js'
+import {cleanUp, publishManifest, type PublishPlan, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
+import {rewriteStepFor} from '../pipeline/rules.js'
+import {type Progress, progressFor} from '../progress.js'
 import type {Rule} from '../rewrite/index.js'
-import {isSilent} from './assemble.js'
-import {canAnnotate, withDigestAnnotation} from './manifest.js'
-import {type BuildPlan, planBuild, runBuild} from './plan.js'
-import {cleanUp, publishManifest, type PublishPlan, publishPlan, pushedImage, readMetadata, withMetadataFile} from './publish.js'
-import {rewriteStepFor} from './rules.js'
 
 export interface BuildCliIO {
   env?: NodeJS.ProcessEnv
-  /** The built-in rules (plugins/index.ts), passed in by the caller; without them the Dockerfile is not rewritten. */
+  /** The rules to run; plugins/index.ts's list unless a caller passes another. */
   rules?: Rule[]
   /** The command line for --dry-run. */
   out?: (line: string) => void
@@ -31,7 +31,7 @@ export function spinnerFor(enabled: boolean): Promise<Progress> {
 }
 
 /** Runs `dbuild build ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
-export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Promise<number> {
+export async function buildCommand(argv: readonly string[], io: BuildCliIO = {}): Promise<number> {
   const env = io.env ?? process.env
   const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
   const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
@@ -43,8 +43,8 @@ export async function buildCli(argv: readonly string[], io: BuildCliIO = {}): Pr
   const spinner = await spinnerFor(!silent)
   let plan
   try {
-    const rewrite = io.rules ? rewriteStepFor(io.rules) : undefined
-    plan = await planBuild({argv, parsed, env, ...(rewrite ? {rewrite} : {}), onStep: (text) => spinner.update(`dbuild: ${text}`)})
+    const rewrite = rewriteStepFor(io.rules ?? builtinRules)
+    plan = await planBuild({argv, parsed, env, rewrite, onStep: (text) => spinner.update(`dbuild: ${text}`)})
   } catch (error) {
     spinner.fail()
     throw error
@@ -100,12 +100,3 @@ export async function pointAtDoctor(env: NodeJS.ProcessEnv, builder: string | un
   const {unreachableBuilder} = await import('../buildx/inspect.js')
   if (await unreachableBuilder(env, builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
 }
-
-/** buildx's exit code, or 130/143 when dbuild was interrupted (and passed the signal on). */
-export function exitCodeOf(result: StreamedRun): number {
-  if (result.interrupted) return result.interrupted === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM
-  return result.exitCode
-}
-
-/** The one error format, kept here for callers of the build's own entry point. */
-export {formatError} from '../exit-codes.js'

@@ -1,12 +1,12 @@
-/** What the rewrite and lint commands share: one run of the rules over a Dockerfile the input resolver found. */
+/** One run of the rules over a Dockerfile, as the rewrite and lint commands ask for it. */
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {parseBuildArgs} from '../buildx/build-values.js'
 import {sourceKind} from '../buildx/sources.js'
 
 import {type LoadedConfig, configLines} from '../config.js'
 import {DbuildError, ExitCode, readFailureExit} from '../exit-codes.js'
-import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 
 import {rewriteDockerfile} from './engine.js'
 import {parseDockerfile} from './parse.js'
@@ -46,30 +46,9 @@ export interface RunOutcome {
   result: RewriteResult
 }
 
-export function parseBuildArgs(values: string[] = [], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const args: Record<string, string> = {}
-  for (const value of values) {
-    const eq = value.indexOf('=')
-    // `--build-arg NAME` takes the value from the environment, as docker does
-    if (eq === -1) {
-      if (env[value] !== undefined) args[value] = env[value] as string
-    } else args[value.slice(0, eq)] = value.slice(eq + 1)
-  }
-  return args
-}
-
 /** The named contexts as the probe builds get them: a local directory made absolute, as buildx reads it from the working directory. */
 function probeContexts(contexts: Array<{name: string; source: string}>): Record<string, string> {
   return Object.fromEntries(contexts.map(({name, source}) => [name, sourceKind(source) === 'local' ? path.resolve(source) : source]))
-}
-
-/** `--build-context` values as buildx takes them, NAME=SOURCE; anything else is a usage error, as buildx makes it. */
-export function parseBuildContexts(values: string[] = []): Array<{name: string; source: string}> {
-  return values.map((text) => {
-    const eq = text.indexOf('=')
-    if (eq <= 0) throw new DbuildError(`invalid --build-context "${text}": expected name=value`, ExitCode.USAGE)
-    return {name: text.slice(0, eq), source: text.slice(eq + 1)}
-  })
 }
 
 export async function runRules(builtin: Rule[], request: RunRequest): Promise<RunOutcome> {
@@ -109,42 +88,4 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   const refusals = buildkitRefusals(parseDockerfile(original))
   if (refusals.length > 0) result.findings = [...refusals, ...result.findings].sort((a, b) => a.line - b.line)
   return {file, original, config: loaded, rules, result}
-}
-
-/** The flags rewrite and lint share (declared once, in src/commands/rewrite.ts's ruleFlags). */
-export interface RuleFlags {
-  file?: string
-  'build-arg'?: string[]
-  target?: string
-  platform?: string
-  network?: string
-  'build-context'?: string[]
-  config?: string
-  probe: boolean
-  plugins?: boolean
-}
-
-/** The input resolver's answer for CONTEXT and -f, with the flags, as runRules takes them. */
-export async function runRequest(
-  context: string,
-  flags: RuleFlags,
-  /** How the config is found; lint over many files passes a memo so each directory is searched once. */
-  loadConfig: (inputs: Inputs) => Promise<LoadedConfig> = (inputs) => loadInputConfig(inputs, flags.config),
-): Promise<RunRequest> {
-  const inputs = resolveInputs({context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true})
-  const loaded = await loadConfig(inputs)
-  // localOnly: there is always a context directory and a Dockerfile path
-  return {
-    contextDir: inputs.contextDir as string,
-    file: inputs.dockerfile as string,
-    loaded,
-    env: inputs.env,
-    buildArgs: flags['build-arg'],
-    buildContexts: parseBuildContexts(flags['build-context']),
-    target: flags.target,
-    platform: flags.platform,
-    network: flags.network,
-    probe: flags.probe,
-    ...(flags.plugins === undefined ? {} : {plugins: flags.plugins}),
-  }
 }

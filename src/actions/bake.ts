@@ -1,12 +1,13 @@
 /** `dbuild bake`: plans with planBake, prints what --print/--dry-run ask for, else runs bake with the terminal. */
+import {builtinRules} from '../../plugins/index.js'
 import type {SplitArgv} from '../buildx/argv.js'
 import {bakeListsAllow, checkBuildx} from '../buildx/check.js'
-import {streamDocker} from '../buildx/run.js'
+import {exitCodeOf, streamDocker} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
-import {type BakePublish, planBake} from './bake.js'
-import {type BuildCliIO, exitCodeOf, pointAtDoctor, spinnerFor} from './cli.js'
-import {cleanUp, publishManifest, publishPlan, pushedImage, readMetadata, withMetadataFile} from './publish.js'
-import {rewriteStepFor} from './rules.js'
+import {type BakePublish, planBake} from '../pipeline/bake.js'
+import {cleanUp, publishManifest, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
+import {rewriteStepFor} from '../pipeline/rules.js'
+import {type BuildCliIO, pointAtDoctor, spinnerFor} from './build.js'
 
 /** Attaches each pushing target's manifest to what it pushed (bake's metadata has one object per target); failures are warnings. */
 async function publishTargets(publishes: BakePublish[], metadataFile: string | undefined, env: NodeJS.ProcessEnv, silent: boolean, err: (line: string) => void): Promise<void> {
@@ -23,7 +24,7 @@ async function publishTargets(publishes: BakePublish[], metadataFile: string | u
 }
 
 /** Runs `dbuild bake ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
-export async function bakeCli(argv: readonly string[], io: BuildCliIO & {cwd?: string} = {}): Promise<number> {
+export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd?: string} = {}): Promise<number> {
   const env = io.env ?? process.env
   const cwd = io.cwd ?? process.cwd()
   const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
@@ -35,8 +36,8 @@ export async function bakeCli(argv: readonly string[], io: BuildCliIO & {cwd?: s
   const spinner = await spinnerFor(true)
   let plan
   try {
-    const rewrite = io.rules ? rewriteStepFor(io.rules) : undefined
-    plan = await planBake({argv, cwd, env, ...(version.parts ? {buildxVersion: version.parts} : {}), ...(buildxHelp ? {buildxHelp} : {}), ...(rewrite ? {rewrite} : {}), onStep: (text) => spinner.update(`dbuild: ${text}`)})
+    const rewrite = rewriteStepFor(io.rules ?? builtinRules)
+    plan = await planBake({argv, cwd, env, ...(version.parts ? {buildxVersion: version.parts} : {}), ...(buildxHelp ? {buildxHelp} : {}), rewrite, onStep: (text) => spinner.update(`dbuild: ${text}`)})
   } catch (error) {
     spinner.fail()
     throw error

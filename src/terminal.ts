@@ -2,7 +2,7 @@
  * What the terminal can take: a spinner only where it can redraw itself, colour only where it is
  * wanted. Cheap to import (no ora, no chalk): the build's hot path asks before loading either.
  */
-import {isCI} from '../cache/index.js'
+import {isCI} from './ci.js'
 
 interface Terminal {
   isTTY?: boolean
@@ -25,23 +25,4 @@ export function colorEnabled(stream: Terminal, env: NodeJS.ProcessEnv = process.
   const force = env.FORCE_COLOR
   if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false'
   return stream.isTTY === true && env.TERM !== 'dumb'
-}
-
-export {type Colour, paint} from '../colour.js'
-
-/** A spinner's handle; a silent one where spinnerAllowed says no. */
-export interface Progress {
-  update(text: string): void
-  succeed(text?: string): void
-  fail(text?: string): void
-  stop(): void
-}
-
-const SILENT: Progress = {update() {}, succeed() {}, fail() {}, stop() {}}
-
-/** A spinner on stderr when `enabled` and the terminal can redraw one; ora is loaded only then. */
-export async function progressFor(text: string, enabled: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Progress> {
-  if (!enabled || !spinnerAllowed(process.stderr, env)) return SILENT
-  const {startProgress} = await import('./progress.js')
-  return startProgress(text, {env})
 }

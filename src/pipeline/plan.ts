@@ -50,7 +50,7 @@ export interface BuildPlan {
   /** The manifest file written, when one was, and its context digest. */
   manifestFile?: string
   manifestDigest?: string
-  /** The final --cache-to list (the user's and the config's). */
+  /** Every --cache-to buildx gets: the user's (passed through in their place) and the config's. */
   cacheTo: string[]
 }
 
@@ -117,7 +117,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     // the image is annotated only where a manifest was asked for (--manifest, CI), as before pushes published one
     ...(manifest && wanted ? {contextDigest: manifest.digest} : {}),
     ...(manifest?.file ? {manifestFile: manifest.file, manifestDigest: manifest.digest} : {}),
-    cacheTo: caches.cacheTo,
+    cacheTo: [...parsed.cacheTo, ...caches.cacheTo],
   }
 }
 

@@ -112,6 +112,21 @@ if (engine) {
     })
   }
 
+  t.test(`a registry --cache-to carries the manifest too (${engine.flavor})`, async (t) => {
+    const daemon = engine.containerd
+    const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache-cacheto'), NO_COLOR: '1'}
+    delete env.CI
+    const source = await gitRepo(path.join(root, 'source-cacheto'), files)
+    const ci = await cloneUnderUmask(source, path.join(root, 'ci-cacheto'), '022')
+    const cacheRef = `${engine.registry}/${uniqueName('dbuild-cache')}:main`
+    const built = await dbuild(['build', '--network=host', '--cache-to', `type=registry,ref=${cacheRef}`, '.'], ci, env)
+    t.equal(built.exitCode, 0, 'builds and exports its cache', {output: built.all})
+    t.match(built.all, /context manifest attached to .*dbuild-cache/, 'the manifest went to the cache ref')
+    const dev = await cloneUnderUmask(source, path.join(root, 'dev-cacheto'), '002')
+    const explained = await dbuild(['explain', '--against', cacheRef], dev, env)
+    t.equal(explained.exitCode, 0, 'explained against the cache by its ref', {output: explained.all})
+  })
+
   t.test(`bake --push attaches each target's manifest to its own image (${engine.flavor})`, async (t) => {
     const daemon = engine.containerd
     const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache-bake'), NO_COLOR: '1'}

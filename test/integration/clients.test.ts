@@ -1,0 +1,65 @@
+/**
+ * The clients teams really build with, on the current engine, through dbuild's docker-buildx shim
+ * and without it (the control): `docker compose build` (Compose runs the buildx binary itself:
+ * `bake --file - --progress rawjson --metadata-file …`). A umask 022 clone builds first and fills
+ * the daemon's build cache; a umask 002 clone of the same commit then hits it through the shim and
+ * misses without: its RUN step is CACHED, or runs again.
+ */
+import path from 'node:path'
+
+import {execa} from 'execa'
+import t from 'tap'
+
+import {ROOT, useEngine} from '../engine/index.js'
+import {cachedSteps, cloneUnderUmask, gitRepo, tempDir} from '../helpers/index.js'
+
+const BIN = path.join(ROOT, 'bin', 'run.js')
+const engine = useEngine(t)
+
+if (engine && engine.flavor !== 'current') t.plan(0, 'Compose 2.40 is in the current engine only')
+else if (engine) {
+  const root = tempDir(t, 'dbuild-clients-it-')
+  const daemon = engine.graphdriver
+
+  const setup = async (name: string, shim: boolean) => {
+    const dockerConfig = engine.dockerConfig(path.join(root, `docker-config-${name}`))
+    const env: NodeJS.ProcessEnv = {...daemon.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, `cache-${name}`), NO_COLOR: '1'}
+    delete env.CI
+    delete env.DBUILD_BUILDX_SHIM
+    if (shim) {
+      const install = await execa(process.execPath, [BIN, 'docker', 'install', '--buildx'], {env, extendEnv: false, reject: false, all: true})
+      t.equal(install.exitCode, 0, `${name}: dbuild docker install --buildx`, {output: install.all})
+    }
+    // each scenario its own content: the control's umask 022 build must not fill the cache the shim's hits
+    const source = await gitRepo(path.join(root, `${name}-source`), {
+      'Dockerfile': `FROM ${engine.baseImage}\nCOPY app /app/\nRUN head -c 16 /dev/urandom | od -An -tx1 > /fresh\n`,
+      'app/hello.txt': `hello ${name} ${Date.now()}\n`,
+      'app/bin/tool.sh': '#!/bin/sh\necho tool\n',
+      'compose.yaml': `services:\n  app:\n    image: dbuild-clients-${name}:latest\n    build:\n      context: .\n      network: host\n`,
+    }, ['app/bin/tool.sh'])
+    return {env, source}
+  }
+
+  const composeBuild = async (env: NodeJS.ProcessEnv, dir: string, name: string) => {
+    const build = await execa('docker', ['compose', '--progress', 'plain', 'build'], {cwd: dir, env, extendEnv: false, reject: false, all: true, timeout: 300_000})
+    const id = await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', `dbuild-clients-${name}:latest`], {env, extendEnv: false, reject: false})
+    return {exitCode: build.exitCode ?? 1, output: build.all ?? '', id: id.stdout.trim()}
+  }
+
+  for (const shim of [true, false]) {
+    const name = shim ? 'compose-shim' : 'compose-control'
+    t.test(`docker compose build ${shim ? 'through the shim' : 'without it (the control)'}: umask 022, then 002`, async (t) => {
+      const {env, source} = await setup(name, shim)
+      const first = await composeBuild(env, await cloneUnderUmask(source, path.join(root, `${name}-022`), '022'), name)
+      t.equal(first.exitCode, 0, 'the umask 022 clone builds', {output: first.output})
+      t.match(first.id, /^sha256:/, 'Compose read the image back (its rawjson progress and metadata file)')
+      const throughDbuild = first.output.includes(`cache-${name}/bake/`)
+      t.equal(throughDbuild, shim, shim ? 'bake read the definition dbuild resolved' : 'bake read the definition Compose gave it')
+      const second = await composeBuild(env, await cloneUnderUmask(source, path.join(root, `${name}-002`), '002'), name)
+      t.equal(second.exitCode, 0, 'the umask 002 clone builds', {output: second.output})
+      const hit = cachedSteps(second.output).some((step) => step.includes('RUN head'))
+      if (shim) t.ok(hit, 'through the shim: the umask 002 build hits the cache the umask 022 build filled', {output: second.output})
+      else t.notOk(hit, 'without it: the umask 002 build misses (the RUN ran again)', {output: second.output})
+    })
+  }
+}

@@ -5,12 +5,13 @@
  * the daemon's build cache; a umask 002 clone of the same commit then hits it through the shim and
  * misses without: its RUN step is CACHED, or runs again.
  */
+import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
 import t from 'tap'
 
-import {ROOT, useEngine} from '../engine/index.js'
+import {type Daemon, ROOT, useEngine} from '../engine/index.js'
 import {cachedSteps, cloneUnderUmask, gitRepo, tempDir} from '../helpers/index.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -21,9 +22,9 @@ else if (engine) {
   const root = tempDir(t, 'dbuild-clients-it-')
   const daemon = engine.graphdriver
 
-  const setup = async (name: string, shim: boolean) => {
+  const setup = async (name: string, shim: boolean, on: Daemon = daemon) => {
     const dockerConfig = engine.dockerConfig(path.join(root, `docker-config-${name}`))
-    const env: NodeJS.ProcessEnv = {...daemon.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, `cache-${name}`), NO_COLOR: '1'}
+    const env: NodeJS.ProcessEnv = {...on.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, `cache-${name}`), NO_COLOR: '1'}
     delete env.CI
     delete env.DBUILD_BUILDX_SHIM
     if (shim) {
@@ -56,6 +57,42 @@ else if (engine) {
       const throughDbuild = first.output.includes(`cache-${name}/bake/`)
       t.equal(throughDbuild, shim, shim ? 'bake read the definition dbuild resolved' : 'bake read the definition Compose gave it')
       const second = await composeBuild(env, await cloneUnderUmask(source, path.join(root, `${name}-002`), '002'), name)
+      t.equal(second.exitCode, 0, 'the umask 002 clone builds', {output: second.output})
+      const hit = cachedSteps(second.output).some((step) => step.includes('RUN head'))
+      if (shim) t.ok(hit, 'through the shim: the umask 002 build hits the cache the umask 022 build filled', {output: second.output})
+      else t.notOk(hit, 'without it: the umask 002 build misses (the RUN ran again)', {output: second.output})
+    })
+  }
+
+  /**
+   * build-push-action's command line, as @docker/actions-toolkit builds it (build-push-action v6,
+   * seen in its runs' logs): --file, --iidfile and --metadata-file in a temp dir, the provenance
+   * attestation, --tag, --load, the context last; BUILDX_METADATA_WARNINGS=true in the environment.
+   */
+  const actionBuild = async (env: NodeJS.ProcessEnv, dir: string, name: string) => {
+    const temp = path.join(root, `${name}-${path.basename(dir)}-toolkit`)
+    mkdirSync(temp, {recursive: true})
+    const iidfile = path.join(temp, 'build-iidfile-0123456789.txt')
+    const metadata = path.join(temp, 'build-metadata-0123456789.json')
+    const args = ['buildx', 'build', '--file', './Dockerfile', '--iidfile', iidfile,
+      '--attest', 'type=provenance,mode=min,inline-only=true,builder-id=https://github.com/example/app/actions/runs/1/attempts/1',
+      '--tag', `dbuild-clients-${name}:latest`, '--load', '--network', 'host', '--metadata-file', metadata, '.']
+    const build = await execa('docker', args, {cwd: dir, env: {...env, BUILDX_METADATA_WARNINGS: 'true'}, extendEnv: false, reject: false, all: true, timeout: 300_000})
+    const iid = existsSync(iidfile) ? readFileSync(iidfile, 'utf8') : ''
+    const meta = existsSync(metadata) ? (JSON.parse(readFileSync(metadata, 'utf8')) as Record<string, unknown>) : {}
+    return {exitCode: build.exitCode ?? 1, output: build.all ?? '', iid, meta}
+  }
+
+  for (const shim of [true, false]) {
+    const name = shim ? 'action-shim' : 'action-control'
+    t.test(`build-push-action's docker buildx build ${shim ? 'through the shim' : 'without it (the control)'}: umask 022, then 002`, async (t) => {
+      // the containerd store: the toolkit adds the provenance attestation where the builder can make one
+      const {env, source} = await setup(name, shim, engine.containerd)
+      const first = await actionBuild(env, await cloneUnderUmask(source, path.join(root, `${name}-022`), '022'), name)
+      t.equal(first.exitCode, 0, 'the umask 022 clone builds', {output: first.output})
+      t.match(first.iid, /^sha256:[0-9a-f]{64}$/, '--iidfile: the image id the action reads')
+      t.match(first.meta, {'containerimage.digest': /^sha256:/, 'buildx.build.ref': /./}, '--metadata-file: what the action reads', {keys: Object.keys(first.meta)})
+      const second = await actionBuild(env, await cloneUnderUmask(source, path.join(root, `${name}-002`), '002'), name)
       t.equal(second.exitCode, 0, 'the umask 002 clone builds', {output: second.output})
       const hit = cachedSteps(second.output).some((step) => step.includes('RUN head'))
       if (shim) t.ok(hit, 'through the shim: the umask 002 build hits the cache the umask 022 build filled', {output: second.output})

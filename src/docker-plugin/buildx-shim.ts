@@ -14,7 +14,7 @@ import {shellQuote} from '../buildx/quote.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import {BUILDX_SHIM_ENTRY, SHIM_BYPASS} from './entry.js'
-import type {PluginTarget} from './index.js'
+import type {PluginTarget} from './install.js'
 
 /** A line every shim holds: how a shim (of any dbuild version) is told from a real buildx. */
 export const SHIM_MARKER = '# dbuild-buildx-shim'

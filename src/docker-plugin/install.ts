@@ -188,10 +188,11 @@ export function pluginStatus(configDir: string, target: PluginTarget): PluginSta
 }
 
 export function formatStatus(status: PluginStatus): string {
+  const installed = status.installed === 'current' ? 'installed' : 'installed by another dbuild (run dbuild docker install to point it at this one)'
   const plugin =
     status.installed === 'missing'
       ? `plugin: not installed (${status.plugin}); run dbuild docker install`
-      : `plugin: ${status.installed === 'current' ? 'installed' : 'installed by another dbuild (run dbuild docker install to point it at this one)'}: ${status.plugin}${status.executable ? '' : ' (not executable)'}`
+      : `plugin: ${installed}: ${status.plugin}${status.executable ? '' : ' (not executable)'}`
   const alias =
     status.alias === PLUGIN_NAME
       ? `alias: docker build runs through dbuild (${status.config}: aliases.builder = "${PLUGIN_NAME}")`

@@ -301,7 +301,8 @@ export function explainManifests(before: Manifest, now: Manifest, facts: Current
 
   const crlfPaths = differences.filter((difference) => difference.crlf).map((difference) => difference.path)
   if (crlfPaths.length > 0) {
-    causes.push({kind: 'crlf', message: `${crlfPaths.length} file(s) differ only in CRLF line endings and .gitattributes does not pin them: ${crlfPaths.slice(0, 5).join(', ')}${crlfPaths.length > 5 ? ', ...' : ''}`})
+    causes.push({kind: 'crlf', message: `${crlfPaths.length} file(s) differ only in CRLF line endings and .gitattributes does not pin them: ` +
+      `${crlfPaths.slice(0, 5).join(', ')}${crlfPaths.length > 5 ? ', ...' : ''}`})
   }
 
   const git = gitCause(differences)

@@ -58,7 +58,10 @@ interface RealContext {
   ignoreFile: string
 }
 
-/** The real context directory and its effective ignore file; errors name what is missing (the input resolver, pipeline/inputs.ts, has said so already for a command). */
+/**
+ * The real context directory and its effective ignore file; errors name what is missing (for a
+ * command, the input resolver, pipeline/inputs.ts, has said so already).
+ */
 function realContext(context: string, dockerfile?: string): RealContext {
   const real = realpathSync(contextDirectory(context, process.cwd()))
   try {
@@ -183,7 +186,8 @@ async function walkAndStage(
             exclude: new Set([cache]),
             onExcluded: () => {
               cacheExcluded = true
-              options.onWarning?.(`${cache}: dbuild's cache directory lies inside the context and is left out of the stage; list it in .dockerignore so that plain buildx leaves it out too`)
+              options.onWarning?.(`${cache}: dbuild's cache directory lies inside the context and is left out of the stage; list it in ` +
+                `.dockerignore so that plain buildx leaves it out too`)
             },
           }),
     })

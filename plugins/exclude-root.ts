@@ -42,7 +42,8 @@ function contextCopyFinding(ctx: RuleContext, instruction: InstructionNode, supp
     severity: 'warning',
     message:
       `${instruction.keyword} --exclude from the build context fails here if a symlink in the copied tree does not resolve inside the context: ${support.why}` +
-      ' (under --exclude that BuildKit follows every symlink of the tree to checksum the copy). dbuild leaves a copy from the context as it is; leave such links out with .dockerignore.',
+      ' (under --exclude that BuildKit follows every symlink of the tree to checksum the copy). dbuild ' +
+        'leaves a copy from the context as it is; leave such links out with .dockerignore.',
   }
 }
 

@@ -13,7 +13,7 @@
  * alone takes longer than Node's whole start (see the README's Speed section).
  */
 import {execFile, execFileSync} from 'node:child_process'
-import {existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {promisify} from 'node:util'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -94,6 +94,15 @@ async function bundle(outDir) {
   })
 }
 
+/**
+ * Files tsc does not emit that the code reads at run time: the hook's sh (src/hook/sh/*.sh),
+ * copied to the same place under the output directory.
+ * @param {string} outDir
+ */
+function copyAssets(outDir) {
+  cpSync(path.join(ROOT, 'src', 'hook', 'sh'), path.join(outDir, 'src', 'hook', 'sh'), {recursive: true})
+}
+
 /** Renames `next` onto `target`, moving the old one aside first (rename cannot replace a non-empty directory). */
 function swapIn(next, target) {
   const old = path.join(ROOT, `dist.old-${process.pid}`)
@@ -147,6 +156,7 @@ try {
   const manifestTemp = `${MANIFEST}.${process.pid}.tmp`
   const manifest = await manifestFor(next)
   await bundle(next)
+  copyAssets(next)
   writeFileSync(manifestTemp, `${JSON.stringify(manifest, null, 2)}\n`)
   swapIn(next, DIST)
   renameSync(manifestTemp, MANIFEST)

@@ -12,13 +12,38 @@ import {copyPaths, type Edit, flag, flags, type Finding, type InstructionNode, i
 
 import {CP_CANDIDATES, findCp, HELPER_PREFIX, helperStage, insertionPoint, type Pending, shiftedReference} from './exclude-root/helper-stage.js'
 import {cleanPattern, matchesNothing, type Plan, plan, quote} from './exclude-root/plan.js'
-import {excludeSupport} from './exclude-root/support.js'
+import {type ExcludeSupport, excludeSupport} from './exclude-root/support.js'
 
 const ID = 'exclude-root'
 const WILDCARD = /[*?[\]]/
 
 function candidates(ctx: RuleContext): InstructionNode[] {
   return ctx.dockerfile.instructions.filter((i) => i.keyword === 'COPY' && flag(i, 'from')?.value && flags(i, 'exclude').length > 0)
+}
+
+/**
+ * COPY or ADD --exclude from the build context (no --from). Before v0.25.0 BuildKit computes such a
+ * copy's checksum by following every symlink in the copied tree (the same path a wildcard source
+ * takes), so one that does not resolve inside the context fails the build. dbuild reports these
+ * lines and leaves them alone: splitting a context copy would change its layers and cache keys.
+ */
+function contextCopies(ctx: RuleContext): InstructionNode[] {
+  return ctx.dockerfile.instructions.filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && flag(i, 'from') === undefined && flags(i, 'exclude').length > 0)
+}
+
+function contextCopyFinding(ctx: RuleContext, instruction: InstructionNode, support: ExcludeSupport): Finding {
+  const base = {ruleId: ID, line: instruction.line}
+  if (!support.needed) return {...base, severity: support.severity, message: `${instruction.keyword} --exclude is left as it is: ${support.why}.`}
+  if (support.cause === 'frontend') {
+    return {...base, severity: ctx.severity, message: `${instruction.keyword} --exclude fails here: ${support.why}. dbuild does not rewrite a copy from the build context.`}
+  }
+  return {
+    ...base,
+    severity: 'warning',
+    message:
+      `${instruction.keyword} --exclude from the build context fails here if a symlink in the copied tree does not resolve inside the context: ${support.why}` +
+      ' (under --exclude that BuildKit follows every symlink of the tree to checksum the copy). dbuild leaves a copy from the context as it is; leave such links out with .dockerignore.',
+  }
 }
 
 /**
@@ -45,11 +70,12 @@ function pulledImage(ctx: RuleContext, instruction: InstructionNode, expanded: s
 
 export const rule: Rule = {
   id: ID,
-  description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken symlinks; copy each entry along the excluded paths instead (symlinks next to them through a helper stage).',
+  description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken ' +
+    'symlinks; copy each entry along the excluded paths instead (symlinks next to them through a helper stage).',
   defaultSeverity: 'error',
   needs(ctx) {
     const lines = candidates(ctx)
-    if (lines.length === 0) return []
+    if (lines.length === 0 && contextCopies(ctx).length === 0) return []
     // first the builder: a stage's tree is probed only where the builder or frontend needs the rewrite
     if (ctx.facts.builder === undefined && ctx.facts.unavailable === undefined) return [{kind: 'builder' as const}]
     if (!excludeSupport(ctx).needed) return []
@@ -62,12 +88,15 @@ export const rule: Rule = {
     })
   },
   check(ctx) {
-    const findings: Finding[] = []
     const lines = candidates(ctx)
-    if (lines.length === 0) return findings
+    const fromContext = contextCopies(ctx)
+    if (lines.length === 0 && fromContext.length === 0) return []
     const support = excludeSupport(ctx)
+    const findings: Finding[] = fromContext.map((instruction) => contextCopyFinding(ctx, instruction, support))
+    if (lines.length === 0) return findings
     if (!support.needed) {
-      return lines.map((instruction) => ({ruleId: ID, severity: support.severity, line: instruction.line, message: `COPY --exclude is left as it is: ${support.why}.`}))
+      findings.push(...lines.map((instruction) => ({ruleId: ID, severity: support.severity, line: instruction.line, message: `COPY --exclude is left as it is: ${support.why}.`})))
+      return findings.sort((a, b) => a.line - b.line)
     }
     // a config that turned the rule to "warn" lowers an error, never raises an info or warning
     const severity = support.severity === 'error' ? ctx.severity : support.severity
@@ -77,7 +106,8 @@ export const rule: Rule = {
     const fixed = (instruction: InstructionNode, result: Plan, note: string, edits: Edit[], links = '') =>
       findings.push({
         ...findingBase(instruction),
-        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ${result.copies.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
+        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ` +
+          `${result.copies.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
         fix: edits,
       })
     const pendingByStage = new Map<number, Pending[]>()
@@ -102,7 +132,9 @@ export const rule: Rule = {
         })
         findings.push({
           ...findingBase(instruction),
-          message: `COPY --exclude may fail here: ${support.why}. BuildKit matches --exclude against paths relative to the source, so ${excludes.map((e) => `--exclude=${e}`).join(', ')} (a leading / or ..) excludes nothing: the line is rewritten without it, which copies the same.`,
+          message: `COPY --exclude may fail here: ${support.why}. BuildKit matches --exclude against paths relative to ` +
+            `the source, so ${excludes.map((e) => `--exclude=${e}`).join(', ')} (a leading / or ..) excludes ` +
+            `nothing: the line is rewritten without it, which copies the same.`,
           fix: edits,
         })
         continue
@@ -139,7 +171,8 @@ export const rule: Rule = {
         unsure(instruction, `some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`, copyLines(result.copies, carriedFlags(ctx, instruction, false)).join('\n'))
         continue
       }
-      const note = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode 0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
+      const note = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode ` +
+        `0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
       if (result.levels.length === 0) {
         fixed(instruction, result, note, [{range: instruction.range, text: copyLines(result.copies, carriedFlags(ctx, instruction, true)).join(ctx.dockerfile.newline), asBuilt: true}])
         continue
@@ -161,7 +194,8 @@ export const rule: Rule = {
       const blocked = !stage
         ? 'the line is outside any stage'
         : !cpBase
-          ? `${pendings.map((p) => p.mountRef).join(', ')} ${pendings.length === 1 ? 'has' : 'have'} no ${CP_CANDIDATES.join(' or ')} (or is an unnamed stage) to copy them with in a helper stage`
+          ? `${pendings.map((p) => p.mountRef).join(', ')} ${pendings.length === 1 ? 'has' : 'have'} no ` +
+            `${CP_CANDIDATES.join(' or ')} (or is an unnamed stage) to copy them with in a helper stage`
           : ctx.dockerfile.stages.some((s) => s.name === name)
             ? `a stage is already named ${name}`
             : shiftedReference(ctx, stageIndex)
@@ -182,7 +216,7 @@ export const rule: Rule = {
         fixed(instruction, pending.plan, pending.note, [{range: [at, at], text: helper.text}, {range: instruction.range, text: [...copyLines(pending.plan.copies, carriedFlags(ctx, instruction, true)), ...linkLines].join(ctx.dockerfile.newline), asBuilt: true}], links)
       }
     }
-    return findings
+    return findings.sort((a, b) => a.line - b.line)
   },
 }
 

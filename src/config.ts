@@ -182,7 +182,8 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
       return stringList((item) =>
         PLUGIN_PATH.test(item)
           ? undefined
-          : `"${item}" must be a path relative to .dbuild.json that starts with ./ or ../ (URLs, absolute paths and package names are refused: a plugin is a file of this repository)`,
+          : `"${item}" must be a path relative to .dbuild.json that starts with ./ or ../ (URLs, absolute paths ` +
+            `and package names are refused: a plugin is a file of this repository)`,
       )
     case 'defaultBranch':
       if (node.type !== 'string') return fail(node, `"defaultBranch" must be a string, not ${describe(value)}`)
@@ -193,7 +194,8 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
         if (!isImagePrefix(name)) fail(nameNode, `"mirrors" key ${JSON.stringify(name)} is not an image name (docker.io/library/node) or a registry host (ghcr.io)`)
         if (entry.type !== 'string') fail(entry, `"mirrors" value for ${JSON.stringify(name)} must be a string, not ${describe(entry.value)}`)
         else if (!isImagePrefix((entry.value as string).replace(/\/+$/, ''))) {
-          fail(entry, `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or registry host (lower-case name, no tag, no spaces or newlines)`)
+          fail(entry, `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or ` +
+            `registry host (lower-case name, no tag, no spaces or newlines)`)
         }
       })
     case 'failureThreshold':
@@ -382,7 +384,8 @@ export function configLines(loaded: LoadedConfig): {note: string; warning?: stri
   if (loaded.ignored) {
     return {
       note: 'config: none used',
-      warning: `${loaded.ignored.path} was not used: ${loaded.ignored.reason}. Fix the owner or mode (chmod o-w), or name the file with --config if you trust it.`,
+      warning: `${loaded.ignored.path} was not used: ${loaded.ignored.reason}. Fix the owner or mode (chmod o-w), ` +
+        `or name the file with --config if you trust it.`,
     }
   }
   return {note: loaded.path ? `config: ${loaded.path}` : 'config: none (no .dbuild.json found)'}

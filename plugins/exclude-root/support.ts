@@ -10,6 +10,8 @@ export interface ExcludeSupport {
   needed: boolean
   severity: Severity
   why: string
+  /** What makes the line fail where it is needed: a frontend without --exclude, or a BuildKit before the symlink fix. */
+  cause?: 'frontend' | 'buildkit'
 }
 
 /**
@@ -44,14 +46,17 @@ export function excludeSupport(ctx: RuleContext): ExcludeSupport {
   const frontend = syntax === undefined ? `${builderName}'s built-in Dockerfile frontend` : `the frontend ${syntax}${by}`
   const frontendHas = syntax === undefined ? daemonFixed : frontendHasExclude(syntax)
   if (frontendHas === false) {
-    return {needed: true, severity: 'error', why: `${frontend} has no --exclude (labs from dockerfile 1.7, stable from 1.19)`}
+    return {needed: true, severity: 'error', cause: 'frontend', why: `${frontend} has no --exclude (labs from dockerfile 1.7, stable from 1.19)`}
   }
   if (daemonFixed === false) {
-    return {needed: true, severity: 'error', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, which fails on broken symlinks under --exclude (fixed by ${FIX})`}
+    return {needed: true, severity: 'error', cause: 'buildkit', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, ` +
+      `which fails on broken symlinks under --exclude (fixed by ${FIX})`}
   }
   if (daemonFixed === true && frontendHas === true) {
     const from = builder && !isFactError(builder) && builder.buildkitFrom && builder.reported !== builder.buildkitVersion ? ` (${builder.buildkitFrom})` : ''
-    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}${from} (≥ v0.25.0, which copies broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
+    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ` +
+      `${builder && !isFactError(builder) ? builder.buildkitVersion : ''}${from} (≥ v0.25.0, which copies ` +
+      `broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
   }
   const unknownBuilder =
     builder === undefined ? (ctx.facts.unavailable ?? 'it was not asked') : isFactError(builder) ? builder.error : (builder.buildkitFrom ?? `it reports ${builder.reported ?? 'none'}`)

@@ -65,20 +65,46 @@ else if (engine) {
   }
 
   /**
-   * build-push-action's command line, as @docker/actions-toolkit builds it (build-push-action v6,
-   * seen in its runs' logs): --file, --iidfile and --metadata-file in a temp dir, the provenance
-   * attestation, --tag, --load, the context last; BUILDX_METADATA_WARNINGS=true in the environment.
+   * build-push-action's command line for a typical workflow step, built the way the action builds it:
+   * build-push-action v7.3 (src/context.ts: getArgs = getBuildArgs, getCommonArgs, the context last;
+   * getAttestArgs for the provenance input) with @docker/actions-toolkit 0.92 to 0.101 (Build:
+   * the iid and metadata files under RUNNER_TEMP/docker-actions-toolkit-*, resolveProvenanceAttrs adds
+   * builder-id, resolveAttestationAttrs; Buildx.getCommand prepends `buildx` for the docker CLI), and
+   * src/main.ts runs it with BUILDX_METADATA_WARNINGS=true. The step's inputs:
+   *   context: .   file: ./Dockerfile   tags: REGISTRY/NAME:latest   labels: org.opencontainers.image.source=…
+   *   cache-from: type=registry,ref=REGISTRY/NAME:buildcache   cache-to: type=registry,ref=…,mode=max
+   *   provenance: mode=min   load: true   network: host (the test engine has no bridge network)
+   * (type=gha caches need the Actions cache service; the test registry stands in for it.)
    */
+  const buildPushActionArgv = (inputs: {image: string; runnerTemp: string}): string[] => {
+    const toolkitTemp = path.join(inputs.runnerTemp, 'docker-actions-toolkit-a1B2c3')
+    mkdirSync(toolkitTemp, {recursive: true})
+    const cache = `${engine.registry}/${inputs.image}:buildcache`
+    return ['buildx',
+      // getBuildArgs, in its order
+      'build',
+      '--cache-from', `type=registry,ref=${cache}`,
+      '--cache-to', `type=registry,ref=${cache},mode=max`,
+      '--file', './Dockerfile',
+      '--iidfile', path.join(toolkitTemp, 'build-iidfile-0f1e2d3c4b.txt'),
+      '--label', 'org.opencontainers.image.source=https://github.com/example/app',
+      '--attest', 'type=provenance,mode=min,builder-id=https://github.com/example/app/actions/runs/1/attempts/1',
+      '--tag', `${engine.registry}/${inputs.image}:latest`,
+      // getCommonArgs
+      '--load',
+      '--metadata-file', path.join(toolkitTemp, 'build-metadata-5a6b7c8d9e.json'),
+      '--network', 'host',
+      // inputs.context
+      '.']
+  }
+
   const actionBuild = async (env: NodeJS.ProcessEnv, dir: string, name: string) => {
-    const temp = path.join(root, `${name}-${path.basename(dir)}-toolkit`)
-    mkdirSync(temp, {recursive: true})
-    const iidfile = path.join(temp, 'build-iidfile-0123456789.txt')
-    const metadata = path.join(temp, 'build-metadata-0123456789.json')
-    const args = ['buildx', 'build', '--file', './Dockerfile', '--iidfile', iidfile,
-      '--attest', 'type=provenance,mode=min,inline-only=true,builder-id=https://github.com/example/app/actions/runs/1/attempts/1',
-      '--tag', `dbuild-clients-${name}:latest`, '--load', '--network', 'host', '--metadata-file', metadata, '.']
+    const args = buildPushActionArgv({image: `dbuild-clients-${name}`, runnerTemp: path.join(root, `${name}-${path.basename(dir)}-runner-temp`)})
+    const iidfile = args[args.indexOf('--iidfile') + 1]!
+    const metadata = args[args.indexOf('--metadata-file') + 1]!
     const build = await execa('docker', args, {cwd: dir, env: {...env, BUILDX_METADATA_WARNINGS: 'true'}, extendEnv: false, reject: false, all: true, timeout: 300_000})
-    const iid = existsSync(iidfile) ? readFileSync(iidfile, 'utf8') : ''
+    // as Build.resolveImageID and resolveMetadata read them
+    const iid = existsSync(iidfile) ? readFileSync(iidfile, 'utf8').trim() : ''
     const meta = existsSync(metadata) ? (JSON.parse(readFileSync(metadata, 'utf8')) as Record<string, unknown>) : {}
     return {exitCode: build.exitCode ?? 1, output: build.all ?? '', iid, meta}
   }
@@ -92,6 +118,8 @@ else if (engine) {
       t.equal(first.exitCode, 0, 'the umask 022 clone builds', {output: first.output})
       t.match(first.iid, /^sha256:[0-9a-f]{64}$/, '--iidfile: the image id the action reads')
       t.match(first.meta, {'containerimage.digest': /^sha256:/, 'buildx.build.ref': /./}, '--metadata-file: what the action reads', {keys: Object.keys(first.meta)})
+      const cacheManifest = await fetch(`http://${engine.registry}/v2/dbuild-clients-${name}/manifests/buildcache`, {headers: {accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json'}})
+      t.equal(cacheManifest.status, 200, '--cache-to: the registry cache was pushed')
       const second = await actionBuild(env, await cloneUnderUmask(source, path.join(root, `${name}-002`), '002'), name)
       t.equal(second.exitCode, 0, 'the umask 002 clone builds', {output: second.output})
       const hit = cachedSteps(second.output).some((step) => step.includes('RUN head'))

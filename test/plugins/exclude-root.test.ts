@@ -28,10 +28,30 @@ const OLD = {builder: {name: 'old', buildkitVersion: 'v0.24.0'}}
 ruleTester(t, rule, {
   valid: [
     {...OLD, name: 'no exclude', code: `${HEAD}COPY --from=base / /\n`},
-    {...OLD, name: 'exclude without --from is not this rule', code: `${HEAD}COPY --exclude=opt . /\n`},
+    {name: 'a context copy without --exclude needs nothing', code: `${HEAD}COPY . /\n`},
     {...OLD, name: 'BUILDKIT_SYNTAX with no COPY --exclude: nothing to say', code: `${HEAD}COPY --from=base / /\n`, buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1.6'}},
   ],
   invalid: [
+    {
+      name: 'a copy from the build context under --exclude on a BuildKit before v0.25 with a labs frontend: warning, line kept',
+      origin: 'dunglas/symfony-docker Dockerfile: COPY --link --exclude=frankenphp/ . ./',
+      code: `# syntax=docker/dockerfile:1.7-labs\n${HEAD}COPY --link --exclude=frankenphp/ . ./\n`,
+      ...OLD,
+      errors: [{line: 4, severity: 'warning', message: /from the build context fails here if a symlink in the copied tree does not resolve inside the context: builder old runs BuildKit v0\.24\.0.*\.dockerignore/}],
+    },
+    {
+      name: 'ADD --exclude from the context on the built-in frontend of a BuildKit before v0.25 (no --exclude): error, line kept',
+      code: `${HEAD}ADD --exclude=*.md docs /docs\n`,
+      ...OLD,
+      errors: [{line: 3, severity: 'error', message: /^ADD --exclude fails here: builder old's built-in Dockerfile frontend has no --exclude.*does not rewrite a copy from the build context/}],
+    },
+    {
+      name: 'a copy from the build context under --exclude on BuildKit v0.25+: info, left alone',
+      origin: 'dunglas/symfony-docker Dockerfile: COPY --link --exclude=frankenphp/ . ./',
+      code: `${HEAD}COPY --link --exclude=frankenphp/ . ./\n`,
+      builder: {name: 'new', buildkitVersion: 'v0.25.1'},
+      errors: [{line: 3, severity: 'info', message: /^COPY --exclude is left as it is: builder new runs BuildKit v0\.25\.1/}],
+    },
     {
       name: 'a builder with BuildKit v0.25+ and its built-in frontend (dockerfile 1.19) has --exclude and the fix: info, left alone',
       origin: 'seed 001: COPY --from=base --exclude=/opt / /',

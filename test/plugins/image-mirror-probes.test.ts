@@ -8,7 +8,7 @@ import t from 'tap'
 
 import {rule} from '../../plugins/image-mirror.js'
 import {type Finding, parseDockerfile, rewriteDockerfile} from '../../src/rewrite/index.js'
-import {accountsProbe, listingProbe} from '../../src/rewrite/probes.js'
+import {accountsProbe, listingProbe} from '../../src/rewrite/probe-builds.js'
 
 const HUB = {'docker.io': 'mirror.example.com/hub'}
 

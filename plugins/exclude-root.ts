@@ -1,5 +1,5 @@
 /**
- * exclude-root (seed 001): `COPY --from=X --exclude=/path <dir> <dest>` fails on frontends without
+ * exclude-root: `COPY --from=X --exclude=/path <dir> <dest>` fails on frontends without
  * --exclude and, where it exists, on trees with broken symlinks. It becomes one COPY per entry of
  * X's tree along the excluded paths, built from X's listing as BuildKit exports it.
  *

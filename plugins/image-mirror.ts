@@ -1,5 +1,5 @@
 /**
- * image-mirror (seed 002): image references — `# syntax=`, FROM, COPY --from=<image>,
+ * image-mirror: image references — `# syntax=`, FROM, COPY --from=<image>,
  * RUN --mount=…,from=<image> — are rewritten to the mirrors in .dbuild.json; with no mirror for
  * them, Docker Hub dependencies that break builds when Hub does are reported.
  *

@@ -1,5 +1,5 @@
 /**
- * link-chown (seed 000): `COPY --link --chown=<name>` fails with "invalid user index: -1" on the
+ * link-chown: `COPY --link --chown=<name>` fails with "invalid user index: -1" on the
  * containerd image store, where the linked copy has no /etc/passwd to look names up in. The
  * names become the numeric IDs BuildKit gives the original line on the graphdriver store.
  */

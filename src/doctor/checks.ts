@@ -136,10 +136,10 @@ export function checkBuilder(builder: BuilderProbe): Check {
   return pass('builder', title, detail)
 }
 
-const SEED_000 = 'COPY --link --chown=<name> resolves the name against an empty layer and fails with "invalid user index: -1"'
+const LINK_CHOWN_FAILS = 'COPY --link --chown=<name> resolves the name against an empty layer and fails with "invalid user index: -1"'
 
 /**
- * The worker decides seed 000: COPY --link --chown=<user name> works on the moby graphdriver worker
+ * The worker decides whether COPY --link --chown=<user name> works on the moby graphdriver worker
  * and fails on the containerd image store (Docker 29's default for fresh installs) and on BuildKit's own workers.
  */
 export function checkImageStore(daemon: DaemonProbe, builder: BuilderProbe): Check {
@@ -153,10 +153,10 @@ export function checkImageStore(daemon: DaemonProbe, builder: BuilderProbe): Che
   }
   if (viaOtherDriver) {
     const worker = workerOf(builder) ?? 'its own worker'
-    return notPassing('warn', id, title, `daemon ${store ?? 'unknown'}; builds run in BuildKit's ${worker} (driver ${builder.driver}${version}): ${SEED_000} here`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
+    return notPassing('warn', id, title, `daemon ${store ?? 'unknown'}; builds run in BuildKit's ${worker} (driver ${builder.driver}${version}): ${LINK_CHOWN_FAILS} here`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
   }
   if (store === 'containerd') {
-    return notPassing('warn', id, title, `containerd${version}: ${SEED_000} on this machine`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
+    return notPassing('warn', id, title, `containerd${version}: ${LINK_CHOWN_FAILS} on this machine`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
   }
   return pass(id, title, `graphdriver (${daemon.driver ?? 'legacy'}${version}): COPY --link --chown=<name> works here but ` +
     `fails on containerd-store machines (Docker 29's default for fresh installs); dbuild build makes it portable`)

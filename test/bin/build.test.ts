@@ -11,6 +11,7 @@ import t from 'tap'
 
 import {COMMANDS} from '../../src/cli/command-table.js'
 import {ROOT} from '../engine/index.js'
+import {nodeBinary, THIS_NODE_MAJOR} from '../engine/node.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 
@@ -51,19 +52,25 @@ t.test('the oclif manifest lists exactly the commands of the command table, as t
   }
 })
 
-t.test('help printed from the build is byte for byte what oclif renders on a pipe', async (t) => {
+t.test('help printed from the build is byte for byte what oclif renders on a pipe, on this Node and on Node 24', async (t) => {
   const saved = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'help.json'), 'utf8')) as {node: string; help: Record<string, string>}
   t.equal(saved.node, process.version)
   const keys = Object.keys(saved.help)
   t.ok(keys.includes('--help') && keys.includes('stage\0--help') && keys.includes('hook\0install\0--help'), 'root, command and topic command help are there')
-  for (const key of keys) {
-    const argv = key.split('\0')
-    const fast = await execa(process.execPath, [BIN, ...argv], {reject: false})
-    // FORCE_COLOR=0 renders no colour, as a pipe gets, but makes bin/run.js leave help to oclif
-    const oclif = await execa(process.execPath, [BIN, ...argv], {reject: false, env: {FORCE_COLOR: '0'}})
-    t.equal(oclif.exitCode, 0, `${argv.join(' ')}: oclif exit code`)
-    t.equal(fast.exitCode, 0, `${argv.join(' ')}: exit code`)
-    t.equal(fast.stdout, oclif.stdout, argv.join(' '))
-    t.equal(fast.stderr, '', `${argv.join(' ')}: nothing on stderr`)
+  // the help was rendered by this Node; another one prints it too, with its own version in the root help
+  const runtimes = [process.execPath, ...(THIS_NODE_MAJOR === 24 ? [] : [nodeBinary(24)])]
+  for (const node of runtimes) {
+    const version = (await execa(node, ['--version'])).stdout.trim()
+    for (const key of keys) {
+      const argv = key.split('\0')
+      const name = `${argv.join(' ')} on Node ${version}`
+      const fast = await execa(node, [BIN, ...argv], {reject: false})
+      // FORCE_COLOR=0 renders no colour, as a pipe gets, but makes bin/run.js leave help to oclif
+      const oclif = await execa(node, [BIN, ...argv], {reject: false, env: {FORCE_COLOR: '0'}})
+      t.equal(oclif.exitCode, 0, `${name}: oclif exit code`)
+      t.equal(fast.exitCode, 0, `${name}: exit code`)
+      t.equal(fast.stdout, oclif.stdout, name)
+      t.equal(fast.stderr, '', `${name}: nothing on stderr`)
+    }
   }
 })

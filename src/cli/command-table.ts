@@ -58,13 +58,19 @@ export interface CommandEntry {
 }
 
 /** The help text's word on plugins, shared by build, lint and rewrite. */
-export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that repository and run as code on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and DBUILD_PLUGINS=0 turn them off).`
+export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that repository and run as code \
+on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and \
+DBUILD_PLUGINS=0 turn them off).`
 
 export const BUILD_SUMMARY = 'Build with docker buildx: stage a permission-normalized context, rewrite risky Dockerfile lines, add the cache list.'
 
 export const BUILD_USAGE = ['dbuild build [buildx flags] PATH | URL | -', 'dbuild [buildx flags] PATH | URL | -'] as const
 
-export const BUILD_DESCRIPTION = `dbuild stages a copy of the context with canonical modes (files 644 or 755, directories 755) so COPY/ADD checksums match on every machine (a context that is already canonical is used directly), rewrites risky Dockerfile lines into a copy beside the stage, adds the project's --cache-from list from .dbuild.json (and its cacheTo list in CI or with --export-cache, when the builder can export it), and hands everything else to buildx unchanged. buildx's exit code and signals pass through; nothing of dbuild's own is printed with -q, --progress=quiet or --progress=rawjson.
+export const BUILD_DESCRIPTION = `dbuild stages a copy of the context with canonical modes (files 644 or 755, directories 755) so COPY/ADD checksums \
+match on every machine (a context that is already canonical is used directly), rewrites risky Dockerfile lines into a copy beside the stage, adds the \
+project's --cache-from list from .dbuild.json (and its cacheTo list in CI or with --export-cache, when the builder can export it), and hands \
+everything else to buildx unchanged. buildx's exit code and signals pass through; nothing of dbuild's own is printed with -q, --progress=quiet or \
+--progress=rawjson.
 
 ${PLUGINS_NOTE}`
 
@@ -79,7 +85,8 @@ export const OWN_BUILD_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--[no-]plugins', 'run (or not) the rule plugins .dbuild.json lists; default: not run, or DBUILD_PLUGINS=1'],
 ]
 
-export const BUILD_EXAMPLES = ['dbuild -t app:dev .', 'dbuild build --push -t registry.example.com/app:latest --cache-to type=inline .', 'dbuild build --dry-run -f docker/Dockerfile .']
+export const BUILD_EXAMPLES = ['dbuild -t app:dev .', 'dbuild build --push -t registry.example.com/app:latest --cache-to type=inline .', 'dbuild ' +
+  'build --dry-run -f docker/Dockerfile .']
 
 /** The flags rewrite and lint share: where the Dockerfile is and how buildx would build it (src/actions/rule-request.ts reads them). */
 const RULE_FLAGS: Readonly<Record<string, FlagEntry>> = {
@@ -92,7 +99,8 @@ const RULE_FLAGS: Readonly<Record<string, FlagEntry>> = {
   config: {type: 'option', description: 'use FILE instead of the .dbuild.json found from the context up to the git root', helpValue: 'FILE'},
   plugins: {
     type: 'boolean',
-    description: "run the rule plugins that .dbuild.json lists: they are the repository's own JavaScript and run as code with your rights (default: not run, or DBUILD_PLUGINS=1)",
+    description: "run the rule plugins that .dbuild.json lists: they are the repository's own JavaScript and run as code with your rights (default: " +
+      "not run, or DBUILD_PLUGINS=1)",
     allowNo: true,
   },
 }
@@ -101,7 +109,11 @@ const RULE_FLAGS: Readonly<Record<string, FlagEntry>> = {
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   bake: {
     summary: `Bake with docker buildx: every target staged, rewritten and given the cache list, as dbuild build does.`,
-    description: `A drop-in for \`docker buildx bake\` (HCL, JSON and compose files alike): every bake flag is accepted and passed through. The definition is resolved by \`docker buildx bake --print\` with the same files, --set, --var and environment. For each target, its local context and local named contexts are staged (each distinct directory once), its Dockerfile is rewritten into a copy beside the stage (with its .dockerignore and .rego), and the .dbuild.json cache lists are added. bake then runs that definition. dockerfile-inline, remote contexts and \`target:\` contexts are passed through untouched, with a note. buildx's exit code and signals pass through.
+    description: `A drop-in for \`docker buildx bake\` (HCL, JSON and compose files alike): every bake flag is accepted and passed through. The \
+definition is resolved by \`docker buildx bake --print\` with the same files, --set, --var and environment. For each target, its local context and \
+local named contexts are staged (each distinct directory once), its Dockerfile is rewritten into a copy beside the stage (with its .dockerignore and \
+.rego), and the .dbuild.json cache lists are added. bake then runs that definition. dockerfile-inline, remote contexts and \`target:\` contexts are \
+passed through untouched, with a note. buildx's exit code and signals pass through.
 
 dbuild's own flags (and bake's --print):
   --print           print the definition bake would run, build nothing
@@ -123,7 +135,8 @@ dbuild's own flags (and bake's --print):
   build: {
     summary: BUILD_SUMMARY,
     usage: BUILD_USAGE.map((line) => line.replace(/^dbuild /, '')),
-    description: `A drop-in for \`docker buildx build\`: every buildx flag is accepted and passed through in order, no \`--\` needed. The bare form \`dbuild [buildx flags] CONTEXT\` runs this command too.
+    description: `A drop-in for \`docker buildx build\`: every buildx flag is accepted and passed through in order, no \`--\` needed. The bare form \
+\`dbuild [buildx flags] CONTEXT\` runs this command too.
 
 ${BUILD_DESCRIPTION}
 
@@ -136,7 +149,8 @@ ${OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(16)}  ${text}`)
   },
   completion: {
     summary: 'Print a shell completion script for bash, zsh or fish.',
-    description: `Completes the commands, the hook subcommands, each command's flags, and buildx's flags for build and the bare form. Load it from your shell's start-up file:
+    description: `Completes the commands, the hook subcommands, each command's flags, and buildx's flags for build and the bare form. Load it from \
+your shell's start-up file:
   bash: eval "$(dbuild completion bash)" in ~/.bashrc
   zsh:  eval "$(dbuild completion zsh)" in ~/.zshrc
   fish: dbuild completion fish > ~/.config/fish/completions/dbuild.fish`,
@@ -151,7 +165,9 @@ ${OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(16)}  ${text}`)
   },
   doctor: {
     summary: 'Check this machine: docker, buildx, the builder, the image store, umask, hook and config.',
-    description: `Each check says pass, warn or fail and gives the fix. Reports whether the daemon uses the containerd image store (imageStore in --json), where COPY --link --chown=name fails with "invalid user index: -1", and the BuildKit version where known. docker is asked through DOCKER_HOST / DOCKER_CONTEXT / BUILDX_BUILDER as set. Exits 0 when nothing failed, 1 when a check failed.`,
+    description: `Each check says pass, warn or fail and gives the fix. Reports whether the daemon uses the containerd image store (imageStore in \
+--json), where COPY --link --chown=name fails with "invalid user index: -1", and the BuildKit version where known. docker is asked through \
+DOCKER_HOST / DOCKER_CONTEXT / BUILDX_BUILDER as set. Exits 0 when nothing failed, 1 when a check failed.`,
     examples: [
       '<%= config.bin %> doctor',
       '<%= config.bin %> doctor --json',
@@ -165,11 +181,19 @@ ${OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(16)}  ${text}`)
   },
   explain: {
     summary: `Say why a build misses the cache another build made: compare the context and inputs with its manifest.`,
-    description: `Digests CONTEXT as BuildKit would be sent it (the same walk and .dockerignore as \`dbuild stage\`) and compares it with MANIFEST, written by \`dbuild stage --manifest\` or \`dbuild build --manifest\` (or by \`dbuild build\` in CI). Lists the paths that were added or removed or whose content, mode, type or link target changed, and the Dockerfile instructions that read each one (COPY/ADD sources without --from, RUN --mount=type=bind from the context); names the first instruction that would miss the cache, with its line; and reports the causes that are not context files: another .dockerignore, changed Dockerfile instructions, build args (compared when --build-arg is given), the # syntax line, the platform, CRLF line endings that .gitattributes does not pin, and a .git that an instruction copies. Exits 0 when every step would still hit the cache (differences that no instruction reads are listed and do not fail), 1 when a step would miss.
+    description: `Digests CONTEXT as BuildKit would be sent it (the same walk and .dockerignore as \`dbuild stage\`) and compares it with MANIFEST, \
+written by \`dbuild stage --manifest\` or \`dbuild build --manifest\` (or by \`dbuild build\` in CI). Lists the paths that were added or removed or \
+whose content, mode, type or link target changed, and the Dockerfile instructions that read each one (COPY/ADD sources without --from, RUN \
+--mount=type=bind from the context); names the first instruction that would miss the cache, with its line; and reports the causes that are not \
+context files: another .dockerignore, changed Dockerfile instructions, build args (compared when --build-arg is given), the # syntax line, the \
+platform, CRLF line endings that .gitattributes does not pin, and a .git that an instruction copies. Exits 0 when every step would still hit the \
+cache (differences that no instruction reads are listed and do not fail), 1 when a step would miss.
 
---against also takes an image reference (tag or digest) or a registry cache ref: the manifest a \`dbuild build\` that pushed attached to it as an OCI artifact is fetched with docker's credentials (config.json, credential helpers), through the referrers API or the referrers tag scheme, and nothing is written.
+--against also takes an image reference (tag or digest) or a registry cache ref: the manifest a \`dbuild build\` that pushed attached to it as an OCI \
+artifact is fetched with docker's credentials (config.json, credential helpers), through the referrers API or the referrers tag scheme, and nothing is written.
 
---modes needs no manifest: it lists the paths whose modes make plain \`docker buildx build\` (or \`dbuild build --no-stage\`) miss a cache made on another machine, with the fix.`,
+--modes needs no manifest: it lists the paths whose modes make plain \`docker buildx build\` (or \`dbuild build --no-stage\`) miss a cache made on \
+another machine, with the fix.`,
     examples: [
       '<%= config.bin %> explain --against ci-manifest.jsonl',
       '<%= config.bin %> explain --against registry.example.com/team/app:main',
@@ -181,10 +205,12 @@ ${OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(16)}  ${text}`)
       context: {description: 'Build context directory.', default: '.'},
     },
     flags: {
-      against: {type: 'option', description: `The build whose cache should have been hit: its manifest file, or the image (tag or digest) or registry cache ref it pushed.`, exactlyOne: ['against', 'modes']},
+      against: {type: 'option', description: `The build whose cache should have been hit: its manifest file, or the image (tag or digest) or registry \
+cache ref it pushed.`, exactlyOne: ['against', 'modes']},
       modes: {type: 'boolean', description: 'List the paths whose modes make plain buildx miss the cache, with the fix.', exactlyOne: ['against', 'modes']},
       file: {type: 'option', char: 'f', description: 'Dockerfile (default CONTEXT/Dockerfile).'},
-      'build-arg': {type: 'option', description: "A build arg as the build is given it, NAME=VALUE (repeatable); compared with the manifest's.", multiple: true},
+      'build-arg': {type: 'option', description: "A build arg as the build is given it, NAME=VALUE (repeatable); compared with the " +
+        "manifest's.", multiple: true},
       platform: {type: 'option', description: "The build's platform (default: the manifest's)."},
       target: {type: 'option', description: "The build's target stage (default: the manifest's, else the last stage)."},
     },
@@ -192,7 +218,11 @@ ${OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(16)}  ${text}`)
   },
   lint: {
     summary: 'Report risky Dockerfile lines without changing anything.',
-    description: `With no PATH, lints every Dockerfile under the current directory (Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile; what git ignores is skipped) in one run, as one report. A PATH that is a file is linted as a Dockerfile; a directory is a build context (its Dockerfile, or -f). Formats: text, json, sarif, github (workflow annotations), gitlab (code quality) and checkstyle; each names the file of every finding. Writes no file. Probe builds (for facts from the image) run only with --probe. Exits 1 when a finding reaches the failure threshold (--failure-threshold, else "failureThreshold" in .dbuild.json, else error).
+    description: `With no PATH, lints every Dockerfile under the current directory (Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, \
+Containerfile; what git ignores is skipped) in one run, as one report. A PATH that is a file is linted as a Dockerfile; a directory is a build \
+context (its Dockerfile, or -f). Formats: text, json, sarif, github (workflow annotations), gitlab (code quality) and checkstyle; each names the file \
+of every finding. Writes no file. Probe builds (for facts from the image) run only with --probe. Exits 1 when a finding reaches the failure threshold \
+(--failure-threshold, else "failureThreshold" in .dbuild.json, else error).
 
 ${PLUGINS_NOTE}`,
     examples: [
@@ -209,8 +239,10 @@ ${PLUGINS_NOTE}`,
     flags: {
       ...RULE_FLAGS,
       format: {type: 'option', description: 'output format', options: FINDINGS_FORMATS, default: 'text'},
-      'failure-threshold': {type: 'option', char: 't', description: 'exit 1 on a finding of this severity or higher (none: never)', options: FAILURE_THRESHOLDS},
-      exclude: {type: 'option', description: `leave out of repository-wide lint the paths this fast-glob pattern matches (relative to the current directory; also "lint": {"exclude": [...]} in .dbuild.json)`, multiple: true, helpValue: 'GLOB'},
+      'failure-threshold': {type: 'option', char: 't', description: 'exit 1 on a finding of this severity or higher (none: ' +
+        'never)', options: FAILURE_THRESHOLDS},
+      exclude: {type: 'option', description: `leave out of repository-wide lint the paths this fast-glob pattern matches (relative to the current \
+directory; also "lint": {"exclude": [...]} in .dbuild.json)`, multiple: true, helpValue: 'GLOB'},
       probe: {type: 'boolean', description: 'run BuildKit probe builds for facts rules need', default: false, allowNo: true},
     },
     direct: true,
@@ -218,7 +250,9 @@ ${PLUGINS_NOTE}`,
   },
   normalize: {
     summary: "Set a git work tree's file modes in place to the canonical modes from git's index.",
-    description: `Tracked files recorded as 100755 become 0755, every other tracked file 0644, and the directories that hold them 0755 (setuid, setgid and sticky bits cleared). Symlinks and submodules are left alone. \`dbuild setup\` runs it once so that even a plain \`docker build\` gets consistent checksums; the git hooks keep modes canonical after each checkout with their own POSIX sh, without running dbuild.`,
+    description: `Tracked files recorded as 100755 become 0755, every other tracked file 0644, and the directories that hold them 0755 (setuid, \
+setgid and sticky bits cleared). Symlinks and submodules are left alone. \`dbuild setup\` runs it once so that even a plain \`docker build\` gets \
+consistent checksums; the git hooks keep modes canonical after each checkout with their own POSIX sh, without running dbuild.`,
     examples: [
       '<%= config.bin %> normalize',
       '<%= config.bin %> normalize path/to/repo --json',
@@ -231,7 +265,10 @@ ${PLUGINS_NOTE}`,
   },
   rewrite: {
     summary: 'Print the Dockerfile with risky lines rewritten; findings go to stderr.',
-    description: `Runs the rules from plugins/ (link-chown, exclude-root, image-mirror, …) and splices their edits into the original bytes: where no rule fires the output is byte-identical. Rules that need facts from the image (users at a line, a stage's tree) get them from small BuildKit probe builds, cached on disk. The file itself changes only with --write, and only the bytes of the lines a rule fixed: every other byte (Latin-1 text, CRLF, a byte order mark) stays as it was.
+    description: `Runs the rules from plugins/ (link-chown, exclude-root, image-mirror, …) and splices their edits into the original bytes: where no \
+rule fires the output is byte-identical. Rules that need facts from the image (users at a line, a stage's tree) get them from small BuildKit probe \
+builds, cached on disk. The file itself changes only with --write, and only the bytes of the lines a rule fixed: every other byte (Latin-1 text, \
+CRLF, a byte order mark) stays as it was.
 
 ${PLUGINS_NOTE}`,
     examples: [
@@ -254,7 +291,9 @@ ${PLUGINS_NOTE}`,
   },
   setup: {
     summary: 'Onboard this checkout: create .dbuild.json, install the hooks, normalize modes, run doctor.',
-    description: `The one command a new developer runs. In order: creates .dbuild.json at the git root if missing (adding --cache-from specs it lacks otherwise), installs the git hooks, normalizes the work tree's modes, runs doctor and prints the next steps. It is idempotent and asks nothing when not on a TTY or with --yes. Exits 1 when a doctor check failed.`,
+    description: `The one command a new developer runs. In order: creates .dbuild.json at the git root if missing (adding --cache-from specs it lacks \
+otherwise), installs the git hooks, normalizes the work tree's modes, runs doctor and prints the next steps. It is idempotent and asks nothing when \
+not on a TTY or with --yes. Exits 1 when a doctor check failed.`,
     examples: [
       '<%= config.bin %> setup',
       '<%= config.bin %> setup --yes --cache-from type=registry,ref=registry.example.com/app:cache',
@@ -269,11 +308,21 @@ ${PLUGINS_NOTE}`,
   },
   stage: {
     summary: 'Stage a permission-normalized copy of a build context and print its directory.',
-    description: `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks, FIFOs as FIFOs, sockets as empty files (as BuildKit sends them), names byte for byte, and setuid/setgid/sticky bits and user.* xattrs dropped. Devices are skipped with a warning. A stage being synced never changes a file in place, so builds still reading it get whole files. The stage is synced: unchanged files are not rewritten, removed files are removed and mtimes are kept, so BuildKit uploads only what changed.
+    description: `Copies exactly the paths BuildKit would send for CONTEXT (honouring .dockerignore and <Dockerfile>.dockerignore) into a stable \
+directory, with files 0644 (0755 when owner-executable), directories 0755, symlinks kept as symlinks, FIFOs as FIFOs, sockets as empty files (as \
+BuildKit sends them), names byte for byte, and setuid/setgid/sticky bits and user.* xattrs dropped. Devices are skipped with a warning. A stage being \
+synced never changes a file in place, so builds still reading it get whole files. The stage is synced: unchanged files are not rewritten, removed \
+files are removed and mtimes are kept, so BuildKit uploads only what changed.
 
-The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context. That stage is dbuild's own: it keeps a record of what it wrote there and looks at those files again only when the context's copy changes or their stage directory gains or loses entries, so a file edited there by hand stays edited (delete the directory to start over). --out picks a directory instead (new, empty, or staged before), and every path in it is checked each time.
+The stage lives under $DBUILD_CACHE_DIR, $XDG_CACHE_HOME/dbuild or ~/.cache/dbuild, one directory per context. That stage is dbuild's own: it keeps a \
+record of what it wrote there and looks at those files again only when the context's copy changes or their stage directory gains or loses entries, so \
+a file edited there by hand stays edited (delete the directory to start over). --out picks a directory instead (new, empty, or staged before), and \
+every path in it is checked each time.
 
-The context digest (\`digest\` in --json) is one sha256 over every staged path: its path, type, canonical mode, size, content sha256 and link target. It is the same for one commit on every machine and changes with any byte, mode, name or link BuildKit would be sent; content is read again only for files whose size or mtime changed. --manifest FILE writes every entry behind it, one JSON line each after a header with the Dockerfile, the .dockerignore and the build inputs given here, for \`dbuild explain --against FILE\`.`,
+The context digest (\`digest\` in --json) is one sha256 over every staged path: its path, type, canonical mode, size, content sha256 and link target. \
+It is the same for one commit on every machine and changes with any byte, mode, name or link BuildKit would be sent; content is read again only for \
+files whose size or mtime changed. --manifest FILE writes every entry behind it, one JSON line each after a header with the Dockerfile, the \
+.dockerignore and the build inputs given here, for \`dbuild explain --against FILE\`.`,
     examples: [
       '<%= config.bin %> stage .',
       '<%= config.bin %> stage app -f app/Dockerfile --json',
@@ -288,7 +337,8 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
       file: {type: 'option', char: 'f', description: "Dockerfile; its <Dockerfile>.dockerignore wins over the context's .dockerignore."},
       out: {type: 'option', description: 'Stage into this directory instead of the per-context cache directory.'},
       manifest: {type: 'option', description: 'Write the entries behind the digest and the build inputs to this file, for dbuild explain.'},
-      'build-arg': {type: 'option', description: 'Record a build arg (NAME=VALUE, repeatable; kept as a hash) in the manifest.', multiple: true, dependsOn: ['manifest']},
+      'build-arg': {type: 'option', description: 'Record a build arg (NAME=VALUE, repeatable; kept as a hash) in the ' +
+        'manifest.', multiple: true, dependsOn: ['manifest']},
       platform: {type: 'option', description: "Record the build's platform in the manifest.", dependsOn: ['manifest']},
       target: {type: 'option', description: "Record the build's target stage in the manifest.", dependsOn: ['manifest']},
     },
@@ -297,11 +347,17 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
   },
   'docker:install': {
     summary: `Make \`docker dbuild …\` work: install dbuild as a Docker CLI plugin (with --alias, plain \`docker build\` too).`,
-    description: `Writes the docker-dbuild executable into $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins), so \`docker dbuild build …\` and \`docker dbuild bake …\` run dbuild, with docker's global flags (--host, --context, --config, --tls…) honoured.
+    description: `Writes the docker-dbuild executable into $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins), so \`docker dbuild build …\` \
+and \`docker dbuild bake …\` run dbuild, with docker's global flags (--host, --context, --config, --tls…) honoured.
 
---alias also sets "aliases": {"builder": "dbuild"} in config.json: plain \`docker build\` and \`docker image build\` then run through dbuild, and \`docker builder …\` subcommands dbuild does not handle (prune, du, ls, …) go to buildx unchanged. Only that key is added; \`dbuild docker uninstall\` gives config.json back byte for byte.
+--alias also sets "aliases": {"builder": "dbuild"} in config.json: plain \`docker build\` and \`docker image build\` then run through dbuild, and \
+\`docker builder …\` subcommands dbuild does not handle (prune, du, ls, …) go to buildx unchanged. Only that key is added; \`dbuild docker \
+uninstall\` gives config.json back byte for byte.
 
---buildx also writes a docker-buildx shim there, the buildx docker and Compose find first: \`docker buildx build\`, \`docker build\`, \`docker buildx bake\` (and \`b\`, \`f\`) and Compose's builds run through dbuild; every other buildx command is the real buildx, exec'd untouched. A docker-buildx already there is kept aside and is the real buildx; running install --buildx again repairs a shim another buildx wrote over. DBUILD_BUILDX_SHIM=0 bypasses it for one command.`,
+--buildx also writes a docker-buildx shim there, the buildx docker and Compose find first: \`docker buildx build\`, \`docker build\`, \`docker buildx \
+bake\` (and \`b\`, \`f\`) and Compose's builds run through dbuild; every other buildx command is the real buildx, exec'd untouched. A docker-buildx \
+already there is kept aside and is the real buildx; running install --buildx again repairs a shim another buildx wrote over. DBUILD_BUILDX_SHIM=0 \
+bypasses it for one command.`,
     examples: [
       '<%= config.bin %> docker install',
       '<%= config.bin %> docker install --alias',
@@ -325,7 +381,9 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
   },
   'docker:uninstall': {
     summary: 'Remove the docker-dbuild plugin and give config.json back as it was.',
-    description: `Removes $DOCKER_CONFIG/cli-plugins/docker-dbuild, and the docker-buildx shim with the docker-buildx it displaced put back as it was. When --alias had set aliases.builder, config.json is restored byte for byte; if docker or you changed it since, only the alias is taken out and the rest is kept.`,
+    description: `Removes $DOCKER_CONFIG/cli-plugins/docker-dbuild, and the docker-buildx shim with the docker-buildx it displaced put back as it \
+was. When --alias had set aliases.builder, config.json is restored byte for byte; if docker or you changed it since, only the alias is taken out and \
+the rest is kept.`,
     examples: [
       '<%= config.bin %> docker uninstall',
     ],
@@ -334,7 +392,12 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
   },
   'hook:install': {
     summary: 'Install the post-checkout, post-merge and post-rewrite hooks that keep file modes canonical.',
-    description: `Registers through the hook manager the repository already uses: with husky 9 (core.hooksPath=.husky/_) a guarded block at the top of the committed .husky/post-checkout, post-merge and post-rewrite (created when missing; .husky/_ is never written); with lefthook a script in lefthook-local.yml (lefthook.yml with --shared) that lefthook runs with git's arguments. Otherwise the hooks go where git looks for them (git rev-parse --git-path hooks), chained to any foreign hook already there, which is kept as <hook>.dbuild-chained and run after dbuild's with the same arguments and stdin. The hooks need only POSIX sh and git, never fail a git command (a chained hook's own exit status is passed through), and DBUILD_HOOK=0 turns them off. Running it again changes nothing, and it repairs a hook a manager displaced.`,
+    description: `Registers through the hook manager the repository already uses: with husky 9 (core.hooksPath=.husky/_) a guarded block at the top \
+of the committed .husky/post-checkout, post-merge and post-rewrite (created when missing; .husky/_ is never written); with lefthook a script in \
+lefthook-local.yml (lefthook.yml with --shared) that lefthook runs with git's arguments. Otherwise the hooks go where git looks for them (git \
+rev-parse --git-path hooks), chained to any foreign hook already there, which is kept as <hook>.dbuild-chained and run after dbuild's with the same \
+arguments and stdin. The hooks need only POSIX sh and git, never fail a git command (a chained hook's own exit status is passed through), and \
+DBUILD_HOOK=0 turns them off. Running it again changes nothing, and it repairs a hook a manager displaced.`,
     examples: [
       '<%= config.bin %> hook install',
       '<%= config.bin %> hook install --shared',
@@ -348,7 +411,9 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
   },
   'hook:status': {
     summary: 'Report each git hook as installed, missing, foreign or displaced, and what the hooks cover.',
-    description: `Looks where dbuild's hooks are registered: git's hooks directory (respecting core.hooksPath and worktrees), husky's .husky/<hook> or lefthook's config. A hook another tool replaced or moved aside is reported as displaced, with the tool's name; dbuild hook install repairs it. Also lists the git commands that run no hook (reset --hard, stash pop/apply, cherry-pick) and what covers them.`,
+    description: `Looks where dbuild's hooks are registered: git's hooks directory (respecting core.hooksPath and worktrees), husky's .husky/<hook> \
+or lefthook's config. A hook another tool replaced or moved aside is reported as displaced, with the tool's name; dbuild hook install repairs it. \
+Also lists the git commands that run no hook (reset --hard, stash pop/apply, cherry-pick) and what covers them.`,
     examples: [
       '<%= config.bin %> hook status',
       '<%= config.bin %> hook status --json',
@@ -358,7 +423,9 @@ The context digest (\`digest\` in --json) is one sha256 over every staged path: 
   },
   'hook:uninstall': {
     summary: 'Remove exactly what dbuild hook install added; foreign and hook manager files stay byte for byte.',
-    description: `Only hooks and blocks fingerprinted as dbuild's are removed: a foreign hook that dbuild chained is moved back in place with its bytes and mode, dbuild's block is cut out of husky's .husky/<hook> (a file dbuild created is deleted), and dbuild's script and config block are taken out of lefthook's files.`,
+    description: `Only hooks and blocks fingerprinted as dbuild's are removed: a foreign hook that dbuild chained is moved back in place with its \
+bytes and mode, dbuild's block is cut out of husky's .husky/<hook> (a file dbuild created is deleted), and dbuild's script and config block are taken \
+out of lefthook's files.`,
     examples: [
       '<%= config.bin %> hook uninstall',
       '<%= config.bin %> hook uninstall --json',

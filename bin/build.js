@@ -13,10 +13,10 @@
  * alone takes longer than Node's whole start (see the README's Speed section).
  */
 import {execFile, execFileSync} from 'node:child_process'
-import {existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {promisify} from 'node:util'
 import path from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
@@ -50,10 +50,11 @@ function removeStaleScratch() {
 async function manifestFor(outDir) {
   const {Plugin} = await import('@oclif/core')
   const pjson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
-  const commandsDir = String(pjson.oclif.commands).replace(/^\.\/dist\//, `./${path.basename(outDir)}/`)
+  // oclif's explicit strategy: the command classes src/cli/oclif-commands.ts makes from the command table
+  const target = String(pjson.oclif.commands.target).replace(/^\.\/dist\//, `./${path.basename(outDir)}/`)
   const plugin = new Plugin({
     root: ROOT,
-    pjson: {...pjson, oclif: {...pjson.oclif, commands: commandsDir}},
+    pjson: {...pjson, oclif: {...pjson.oclif, commands: {...pjson.oclif.commands, target}}},
     isRoot: true,
     type: 'core',
     ignoreManifest: true,
@@ -61,26 +62,7 @@ async function manifestFor(outDir) {
     respectNoCacheDefault: true,
   })
   await plugin.load()
-  await writeArgvSpecs(plugin, outDir)
-  const manifest = plugin.manifest
-  for (const command of Object.values(manifest.commands)) {
-    const relative = /** @type {{relativePath?: string[]}} */ (command).relativePath
-    if (relative?.[0] === path.basename(outDir)) relative[0] = 'dist'
-  }
-  return manifest
-}
-
-/**
- * dist/argv-spec.json: every command's flags and arguments as its oclif class declares them, for
- * the commands src/cli/direct.ts runs without loading oclif (see argvSpecOf there).
- * @param {import('@oclif/core').Plugin} plugin @param {string} outDir
- */
-async function writeArgvSpecs(plugin, outDir) {
-  const {argvSpecOf} = await import(pathToFileURL(path.join(outDir, 'src', 'cli', 'direct.js')).href)
-  /** @type {Record<string, unknown>} */
-  const specs = {}
-  for (const command of plugin.commands) specs[command.id] = argvSpecOf(await command.load())
-  writeFileSync(path.join(outDir, 'argv-spec.json'), `${JSON.stringify(specs)}\n`)
+  return plugin.manifest
 }
 
 /**
@@ -110,6 +92,15 @@ async function bundle(outDir) {
     banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
     logLevel: 'warning',
   })
+}
+
+/**
+ * Files tsc does not emit that the code reads at run time: the hook's sh (src/hook/sh/*.sh),
+ * copied to the same place under the output directory.
+ * @param {string} outDir
+ */
+function copyAssets(outDir) {
+  cpSync(path.join(ROOT, 'src', 'hook', 'sh'), path.join(outDir, 'src', 'hook', 'sh'), {recursive: true})
 }
 
 /** Renames `next` onto `target`, moving the old one aside first (rename cannot replace a non-empty directory). */
@@ -165,6 +156,7 @@ try {
   const manifestTemp = `${MANIFEST}.${process.pid}.tmp`
   const manifest = await manifestFor(next)
   await bundle(next)
+  copyAssets(next)
   writeFileSync(manifestTemp, `${JSON.stringify(manifest, null, 2)}\n`)
   swapIn(next, DIST)
   renameSync(manifestTemp, MANIFEST)

@@ -20,7 +20,9 @@ export const rule: Rule = {
         ruleId: ID,
         severity: ctx.severity,
         line: instruction.line,
-        message: '--chmod sets the modes in the image, but the cache key is the checksum of the context files taken before the chmod, so a different umask or checkout still misses the cache. dbuild build stages the context with normalized modes; keep --chmod only if the image needs those modes.',
+        message: '--chmod sets the modes in the image, but the cache key is the checksum of the context files taken ' +
+          'before the chmod, so a different umask or checkout still misses the cache. dbuild build stages the ' +
+          'context with normalized modes; keep --chmod only if the image needs those modes.',
       })
     }
     return findings

@@ -31,7 +31,9 @@ export const rule: Rule = {
         ruleId: ID,
         severity: ctx.severity,
         line: instruction.line,
-        message: `${keyword} with several directory sources (${dirs.join(', ')}) copies their contents merged into ${paths.dest}, not the directories themselves. Use one ${keyword} per directory, or --parents where the frontend has it (dockerfile 1.7-labs, 1.19+).`,
+        message: `${keyword} with several directory sources (${dirs.join(', ')}) copies their contents merged into ` +
+          `${paths.dest}, not the directories themselves. Use one ${keyword} per directory, or --parents where ` +
+          `the frontend has it (dockerfile 1.7-labs, 1.19+).`,
         suggestion: dirs.map((dir) => `${keyword} ${flagText}${dir} ${dest}${dir.replace(/^\/+|\/+$/g, '').split('/').pop() ?? ''}`).join('\n'),
       })
     }

@@ -1,5 +1,5 @@
 /**
- * exclude-root (seed 001): `COPY --from=X --exclude=/path <dir> <dest>` fails on frontends without
+ * exclude-root: `COPY --from=X --exclude=/path <dir> <dest>` fails on frontends without
  * --exclude and, where it exists, on trees with broken symlinks. It becomes one COPY per entry of
  * X's tree along the excluded paths, built from X's listing as BuildKit exports it.
  *
@@ -70,7 +70,8 @@ function pulledImage(ctx: RuleContext, instruction: InstructionNode, expanded: s
 
 export const rule: Rule = {
   id: ID,
-  description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken symlinks; copy each entry along the excluded paths instead (symlinks next to them through a helper stage).',
+  description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken ' +
+    'symlinks; copy each entry along the excluded paths instead (symlinks next to them through a helper stage).',
   defaultSeverity: 'error',
   needs(ctx) {
     const lines = candidates(ctx)
@@ -105,7 +106,8 @@ export const rule: Rule = {
     const fixed = (instruction: InstructionNode, result: Plan, note: string, edits: Edit[], links = '') =>
       findings.push({
         ...findingBase(instruction),
-        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ${result.copies.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
+        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ` +
+          `${result.copies.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
         fix: edits,
       })
     const pendingByStage = new Map<number, Pending[]>()
@@ -130,7 +132,9 @@ export const rule: Rule = {
         })
         findings.push({
           ...findingBase(instruction),
-          message: `COPY --exclude may fail here: ${support.why}. BuildKit matches --exclude against paths relative to the source, so ${excludes.map((e) => `--exclude=${e}`).join(', ')} (a leading / or ..) excludes nothing: the line is rewritten without it, which copies the same.`,
+          message: `COPY --exclude may fail here: ${support.why}. BuildKit matches --exclude against paths relative to ` +
+            `the source, so ${excludes.map((e) => `--exclude=${e}`).join(', ')} (a leading / or ..) excludes ` +
+            `nothing: the line is rewritten without it, which copies the same.`,
           fix: edits,
         })
         continue
@@ -167,7 +171,8 @@ export const rule: Rule = {
         unsure(instruction, `some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`, copyLines(result.copies, carriedFlags(ctx, instruction, false)).join('\n'))
         continue
       }
-      const note = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode 0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
+      const note = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode ` +
+        `0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
       if (result.levels.length === 0) {
         fixed(instruction, result, note, [{range: instruction.range, text: copyLines(result.copies, carriedFlags(ctx, instruction, true)).join(ctx.dockerfile.newline), asBuilt: true}])
         continue
@@ -189,7 +194,8 @@ export const rule: Rule = {
       const blocked = !stage
         ? 'the line is outside any stage'
         : !cpBase
-          ? `${pendings.map((p) => p.mountRef).join(', ')} ${pendings.length === 1 ? 'has' : 'have'} no ${CP_CANDIDATES.join(' or ')} (or is an unnamed stage) to copy them with in a helper stage`
+          ? `${pendings.map((p) => p.mountRef).join(', ')} ${pendings.length === 1 ? 'has' : 'have'} no ` +
+            `${CP_CANDIDATES.join(' or ')} (or is an unnamed stage) to copy them with in a helper stage`
           : ctx.dockerfile.stages.some((s) => s.name === name)
             ? `a stage is already named ${name}`
             : shiftedReference(ctx, stageIndex)

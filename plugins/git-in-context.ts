@@ -74,7 +74,8 @@ export const rule: Rule = {
         severity: ctx.severity,
         line: instruction.line,
         message:
-          `${source === '.' || cleaned(source) === '.' ? 'the whole context' : source} includes .git, which differs in every clone and is absent from a Git URL context: ` +
+          `${source === '.' || cleaned(source) === '.' ? 'the whole context' : source} includes .git, which ` +
+            `differs in every clone and is absent from a Git URL context: ` +
           'this step never hits a cache made elsewhere. Add this line to .dockerignore: .git',
       })
     }

@@ -1,5 +1,5 @@
 /**
- * image-mirror (seed 002): image references — `# syntax=`, FROM, COPY --from=<image>,
+ * image-mirror: image references — `# syntax=`, FROM, COPY --from=<image>,
  * RUN --mount=…,from=<image> — are rewritten to the mirrors in .dbuild.json; with no mirror for
  * them, Docker Hub dependencies that break builds when Hub does are reported.
  *
@@ -153,7 +153,8 @@ function buildArgFindings(image: string, value: string, line: number, mirrors: R
         ruleId: ID,
         severity: 'info',
         line,
-        message: `${arg} → ${to} (mirror from .dbuild.json; BuildKit uses this arg before any # syntax= line). dbuild build and bake pass the mirrored value; a plain build needs --build-arg ${SYNTAX_BUILD_ARG}=${mirrored}.`,
+        message: `${arg} → ${to} (mirror from .dbuild.json; BuildKit uses this arg before any # syntax= line). dbuild ` +
+          `build and bake pass the mirrored value; a plain build needs --build-arg ${SYNTAX_BUILD_ARG}=${mirrored}.`,
         buildArgFix: {name: SYNTAX_BUILD_ARG, value: mirrored},
       },
     ]
@@ -164,14 +165,18 @@ function buildArgFindings(image: string, value: string, line: number, mirrors: R
       ruleId: ID,
       severity: ctx.severity,
       line,
-      message: `${arg} pulls the Dockerfile frontend from Docker Hub on every build (BuildKit uses this arg before any # syntax= line); a Hub outage or rate limit fails the build. Add a mirror in .dbuild.json "mirrors", or drop the build arg to use the builder's built-in frontend.`,
+      message: `${arg} pulls the Dockerfile frontend from Docker Hub on every build (BuildKit uses this arg before ` +
+        `any # syntax= line); a Hub outage or rate limit fails the build. Add a mirror in .dbuild.json ` +
+        `"mirrors", or drop the build arg to use the builder's built-in frontend.`,
     },
   ]
 }
 
 export const rule: Rule = {
   id: ID,
-  description: 'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) and the frontend --build-arg BUILDKIT_SYNTAX picks to the mirrors in .dbuild.json; warns about Docker Hub dependencies that have no mirror.',
+  description: 'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) and the frontend ' +
+    '--build-arg BUILDKIT_SYNTAX picks to the mirrors in .dbuild.json; warns about Docker Hub ' +
+    'dependencies that have no mirror.',
   defaultSeverity: 'warning',
   // the probes (link-chown's users, exclude-root's listings) must pull from the mirror the build pulls from
   resolvesImages: true,
@@ -180,7 +185,9 @@ export const rule: Rule = {
     const findings: Finding[] = []
     for (const [from, to] of Object.entries(mirrors)) {
       const key = mirrorKey(from)
-      if ('never' in key) findings.push({ruleId: ID, severity: 'warning', line: 1, message: `.dbuild.json "mirrors" key "${from}" (→ ${to}) can never match an image reference: ${key.never}. Use a registry host (ghcr.io), a repository (docker.io/library/ubuntu, ghcr.io/org) or a Docker Hub name (ubuntu).`})
+      if ('never' in key) findings.push({ruleId: ID, severity: 'warning', line: 1, message: `.dbuild.json "mirrors" key "${from}" (→ ${to}) can never match an image reference: ${key.never}. ` +
+        `Use a registry host (ghcr.io), a repository (docker.io/library/ubuntu, ghcr.io/org) or a Docker Hub ` +
+        `name (ubuntu).`})
     }
     const unmirrored = new Set<number>()
     const frontend = frontendOf(ctx.dockerfile, ctx.buildArgs)
@@ -196,7 +203,8 @@ export const rule: Rule = {
         const to = expanded && expanded.unresolved.length === 0 ? mirrorReference(expanded.value, mirrors) : undefined
         const message =
           to && expanded
-            ? `${ref.where} ${ref.written} is ${expanded.value} here, which a mirror in .dbuild.json covers (→ ${to}); dbuild does not rewrite a variable: pass the mirrored reference as a build arg.`
+            ? `${ref.where} ${ref.written} is ${expanded.value} here, which a mirror in .dbuild.json covers (→ ` +
+              `${to}); dbuild does not rewrite a variable: pass the mirrored reference as a build arg.`
             : `${ref.where} ${ref.written} uses a variable, so dbuild cannot tell whether a mirror applies; pass the mirrored reference as a build arg.`
         findings.push({...base, severity: 'info', message})
         continue
@@ -214,7 +222,8 @@ export const rule: Rule = {
         const advice = needs
           ? `Add a mirror in .dbuild.json "mirrors"; keep the line: ${needs}, which the built-in frontend of older builders lacks.`
           : `Add a mirror in .dbuild.json "mirrors" or drop the line to use the builder's built-in frontend.`
-        findings.push({...base, message: `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage or rate limit fails the build. ${advice}`})
+        findings.push({...base, message: `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage ` +
+          `or rate limit fails the build. ${advice}`})
         unmirrored.add(ref.line)
       } else if (normalized === COPY_HELPER) {
         findings.push({...base, message: `${ref.written} is an unmaintained helper image on Docker Hub; mirror it in .dbuild.json "mirrors".`})
@@ -229,7 +238,8 @@ export const rule: Rule = {
         findings.push({...base, message: 'docker/dockerfile-copy is referenced: an unmaintained helper image pulled from Docker Hub. Mirror it in .dbuild.json "mirrors".'})
       }
       if (!mirrorsHelper && /\bBUILDKIT_DISABLE_FILEOP\b/.test(text)) {
-        findings.push({...base, message: 'BUILDKIT_DISABLE_FILEOP makes COPY/ADD run in the docker/dockerfile-copy helper image pulled from Docker Hub; remove it, or mirror that image in .dbuild.json "mirrors".'})
+        findings.push({...base, message: 'BUILDKIT_DISABLE_FILEOP makes COPY/ADD run in the docker/dockerfile-copy helper image pulled from ' +
+          'Docker Hub; remove it, or mirror that image in .dbuild.json "mirrors".'})
       }
     }
     return findings

@@ -1,5 +1,5 @@
 /**
- * link-chown (seed 000): `COPY --link --chown=<name>` fails with "invalid user index: -1" on the
+ * link-chown: `COPY --link --chown=<name>` fails with "invalid user index: -1" on the
  * containerd image store, where the linked copy has no /etc/passwd to look names up in. The
  * names become the numeric IDs BuildKit gives the original line on the graphdriver store.
  */
@@ -117,7 +117,9 @@ export const rule: Rule = {
           ruleId: ID,
           severity: ctx.severity,
           line: instruction.line,
-          message: `BuildKit reads this flag as --chown=${JSON.stringify(read)}, which is not one user[:group] name; dbuild does not rewrite a value it cannot read as BuildKit does. The line was left unchanged; use numeric IDs (--chown=<uid>:<gid>).`,
+          message: `BuildKit reads this flag as --chown=${JSON.stringify(read)}, which is not one user[:group] name; ` +
+            `dbuild does not rewrite a value it cannot read as BuildKit does. The line was left unchanged; use ` +
+            `numeric IDs (--chown=<uid>:<gid>).`,
         })
         continue
       }
@@ -128,7 +130,8 @@ export const rule: Rule = {
       const base = {ruleId: ID, severity: ctx.severity, line: instruction.line}
       const original = ctx.text.slice(instruction.range[0], instruction.range[1])
       if (expanded.unresolved.length > 0) {
-        findings.push({...base, message: `--link --chown=${chown.value} uses ${expanded.unresolved.map((v) => `$${v}`).join(', ')}, which is not set; pass --build-arg or give it a default. The line was left unchanged.`})
+        findings.push({...base, message: `--link --chown=${chown.value} uses ${expanded.unresolved.map((v) => `$${v}`).join(', ')}, which is ` +
+          `not set; pass --build-arg or give it a default. The line was left unchanged.`})
         continue
       }
       const resolved = resolve(ctx, instruction, expanded.value)
@@ -136,7 +139,9 @@ export const rule: Rule = {
       if ('why' in resolved) {
         findings.push({
           ...base,
-          message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ("invalid user index: -1"), and dbuild is unsure of the IDs: ${resolved.why}. The line was left unchanged; use numeric IDs, or map the names in .dbuild.json "users"/"groups".`,
+          message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ` +
+            `("invalid user index: -1"), and dbuild is unsure of the IDs: ${resolved.why}. The line was left ` +
+            `unchanged; use numeric IDs, or map the names in .dbuild.json "users"/"groups".`,
           suggestion: original.replace(`--chown=${valueText}`, '--chown=<uid>:<gid>'),
         })
         continue
@@ -144,7 +149,8 @@ export const rule: Rule = {
       const fix = [{range: chown.valueRange, text: resolved.ids}]
       findings.push({
         ...base,
-        message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ("invalid user index: -1"); ${expanded.value} is ${resolved.ids} here.`,
+        message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ` +
+          `("invalid user index: -1"); ${expanded.value} is ${resolved.ids} here.`,
         fix,
         suggestion: original.slice(0, chown.valueRange[0] - instruction.range[0]) + resolved.ids + original.slice(chown.valueRange[1] - instruction.range[0]),
       })

@@ -6,18 +6,14 @@ import * as jsonc from 'jsonc-parser'
 import type {ParseError} from 'jsonc-parser'
 
 import {DbuildError, ExitCode, readFailureExit} from './exit-codes.js'
+import {FAILURE_THRESHOLDS, type FailureThreshold} from './failure-threshold.js'
 import {isImagePrefix} from './image-reference.js'
 
 export const CONFIG_FILE = '.dbuild.json'
 
-/** The help text's word on plugins, shared by build, lint and rewrite. */
-export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that repository and run as code on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and DBUILD_PLUGINS=0 turn them off).`
-
 export type RuleSetting = 'fix' | 'off' | 'warn'
 
-/** The lowest finding severity that makes `dbuild lint` exit 1 (none: never), as hadolint's --failure-threshold. */
-export type FailureThreshold = 'error' | 'warning' | 'info' | 'none'
-export const FAILURE_THRESHOLDS: readonly FailureThreshold[] = ['error', 'warning', 'info', 'none']
+export type {FailureThreshold}
 
 /** The project's `.dbuild.json`. Every field is optional. */
 export interface DbuildConfig {
@@ -186,7 +182,8 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
       return stringList((item) =>
         PLUGIN_PATH.test(item)
           ? undefined
-          : `"${item}" must be a path relative to .dbuild.json that starts with ./ or ../ (URLs, absolute paths and package names are refused: a plugin is a file of this repository)`,
+          : `"${item}" must be a path relative to .dbuild.json that starts with ./ or ../ (URLs, absolute paths ` +
+            `and package names are refused: a plugin is a file of this repository)`,
       )
     case 'defaultBranch':
       if (node.type !== 'string') return fail(node, `"defaultBranch" must be a string, not ${describe(value)}`)
@@ -197,7 +194,8 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
         if (!isImagePrefix(name)) fail(nameNode, `"mirrors" key ${JSON.stringify(name)} is not an image name (docker.io/library/node) or a registry host (ghcr.io)`)
         if (entry.type !== 'string') fail(entry, `"mirrors" value for ${JSON.stringify(name)} must be a string, not ${describe(entry.value)}`)
         else if (!isImagePrefix((entry.value as string).replace(/\/+$/, ''))) {
-          fail(entry, `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or registry host (lower-case name, no tag, no spaces or newlines)`)
+          fail(entry, `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or ` +
+            `registry host (lower-case name, no tag, no spaces or newlines)`)
         }
       })
     case 'failureThreshold':
@@ -386,7 +384,8 @@ export function configLines(loaded: LoadedConfig): {note: string; warning?: stri
   if (loaded.ignored) {
     return {
       note: 'config: none used',
-      warning: `${loaded.ignored.path} was not used: ${loaded.ignored.reason}. Fix the owner or mode (chmod o-w), or name the file with --config if you trust it.`,
+      warning: `${loaded.ignored.path} was not used: ${loaded.ignored.reason}. Fix the owner or mode (chmod o-w), ` +
+        `or name the file with --config if you trust it.`,
     }
   }
   return {note: loaded.path ? `config: ${loaded.path}` : 'config: none (no .dbuild.json found)'}

@@ -1,5 +1,6 @@
 /**
- * The one table of dbuild's own exit codes.
+ * The one table of dbuild's own exit codes, and the error that carries one (DbuildError) with the
+ * one way it is printed: an error's exit code is what makes it dbuild's, so both live here.
  *
  * buildx's exit status and signals pass through `dbuild build` unchanged, so dbuild's own
  * failures use the sysexits range (64+) where they cannot be mistaken for a failed build (1).

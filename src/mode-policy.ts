@@ -57,9 +57,10 @@ const octal = (mode: number): string => mode.toString(8).padStart(3, '0')
 /**
  * The `find` operators (to follow `find PATHS... -prune`) that chmod every listed directory and
  * regular file whose mode is not canonical, by the owner-execute rule, and print each file changed
- * (NUL-terminated: git's index holds files, and those are what it must refresh). Kinds sharing a mode share one chmod. `! -perm 755` compares all twelve bits, so
- * a setuid/setgid/sticky bit alone makes a path differ; the five-digit chmod (`00755`) clears setgid
- * on directories, which GNU chmod keeps for a plain `755`. Symlinks match no -type and are left alone.
+ * (NUL-terminated: git's index holds files, and those are what it must refresh). Kinds sharing a
+ * mode share one chmod. `! -perm 755` compares all twelve bits, so a setuid/setgid/sticky bit alone
+ * makes a path differ; the five-digit chmod (`00755`) clears setgid on directories, which GNU chmod
+ * keeps for a plain `755`. Symlinks match no -type and are left alone.
  */
 export function fixModesFind(): string {
   const byMode = new Map<number, ModeKind[]>()

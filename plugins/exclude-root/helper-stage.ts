@@ -28,7 +28,8 @@ export function shiftedReference(ctx: RuleContext, stage: number): string | unde
       return []
     })
     const shifted = refs.find((ref) => /^\d+$/.test(ref) && Number(ref) >= stage)
-    if (shifted !== undefined) return `line ${instruction.line} refers to stage number ${shifted}, which a helper stage inserted before line ${ctx.dockerfile.stages[stage]?.from.line} would shift`
+    if (shifted !== undefined) return `line ${instruction.line} refers to stage number ${shifted}, which a helper stage inserted before ` +
+      `line ${ctx.dockerfile.stages[stage]?.from.line} would shift`
   }
   return undefined
 }

@@ -49,11 +49,14 @@ export function excludeSupport(ctx: RuleContext): ExcludeSupport {
     return {needed: true, severity: 'error', cause: 'frontend', why: `${frontend} has no --exclude (labs from dockerfile 1.7, stable from 1.19)`}
   }
   if (daemonFixed === false) {
-    return {needed: true, severity: 'error', cause: 'buildkit', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, which fails on broken symlinks under --exclude (fixed by ${FIX})`}
+    return {needed: true, severity: 'error', cause: 'buildkit', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, ` +
+      `which fails on broken symlinks under --exclude (fixed by ${FIX})`}
   }
   if (daemonFixed === true && frontendHas === true) {
     const from = builder && !isFactError(builder) && builder.buildkitFrom && builder.reported !== builder.buildkitVersion ? ` (${builder.buildkitFrom})` : ''
-    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}${from} (≥ v0.25.0, which copies broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
+    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ` +
+      `${builder && !isFactError(builder) ? builder.buildkitVersion : ''}${from} (≥ v0.25.0, which copies ` +
+      `broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
   }
   const unknownBuilder =
     builder === undefined ? (ctx.facts.unavailable ?? 'it was not asked') : isFactError(builder) ? builder.error : (builder.buildkitFrom ?? `it reports ${builder.reported ?? 'none'}`)

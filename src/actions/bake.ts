@@ -1,4 +1,5 @@
 /** `dbuild bake`: plans with planBake, prints what --print/--dry-run ask for, else runs bake with the terminal. */
+import type {CommandAction} from './command-io.js'
 import {builtinRules} from '../../plugins/index.js'
 import type {SplitArgv} from '../buildx/argv.js'
 import {bakeListsAllow, checkBuildx} from '../buildx/check.js'
@@ -77,3 +78,8 @@ export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd
   }
   return exitCodeOf(result)
 }
+
+/** The command table's body for `dbuild bake`: bake's flags are passed through, so it takes the argv as given. */
+const bake: CommandAction = ({argv}) => bakeCommand(argv)
+
+export default bake

@@ -1,7 +1,8 @@
 /**
- * `dbuild build`: src/main.ts calls it directly (oclif's start-up alone would cost more than the
- * 15% a cached build may add), and the oclif command class calls it too, so there is one body.
+ * `dbuild build`: src/main.ts runs it without oclif (oclif's start-up alone would cost more than
+ * the 15% a cached build may add), and oclif's command made from the table runs it too: one body.
  */
+import type {CommandAction} from './command-io.js'
 import {builtinRules} from '../../plugins/index.js'
 import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
@@ -100,3 +101,8 @@ export async function pointAtDoctor(env: NodeJS.ProcessEnv, builder: string | un
   const {unreachableBuilder} = await import('../buildx/inspect.js')
   if (await unreachableBuilder(env, builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
 }
+
+/** The command table's body for `dbuild build`: buildx's flags are read as buildx reads them, so it takes the argv as given. */
+const build: CommandAction = ({argv}) => buildCommand(argv)
+
+export default build

@@ -1,4 +1,4 @@
-/** `dbuild lint`: the body its oclif class and the oclif-free path (src/cli/direct.ts) both run. */
+/** `dbuild lint`: its body, whichever path runs it (the command table, src/cli/command-table.ts). */
 import path from 'node:path'
 
 import {builtinRules} from '../../plugins/index.js'

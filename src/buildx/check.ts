@@ -30,7 +30,9 @@ export function parseBuildxVersion(text: string): BuildxVersion | undefined {
   return /(?:^|\s)v?0\.0\.0\+unknown(?:\s|$)/.test(text) ? {version: 'unknown'} : undefined
 }
 
-const INSTALL_BUILDX = 'Install the buildx plugin: `apt-get install docker-buildx` (Debian/Ubuntu), `apt-get install docker-buildx-plugin` (Docker\'s repository), or see https://github.com/docker/buildx#installing'
+const INSTALL_BUILDX =
+  'Install the buildx plugin: `apt-get install docker-buildx` (Debian/Ubuntu), ' +
+  "`apt-get install docker-buildx-plugin` (Docker's repository), or see https://github.com/docker/buildx#installing"
 
 /**
  * `docker buildx version`, captured. node:child_process rather than runDocker (execa): every build

@@ -14,7 +14,7 @@ import {shellQuote} from '../buildx/quote.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import {BUILDX_SHIM_ENTRY, SHIM_BYPASS} from './entry.js'
-import type {PluginTarget} from './index.js'
+import type {PluginTarget} from './install.js'
 
 /** A line every shim holds: how a shim (of any dbuild version) is told from a real buildx. */
 export const SHIM_MARKER = '# dbuild-buildx-shim'
@@ -158,7 +158,10 @@ export function installBuildxShim(configDir: string, target: PluginTarget): Shim
 
 export interface ShimUninstallResult {
   shim: string
-  /** restored: the docker-buildx from before is back; removed: there was none; replaced: another buildx had written over the shim and stays; absent: nothing to do. */
+  /**
+   * restored: the docker-buildx from before is back; removed: there was none; replaced: another buildx
+   * had written over the shim and stays; absent: nothing to do.
+   */
   outcome: 'restored' | 'removed' | 'replaced' | 'absent'
 }
 
@@ -207,9 +210,11 @@ export function formatShimStatus(status: ShimStatus): string {
     case 'installed':
       return `buildx shim: installed: docker buildx build/bake and Compose run through dbuild (${status.shim}; ${real})`
     case 'other':
-      return `buildx shim: installed by another dbuild or for another setup (${status.shim}); run dbuild docker install --buildx to point it at this one (${real})`
+      return `buildx shim: installed by another dbuild or for another setup (${status.shim}); run dbuild docker ` +
+        `install --buildx to point it at this one (${real})`
     case 'overwritten':
-      return `buildx shim: written over by another docker-buildx (setup-buildx-action, a package, a copy) at ${status.shim}; run dbuild docker install --buildx to repair it`
+      return `buildx shim: written over by another docker-buildx (setup-buildx-action, a package, a copy) at ` +
+        `${status.shim}; run dbuild docker install --buildx to repair it`
     default:
       return 'buildx shim: not installed; docker buildx build and Compose do not run through dbuild (dbuild docker install --buildx)'
   }

@@ -1,4 +1,7 @@
-/** The word the docker-dbuild plugin script puts before docker's argv (see pluginScript); never typed by a user. Its own module: src/main.ts reads it on every start. */
+/**
+ * The word the docker-dbuild plugin script puts before docker's argv (see pluginScript); never typed
+ * by a user. Its own module: src/main.ts reads it on every start.
+ */
 export const PLUGIN_ENTRY = '__docker-cli-plugin'
 /** The word the docker-buildx shim puts before its argv (see shimScript); never typed by a user. */
 export const BUILDX_SHIM_ENTRY = '__buildx-shim'

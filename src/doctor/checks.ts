@@ -136,10 +136,10 @@ export function checkBuilder(builder: BuilderProbe): Check {
   return pass('builder', title, detail)
 }
 
-const SEED_000 = 'COPY --link --chown=<name> resolves the name against an empty layer and fails with "invalid user index: -1"'
+const LINK_CHOWN_FAILS = 'COPY --link --chown=<name> resolves the name against an empty layer and fails with "invalid user index: -1"'
 
 /**
- * The worker decides seed 000: COPY --link --chown=<user name> works on the moby graphdriver worker
+ * The worker decides whether COPY --link --chown=<user name> works on the moby graphdriver worker
  * and fails on the containerd image store (Docker 29's default for fresh installs) and on BuildKit's own workers.
  */
 export function checkImageStore(daemon: DaemonProbe, builder: BuilderProbe): Check {
@@ -153,19 +153,21 @@ export function checkImageStore(daemon: DaemonProbe, builder: BuilderProbe): Che
   }
   if (viaOtherDriver) {
     const worker = workerOf(builder) ?? 'its own worker'
-    return notPassing('warn', id, title, `daemon ${store ?? 'unknown'}; builds run in BuildKit's ${worker} (driver ${builder.driver}${version}): ${SEED_000} here`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
+    return notPassing('warn', id, title, `daemon ${store ?? 'unknown'}; builds run in BuildKit's ${worker} (driver ${builder.driver}${version}): ${LINK_CHOWN_FAILS} here`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
   }
   if (store === 'containerd') {
-    return notPassing('warn', id, title, `containerd${version}: ${SEED_000} on this machine`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
+    return notPassing('warn', id, title, `containerd${version}: ${LINK_CHOWN_FAILS} on this machine`, 'dbuild build rewrites --chown names to numeric ids (rule link-chown); in a plain docker build use numeric ids such as --chown=1000:1000.')
   }
-  return pass(id, title, `graphdriver (${daemon.driver ?? 'legacy'}${version}): COPY --link --chown=<name> works here but fails on containerd-store machines (Docker 29's default for fresh installs); dbuild build makes it portable`)
+  return pass(id, title, `graphdriver (${daemon.driver ?? 'legacy'}${version}): COPY --link --chown=<name> works here but ` +
+    `fails on containerd-store machines (Docker 29's default for fresh installs); dbuild build makes it portable`)
 }
 
 export function checkUmask(umask: string | undefined, hooks: HookReport[] | undefined): Check {
   if (umask === undefined) return notPassing('warn', 'umask', 'umask', 'unknown', 'Run umask in your shell to see it.')
   if (umask === '022') return pass('umask', 'umask', '022: git writes files as 0644/0755')
   const covered = hooks !== undefined && allInstalled(hooks)
-  const detail = `${umask}: git writes files with other modes than 0644/0755, and docker build checksums modes${covered ? '; the installed hooks fix them after each checkout' : ''}`
+  const detail = `${umask}: git writes files with other modes than 0644/0755, and docker build checksums ` +
+    `modes${covered ? '; the installed hooks fix them after each checkout' : ''}`
   return covered ? pass('umask', 'umask', detail) : notPassing('warn', 'umask', 'umask', detail, 'Run dbuild hook install so checkouts get canonical modes (or umask 022 in your shell profile).')
 }
 
@@ -211,7 +213,10 @@ export function checkCacheExports(config: ConfigProbe, daemon: DaemonProbe, buil
   const imageStore = imageStoreOf(daemon, builder)
   const unsupported = unsupportedCacheExports(specs, {...(builder.name ? {name: builder.name} : {}), ...(builder.driver ? {driver: builder.driver} : {}), ...(imageStore ? {imageStore} : {})})
   if (unsupported.length === 0) return pass(id, title, `builder ${builder.name ?? '?'} (driver ${builder.driver ?? '?'}) exports ${specs.join(', ')}`)
-  return notPassing('warn', id, title, `${unsupported.map((entry) => entry.spec).join(', ')}: not exported by builder ${builder.name ?? '?'} (driver ${builder.driver ?? '?'}${imageStore ? `, ${imageStore} image store` : ''}); dbuild build drops ${unsupported.length === 1 ? 'it' : 'them'} with a warning`, `${CACHE_EXPORT_FIX[0]?.toUpperCase()}${CACHE_EXPORT_FIX.slice(1)}.`)
+  return notPassing('warn', id, title, `${unsupported.map((entry) => entry.spec).join(', ')}: not exported by builder ` +
+    `${builder.name ?? '?'} (driver ` +
+    `${builder.driver ?? '?'}${imageStore ? `, ${imageStore} image store` : ''}); dbuild build drops ` +
+    `${unsupported.length === 1 ? 'it' : 'them'} with a warning`, `${CACHE_EXPORT_FIX[0]?.toUpperCase()}${CACHE_EXPORT_FIX.slice(1)}.`)
 }
 
 export function checkRegistry(registry: RegistryProbe): Check {

@@ -11,7 +11,7 @@ import type {ContextDigest} from '../stage/digest.js'
 import {canonicalMode, digestContext, walkContext} from '../stage/index.js'
 import {entryPath} from '../stage/walk.js'
 import type {ModeProblem} from './format.js'
-import {type CurrentFacts, type ExplainReport, explainManifests} from './index.js'
+import {type CurrentFacts, type ExplainReport, explainManifests} from './compare-manifests.js'
 import {type BuildInputs, type Manifest, buildManifest, readManifest, sha256Hex} from './manifest.js'
 
 export interface ManifestSources {

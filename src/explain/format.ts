@@ -1,6 +1,6 @@
 /** The text form of an explain report and of the --modes listing. */
 import {showEscapedBytes} from '../surrogate-escape.js'
-import type {ExplainReport, PathDifference} from './index.js'
+import type {ExplainReport, PathDifference} from './compare-manifests.js'
 
 const SHOWN_PATHS = 50
 

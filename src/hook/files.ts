@@ -102,7 +102,9 @@ export interface Block {
  */
 export function blockText(label: string, body: string, flag: BlockFlag, indent = ''): string {
   const lead = flag === 'newline' ? '\n' : ''
-  return `${lead}${indent}${BEGIN} ${fingerprint(body)} ${label}${flag ? ` ${flag}` : ''}: added by \`dbuild hook install\`, removed by \`dbuild hook uninstall\`\n${body}${body.endsWith('\n') ? '' : '\n'}${indent}${END}\n`
+  return `${lead}${indent}${BEGIN} ${fingerprint(body)} ${label}${flag ? ` ${flag}` : ''}: added by \`dbuild ` +
+    `hook install\`, removed by \`dbuild hook ` +
+    `uninstall\`\n${body}${body.endsWith('\n') ? '' : '\n'}${indent}${END}\n`
 }
 
 /** Every block in `text`, in order. */

@@ -60,7 +60,8 @@ export async function locateHooks(cwd: string): Promise<HooksLocation> {
     location.note = `core.hooksPath points into the work tree (${hooksPath}); if a tool regenerates that directory, run \`dbuild hook install\` after it.`
   }
   if (gitRunsConfigHooks(version)) {
-    location.note = [location.note, `${version} runs hooks from config (hook.<name>.command and hook.<name>.event), the cleanest way to live beside other hooks; dbuild does not register that way yet.`]
+    location.note = [location.note, `${version} runs hooks from config (hook.<name>.command and hook.<name>.event), the cleanest way to ` +
+      `live beside other hooks; dbuild does not register that way yet.`]
       .filter(Boolean)
       .join('\n')
   }

@@ -1,6 +1,6 @@
 /** Pipeline step 5: the --cache-from/--cache-to lists, the config's expanded and merged with the user's. */
 import {exportableCacheTo} from '../cache/exporters.js'
-import {cacheLists, placeholderValues} from '../cache/index.js'
+import {cacheLists, placeholderValues} from '../cache/lists.js'
 import {isCI} from '../ci.js'
 import type {LoadedConfig} from '../config.js'
 

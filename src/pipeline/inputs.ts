@@ -10,6 +10,7 @@ import {type SourceKind, sourceKind} from '../buildx/sources.js'
 import {type LoadedConfig, configLines, findConfig, loadConfigFile} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {workTreeTop} from '../git.js'
+import {contextDirectory} from '../stage/context-directory.js'
 import {ignoreFileFor} from '../stage/ignore.js'
 
 export interface InputRequest {
@@ -39,19 +40,6 @@ export interface Inputs {
   dockerfileFromStdin: boolean
   /** The ignore file that applies (`<Dockerfile>.dockerignore`, else `.dockerignore`), when one exists. */
   ignoreFile?: string
-}
-
-/** An absolute local directory, or a NO_INPUT error naming what it was meant to be. */
-export function contextDirectory(source: string, cwd: string, what = 'build context'): string {
-  const dir = path.resolve(cwd, source)
-  let isDir = false
-  try {
-    isDir = statSync(dir).isDirectory()
-  } catch {
-    throw new DbuildError(`${source}: ${what} not found`, ExitCode.NO_INPUT)
-  }
-  if (!isDir) throw new DbuildError(`${source}: ${what} is not a directory`, ExitCode.NO_INPUT)
-  return dir
 }
 
 function dockerfilePath(request: InputRequest, cwd: string, contextDir: string | undefined): string | undefined {

@@ -2,7 +2,8 @@
 import type {BuildContextArg} from '../buildx/argv.js'
 import {sourceKind} from '../buildx/sources.js'
 import {type ContextDigest, digestContext, prepareContext, stageRootFor} from '../stage/index.js'
-import {contextDirectory, type Inputs} from './inputs.js'
+import {contextDirectory} from '../stage/context-directory.js'
+import type {Inputs} from './inputs.js'
 
 /** How the main context reaches buildx. */
 export type ContextPath = 'staged' | 'canonical' | 'unstaged' | 'remote'

@@ -142,7 +142,7 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
     )
     const asking = given.unavailable ? [] : missing
     // the probes (docker, execa, crypto) load only when a fact is asked for: a lint without --probe never asks
-    const probed: Facts = asking.length === 0 ? {accounts: new Map(), listings: new Map()} : await (await import('./probes.js')).gatherFacts(dockerfile, asking, probeOptions)
+    const probed: Facts = asking.length === 0 ? {accounts: new Map(), listings: new Map()} : await (await import('./probe-builds.js')).gatherFacts(dockerfile, asking, probeOptions)
     facts.accounts = new Map([...facts.accounts, ...probed.accounts, ...(given.accounts ?? [])])
     facts.listings = new Map([...facts.listings, ...probed.listings, ...(given.listings ?? [])])
     const builder = given.builder ?? probed.builder ?? facts.builder

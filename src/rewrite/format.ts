@@ -77,7 +77,8 @@ export function formatGithub(reports: FileFindings[]): string {
     .flatMap(({file, findings}) =>
       findings.map((finding) => {
         const column = finding.column ? `,col=${finding.column}` : ''
-        return `::${GITHUB_COMMAND[finding.severity]} file=${escapeProperty(file)},line=${finding.line}${column},title=${escapeProperty(`dbuild ${finding.ruleId}`)}::${escapeData(messageWithSuggestion(finding))}`
+        const properties = `file=${escapeProperty(file)},line=${finding.line}${column},title=${escapeProperty(`dbuild ${finding.ruleId}`)}`
+        return `::${GITHUB_COMMAND[finding.severity]} ${properties}::${escapeData(messageWithSuggestion(finding))}`
       }),
     )
     .join('\n')
@@ -125,7 +126,8 @@ export function formatCheckstyle(reports: FileFindings[]): string {
     lines.push(`  <file name="${xml(file)}">`)
     for (const finding of findings) {
       const column = finding.column ? ` column="${finding.column}"` : ''
-      lines.push(`    <error line="${finding.line}"${column} severity="${finding.severity}" message="${xml(messageWithSuggestion(finding))}" source="dbuild.${xml(finding.ruleId)}"/>`)
+      lines.push(`    <error line="${finding.line}"${column} severity="${finding.severity}" ` +
+        `message="${xml(messageWithSuggestion(finding))}" source="dbuild.${xml(finding.ruleId)}"/>`)
     }
     lines.push('  </file>')
   }

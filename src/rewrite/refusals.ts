@@ -19,7 +19,8 @@ export function buildkitRefusals(model: DockerfileModel): Finding[] {
     // parseNameVal: the old form `ENV NAME VALUE` needs its value; `ENV NAME=` is an empty value and fine
     if (words.length === 0) findings.push(refuse(instruction.line, 'ENV requires at least one argument (BuildKit refuses the line).'))
     else if (words.length === 1 && !words[0]?.includes('=')) {
-      findings.push(refuse(instruction.line, `ENV must have two arguments: "ENV ${words[0]}" sets no value, and BuildKit refuses it (write ENV ${words[0]}=VALUE; a Dockerfile cannot unset a variable).`))
+      findings.push(refuse(instruction.line, `ENV must have two arguments: "ENV ${words[0]}" sets no value, and BuildKit refuses it (write ENV ` +
+        `${words[0]}=VALUE; a Dockerfile cannot unset a variable).`))
     }
   }
   return findings

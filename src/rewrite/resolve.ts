@@ -124,7 +124,9 @@ export async function resolveRules(builtin: Rule[], config: DbuildConfig, config
   const allowed = setting === true
   if (specifiers.length > 0 && setting === undefined) {
     plugins.warn?.(
-      `${where}: plugins not loaded (${specifiers.join(', ')}): a repository's plugins run as code on this machine, so dbuild runs them only when asked. If you trust this repository, pass --plugins or set DBUILD_PLUGINS=1.`,
+      `${where}: plugins not loaded (${specifiers.join(', ')}): a repository's plugins run as code on this ` +
+        `machine, so dbuild runs them only when asked. If you trust this repository, pass --plugins or set ` +
+        `DBUILD_PLUGINS=1.`,
     )
   }
   for (const specifier of allowed && configPath ? specifiers : []) {

@@ -66,7 +66,7 @@ export function isFactError(value: unknown): value is FactError {
   return typeof value === 'object' && value !== null && 'error' in value
 }
 
-/** A fact a rule asks for before check(); gathered by the probes in probes.ts. */
+/** A fact a rule asks for before check(); gathered by the probe builds in probe-builds.ts. */
 export type FactRequest =
   | {kind: 'accounts'; instruction: InstructionNode}
   | {kind: 'listing'; instruction: InstructionNode; from: string}

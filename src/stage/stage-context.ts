@@ -6,6 +6,7 @@ import {accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {contextDirectory} from './context-directory.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
@@ -52,20 +53,17 @@ export interface StageResult {
   digest?: ContextDigest
 }
 
-interface Inputs {
+interface RealContext {
   context: string
   ignoreFile: string
 }
 
-/** The real context directory and its effective ignore file; errors name what is missing. */
-function resolveInputs(context: string, dockerfile?: string): Inputs {
-  let real: string
-  try {
-    real = realpathSync(context)
-  } catch {
-    throw new DbuildError(`${context}: build context not found`, ExitCode.NO_INPUT)
-  }
-  if (!statSync(real).isDirectory()) throw new DbuildError(`${context}: build context is not a directory`, ExitCode.NO_INPUT)
+/**
+ * The real context directory and its effective ignore file; errors name what is missing (for a
+ * command, the input resolver, pipeline/inputs.ts, has said so already).
+ */
+function realContext(context: string, dockerfile?: string): RealContext {
+  const real = realpathSync(contextDirectory(context, process.cwd()))
   try {
     accessSync(real, constants.R_OK | constants.X_OK)
   } catch (error) {
@@ -163,7 +161,7 @@ async function walkAndStage(
   options: StageOptions,
   skip?: (context: string, entries: Entry[], settledBefore: bigint) => Promise<boolean>,
 ): Promise<StageResult | undefined> {
-  const inputs = resolveInputs(options.context, options.dockerfile)
+  const inputs = realContext(options.context, options.dockerfile)
   const matcher = loadMatcher(inputs.ignoreFile)
   const out = options.out === undefined ? undefined : path.resolve(options.out)
   const root = out ? path.dirname(out) : stageRootFor(inputs.context, options.dockerfile, options.env)
@@ -188,7 +186,8 @@ async function walkAndStage(
             exclude: new Set([cache]),
             onExcluded: () => {
               cacheExcluded = true
-              options.onWarning?.(`${cache}: dbuild's cache directory lies inside the context and is left out of the stage; list it in .dockerignore so that plain buildx leaves it out too`)
+              options.onWarning?.(`${cache}: dbuild's cache directory lies inside the context and is left out of the stage; list it in ` +
+                `.dockerignore so that plain buildx leaves it out too`)
             },
           }),
     })
@@ -293,13 +292,13 @@ async function entriesAreCanonical(context: string, entries: Entry[]): Promise<b
  * xattrs): build may then send the context itself and skip the copy.
  */
 export async function contextIsCanonical(context: string, dockerfile?: string): Promise<boolean> {
-  const inputs = resolveInputs(context, dockerfile)
+  const inputs = realContext(context, dockerfile)
   return entriesAreCanonical(inputs.context, walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile)}))
 }
 
 /** The entries BuildKit would be sent for `context` (special files included), walked without staging. */
 export function walkContext(context: string, dockerfile?: string): {context: string; ignoreFile?: string; entries: Entry[]} {
-  const inputs = resolveInputs(context, dockerfile)
+  const inputs = realContext(context, dockerfile)
   const entries = walkTree(inputs.context, {matcher: loadMatcher(inputs.ignoreFile), readLinks: true})
   return {context: inputs.context, ...(isFile(inputs.ignoreFile) ? {ignoreFile: inputs.ignoreFile} : {}), entries}
 }

@@ -51,7 +51,7 @@ t.test('imageStoreOf: docker info first, then the built-in builder\'s worker lab
   for (const [name, daemon, builder, expected] of table) t.equal(imageStoreOf(daemon, builder), expected, name)
 })
 
-t.test('checkImageStore explains seed 000 for each worker', async (t) => {
+t.test('checkImageStore explains COPY --link --chown=<name> for each worker', async (t) => {
   const table: Array<[string, DaemonProbe, BuilderProbe, Check['status'], RegExp]> = [
     ['containerd', CONTAINERD_INFO, CONTAINERD_BUILDER, 'warn', /^containerd, BuildKit v0\.26\.2: .*invalid user index: -1/],
     ['graphdriver', GRAPHDRIVER_INFO, DOCKER_BUILDER, 'pass', /^graphdriver \(overlay2\): COPY --link --chown=<name> works here but fails on containerd/],

@@ -1,5 +1,5 @@
 /**
- * Seed 003 on the real engine: a Docker Hub name no daemon here has, whose image exists only under
+ * A mirror on the real engine: a Docker Hub name no daemon here has, whose image exists only under
  * its mirror name in the test registry (there is no network), so a build or probe succeeds only
  * when it pulls from the mirror.
  */

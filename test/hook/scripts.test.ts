@@ -1,4 +1,7 @@
 /** The hook scripts as data: valid POSIX sh for every shell at hand, fingerprinted by a hash of their text. */
+import {readdirSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
 import {execa} from 'execa'
 import t from 'tap'
 
@@ -41,4 +44,23 @@ t.test('hookVersion tells dbuild\'s hooks from foreign ones', async (t) => {
     ['', undefined],
   ]
   for (const [text, version] of table) t.equal(hookVersion(text), version, JSON.stringify(text.slice(0, 40)))
+})
+
+t.test('shellcheck finds nothing at warning level in the generated hooks or in their sh files', async (t) => {
+  const probe = await execa('shellcheck', ['--version'], {reject: false})
+  if (probe.failed && probe.exitCode === undefined) {
+    t.pass('shellcheck is not installed')
+    return
+  }
+  for (const name of HOOK_NAMES) {
+    for (const [kind, script] of [['hook', hookScript(name)], ['lefthook script', lefthookScript(name)]] as const) {
+      const result = await execa('shellcheck', ['--shell=sh', '--severity=warning', '-'], {input: script, reject: false})
+      t.equal(result.exitCode, 0, `${name} ${kind}: ${result.stdout}`)
+    }
+  }
+  // the pieces alone use variables the program around them sets (SC2154)
+  const dir = fileURLToPath(new URL('../../src/hook/sh/', import.meta.url))
+  const files = readdirSync(dir).filter((file) => file.endsWith('.sh'))
+  const result = await execa('shellcheck', ['--shell=sh', '--severity=warning', '--exclude=SC2154', ...files], {cwd: dir, reject: false})
+  t.equal(result.exitCode, 0, result.stdout)
 })

@@ -1,6 +1,6 @@
 /**
  * The rules through `dbuild build` itself, on the engine where the originals fail: the containerd
- * image store (seed 000) and a frontend without --exclude (seed 001). The user's Dockerfile is
+ * image store (link-chown) and a frontend without --exclude (exclude-root). The user's Dockerfile is
  * never changed.
  */
 import {readFileSync} from 'node:fs'
@@ -21,7 +21,7 @@ if (engine) {
   delete env.CI
   const dbuild = (cwd: string, args: string[]) => execa(process.execPath, [BIN, ...args], {cwd, env, reject: false, all: true})
 
-  t.test('seed 000: COPY --link --chown=<name> builds through dbuild on the containerd store', async (t) => {
+  t.test('link-chown: COPY --link --chown=<name> builds through dbuild on the containerd store', async (t) => {
     const dockerfile = [
       `FROM ${engine.baseImage}`,
       'ARG OWNER=app',
@@ -32,7 +32,7 @@ if (engine) {
     ].join('\n')
     const dir = await gitRepo(path.join(root, 'link-chown'), {Dockerfile: dockerfile, foo: 'hi\n'})
     const plain = await dockerOn(engine.containerd, ['buildx', 'build', '--network=host', '--progress=plain', '--no-cache', dir])
-    t.match(plain.output, /invalid user index: -1/, 'plain buildx fails as in seed 000')
+    t.match(plain.output, /invalid user index: -1/, 'plain buildx fails with invalid user index: -1')
 
     const ours = await dbuild(dir, ['build', '--network=host', '--progress=plain', '--no-cache', '.'])
     t.equal(ours.exitCode, 0, 'dbuild build succeeds', {output: ours.all})
@@ -41,7 +41,7 @@ if (engine) {
     t.equal(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'), dockerfile, "the user's Dockerfile is unchanged")
   })
 
-  t.test('seed 001: COPY --from=stage --exclude=… / / builds through dbuild', async (t) => {
+  t.test('exclude-root: COPY --from=stage --exclude=… / / builds through dbuild', async (t) => {
     const dockerfile = [
       `FROM ${engine.baseImage} AS base`,
       'RUN mkdir -p /opt/big /usr && touch /opt/big/blob && ln -s /nonexistent /usr/dangling',

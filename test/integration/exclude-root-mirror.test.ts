@@ -1,6 +1,6 @@
 /**
- * Seed 001's `COPY --from=<image> --exclude=… / /` with seed 003's mirror (issue: the image came
- * from Docker Hub after exclude-root's rewrite). The image exists only in the test registry under
+ * exclude-root's `COPY --from=<image> --exclude=… / /` with image-mirror's mirror (the rewrite once
+ * pulled the image from Docker Hub again). The image exists only in the test registry under
  * its mirror name; its Docker Hub name cannot be pulled here (no network). exclude-root rewrites
  * the line into one COPY per entry plus a helper stage for the symlinks next to /opt, and every
  * one of them must pull from the mirror image-mirror chose: the build succeeds without Docker Hub.

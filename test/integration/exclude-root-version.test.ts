@@ -25,7 +25,7 @@ if (engine) {
       `FROM ${engine.localBaseImage} AS src`,
       'RUN mkdir -p /app/skip /app/keep && touch /app/skip/a /app/keep/b',
       'FROM scratch',
-      // the line from the issue: a leading / never matches, BuildKit matches paths relative to the source
+      // the line as a user wrote it: a leading / never matches, BuildKit matches paths relative to the source
       'COPY --from=src --exclude=/app/skip / /',
       '',
     ].join('\n'),

@@ -1,5 +1,5 @@
 /**
- * Seed 003 ("frontend and helper images come from Docker Hub") for the probes: a probe build pulls
+ * Frontend and helper images that come from Docker Hub, for the probes: a probe build pulls
  * each image from where the build pulls it. The base image exists only in the test registry under
  * a mirror name; its Docker Hub name cannot be resolved here (no network). With the mirror in
  * .dbuild.json, link-chown's probe reads the users from the mirrored image; without it (or with

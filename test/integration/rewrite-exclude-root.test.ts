@@ -1,5 +1,5 @@
 /**
- * exclude-root on the real engine (seed 001): a frontend without --exclude builds the rewrite,
+ * exclude-root on the real engine: a frontend without --exclude builds the rewrite,
  * and the exported tree is the stage minus the excluded paths with every symlink kept — broken
  * ones, and the ones next to an excluded path (like Ubuntu's /bin -> usr/bin), which a helper
  * stage copies — on the containerd store, the same as on the graphdriver store.
@@ -29,7 +29,7 @@ if (engine) {
   const context = tempDir(t)
   const stage = [
     `FROM ${engine.baseImage} AS base`,
-    // seed 001's broken link deep inside a copied directory, plus links next to the excluded paths:
+    // a broken link deep inside a copied directory, plus links next to the excluded paths:
     // at the top (usrmerge style, one broken and owned by app) and one level down
     'RUN mkdir -p /opt /usr/share/doc/apt && touch /opt/foo && ln -s ../missing/NEWS.gz /usr/share/doc/apt/NEWS.gz' +
       ' && ln -s usr/bin /sbin2 && ln -s /nonexistent /broken && chown -h 1000:100 /broken && ln -s doc /usr/share/doc2',
@@ -48,7 +48,7 @@ if (engine) {
 
   const exportTar = async (daemon: Daemon, args: string[], tar: string) => dockerOn(daemon, ['buildx', 'build', '--network=host', '--progress=plain', '--output', `type=tar,dest=${tar}`, ...args])
 
-  t.test('seed 001 with symlinks next to the excluded paths builds and exports the expected tree', async (t) => {
+  t.test('COPY --from=base --exclude=/opt / / with symlinks next to the excluded paths builds and exports the expected tree', async (t) => {
     const plain = await dockerOn(engine.containerd, ['buildx', 'build', '--network=host', '--progress=plain', context])
     t.not(plain.exitCode, 0, 'the original does not build on this engine')
 

@@ -8,7 +8,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import t from 'tap'
 
-import {FIX} from '../../src/hook/scripts.js'
+import {fixProgram} from '../../src/hook/scripts.js'
 import {CANONICAL_MODES, modeFromDisk, modeFromIndex} from '../../src/mode-policy.js'
 import {tempDir} from '../helpers/index.js'
 
@@ -30,7 +30,7 @@ t.test('the hook\'s generated find and the TypeScript policy give the same mode 
     chmodSync(abs, mode)
     t.equal(lstatSync(abs).mode & 0o7777, mode, `${rel} starts as ${octal(mode)}`)
   }
-  const result = await execa('sh', ['-c', FIX, 'sh', ...cases.map((c) => `./${c.rel}`)], {cwd: root, reject: false, stripFinalNewline: false})
+  const result = await execa('sh', ['-c', fixProgram(), 'sh', ...cases.map((c) => `./${c.rel}`)], {cwd: root, reject: false, stripFinalNewline: false})
   t.equal(result.exitCode, 0, result.stderr)
   const printed = new Set(result.stdout.split('\0').filter(Boolean))
   for (const {rel, isDir, mode} of cases) {
@@ -39,7 +39,7 @@ t.test('the hook\'s generated find and the TypeScript policy give the same mode 
     t.equal(octal(got), octal(want), `${rel}: sh gives ${octal(got)}, TypeScript ${octal(want)}`)
     t.equal(printed.has(`./${rel}`), !isDir && (mode & 0o7777) !== want, `${rel}: printed exactly when a file changed`)
   }
-  const again = await execa('sh', ['-c', FIX, 'sh', ...cases.map((c) => `./${c.rel}`)], {cwd: root, stripFinalNewline: false})
+  const again = await execa('sh', ['-c', fixProgram(), 'sh', ...cases.map((c) => `./${c.rel}`)], {cwd: root, stripFinalNewline: false})
   t.equal(again.stdout, '', 'a second run changes nothing')
 })
 

@@ -15,7 +15,7 @@ import {gitRepo, tempDir} from '../helpers/index.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const MIRROR = 'registry.example.com/mirror/dockerfile'
-/** seed 003's Dockerfile, whose # syntax= line the arg overrides. */
+/** A Dockerfile pinned to a frontend (# syntax=docker/dockerfile:1.5), whose # syntax= line the arg overrides. */
 const DOCKERFILE = '# syntax=docker/dockerfile:1.5\nFROM scratch\nCOPY cat-me cat-me\n'
 
 async function checkout(t: Parameters<typeof tempDir>[0], config: object | undefined) {

@@ -54,7 +54,7 @@ ruleTester(t, rule, {
     },
     {
       name: 'a builder with BuildKit v0.25+ and its built-in frontend (dockerfile 1.19) has --exclude and the fix: info, left alone',
-      origin: 'seed 001: COPY --from=base --exclude=/opt / /',
+      origin: 'reported: COPY --from=base --exclude=/opt / /',
       code: `${HEAD}COPY --from=base --exclude=opt / /\n`,
       builder: {name: 'new', buildkitVersion: 'v0.25.1'},
       errors: [{severity: 'info', message: /builder new runs BuildKit v0\.25\.1 .*moby\/buildkit#6220.*built-in Dockerfile frontend has --exclude/}],
@@ -75,7 +75,7 @@ ruleTester(t, rule, {
     },
     {
       name: 'BuildKit v0.25+ and no # syntax= line, but --build-arg BUILDKIT_SYNTAX picks a frontend without --exclude (1.6): error, rewritten',
-      origin: 'docker/docs content/manuals/build/buildkit/frontend.md:33: docker build --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1 .; seed 001 for the COPY',
+      origin: 'docker/docs content/manuals/build/buildkit/frontend.md:33: docker build --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1 .; a reported COPY --from=base --exclude=/opt / / for the COPY',
       code: `${HEAD}COPY --from=base --exclude=opt / /\n`,
       buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1.6'},
       builder: {name: 'new', buildkitVersion: 'v0.25.0'},
@@ -102,7 +102,7 @@ ruleTester(t, rule, {
     },
     {
       name: "a builder that reports v0.0.0+unknown (Docker's built-in BuildKit as Debian builds it) on an engine dbuild cannot place: warning, left alone",
-      origin: 'issue: COPY --from=src --exclude=/app/skip / / on Debian-built Docker 28.5',
+      origin: 'reported: COPY --from=src --exclude=/app/skip / / on Debian-built Docker 28.5',
       code: `${HEAD}COPY --from=base --exclude=opt / /\n`,
       builder: {name: 'default', driver: 'docker', reported: 'v0.0.0+unknown', buildkitFrom: 'builder default reports BuildKit v0.0.0+unknown, and dbuild does not know which BuildKit Docker Engine 31.0.0 vendors'},
       listings: {base},
@@ -110,7 +110,7 @@ ruleTester(t, rule, {
     },
     {
       name: 'v0.0.0+unknown, but the engine (Debian-built Docker 28.5.2) vendors BuildKit v0.25.2: info, left alone',
-      origin: 'issue: COPY --from=src --exclude=/app/skip / / on Debian-built Docker 28.5',
+      origin: 'reported: COPY --from=src --exclude=/app/skip / / on Debian-built Docker 28.5',
       code: `${HEAD}COPY --from=base --exclude=app/skip / /\n`,
       builder: {name: 'default', driver: 'docker', reported: 'v0.0.0+unknown', buildkitVersion: 'v0.25.2', buildkitFrom: 'builder default reports BuildKit v0.0.0+unknown; Docker Engine 28.5.2+dfsg4 vendors BuildKit v0.25.2'},
       errors: [{severity: 'info', message: /runs BuildKit v0\.25\.2 \(builder default reports BuildKit v0\.0\.0\+unknown; Docker Engine 28\.5\.2\+dfsg4 vendors BuildKit v0\.25\.2\)/}],
@@ -121,7 +121,7 @@ ruleTester(t, rule, {
       errors: [{severity: 'warning', message: /BuildKit version is unknown \(no probes in unit tests\).*does not rewrite on a guess/}],
     },
     {...OLD, 
-    name: 'seed 001: root minus /opt, one COPY per root entry (a deep broken symlink rides along in /usr)',
+    name: 'root minus /opt, one COPY per root entry (a deep broken symlink rides along in /usr)',
     code: `${HEAD}COPY --from=base --exclude=opt / /\nCOPY --from=base /opt /opt\n`,
     listings: {base},
     output: `${HEAD}COPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr\nCOPY --from=base /opt /opt\n`,
@@ -130,7 +130,7 @@ ruleTester(t, rule, {
     {
     ...OLD,
     name: 'a leading / excludes nothing (BuildKit matches relative to the source): the line loses its --exclude, and copies the same',
-    origin: 'seed 001: COPY --from=base --exclude=/opt / /',
+    origin: 'reported: COPY --from=base --exclude=/opt / /',
     code: `${HEAD}COPY --from=base --exclude=/opt / /\nCOPY --from=base /opt /opt\n`,
     listings: {base},
     output: `${HEAD}COPY --from=base / /\nCOPY --from=base /opt /opt\n`,
@@ -139,7 +139,7 @@ ruleTester(t, rule, {
   {
     ...OLD,
     name: 'a leading / next to a relative exclude: only the relative one is walked; ./ and a trailing / are cleaned away',
-    origin: 'issue: COPY --from=src --exclude=/app/skip / / on Debian-built Docker 28.5',
+    origin: 'reported: COPY --from=src --exclude=/app/skip / / on Debian-built Docker 28.5',
     code: `${HEAD}COPY --from=base --exclude=/usr/share/doc --exclude=./opt/ / /\n`,
     listings: {base},
     output: `${HEAD}COPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr\n`,
@@ -165,7 +165,7 @@ ruleTester(t, rule, {
     errors: [{message: /\/lib is a symlink next to an excluded path.*base has no \/bin\/cp or \/usr\/bin\/cp/, suggestion: 'COPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr'}],
   },
     {...OLD, 
-    name: 'seed 001 with top-level symlinks (broken too): a helper stage copies them with cp -RPp, one COPY brings them over',
+    name: 'root minus /opt with top-level symlinks (broken too): a helper stage copies them with cp -RPp, one COPY brings them over',
     code: `${HEAD}COPY --from=base --exclude=opt / /\n`,
     listings: {base: withCp},
     output: `FROM img AS base\n${helper('base', 'dbuild-links-1', '/bin/cp', [['/broken', '/lib'], '/dbuild-links/0/'])}FROM scratch\nCOPY --from=base /bin /bin\nCOPY --from=base /etc /etc\nCOPY --from=base /usr /usr\nCOPY --from=dbuild-links-1 /dbuild-links/0/ /\n`,
@@ -269,7 +269,7 @@ ruleTester(t, rule, {
     {
       ...OLD,
       name: 'with image-mirror: every rewritten line keeps the mirrored --from=, nothing dropped',
-      origin: 'seed 001: COPY --from=base --exclude=/opt / / where base is FROM ubuntu, with the image on the COPY line',
+      origin: 'reported: COPY --from=base --exclude=/opt / / where base is FROM ubuntu, with the image on the COPY line',
       code: `FROM scratch\nCOPY --from=ubuntu:24.04 --exclude=opt / /\n`,
       config: {mirrors: MIRRORS},
       alongside: [imageMirror],
@@ -280,7 +280,7 @@ ruleTester(t, rule, {
     {
       ...OLD,
       name: 'with image-mirror and symlinks: the helper stage is FROM the mirror and bind-mounts it',
-      origin: 'seed 001: COPY --from=base --exclude=/opt / / where base is FROM ubuntu, with the image on the COPY line',
+      origin: 'reported: COPY --from=base --exclude=/opt / / where base is FROM ubuntu, with the image on the COPY line',
       code: `FROM scratch\nCOPY --link --from=ubuntu:24.04 --exclude=opt / /\n`,
       config: {mirrors: MIRRORS},
       alongside: [imageMirror],
@@ -295,8 +295,8 @@ ruleTester(t, rule, {
     },
     {
       ...OLD,
-      name: 'seed 001 with image-mirror: the FROM is mirrored, the lines keep the stage reference',
-      origin: 'seed 001: FROM ubuntu AS base … COPY --from=base --exclude=/opt / /',
+      name: 'root minus /opt with image-mirror: the FROM is mirrored, the lines keep the stage reference',
+      origin: 'reported: FROM ubuntu AS base … COPY --from=base --exclude=/opt / /',
       code: `FROM ubuntu:24.04 AS base\nFROM scratch\nCOPY --from=base --exclude=opt / /\n`,
       config: {mirrors: MIRRORS},
       alongside: [imageMirror],

@@ -1,14 +1,14 @@
 /**
  * The probe Dockerfiles carry the build's mirrors: the image-mirror rule's own edits (as the engine
  * hands them to the probes) are spliced into the head a probe builds, and the probe stage of a
- * listing of `COPY --from=<image>` names the image as the build's line will. Real lines: seed 000
- * (ocurrent's opam image, its COPY --link --chown) and seed 001 (COPY --from --exclude).
+ * listing of `COPY --from=<image>` names the image as the build's line will. Real lines: ocurrent's
+ * opam image with its COPY --link --chown, and COPY --from --exclude splitting an image's layers.
  */
 import t from 'tap'
 
 import {rule} from '../../plugins/image-mirror.js'
 import {type Finding, parseDockerfile, rewriteDockerfile} from '../../src/rewrite/index.js'
-import {accountsProbe, listingProbe} from '../../src/rewrite/probes.js'
+import {accountsProbe, listingProbe} from '../../src/rewrite/probe-builds.js'
 
 const HUB = {'docker.io': 'mirror.example.com/hub'}
 
@@ -33,7 +33,7 @@ interface ProbeCase {
 const cases: ProbeCase[] = [
   {
     name: 'accounts: FROM and # syntax= are mirrored, the probed line and later ones are not in the probe',
-    origin: 'seed 000 (ocurrent/docker-base-images Dockerfile:76)',
+    origin: 'ocurrent/docker-base-images Dockerfile:76',
     code: '# syntax=docker/dockerfile:1\nFROM ocaml/opam:debian-12-ocaml-4.14\nCOPY --link --chown=opam:opam [ ".", "/home/opam/opam-repository" ]\nFROM alpine:3.20\n',
     mirrors: HUB,
     line: 3,
@@ -62,7 +62,7 @@ const cases: ProbeCase[] = [
   },
   {
     name: 'listing of a stage: its FROM mirrored',
-    origin: 'seed 001 (moby/buildkit#5690)',
+    origin: 'moby/buildkit#5690',
     code: '# syntax=docker/dockerfile:1.7-labs\nFROM ubuntu AS base\nFROM scratch AS final\nCOPY --from=base --exclude=opt / /\n',
     mirrors: HUB,
     line: 4,

@@ -156,8 +156,8 @@ ruleTester(t, rule, {
       errors: [{line: 1, message: /--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1 pulls the Dockerfile frontend from Docker Hub/}],
     },
     {
-      name: 'the arg wins over the # syntax= line (seed 003 line, the arg of the issue): both mirrored, the line said to be overridden',
-      origin: 'seed 003 Dockerfile:1 (# syntax=docker/dockerfile:1.5); --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1.7 as in the issue',
+      name: 'the arg wins over the # syntax= line (a pinned # syntax= line and the arg that overrides it): both mirrored, the line said to be overridden',
+      origin: 'Dockerfile:1 # syntax=docker/dockerfile:1.5 with --build-arg BUILDKIT_SYNTAX=docker/dockerfile:1.7',
       code: '# syntax=docker/dockerfile:1.5\nFROM debian:bullseye\nADD cat-me cat-me\n',
       config: {mirrors: {'docker.io/docker/dockerfile': 'registry.example.com/mirror/dockerfile'}},
       buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1.7'},
@@ -170,7 +170,7 @@ ruleTester(t, rule, {
     },
     {
       name: 'a Hub # syntax= line the arg overrides is not the one warned about: the arg is',
-      origin: 'seed 003 Dockerfile:1 (# syntax=docker/dockerfile:1.5); docker/docs content/manuals/build/buildkit/frontend.md:33 for the arg',
+      origin: 'Dockerfile:1 # syntax=docker/dockerfile:1.5; docker/docs content/manuals/build/buildkit/frontend.md:33 for the arg',
       code: '# syntax=docker/dockerfile:1.5\nFROM scratch\n',
       buildArgs: {BUILDKIT_SYNTAX: 'docker/dockerfile:1'},
       errors: [{line: 1, message: /^--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1 pulls/}],

@@ -1,5 +1,5 @@
 /**
- * Seed 003, solved end to end: CI (umask 002 checkout, graphdriver daemon) pushes an image with
+ * The umask problem (a checkout under umask 002 misses the cache of one under 022), solved end to end: CI (umask 002 checkout, graphdriver daemon) pushes an image with
  * inline cache through dbuild; a developer (umask 022 checkout, containerd daemon, builder cache
  * pruned) builds through dbuild with the registry ref in .dbuild.json, and the expensive RUN is
  * CACHED. Plain buildx in the same setup rebuilds it: the control.
@@ -24,7 +24,7 @@ async function dbuildOn(daemon: Daemon, args: string[], cwd: string, cacheDir: s
 
 if (engine) {
   const root = tempDir(t)
-  const tag = uniqueName('dbuild-seed003')
+  const tag = uniqueName('dbuild-umask-hit')
   const EXPENSIVE = `RUN echo expensive ${tag} && sleep 1 && cat /app/src/hello.txt > /built`
 
   t.test('the developer build is CACHED from the registry; plain buildx is not', async (t) => {

@@ -1,5 +1,5 @@
 /**
- * Probes: facts from BuildKit that rules need (users and groups at a line, a stage's tree).
+ * Probe builds: facts from BuildKit that rules need (users and groups at a line, a stage's tree).
  * Each builds an auxiliary target — the Dockerfile cut just before the instruction plus a
  * `dbuild-probe` stage — and caches the answer on disk keyed by a hash of that definition.
  */

@@ -1,5 +1,5 @@
 /**
- * Seed 000, the problem as it is: `COPY --link --chown=<name>` fails with
+ * link-chown's problem as it is: `COPY --link --chown=<name>` fails with
  * "invalid user index: -1" on the containerd image store and builds on the graphdriver store.
  */
 import t from 'tap'

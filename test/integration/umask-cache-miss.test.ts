@@ -1,5 +1,5 @@
 /**
- * Seed 003, the problem as it is: the same commit checked out under umask 002 and 022 never
+ * The umask problem as it is: the same commit checked out under umask 002 and 022 never
  * shares --cache-from hits, because BuildKit's COPY checksum includes permission bits.
  */
 import {statSync} from 'node:fs'
@@ -29,7 +29,7 @@ if (engine) {
     t.equal(statSync(path.join(ci, 'src/hello.txt')).mode & 0o777, 0o664, 'umask 002 checkout: 664')
     t.equal(statSync(path.join(dev, 'src/hello.txt')).mode & 0o777, 0o644, 'umask 022 checkout: 644')
 
-    const ref = `${engine.registry}/${uniqueName('seed003')}:latest`
+    const ref = `${engine.registry}/${uniqueName('umask-miss')}:latest`
     const push = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '--push', '--cache-to', 'type=inline', '-t', ref, ci])
     t.equal(push.exitCode, 0, 'CI build pushes with inline cache', {output: push.output})
 

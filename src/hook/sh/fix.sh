@@ -1,0 +1,2 @@
+[ $# -gt 0 ] || exit 0
+exec find "$@" -prune @find_operators@

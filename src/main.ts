@@ -3,6 +3,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {BUILDX_GLOBAL_FLAGS, type BuildxFlag} from './buildx/flags.js'
 import {type CommandEntry, COMMAND_IDS, COMMANDS, subcommandsOf} from './cli/command-table.js'
 import {BUILDX_SHIM_ENTRY, PLUGIN_ENTRY, SHIM_BYPASS} from './docker-plugin/entry.js'
+import {workingDirectory} from './working-dir.js'
 
 /** Every top-level command word, from the command table (a topic such as `hook` counts once). */
 export {COMMAND_IDS}
@@ -67,11 +68,13 @@ function wantsHelp(argv: readonly string[]): boolean {
  * The first word of a bare `dbuild WORD …` that is neither a command nor something buildx could
  * build (an existing path, a URL, `-`): most likely a mistyped command.
  */
-export function notACommand(argv: readonly string[], cwd = process.cwd()): string | undefined {
+export function notACommand(argv: readonly string[], cwd?: string): string | undefined {
   const [first] = argv
   if (first === undefined || first.startsWith('-') || COMMAND_IDS.includes(first)) return undefined
   if (first.includes('://') || first.includes('@') || first.startsWith('github.com/')) return undefined
-  return existsSync(first.startsWith('/') ? first : `${cwd}/${first}`) ? undefined : first
+  // asked only here: a deleted working directory must not fail every command
+  const dir = first.startsWith('/') ? undefined : (cwd ?? workingDirectory())
+  return existsSync(dir === undefined ? first : `${dir}/${first}`) ? undefined : first
 }
 
 /** oclif's version line, e.g. `dbuild/0.1.0 linux-x64 node-v20.11.0`. */

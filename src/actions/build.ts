@@ -11,6 +11,7 @@ import {ExitCode} from '../exit-codes.js'
 import {isSilent} from '../pipeline/assemble.js'
 import {canAnnotate, withDigestAnnotation} from '../pipeline/manifest.js'
 import {type BuildPlan, planBuild, runBuild} from '../pipeline/plan.js'
+import {workingDirectory} from '../working-dir.js'
 import {cleanUp, publishManifest, type PublishPlan, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
 import {rewriteStepFor} from '../pipeline/rules.js'
 import {type Progress, progressFor} from '../progress.js'
@@ -66,7 +67,7 @@ export async function buildCommand(argv: readonly string[], io: BuildCliIO = {})
     if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
     else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
-  const publish = plan.manifestFile && plan.manifestDigest ? publishPlan(parsed.uses, plan.cacheTo, process.cwd()) : undefined
+  const publish = plan.manifestFile && plan.manifestDigest ? publishPlan(parsed.uses, plan.cacheTo, workingDirectory()) : undefined
   plan.args = withMetadataFile(plan.args, publish)
   let result: StreamedRun
   try {

@@ -26,11 +26,14 @@ if (engine) {
   const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
   delete env.CI
 
-  /** `command` started in a directory of `root` that is removed just before (the shell stays in it). */
+  /**
+   * `command` started in a directory of `root` that is removed just before (the shell stays in it);
+   * without the test runner's NODE_OPTIONS, whose --import hooks ask for the working directory first.
+   */
   const inDeletedDir = async (command: string[]) => {
     const gone = path.join(root, uniqueName('gone'))
     mkdirSync(gone)
-    const script = `cd ${shellQuote(gone)} && rmdir ${shellQuote(gone)} && exec ${command.map(shellQuote).join(' ')}`
+    const script = `cd ${shellQuote(gone)} && rmdir ${shellQuote(gone)} && unset NODE_OPTIONS && exec ${command.map(shellQuote).join(' ')}`
     const result = await execa('sh', ['-c', script], {cwd: root, env, extendEnv: false, reject: false, all: true})
     return {exitCode: result.exitCode ?? 1, output: result.all ?? ''}
   }

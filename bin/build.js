@@ -16,7 +16,7 @@ import {execFile, execFileSync} from 'node:child_process'
 import {cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {promisify} from 'node:util'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
@@ -75,6 +75,7 @@ async function manifestFor(outDir) {
  */
 async function bundle(outDir) {
   const esbuild = await import('esbuild')
+  const bundled = await bundledBodies(outDir)
   await esbuild.build({
     entryPoints: [path.join(outDir, 'src', 'main.js')],
     outdir: path.join(outDir, 'src'),
@@ -91,7 +92,40 @@ async function bundle(outDir) {
     // CommonJS packages inside (fast-glob, cross-spawn) require Node's built-ins: give them a real require
     banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
     logLevel: 'warning',
+    plugins: [
+      {
+        name: 'oclif-bodies-outside',
+        setup(build) {
+          // a body only oclif runs stays an import of tsc's output: bundled, each would split the chunks the direct
+          // paths load into smaller ones (more files for Node 20 to load one at a time). chunks/ and cli/ are
+          // siblings, so the same relative path reaches tsc's file from the chunk that holds the table.
+          build.onResolve({filter: /^\.\.\/actions\//}, (args) =>
+            args.kind === 'dynamic-import' && args.importer.endsWith(`${path.sep}cli${path.sep}command-table.js`) && !bundled.has(args.path)
+              ? {path: args.path, external: true}
+              : undefined,
+          )
+        },
+      },
+    ],
   })
+}
+
+/**
+ * The body modules bin/run.js's bundle carries: those of the command table's direct commands, as
+ * their lazy `import()` names them (`../actions/lint.js`).
+ * @param {string} outDir
+ */
+async function bundledBodies(outDir) {
+  const {COMMANDS} = await import(pathToFileURL(path.join(outDir, 'src', 'cli', 'command-table.js')).href)
+  /** @type {Set<string>} */
+  const modules = new Set()
+  for (const [id, entry] of Object.entries(COMMANDS)) {
+    if (!entry.direct) continue
+    const match = /import\((['"])([^'"]+)\1\)/.exec(String(entry.body))
+    if (!match?.[2]) throw new Error(`bin/build.js: the command table's body of ${id} is not a plain import(): ${entry.body}`)
+    modules.add(match[2])
+  }
+  return modules
 }
 
 /**

@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 
 import {BUILDX_GLOBAL_FLAGS, type BuildxFlag} from './buildx/flags.js'
-import {type CommandEntry, COMMAND_IDS, COMMANDS, subcommandsOf} from './cli/command-table.js'
+import {COMMAND_IDS, subcommandsOf} from './cli/command-table.js'
 import {BUILDX_SHIM_ENTRY, PLUGIN_ENTRY, SHIM_BYPASS} from './docker-plugin/entry.js'
 
 /** Every top-level command word, from the command table (a topic such as `hook` counts once). */
@@ -154,15 +154,8 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
     process.stdout.write(await buildHelp())
     return
   }
-  if (routed[0] === 'build') {
-    // the build runs without oclif: its start-up would be most of what a cached build may add
-    await withoutOclif(async () => {
-      const [body, {commandIo}, {directFacts}] = await Promise.all([(COMMANDS.build as CommandEntry).body(), import('./actions/command-io.js'), import('./cli/cli-facts.js')])
-      // a body that reads its argv as given returns its exit code
-      return (await body({args: {}, argv: routed.slice(1), flags: {} as never}, commandIo(false, directFacts(binUrl)))) as number
-    })
-    return
-  }
+  // build always runs without oclif (oclif's start-up would be most of what a cached build may add); stage, lint and
+  // rewrite do when their argv is plain
   const {runDirect} = await import('./cli/direct.js')
   if (await runDirect(routed[0] as string, routed.slice(1), binUrl)) return
   const {execute} = await import('@oclif/core')

@@ -25,8 +25,9 @@ export function completionCommands(): CompletionCommand[] {
   }))
 }
 
-/** The package this dbuild runs from: its root directory and its version. */
-export function installationAt(root: string): {root: string; version: string} {
+/** The package this dbuild runs from (the one bin/run.js belongs to): its root directory and its version, as oclif's config says them. */
+function installationOf(binUrl: string): {root: string; version: string} {
+  const root = fileURLToPath(new URL('..', binUrl)).replace(/\/$/, '')
   const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {version: string}
   return {root, version: pkg.version}
 }
@@ -38,7 +39,7 @@ export function installationAt(root: string): {root: string; version: string} {
  */
 export function directFacts(binUrl: string): CliFacts {
   return {
-    installation: () => installationAt(fileURLToPath(new URL('..', binUrl)).replace(/\/$/, '')),
+    installation: () => installationOf(binUrl),
     completion: () => ({commands: completionCommands(), buildFlags: buildFlagWords()}),
     frameworkWarn: (message) => {
       process.stderr.write(`dbuild: warning: ${message}\n`)

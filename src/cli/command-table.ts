@@ -51,7 +51,10 @@ export interface CommandEntry {
   flags?: Readonly<Record<string, FlagEntry>>
   /** The body reads the argv as given (buildx's and bake's flags) and returns the exit code. */
   raw?: boolean
-  /** Run without loading oclif when the argv parses exactly as oclif would parse it (src/cli/direct.ts). */
+  /**
+   * Runs without loading oclif: build always (src/main.ts), the others when their argv parses exactly as oclif would parse
+   * it (src/cli/direct.ts). Only these bodies are bundled into bin/run.js's entry (bin/build.js); oclif runs the rest from tsc's output.
+   */
   direct?: boolean
   /** The body, imported when the command runs. */
   body: () => Promise<CommandAction<never>>
@@ -145,6 +148,7 @@ ${OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(16)}  ${text}`)
     examples: BUILD_EXAMPLES.map((example) => example.replace(/^dbuild /, '<%= config.bin %> ')),
     strict: false,
     raw: true,
+    direct: true,
     body: () => import('../actions/build.js').then((module) => module.default),
   },
   completion: {

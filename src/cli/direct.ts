@@ -147,11 +147,23 @@ export function parseDirect(spec: ArgvSpec, argv: readonly string[]): ParsedArgv
 const JSON_BY_ENVIRONMENT = 'DBUILD_CONTENT_TYPE'
 
 /**
- * Runs `dbuild ID ARGV` without oclif when the table marks the command direct and its argv parses
- * here; returns false, having done nothing, to leave it to oclif.
+ * Runs `dbuild ID ARGV` without oclif when the table marks the command direct: always for a body
+ * that reads its argv as given (build), else when the argv parses here; returns false, having done
+ * nothing, to leave it to oclif.
  */
 export async function runDirect(id: string, argv: readonly string[], binUrl: string): Promise<boolean> {
   const entry = COMMANDS[id]
+  if (entry?.direct && entry.raw) {
+    // the argv is buildx's to read, as given (src/main.ts has answered --help); the body returns the exit code
+    const [body, {reportError}] = await Promise.all([entry.body(), import('../exit-codes.js')])
+    try {
+      const code = await body({args: {}, argv: [...argv], flags: {} as never}, commandIo(false, directFacts(binUrl)))
+      if (code !== undefined) process.exitCode = code as number
+    } catch (error) {
+      process.exitCode = reportError(error)
+    }
+    return true
+  }
   if (!entry?.direct || process.env[JSON_BY_ENVIRONMENT] !== undefined || argv.includes('--help')) return false
   const spec = argvSpecOf(entry)
   const parsed = parseDirect(spec, argv)

@@ -7,7 +7,7 @@ import {Args, type Command, Flags} from '@oclif/core'
 
 import {commandIo} from '../actions/command-io.js'
 import {BaseCommand} from './base-command.js'
-import {buildFlagWords, completionCommands, installationAt} from './cli-facts.js'
+import {buildFlagWords, completionCommands} from './cli-facts.js'
 import {type ArgEntry, type CommandEntry, COMMANDS, type FlagEntry} from './command-table.js'
 
 /** The entry's keys that are set, so that oclif sees exactly what a hand-written declaration would give it. */
@@ -37,7 +37,7 @@ function commandClass(entry: CommandEntry): Command.Class {
     async run(): Promise<unknown> {
       const body = await entry.body()
       const facts = {
-        installation: () => installationAt(this.config.root),
+        installation: () => ({root: this.config.root, version: this.config.version}),
         completion: () => ({commands: completionCommands(), buildFlags: buildFlagWords()}),
         frameworkWarn: (message: string) => {
           this.warn(message)

@@ -82,7 +82,7 @@ const CASES: Record<string, Array<[string[], boolean]>> = {
 }
 
 t.test('the direct parser gives what oclif gives, or leaves the argv to oclif', async (t) => {
-  t.same(Object.keys(CASES).sort(), Object.keys(COMMANDS).filter((id) => COMMANDS[id]?.direct).sort(), 'every command the table runs directly has cases here')
+  t.same(Object.keys(CASES).sort(), Object.keys(COMMANDS).filter((id) => COMMANDS[id]?.direct && !COMMANDS[id]?.raw).sort(), 'every command the table runs directly has cases here')
   for (const [id, cases] of Object.entries(CASES)) {
     const command = COMMAND_CLASSES[id] as CommandClass
     const spec = argvSpecOf(COMMANDS[id] as NonNullable<(typeof COMMANDS)[string]>)

@@ -50,10 +50,11 @@ function removeStaleScratch() {
 async function manifestFor(outDir) {
   const {Plugin} = await import('@oclif/core')
   const pjson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
-  const commandsDir = String(pjson.oclif.commands).replace(/^\.\/dist\//, `./${path.basename(outDir)}/`)
+  // oclif's explicit strategy: the command classes src/cli/oclif-commands.ts makes from the command table
+  const target = String(pjson.oclif.commands.target).replace(/^\.\/dist\//, `./${path.basename(outDir)}/`)
   const plugin = new Plugin({
     root: ROOT,
-    pjson: {...pjson, oclif: {...pjson.oclif, commands: commandsDir}},
+    pjson: {...pjson, oclif: {...pjson.oclif, commands: {...pjson.oclif.commands, target}}},
     isRoot: true,
     type: 'core',
     ignoreManifest: true,
@@ -61,26 +62,7 @@ async function manifestFor(outDir) {
     respectNoCacheDefault: true,
   })
   await plugin.load()
-  await writeArgvSpecs(plugin, outDir)
-  const manifest = plugin.manifest
-  for (const command of Object.values(manifest.commands)) {
-    const relative = /** @type {{relativePath?: string[]}} */ (command).relativePath
-    if (relative?.[0] === path.basename(outDir)) relative[0] = 'dist'
-  }
-  return manifest
-}
-
-/**
- * dist/argv-spec.json: every command's flags and arguments as its oclif class declares them, for
- * the commands src/cli/direct.ts runs without loading oclif (see argvSpecOf there).
- * @param {import('@oclif/core').Plugin} plugin @param {string} outDir
- */
-async function writeArgvSpecs(plugin, outDir) {
-  const {argvSpecOf} = await import(pathToFileURL(path.join(outDir, 'src', 'cli', 'direct.js')).href)
-  /** @type {Record<string, unknown>} */
-  const specs = {}
-  for (const command of plugin.commands) specs[command.id] = argvSpecOf(await command.load())
-  writeFileSync(path.join(outDir, 'argv-spec.json'), `${JSON.stringify(specs)}\n`)
+  return plugin.manifest
 }
 
 /**
@@ -93,6 +75,7 @@ async function writeArgvSpecs(plugin, outDir) {
  */
 async function bundle(outDir) {
   const esbuild = await import('esbuild')
+  const bundled = await bundledBodies(outDir)
   await esbuild.build({
     entryPoints: [path.join(outDir, 'src', 'main.js')],
     outdir: path.join(outDir, 'src'),
@@ -109,7 +92,40 @@ async function bundle(outDir) {
     // CommonJS packages inside (fast-glob, cross-spawn) require Node's built-ins: give them a real require
     banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
     logLevel: 'warning',
+    plugins: [
+      {
+        name: 'oclif-bodies-outside',
+        setup(build) {
+          // a body only oclif runs stays an import of tsc's output: bundled, each would split the chunks the direct
+          // paths load into smaller ones (more files for Node 20 to load one at a time). chunks/ and cli/ are
+          // siblings, so the same relative path reaches tsc's file from the chunk that holds the table.
+          build.onResolve({filter: /^\.\.\/actions\//}, (args) =>
+            args.kind === 'dynamic-import' && args.importer.endsWith(`${path.sep}cli${path.sep}command-table.js`) && !bundled.has(args.path)
+              ? {path: args.path, external: true}
+              : undefined,
+          )
+        },
+      },
+    ],
   })
+}
+
+/**
+ * The body modules bin/run.js's bundle carries: those of the command table's direct commands, as
+ * their lazy `import()` names them (`../actions/lint.js`).
+ * @param {string} outDir
+ */
+async function bundledBodies(outDir) {
+  const {COMMANDS} = await import(pathToFileURL(path.join(outDir, 'src', 'cli', 'command-table.js')).href)
+  /** @type {Set<string>} */
+  const modules = new Set()
+  for (const [id, entry] of Object.entries(COMMANDS)) {
+    if (!entry.direct) continue
+    const match = /import\((['"])([^'"]+)\1\)/.exec(String(entry.body))
+    if (!match?.[2]) throw new Error(`bin/build.js: the command table's body of ${id} is not a plain import(): ${entry.body}`)
+    modules.add(match[2])
+  }
+  return modules
 }
 
 /**

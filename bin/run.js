@@ -10,10 +10,12 @@ function prerenderedHelp(argv) {
   if (argv.at(-1) !== '--help' || process.stdout.isTTY) return undefined
   try {
     const saved = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'))
-    if (saved.node !== process.version || saved.platform !== process.platform || saved.arch !== process.arch) return undefined
+    if (saved.platform !== process.platform || saved.arch !== process.arch) return undefined
     // the variables that change how help renders (bin/build.js's HELP_VARIABLES): with any set, oclif renders it afresh
     if (!Array.isArray(saved.variables) || saved.variables.some((name) => process.env[name] !== undefined)) return undefined
-    return saved.help[argv.join('\0')]
+    // the root help's version line names the Node that rendered it (`node-v20.…`), and nothing else in
+    // help depends on the Node: another Node (24, where dbuild runs as often) gets it with its own version
+    return saved.help[argv.join('\0')]?.replaceAll(` node-${saved.node}`, ` node-${process.version}`)
   } catch {
     return undefined // not built yet, or being rebuilt: oclif renders it
   }

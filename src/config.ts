@@ -6,21 +6,14 @@ import * as jsonc from 'jsonc-parser'
 import type {ParseError} from 'jsonc-parser'
 
 import {DbuildError, ExitCode, readFailureExit} from './exit-codes.js'
+import {FAILURE_THRESHOLDS, type FailureThreshold} from './failure-threshold.js'
 import {isImagePrefix} from './image-reference.js'
 
 export const CONFIG_FILE = '.dbuild.json'
 
-/** The help text's word on plugins, shared by build, lint and rewrite. */
-export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule plugins. They are JavaScript files of that ` +
-  `repository and run as code on this machine, with your rights, as ESLint's configs do; so dbuild ` +
-  `runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and DBUILD_PLUGINS=0 ` +
-  `turn them off).`
-
 export type RuleSetting = 'fix' | 'off' | 'warn'
 
-/** The lowest finding severity that makes `dbuild lint` exit 1 (none: never), as hadolint's --failure-threshold. */
-export type FailureThreshold = 'error' | 'warning' | 'info' | 'none'
-export const FAILURE_THRESHOLDS: readonly FailureThreshold[] = ['error', 'warning', 'info', 'none']
+export type {FailureThreshold}
 
 /** The project's `.dbuild.json`. Every field is optional. */
 export interface DbuildConfig {

@@ -5,6 +5,8 @@
  * buildx's exit status and signals pass through `dbuild build` unchanged, so dbuild's own
  * failures use the sysexits range (64+) where they cannot be mistaken for a failed build (1).
  */
+import {printable} from './printable.js'
+
 export const ExitCode = {
   /** Success. */
   OK: 0,
@@ -62,7 +64,8 @@ export function readFailureExit(error: unknown): ExitCodeValue {
  * command, a flag parser): `Error: …` on one line, then one `Try this: …` line per fix.
  */
 export function formatError(error: {message: string; suggestions?: readonly string[]}): string {
-  return [`Error: ${error.message}`, ...(error.suggestions ?? []).map((fix) => `Try this: ${fix}`)].join('\n')
+  // a message often quotes a file name or a config key: its control characters are shown, not obeyed
+  return [`Error: ${printable(error.message)}`, ...(error.suggestions ?? []).map((fix) => `Try this: ${printable(fix)}`)].join('\n')
 }
 
 /**

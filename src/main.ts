@@ -1,34 +1,12 @@
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 
 import {BUILDX_GLOBAL_FLAGS, type BuildxFlag} from './buildx/flags.js'
+import {COMMAND_IDS, subcommandsOf} from './cli/command-table.js'
 import {BUILDX_SHIM_ENTRY, PLUGIN_ENTRY, SHIM_BYPASS} from './docker-plugin/entry.js'
+import {workingDirectory} from './working-dir.js'
 
-/**
- * The command ids, read from the commands folder next to this file (dist/src/commands, or
- * src/commands under the test loader), so that a new command is routed without touching this list.
- */
-function commandIdsIn(dir: URL): string[] {
-  let entries
-  try {
-    entries = readdirSync(dir, {withFileTypes: true})
-  } catch {
-    return []
-  }
-  const ids = entries.flatMap((entry) => {
-    if (entry.isDirectory()) return [entry.name]
-    const match = /^([a-z][a-z0-9-]*)\.(?:js|ts)$/.exec(entry.name)
-    return match && !entry.name.endsWith('.d.ts') ? [match[1] as string] : []
-  })
-  return [...new Set(ids)].sort()
-}
-
-/** Every top-level command id (a topic such as `hook` counts once), so the bare form can be told apart from a command. */
-export const COMMAND_IDS: readonly string[] = commandIdsIn(new URL('./commands/', import.meta.url))
-
-/** A topic's subcommands (`hook` → install, status, uninstall); empty for a plain command. */
-function subcommandsOf(topic: string): string[] {
-  return /^[a-z][a-z0-9-]*$/.test(topic) ? commandIdsIn(new URL(`./commands/${topic}/`, import.meta.url)) : []
-}
+/** Every top-level command word, from the command table (a topic such as `hook` counts once). */
+export {COMMAND_IDS}
 
 /** `dbuild hook frob`: the word after a topic that is none of its subcommands. */
 export function notASubcommand(argv: readonly string[]): {topic: string; word: string; subcommands: string[]} | undefined {
@@ -90,11 +68,13 @@ function wantsHelp(argv: readonly string[]): boolean {
  * The first word of a bare `dbuild WORD …` that is neither a command nor something buildx could
  * build (an existing path, a URL, `-`): most likely a mistyped command.
  */
-export function notACommand(argv: readonly string[], cwd = process.cwd()): string | undefined {
+export function notACommand(argv: readonly string[], cwd?: string): string | undefined {
   const [first] = argv
   if (first === undefined || first.startsWith('-') || COMMAND_IDS.includes(first)) return undefined
   if (first.includes('://') || first.includes('@') || first.startsWith('github.com/')) return undefined
-  return existsSync(first.startsWith('/') ? first : `${cwd}/${first}`) ? undefined : first
+  // asked only here: a deleted working directory must not fail every command
+  const dir = first.startsWith('/') ? undefined : (cwd ?? workingDirectory())
+  return existsSync(dir === undefined ? first : `${dir}/${first}`) ? undefined : first
 }
 
 /** oclif's version line, e.g. `dbuild/0.1.0 linux-x64 node-v20.11.0`. */
@@ -177,16 +157,10 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
     process.stdout.write(await buildHelp())
     return
   }
-  if (routed[0] === 'build') {
-    // the build runs without oclif: its start-up would be most of what a cached build may add
-    await withoutOclif(async () => {
-      const {buildCommand} = await import('./actions/build.js')
-      return buildCommand(routed.slice(1))
-    })
-    return
-  }
+  // build always runs without oclif (oclif's start-up would be most of what a cached build may add); stage, lint and
+  // rewrite do when their argv is plain
   const {runDirect} = await import('./cli/direct.js')
-  if (await runDirect(routed[0] as string, routed.slice(1), new URL('../dist/argv-spec.json', binUrl))) return
+  if (await runDirect(routed[0] as string, routed.slice(1), binUrl)) return
   const {execute} = await import('@oclif/core')
   await execute({args: routed, dir: binUrl})
 }

@@ -1,10 +1,12 @@
 /** `dbuild bake`: plans with planBake, prints what --print/--dry-run ask for, else runs bake with the terminal. */
+import type {CommandAction} from './command-io.js'
 import {builtinRules} from '../../plugins/index.js'
 import type {SplitArgv} from '../buildx/argv.js'
 import {bakeListsAllow, checkBuildx} from '../buildx/check.js'
 import {exitCodeOf, streamDocker} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
 import {type BakePublish, planBake} from '../pipeline/bake.js'
+import {noWorkingDirectory, workingDirectory} from '../working-dir.js'
 import {cleanUp, publishManifest, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
 import {rewriteStepFor} from '../pipeline/rules.js'
 import {type BuildCliIO, pointAtDoctor, spinnerFor} from './build.js'
@@ -26,7 +28,9 @@ async function publishTargets(publishes: BakePublish[], metadataFile: string | u
 /** Runs `dbuild bake ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
 export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd?: string} = {}): Promise<number> {
   const env = io.env ?? process.env
-  const cwd = io.cwd ?? process.cwd()
+  // bake reads its files from the working directory (buildx itself refuses without one)
+  const cwd = io.cwd ?? workingDirectory()
+  if (cwd === undefined) throw noWorkingDirectory('.', 'the directory bake reads its definition from')
   const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
   const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
   // bake --print needs docker anyway; the version says whether bake knows --allow
@@ -77,3 +81,8 @@ export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd
   }
   return exitCodeOf(result)
 }
+
+/** The command table's body for `dbuild bake`: bake's flags are passed through, so it takes the argv as given. */
+const bake: CommandAction = ({argv}) => bakeCommand(argv)
+
+export default bake

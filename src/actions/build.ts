@@ -1,7 +1,8 @@
 /**
- * `dbuild build`: src/main.ts calls it directly (oclif's start-up alone would cost more than the
- * 15% a cached build may add), and the oclif command class calls it too, so there is one body.
+ * `dbuild build`: src/main.ts runs it without oclif (oclif's start-up alone would cost more than
+ * the 15% a cached build may add), and oclif's command made from the table runs it too: one body.
  */
+import type {CommandAction} from './command-io.js'
 import {builtinRules} from '../../plugins/index.js'
 import {resolveBuildArgv} from '../buildx/argv.js'
 import {checkBuildx} from '../buildx/check.js'
@@ -10,6 +11,7 @@ import {ExitCode} from '../exit-codes.js'
 import {isSilent} from '../pipeline/assemble.js'
 import {canAnnotate, withDigestAnnotation} from '../pipeline/manifest.js'
 import {type BuildPlan, planBuild, runBuild} from '../pipeline/plan.js'
+import {workingDirectory} from '../working-dir.js'
 import {cleanUp, publishManifest, type PublishPlan, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
 import {rewriteStepFor} from '../pipeline/rules.js'
 import {type Progress, progressFor} from '../progress.js'
@@ -65,7 +67,7 @@ export async function buildCommand(argv: readonly string[], io: BuildCliIO = {})
     if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
     else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
-  const publish = plan.manifestFile && plan.manifestDigest ? publishPlan(parsed.uses, plan.cacheTo, process.cwd()) : undefined
+  const publish = plan.manifestFile && plan.manifestDigest ? publishPlan(parsed.uses, plan.cacheTo, workingDirectory()) : undefined
   plan.args = withMetadataFile(plan.args, publish)
   let result: StreamedRun
   try {
@@ -100,3 +102,8 @@ export async function pointAtDoctor(env: NodeJS.ProcessEnv, builder: string | un
   const {unreachableBuilder} = await import('../buildx/inspect.js')
   if (await unreachableBuilder(env, builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
 }
+
+/** The command table's body for `dbuild build`: buildx's flags are read as buildx reads them, so it takes the argv as given. */
+const build: CommandAction = ({argv}) => buildCommand(argv)
+
+export default build

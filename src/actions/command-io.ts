@@ -3,13 +3,31 @@
 /** What oclif's `this.parse()` gives a command. */
 export interface ParsedArgv<Flags = Record<string, unknown>> {
   args: Record<string, string | undefined>
-  /** Every positional argument, in order. */
+  /** Every positional argument, in order (for a command that takes its argv as given: the whole argv). */
   argv: string[]
   flags: Flags
 }
 
-/** How a command speaks, the same on both paths: with --json only the result (or the error) is printed. */
-export interface CommandIo {
+/** A command as shell completion offers it: its words (`hook install`), its flags (`--json`, `-f`) and argument values. */
+export interface CompletionCommand {
+  id: string
+  flags: string[]
+  /** Values an argument takes from a fixed list (`completion bash`). */
+  values?: string[]
+}
+
+/** What only the CLI knows, for the few bodies that need it. */
+export interface CliFacts {
+  /** Where this dbuild is installed (its package root) and its version: what the Docker plugin runs. */
+  installation(): {root: string; version: string}
+  /** Every command of the command table as completion offers it, and the build's flags (buildx's and dbuild's own). */
+  completion(): {commands: CompletionCommand[]; buildFlags: string[]}
+  /** A warning in oclif's own form (` ›   Warning: …` on stderr), for the commands that always printed theirs that way. */
+  frameworkWarn(message: string): void
+}
+
+/** How a command speaks, the same on every path: with --json only the result (or the error) is printed. */
+export interface CommandIo extends CliFacts {
   json: boolean
   /** A line on stdout; silent under --json. */
   log(line: string): void
@@ -17,7 +35,7 @@ export interface CommandIo {
   warn(message: string): void
 }
 
-export function commandIo(json: boolean): CommandIo {
+export function commandIo(json: boolean, facts: CliFacts): CommandIo {
   return {
     json,
     log: (line) => {
@@ -26,8 +44,14 @@ export function commandIo(json: boolean): CommandIo {
     warn: (message) => {
       if (!json) process.stderr.write(`dbuild: warning: ${message}\n`)
     },
+    installation: () => facts.installation(),
+    completion: () => facts.completion(),
+    frameworkWarn: (message) => facts.frameworkWarn(message),
   }
 }
 
-/** A command's body, called by its oclif class and by runDirect alike; returns what --json prints. */
+/**
+ * A command's body, whichever path runs it; returns what --json prints. A body whose command takes
+ * its argv as given (build, bake) returns its exit code.
+ */
 export type CommandAction<Flags = Record<string, unknown>> = (parsed: ParsedArgv<Flags>, io: CommandIo) => Promise<unknown>

@@ -1,9 +1,10 @@
-/** `dbuild lint`: the body its oclif class and the oclif-free path (src/cli/direct.ts) both run. */
+/** `dbuild lint`: its body, whichever path runs it (the command table, src/cli/command-table.ts). */
 import path from 'node:path'
 
 import {builtinRules} from '../../plugins/index.js'
 import type {CommandAction} from './command-io.js'
 import {colorEnabled} from '../terminal.js'
+import {fromWorkingDirectory, workingDirectory} from '../working-dir.js'
 import {excludeProblem, type LoadedConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {loadInputConfig} from '../pipeline/inputs.js'
@@ -40,12 +41,12 @@ function lintedCount(reports: FileFindings[]): string {
 
 const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> => {
   const paths = argv
-  const cwd = process.cwd()
+  const cwd = workingDirectory()
   // -f names the Dockerfile of one context, as for buildx: the old single-file form
   const discovering = flags.file === undefined && paths.length === 0
   const skipped: string[] = []
-  const discovery = discovering ? {exclude: await discoveryExcludes(flags, cwd), skipped: (file: string) => skipped.push(file)} : {}
-  const targets: LintTarget[] = flags.file === undefined ? await lintTargets(paths, cwd, process.env, discovery) : [{file: path.resolve(cwd, flags.file), contextDir: path.resolve(cwd, paths[0] ?? '.')}]
+  const discovery = discovering ? {exclude: await discoveryExcludes(flags, cwd ?? fromWorkingDirectory('.', 'the directory to lint', cwd)), skipped: (file: string) => skipped.push(file)} : {}
+  const targets: LintTarget[] = flags.file === undefined ? await lintTargets(paths, cwd, process.env, discovery) : [{file: fromWorkingDirectory(flags.file, 'the Dockerfile', cwd), contextDir: fromWorkingDirectory(paths[0] ?? '.', 'the context', cwd)}]
   if (skipped.length > 0) {
     const shown = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? ', …' : '')
     process.stderr.write(`dbuild: skipped ${skipped.length} ${skipped.length === 1 ? 'template' : 'templates'} named like a Dockerfile ({{ placeholders): ${shown}; name a file to lint it\n`)
@@ -62,14 +63,14 @@ const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> 
   }
   for (const target of targets) {
     const request = await runRequest(target.contextDir, {...flags, file: target.file}, (inputs) => {
-      const key = inputs.contextDir ?? inputs.cwd
+      const key = inputs.contextDir ?? inputs.cwd ?? ''
       let loaded = configs.get(key)
       if (!loaded) configs.set(key, (loaded = loadInputConfig(inputs, flags.config)))
       return loaded
     })
     const outcome = await runRules(builtinRules, {...request, note})
     rules = outcome.rules
-    reports.push({file: path.relative(cwd, outcome.file) || outcome.file, findings: outcome.result.findings})
+    reports.push({file: (cwd === undefined ? undefined : path.relative(cwd, outcome.file)) || outcome.file, findings: outcome.result.findings})
     if (failsThreshold(outcome.result.findings, thresholdFor(flags['failure-threshold'], request.loaded))) failed = true
   }
   const output = formatReport(flags.format as FindingsFormat, reports, rules, colorEnabled(process.stdout))

@@ -1,4 +1,4 @@
-/** `dbuild rewrite`: the body its oclif class and the oclif-free path (src/cli/direct.ts) both run. */
+/** `dbuild rewrite`: its body, whichever path runs it (the command table, src/cli/command-table.ts). */
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 

@@ -4,7 +4,7 @@ import type {LoadedConfig} from '../config.js'
 import {type Inputs, loadInputConfig, resolveInputs} from '../pipeline/inputs.js'
 import type {RunRequest} from '../rewrite/run-rules.js'
 
-/** The flags rewrite and lint share (declared once, in src/cli/rule-flags.ts). */
+/** The flags rewrite and lint share (declared once, in the command table's RULE_FLAGS). */
 export interface RuleFlags {
   file?: string
   'build-arg'?: string[]

@@ -1,4 +1,4 @@
-/** `dbuild stage`: the body its oclif class and the oclif-free path (src/cli/direct.ts) both run. */
+/** `dbuild stage`: its body, whichever path runs it (the command table, src/cli/command-table.ts). */
 import type {CommandAction} from './command-io.js'
 import {parseBuildArgs} from '../buildx/build-values.js'
 import {progressFor} from '../progress.js'

@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process'
 import {constants} from 'node:os'
 
 import {ExitCode} from '../exit-codes.js'
+import {childDirectory} from '../working-dir.js'
 
 export interface CapturedRun {
   exitCode: number
@@ -23,7 +24,8 @@ export async function runDocker(args: string[], options: RunOptions = {}): Promi
   // loaded on first use: importing execa costs more than a cached build may add (see streamDocker)
   const {execa} = await import('execa')
   const result = await execa('docker', args, {
-    cwd: options.cwd,
+    // a deleted working directory would make execa throw; the arguments given here are absolute
+    cwd: options.cwd ?? childDirectory(),
     env: options.env ?? process.env,
     extendEnv: false,
     input: options.input,

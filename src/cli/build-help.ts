@@ -6,28 +6,7 @@
 import {execFile} from 'node:child_process'
 
 import {BUILDX_BUILD_FLAGS} from '../buildx/flags.js'
-import {PLUGINS_NOTE} from '../config.js'
-
-export const BUILD_SUMMARY = 'Build with docker buildx: stage a permission-normalized context, rewrite risky Dockerfile lines, add the cache list.'
-
-export const BUILD_USAGE = ['dbuild build [buildx flags] PATH | URL | -', 'dbuild [buildx flags] PATH | URL | -'] as const
-
-export const BUILD_DESCRIPTION = `dbuild stages a copy of the context with canonical modes (files 644 or 755, directories 755) so COPY/ADD checksums match on every machine (a context that is already canonical is used directly), rewrites risky Dockerfile lines into a copy beside the stage, adds the project's --cache-from list from .dbuild.json (and its cacheTo list in CI or with --export-cache, when the builder can export it), and hands everything else to buildx unchanged. buildx's exit code and signals pass through; nothing of dbuild's own is printed with -q, --progress=quiet or --progress=rawjson.
-
-${PLUGINS_NOTE}`
-
-/** dbuild's own build flags, as [spelling, what it does]. */
-export const OWN_BUILD_FLAGS: ReadonlyArray<readonly [string, string]> = [
-  ['--dry-run', 'stage and rewrite, print the docker command as one shell-quoted line, build nothing'],
-  ['--no-stage', 'build from the context as it is'],
-  ['--no-rewrite', 'use the Dockerfile as it is'],
-  ['--config FILE', 'use FILE instead of the .dbuild.json found from the context up to the git root'],
-  ['--export-cache', 'add .dbuild.json cacheTo outside CI too'],
-  ['--manifest FILE', 'write the context manifest for dbuild explain (in CI: beside the stage) and annotate the image with its digest'],
-  ['--[no-]plugins', 'run (or not) the rule plugins .dbuild.json lists; default: not run, or DBUILD_PLUGINS=1'],
-]
-
-export const BUILD_EXAMPLES = ['dbuild -t app:dev .', 'dbuild build --push -t registry.example.com/app:latest --cache-to type=inline .', 'dbuild build --dry-run -f docker/Dockerfile .']
+import {BUILD_DESCRIPTION, BUILD_EXAMPLES, BUILD_SUMMARY, BUILD_USAGE, OWN_BUILD_FLAGS} from './command-table.js'
 
 /** The `Options:` section of the installed `docker buildx build --help`, indented by two; undefined without buildx. */
 function installedOptions(env: NodeJS.ProcessEnv): Promise<string | undefined> {

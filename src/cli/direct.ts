@@ -3,17 +3,17 @@
  * command costs about 150 ms, more than Node's whole start, and `dbuild stage` and `dbuild lint
  * FILE` are run from scripts and editors many times over (see the README's Speed section).
  *
- * The oclif command classes stay the one owner of every flag: at build time bin/build.js reads
- * their static `flags` and `args` through argvSpecOf into dist/argv-spec.json, and here
- * node:util's parseArgs reads argv against that table. parseDirect takes only the argv it parses
- * exactly as oclif would (test/cli/direct.test.ts holds the two parsers to one table); anything
- * else (a mistake, `--`, grouped short flags, a value that looks like a flag) goes to oclif,
- * which parses it again and reports it in its own words.
+ * The command table (src/cli/command-table.ts) is the one owner of every flag: oclif's commands are
+ * made from it, and here node:util's parseArgs reads argv against the same entry. parseDirect takes
+ * only the argv it parses exactly as oclif would (test/cli/direct.test.ts holds the two parsers to
+ * one table); anything else (a mistake, `--`, grouped short flags, a value that looks like a flag)
+ * goes to oclif, which parses it again and reports it in its own words.
  */
-import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 
-import {type CommandAction, commandIo, type ParsedArgv} from '../actions/command-io.js'
+import {commandIo, type ParsedArgv} from '../actions/command-io.js'
+import {directFacts} from './cli-facts.js'
+import {COMMANDS} from './command-table.js'
 
 /** One flag as oclif declares it, reduced to what parsing needs. */
 export interface FlagSpec {
@@ -27,7 +27,7 @@ export interface FlagSpec {
   exclusive?: string[]
 }
 
-/** One command's argv, as its oclif class declares it. */
+/** One command's argv, as its table entry declares it, reduced to what parsing needs. */
 export interface ArgvSpec {
   strict: boolean
   /** oclif's enableJsonFlag: `--json` prints the result, or the error, as JSON. */
@@ -38,7 +38,7 @@ export interface ArgvSpec {
   oclifOnly?: string
 }
 
-/** The commands' static declarations, as oclif classes carry them (no oclif import needed to read them). */
+/** A command's declaration: a table entry, or anything shaped like one (what oclif would refuse or read its own way is refused here too). */
 interface DeclaredFlag {
   type: string
   char?: string
@@ -56,20 +56,20 @@ interface DeclaredFlag {
 }
 interface DeclaredCommand {
   strict?: boolean
-  enableJsonFlag?: boolean
-  args?: Record<string, {default?: unknown; required?: boolean; options?: readonly string[]}>
-  flags?: Record<string, DeclaredFlag>
+  json?: boolean
+  args?: Readonly<Record<string, {default?: unknown; required?: boolean; options?: readonly string[]}>>
+  flags?: Readonly<Record<string, DeclaredFlag>>
 }
 
-/** The parse table for an oclif command class; bin/build.js writes one per command into dist/argv-spec.json. */
+/** The parse table for a command's table entry. */
 export function argvSpecOf(command: DeclaredCommand): ArgvSpec {
-  const spec: ArgvSpec = {strict: command.strict !== false, json: command.enableJsonFlag === true, args: [], flags: {}}
+  const spec: ArgvSpec = {strict: command.strict !== false, json: command.json === true, args: [], flags: {}}
   const refuse = (why: string): ArgvSpec => ({...spec, oclifOnly: why})
   for (const [name, arg] of Object.entries(command.args ?? {})) {
     if (arg.required || arg.options || (arg.default !== undefined && typeof arg.default !== 'string')) return refuse(`argument ${name}`)
     spec.args.push({name, ...(arg.default === undefined ? {} : {default: arg.default})})
   }
-  const flags: Record<string, DeclaredFlag> = {...(command.enableJsonFlag ? {json: {type: 'boolean'}} : {}), ...command.flags}
+  const flags: Record<string, DeclaredFlag> = {...(command.json ? {json: {type: 'boolean'}} : {}), ...command.flags}
   for (const [name, flag] of Object.entries(flags)) {
     if (flag.type !== 'boolean' && flag.type !== 'option') return refuse(`flag ${name}: type ${flag.type}`)
     if (flag.required || flag.env || flag.relationships || flag.exactlyOne) return refuse(`flag ${name}`)
@@ -143,39 +143,37 @@ export function parseDirect(spec: ArgvSpec, argv: readonly string[]): ParsedArgv
   return {args, argv: [...positionals, ...defaults], flags}
 }
 
-/** The commands that have an action: the literal imports let the bundle keep each one lazy. */
-const ACTIONS: Record<string, () => Promise<{default: CommandAction<never>}>> = {
-  stage: () => import('../actions/stage.js'),
-  lint: () => import('../actions/lint.js'),
-  rewrite: () => import('../actions/rewrite.js'),
-}
-
 /** oclif's CONTENT_TYPE=json turns --json on; oclif's jsonEnabled reads it, so leave such runs to oclif. */
 const JSON_BY_ENVIRONMENT = 'DBUILD_CONTENT_TYPE'
 
-function readSpecs(specUrl: URL): Record<string, ArgvSpec> | undefined {
-  try {
-    return JSON.parse(readFileSync(specUrl, 'utf8')) as Record<string, ArgvSpec>
-  } catch {
-    return undefined // not built yet, or being rebuilt: oclif runs it
-  }
-}
-
 /**
- * Runs `dbuild ID ARGV` without oclif when the command has an action and its argv parses here;
- * returns false, having done nothing, to leave it to oclif.
+ * Runs `dbuild ID ARGV` without oclif when the table marks the command direct: always for a body
+ * that reads its argv as given (build), else when the argv parses here; returns false, having done
+ * nothing, to leave it to oclif.
  */
-export async function runDirect(id: string, argv: readonly string[], specUrl: URL): Promise<boolean> {
-  const load = ACTIONS[id]
-  if (!load || process.env[JSON_BY_ENVIRONMENT] !== undefined || argv.includes('--help')) return false
-  const spec = readSpecs(specUrl)?.[id]
-  const parsed = spec && parseDirect(spec, argv)
-  if (!spec || !parsed) return false
+export async function runDirect(id: string, argv: readonly string[], binUrl: string): Promise<boolean> {
+  const entry = COMMANDS[id]
+  if (entry?.direct && entry.raw) {
+    // the argv is buildx's to read, as given (src/main.ts has answered --help); the body returns the exit code
+    const [body, {reportError}] = await Promise.all([entry.body(), import('../exit-codes.js')])
+    try {
+      const code = await body({args: {}, argv: [...argv], flags: {} as never}, commandIo(false, directFacts(binUrl)))
+      if (code !== undefined) process.exitCode = code as number
+    } catch (error) {
+      process.exitCode = reportError(error)
+    }
+    return true
+  }
+  if (!entry?.direct || process.env[JSON_BY_ENVIRONMENT] !== undefined || argv.includes('--help')) return false
+  const spec = argvSpecOf(entry)
+  const parsed = parseDirect(spec, argv)
+  if (!parsed) return false
   const json = spec.json && parsed.flags.json === true
   const {DbuildError, ExitCode, reportError} = await import('../exit-codes.js')
   try {
-    // the flags were parsed from the table of the class whose action this is
-    const result = await (await load()).default(parsed as ParsedArgv<never>, commandIo(json))
+    // the flags were parsed from the entry whose body this is
+    const body = await entry.body()
+    const result = await body(parsed as ParsedArgv<never>, commandIo(json, directFacts(binUrl)))
     if (json && result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
   } catch (error) {
     if (!json) {

@@ -4,7 +4,8 @@
  */
 import {type Command, Help as OclifHelp} from '@oclif/core'
 
-import {BUILD_USAGE, buildHelp} from './build-help.js'
+import {buildHelp} from './build-help.js'
+import {BUILD_USAGE} from './command-table.js'
 
 export default class Help extends OclifHelp {
   override formatRoot(): string {

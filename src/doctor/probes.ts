@@ -17,9 +17,11 @@ import {dockerConfigDir} from '../docker-config.js'
 import {hookStatus, locateHooks} from '../hook/hooks.js'
 import type {BuilderProbe, ConfigProbe, DaemonProbe, Probes, RegistryProbe, ToolProbe} from './checks.js'
 import {findModeDrift} from './modes.js'
+import {childDirectory} from '../working-dir.js'
 
 export interface ProbeOptions {
-  cwd: string
+  /** Where the config and work tree are looked for; undefined when the working directory was deleted. */
+  cwd: string | undefined
   env?: NodeJS.ProcessEnv
   /** buildx builder name (--builder); BUILDX_BUILDER applies otherwise. */
   builder?: string
@@ -95,7 +97,7 @@ async function probeBuilder(options: ProbeOptions): Promise<BuilderProbe> {
 }
 
 async function probeUmask(): Promise<string | undefined> {
-  const result = await execa('sh', ['-c', 'umask'], {reject: false})
+  const result = await execa('sh', ['-c', 'umask'], {cwd: childDirectory(), reject: false})
   const digits = result.exitCode === 0 ? /^0*([0-7]{1,3})$/.exec(result.stdout.trim())?.[1] : undefined
   return digits?.padStart(3, '0')
 }
@@ -190,8 +192,9 @@ async function probeRegistries(cacheFrom: string[], timeout: number): Promise<Re
 
 export async function gatherProbes(options: ProbeOptions): Promise<Probes> {
   const env = options.env ?? process.env
-  const root = await gitRoot(options.cwd)
-  const {probe: config, cacheFrom} = probeConfig(options.cwd, root)
+  // a deleted working directory has no work tree and no config to report on; the machine's checks still run
+  const root = options.cwd === undefined ? undefined : await gitRoot(options.cwd)
+  const {probe: config, cacheFrom} = options.cwd === undefined ? {probe: {inGitWorkTree: false}, cacheFrom: []} : probeConfig(options.cwd, root)
   const [docker, buildx, builder, umask, modes, hooks, registries] = await Promise.all([
     probeDocker(options),
     probeBuildx(env),

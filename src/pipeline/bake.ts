@@ -18,6 +18,7 @@ import {dbuildCacheDir} from '../cache-dir.js'
 import {configLines} from '../config.js'
 import {older} from '../version.js'
 import {writeFileAtomic} from '../write-atomic.js'
+import {overrideGrants} from './bake-grants.js'
 import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
 import {bakeManifestDir, bakeManifestFile, canAnnotate, digestAnnotation, writeContextManifest} from './manifest.js'
@@ -53,6 +54,9 @@ export interface BakeDefinition {
 
 /** buildx learnt `--allow fs.read=PATH` for bake in 0.19 (a warning there, an error from 0.20 on). */
 export const BAKE_FS_ENTITLEMENTS = [0, 19, 0] as const
+
+/** buildx grants by itself what `--set` overrides name from 0.20 on (0.19 only warned); see bake-grants.ts. */
+export const BAKE_OVERRIDE_GRANTS = [0, 20, 0] as const
 
 export interface BakePlanOptions {
   argv: readonly string[]
@@ -344,6 +348,12 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   if (!fileGiven) args.push('--file', definitionFile)
   // the stages and Dockerfile copies live outside the working directory, where newer bake asks first
   if (options.buildxVersion ? !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS) : options.buildxHelp?.bakeAllow) args.push('--allow', `fs.read=${dbuildCacheDir(env)}`)
+  // the --set values are in the generated definition now, no longer overrides: grant what buildx
+  // grants an override, or it refuses a path plain `bake --set` may write or read
+  if (options.buildxVersion ? !older(options.buildxVersion, BAKE_OVERRIDE_GRANTS) : options.buildxHelp?.bakeAllow) {
+    const setValues = split.uses.filter((use) => flagOf(use) === 'set' && use.value !== undefined).map((use) => use.value as string)
+    for (const grant of overrideGrants(setValues, definition)) args.push('--allow', grant)
+  }
   args.push(...positionalTokens(split.positionals))
   return {
     kind: 'plan',

@@ -12,6 +12,7 @@ import {DbuildError, ExitCode} from '../exit-codes.js'
 import {workTreeTop} from '../git.js'
 import {contextDirectory} from '../stage/context-directory.js'
 import {ignoreFileFor} from '../stage/ignore.js'
+import {fromWorkingDirectory, workingDirectory} from '../working-dir.js'
 
 export interface InputRequest {
   /** The context as given: a directory, `-` (stdin), or a git/http/image source. */
@@ -27,7 +28,8 @@ export interface InputRequest {
 }
 
 export interface Inputs {
-  cwd: string
+  /** The working directory; undefined when it was deleted (then only absolute paths can be used). */
+  cwd: string | undefined
   env: NodeJS.ProcessEnv
   /** The context argument as given. */
   context: string
@@ -42,17 +44,17 @@ export interface Inputs {
   ignoreFile?: string
 }
 
-function dockerfilePath(request: InputRequest, cwd: string, contextDir: string | undefined): string | undefined {
+function dockerfilePath(request: InputRequest, cwd: string | undefined, contextDir: string | undefined): string | undefined {
   if (request.dockerfile === '-' || contextDir === undefined) return undefined
   // buildx reads a relative -f from the working directory, not from the context
-  if (request.dockerfile !== undefined) return path.resolve(cwd, request.dockerfile)
+  if (request.dockerfile !== undefined) return fromWorkingDirectory(request.dockerfile, 'the Dockerfile', cwd)
   const file = path.join(contextDir, 'Dockerfile')
   return request.needsDockerfile === false && !existsSync(file) ? undefined : file
 }
 
 /** Validates the context and the Dockerfile; throws DbuildError (NO_INPUT) naming the missing one. */
 export function resolveInputs(request: InputRequest): Inputs {
-  const cwd = request.cwd ?? process.cwd()
+  const cwd = request.cwd ?? workingDirectory()
   const env = request.env ?? process.env
   const kind = request.localOnly ? 'local' : sourceKind(request.context)
   const contextDir = kind === 'local' ? contextDirectory(request.context, cwd) : undefined
@@ -83,8 +85,10 @@ export function resolveInputs(request: InputRequest): Inputs {
  * the context (or cwd for a remote context) up to the top of its git work tree.
  */
 export async function loadInputConfig(inputs: Pick<Inputs, 'cwd' | 'env' | 'contextDir'>, configFile?: string): Promise<LoadedConfig> {
-  if (configFile !== undefined) return loadConfigFile(path.resolve(inputs.cwd, configFile))
+  if (configFile !== undefined) return loadConfigFile(fromWorkingDirectory(configFile, '--config', inputs.cwd))
   const start = inputs.contextDir ?? inputs.cwd
+  // a remote context from a deleted working directory: no directory to look for a config in
+  if (start === undefined) return {config: {}}
   return findConfig(start, await workTreeTop(start, inputs.env))
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path'
 import type {ParsedBuildArgv} from '../buildx/argv.js'
 import type {BuildxVersion} from '../buildx/check.js'
 import {isCI} from '../ci.js'
+import {fromWorkingDirectory} from '../working-dir.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {manifestFor} from '../explain/current.js'
 import {writeManifest} from '../explain/manifest.js'
@@ -73,7 +74,7 @@ export function writeBuildManifest(
 ): {file?: string; digest: string; note: string} | undefined {
   if (main.root === undefined) return undefined
   const explicit = parsed.own.manifest !== undefined
-  const file = explicit ? path.resolve(inputs.cwd, parsed.own.manifest as string) : path.join(main.root, 'manifest.jsonl')
+  const file = explicit ? fromWorkingDirectory(parsed.own.manifest as string, '--manifest', inputs.cwd) : path.join(main.root, 'manifest.jsonl')
   return writeContextManifest({file, explicit, buildArgs: parsed.buildArgs, platforms: parsed.platforms, ...(parsed.target === undefined ? {} : {target: parsed.target})}, inputs, main, warn)
 }
 

@@ -2,10 +2,9 @@
  * `dbuild build` as named steps: resolve inputs → config → stage → rewrite → cache lists → assemble.
  * planBuild does everything but the build, so --dry-run and the tests see the exact command.
  */
-import path from 'node:path'
-
 import {type ParsedBuildArgv, parseBuildArgv} from '../buildx/argv.js'
 import {configLines} from '../config.js'
+import {fromWorkingDirectory} from '../working-dir.js'
 import {checkBuildx} from '../buildx/check.js'
 import {shellCommand} from '../buildx/quote.js'
 import {sourceKind} from '../buildx/sources.js'
@@ -55,7 +54,7 @@ export interface BuildPlan {
 }
 
 /** A named context's source as a probe build gets it: a local directory resolved from the working directory, anything else as given. */
-export const localOrRemote = (source: string, cwd: string) => (sourceKind(source) === 'local' ? path.resolve(cwd, source) : source)
+export const localOrRemote = (source: string, cwd: string | undefined) => (sourceKind(source) === 'local' ? fromWorkingDirectory(source, 'a build context', cwd) : source)
 
 /** Parses, stages, rewrites and assembles; builds nothing. */
 export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
@@ -65,7 +64,7 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const events: StepEvents = {step: options.onStep ?? (() => {}), warn: (message) => warnings.push(message)}
   const {own} = parsed
 
-  const inputs = resolveInputs({context: parsed.context, ...(parsed.dockerfile === undefined ? {} : {dockerfile: parsed.dockerfile}), cwd: options.cwd ?? process.cwd(), env})
+  const inputs = resolveInputs({context: parsed.context, ...(parsed.dockerfile === undefined ? {} : {dockerfile: parsed.dockerfile}), ...(options.cwd === undefined ? {} : {cwd: options.cwd}), env})
   const loaded = await loadInputConfig(inputs, own.config)
   const config = configLines(loaded)
   if (config.warning) warnings.push(config.warning)
@@ -88,7 +87,8 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   })
   const caches = await resolveCacheLists({
     loaded,
-    dir: inputs.contextDir ?? inputs.cwd,
+    // a remote context from a deleted working directory has no config, so nothing is read here
+    dir: inputs.contextDir ?? inputs.cwd ?? '/',
     env,
     userCacheFrom: parsed.cacheFrom,
     userCacheTo: parsed.cacheTo,

@@ -11,6 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {type FlagUse, parseBool} from '../buildx/argv.js'
+import {fromWorkingDirectory} from '../working-dir.js'
 
 /** A CSV exporter or cache spec (`type=registry,ref=x`) as its keys, lower-cased. */
 export function specFields(spec: string): Map<string, string> {
@@ -61,13 +62,13 @@ export interface PublishPlan {
  * What a build that pushes publishes; undefined for a build that pushes nothing. Adds a metadata file
  * only if the user gave none. `pushes`: bake, which has decided per target already.
  */
-export function publishPlan(uses: readonly FlagUse[], cacheTo: readonly string[], cwd: string, pushes?: boolean): PublishPlan | undefined {
+export function publishPlan(uses: readonly FlagUse[], cacheTo: readonly string[], cwd: string | undefined, pushes?: boolean): PublishPlan | undefined {
   const pushed = pushes ?? imagePushed(uses)
   const cacheRefs = registryCacheRefs(cacheTo)
   if (!pushed && cacheRefs.length === 0) return undefined
   if (!pushed) return {imagePushed: false, cacheRefs}
   const given = uses.findLast((use) => use.flag?.long === 'metadata-file')?.value
-  if (given) return {metadataFile: path.resolve(cwd, given), imagePushed: true, cacheRefs}
+  if (given) return {metadataFile: fromWorkingDirectory(given, '--metadata-file', cwd), imagePushed: true, cacheRefs}
   const own = mkdtempSync(path.join(os.tmpdir(), 'dbuild-metadata-'))
   return {metadataFile: path.join(own, 'metadata.json'), own, imagePushed: true, cacheRefs}
 }

@@ -134,7 +134,7 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
   let changed = false
   let buildArgs: Record<string, string> = {}
   if (rewriting && request.rewrite) {
-    request.events.step(`rewriting ${path.relative(inputs.cwd, inputs.dockerfile) || inputs.dockerfile}`)
+    request.events.step(`rewriting ${(inputs.cwd === undefined ? undefined : path.relative(inputs.cwd, inputs.dockerfile)) || inputs.dockerfile}`)
     const result = await request.rewrite({
       bytes,
       text: decodeBytes(bytes),

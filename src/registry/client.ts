@@ -10,6 +10,7 @@ import {createHash} from 'node:crypto'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {type Credentials, credentialsFor, serverKey} from './credentials.js'
 import {apiHost, formatReference, type ImageReference, isLoopback} from './reference.js'
+import {childDirectory} from '../working-dir.js'
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
@@ -54,7 +55,7 @@ export function sha256Digest(bytes: Buffer | string): string {
 /** Registries the daemon calls insecure (`docker info`): reached over plain HTTP when HTTPS fails. */
 async function daemonInsecure(registry: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   const {execa} = await import('execa')
-  const result = await execa('docker', ['info', '--format', '{{json .RegistryConfig}}'], {env, reject: false, timeout: 20_000})
+  const result = await execa('docker', ['info', '--format', '{{json .RegistryConfig}}'], {env, cwd: childDirectory(), reject: false, timeout: 20_000})
   if (result.exitCode !== 0) return false
   try {
     const config = JSON.parse(result.stdout) as {IndexConfigs?: Record<string, {Secure?: boolean}>; InsecureRegistryCIDRs?: string[]}

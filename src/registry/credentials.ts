@@ -10,6 +10,7 @@ import path from 'node:path'
 import {dockerConfigDir} from '../docker-config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {DOCKER_HUB, DOCKER_HUB_AUTH_KEY} from './reference.js'
+import {childDirectory} from '../working-dir.js'
 
 export interface Credentials {
   username?: string
@@ -77,7 +78,7 @@ function fromEntry(entry: AuthEntry): Credentials | undefined {
 async function fromHelper(name: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   const {execa} = await import('execa')
   const program = `docker-credential-${name}`
-  const result = await execa(program, ['get'], {input: server, env, reject: false, timeout: 60_000, stripFinalNewline: true})
+  const result = await execa(program, ['get'], {input: server, env, cwd: childDirectory(), reject: false, timeout: 60_000, stripFinalNewline: true})
   if (result.exitCode !== 0) {
     if (/not found/i.test(`${result.stdout}`)) return undefined
     const why = result.failed && result.exitCode === undefined ? (result.code ?? 'did not finish') : `${result.stdout || result.stderr}`.trim()

@@ -8,6 +8,7 @@ import path from 'node:path'
 import {compareCodeUnits} from '../compare.js'
 import type {FailureThreshold, LoadedConfig} from '../config.js'
 import {DbuildError, ExitCode, readFailureExit} from '../exit-codes.js'
+import {fromWorkingDirectory, noWorkingDirectory} from '../working-dir.js'
 
 import type {Finding, Severity} from './types.js'
 
@@ -100,14 +101,15 @@ export interface LintTarget {
  * What `dbuild lint [PATH...]` lints: with no path, every Dockerfile under `cwd`; a directory is a
  * build context (its Dockerfile, or `-f`); a file is a Dockerfile whose context is its directory.
  */
-export async function lintTargets(paths: string[], cwd: string, env: NodeJS.ProcessEnv, discovery: Discovery = {}): Promise<LintTarget[]> {
+export async function lintTargets(paths: string[], cwd: string | undefined, env: NodeJS.ProcessEnv, discovery: Discovery = {}): Promise<LintTarget[]> {
   if (paths.length === 0) {
+    if (cwd === undefined) throw noWorkingDirectory('.', 'the directory to lint')
     const files = await findDockerfiles(cwd, env, discovery)
     if (files.length === 0) throw new DbuildError(`${cwd}: no Dockerfile found (looked for ${DOCKERFILE_PATTERNS.map((p) => p.slice(3)).join(', ')}, skipping what git ignores)`, ExitCode.NO_INPUT, ['Name the files: dbuild lint FILE...'])
     return files.map((file) => ({file: path.join(cwd, file), contextDir: path.dirname(path.join(cwd, file))}))
   }
   return paths.map((given) => {
-    const absolute = path.resolve(cwd, given)
+    const absolute = fromWorkingDirectory(given, 'a path to lint', cwd)
     let isDir: boolean
     try {
       isDir = statSync(absolute).isDirectory()

@@ -3,13 +3,13 @@
  * and for the stage's own callers alike, so both say the same words with the same exit code.
  */
 import {statSync} from 'node:fs'
-import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {fromWorkingDirectory} from '../working-dir.js'
 
 /** An absolute local directory, or a NO_INPUT error naming what it was meant to be. */
-export function contextDirectory(source: string, cwd: string, what = 'build context'): string {
-  const dir = path.resolve(cwd, source)
+export function contextDirectory(source: string, cwd: string | undefined, what = 'build context'): string {
+  const dir = fromWorkingDirectory(source, what, cwd)
   let isDir = false
   try {
     isDir = statSync(dir).isDirectory()

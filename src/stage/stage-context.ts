@@ -6,6 +6,7 @@ import {accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {workingDirectory} from '../working-dir.js'
 import {contextDirectory} from './context-directory.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
@@ -63,7 +64,7 @@ interface RealContext {
  * command, the input resolver, pipeline/inputs.ts, has said so already).
  */
 function realContext(context: string, dockerfile?: string): RealContext {
-  const real = realpathSync(contextDirectory(context, process.cwd()))
+  const real = realpathSync(contextDirectory(context, workingDirectory()))
   try {
     accessSync(real, constants.R_OK | constants.X_OK)
   } catch (error) {

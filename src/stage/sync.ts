@@ -15,6 +15,7 @@ import {fsPath, readDirents, readLink, readNames} from './names.js'
 import {PathRecord, PathRecordWriter} from './path-record.js'
 import {type ExactTime, seconds, setExactTimes, utimesIsExact} from './times.js'
 import {type Entry, entryPath, type Listing, type Listings, type LStats, lstatExact, readError, vanished} from './walk.js'
+import {childDirectory} from '../working-dir.js'
 
 /** The mode BuildKit should see, by the one policy's owner-execute rule (src/mode-policy.ts). */
 export function canonicalMode(entry: Pick<Entry, 'kind' | 'mode'>): number {
@@ -236,7 +237,7 @@ function isSparse(entry: Entry): boolean {
  */
 async function copyContent(from: string, at: string, sparse: boolean): Promise<void> {
   if (sparse && !hasEscapedBytes(from) && !hasEscapedBytes(at)) {
-    const copied = await execa('cp', ['--sparse=always', '--', from, at], {reject: false, stdin: 'ignore'})
+    const copied = await execa('cp', ['--sparse=always', '--', from, at], {cwd: childDirectory(), reject: false, stdin: 'ignore'})
     if (copied.exitCode === 0) return
     rmSync(at, {force: true}) // no cp, or it failed: the plain copy below says why, if it fails too
   }

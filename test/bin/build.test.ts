@@ -7,10 +7,11 @@ import {readFileSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
-import fg from 'fast-glob'
 import t from 'tap'
 
+import {COMMANDS} from '../../src/cli/command-table.js'
 import {ROOT} from '../engine/index.js'
+import {nodeBinary, THIS_NODE_MAJOR} from '../engine/node.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 
@@ -36,35 +37,40 @@ t.test('dbuild keeps answering while npm run build replaces dist/', async (t) =>
   t.same(readdirSync(ROOT).filter((name) => /^dist\./.test(name)), [], 'no build directories are left beside dist/')
 })
 
-t.test('the oclif manifest lists exactly the built commands, at their dist/ paths', async (t) => {
+t.test('the oclif manifest lists exactly the commands of the command table, as the table declares them', async (t) => {
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
     version: string
-    commands: Record<string, {relativePath: string[]}>
+    commands: Record<string, {summary?: string; flags: Record<string, unknown>; enableJsonFlag?: boolean}>
   }
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {version: string}
   t.equal(manifest.version, pkg.version)
-  const commandsDir = path.join(ROOT, 'dist', 'src', 'commands')
-  const files = await fg('**/*.js', {cwd: commandsDir})
-  const ids = files.map((file) => file.replace(/\.js$/, '').split('/').join(':')).sort()
-  t.same(Object.keys(manifest.commands).sort(), ids)
-  for (const [id, command] of Object.entries(manifest.commands)) {
-    t.equal(command.relativePath.join('/'), `dist/src/commands/${id.split(':').join('/')}.js`, id)
+  t.same(Object.keys(manifest.commands).sort(), Object.keys(COMMANDS).sort())
+  for (const [id, entry] of Object.entries(COMMANDS)) {
+    const command = manifest.commands[id]
+    t.equal(command?.summary, entry.summary, `${id}: its summary`)
+    t.same(Object.keys(command?.flags ?? {}), [...(entry.json ? ['json'] : []), ...Object.keys(entry.flags ?? {})], `${id}: its flags, in order`)
   }
 })
 
-t.test('help printed from the build is byte for byte what oclif renders on a pipe', async (t) => {
+t.test('help printed from the build is byte for byte what oclif renders on a pipe, on this Node and on Node 24', async (t) => {
   const saved = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'help.json'), 'utf8')) as {node: string; help: Record<string, string>}
   t.equal(saved.node, process.version)
   const keys = Object.keys(saved.help)
   t.ok(keys.includes('--help') && keys.includes('stage\0--help') && keys.includes('hook\0install\0--help'), 'root, command and topic command help are there')
-  for (const key of keys) {
-    const argv = key.split('\0')
-    const fast = await execa(process.execPath, [BIN, ...argv], {reject: false})
-    // FORCE_COLOR=0 renders no colour, as a pipe gets, but makes bin/run.js leave help to oclif
-    const oclif = await execa(process.execPath, [BIN, ...argv], {reject: false, env: {FORCE_COLOR: '0'}})
-    t.equal(oclif.exitCode, 0, `${argv.join(' ')}: oclif exit code`)
-    t.equal(fast.exitCode, 0, `${argv.join(' ')}: exit code`)
-    t.equal(fast.stdout, oclif.stdout, argv.join(' '))
-    t.equal(fast.stderr, '', `${argv.join(' ')}: nothing on stderr`)
+  // the help was rendered by this Node; another one prints it too, with its own version in the root help
+  const runtimes = [process.execPath, ...(THIS_NODE_MAJOR === 24 ? [] : [nodeBinary(24)])]
+  for (const node of runtimes) {
+    const version = (await execa(node, ['--version'])).stdout.trim()
+    for (const key of keys) {
+      const argv = key.split('\0')
+      const name = `${argv.join(' ')} on Node ${version}`
+      const fast = await execa(node, [BIN, ...argv], {reject: false})
+      // FORCE_COLOR=0 renders no colour, as a pipe gets, but makes bin/run.js leave help to oclif
+      const oclif = await execa(node, [BIN, ...argv], {reject: false, env: {FORCE_COLOR: '0'}})
+      t.equal(oclif.exitCode, 0, `${name}: oclif exit code`)
+      t.equal(fast.exitCode, 0, `${name}: exit code`)
+      t.equal(fast.stdout, oclif.stdout, name)
+      t.equal(fast.stderr, '', `${name}: nothing on stderr`)
+    }
   }
 })

@@ -1,7 +1,9 @@
 /**
- * The oclif-free path (src/cli/direct.ts) against oclif itself: the same argv must parse to the same
- * flags and arguments, every argv it does not parse must be one oclif parses (or refuses) itself,
- * and a whole command run must print the same bytes and exit with the same code either way.
+ * The command table read two ways: by the oclif-free path (src/cli/direct.ts) and by oclif, through
+ * the classes made from the same entries (src/cli/oclif-commands.ts). The same argv must parse to
+ * the same flags and arguments, every argv the direct path does not parse must be one oclif parses
+ * (or refuses) itself, and a whole command run must print the same bytes and exit with the same
+ * code either way.
  */
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
@@ -12,17 +14,16 @@ import {Flags, Parser} from '@oclif/core'
 import {execa} from 'execa'
 import t from 'tap'
 
+import {COMMANDS} from '../../src/cli/command-table.js'
 import {argvSpecOf, parseDirect} from '../../src/cli/direct.js'
-import Lint from '../../src/commands/lint.js'
-import Rewrite from '../../src/commands/rewrite.js'
-import Stage from '../../src/commands/stage.js'
+import {COMMAND_CLASSES} from '../../src/cli/oclif-commands.js'
 import {ROOT} from '../engine/index.js'
 import {tempDir} from '../helpers/index.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const OCLIF = pathToFileURL(createRequire(BIN).resolve('@oclif/core')).href
 
-type CommandClass = typeof Stage | typeof Lint | typeof Rewrite
+type CommandClass = (typeof COMMAND_CLASSES)[string]
 
 /** What oclif's this.parse() gives, or 'error' when it refuses the argv. */
 async function oclifParse(command: CommandClass, argv: string[]): Promise<{args: unknown; argv: unknown; flags: unknown} | 'error'> {
@@ -80,12 +81,11 @@ const CASES: Record<string, Array<[string[], boolean]>> = {
   ],
 }
 
-const COMMANDS: Record<string, CommandClass> = {stage: Stage, lint: Lint, rewrite: Rewrite}
-
 t.test('the direct parser gives what oclif gives, or leaves the argv to oclif', async (t) => {
+  t.same(Object.keys(CASES).sort(), Object.keys(COMMANDS).filter((id) => COMMANDS[id]?.direct && !COMMANDS[id]?.raw).sort(), 'every command the table runs directly has cases here')
   for (const [id, cases] of Object.entries(CASES)) {
-    const command = COMMANDS[id] as CommandClass
-    const spec = argvSpecOf(command)
+    const command = COMMAND_CLASSES[id] as CommandClass
+    const spec = argvSpecOf(COMMANDS[id] as NonNullable<(typeof COMMANDS)[string]>)
     t.equal(spec.oclifOnly, undefined, `${id}: its flags fit the table`)
     for (const [argv, direct] of cases) {
       const name = `${id} ${argv.join(' ')}`

@@ -3,14 +3,14 @@
  * two targets in a umask 002 clone (canonical output modes; COPY --link --chown=app:app on the
  * containerd store), and a compose file read by bake itself.
  */
-import {readFileSync, statSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
 import t from 'tap'
 
 import {ExitCode} from '../../src/exit-codes.js'
-import {BAKE_FS_ENTITLEMENTS, cacheEntryText, planBake} from '../../src/pipeline/bake.js'
+import {BAKE_FS_ENTITLEMENTS, BAKE_OVERRIDE_GRANTS, cacheEntryText, planBake} from '../../src/pipeline/bake.js'
 import {type Daemon, ROOT, useEngine, versionAtLeast} from '../engine/index.js'
 import {type BuildxRun, cloneUnderUmask, dockerOn, gitRepo, tempDir, uniqueName} from '../helpers/index.js'
 
@@ -18,6 +18,18 @@ const BIN = path.join(ROOT, 'bin', 'run.js')
 const engine = useEngine(t)
 
 const mode = (file: string) => (statSync(file).mode & 0o7777).toString(8)
+
+/** Every regular file under `dir` by its relative path, with its text. */
+const treeContents = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir, {recursive: true, withFileTypes: true})
+      .filter((entry) => entry.isFile())
+      .map((entry) => {
+        const file = path.join(entry.parentPath, entry.name)
+        return [path.relative(dir, file), readFileSync(file, 'utf8')]
+      })
+      .sort(([a = ''], [b = '']) => (a < b ? -1 : 1)),
+  )
 
 t.test('cache entries printed as objects (buildx >= 0.18) become the CSV every buildx reads', async (t) => {
   t.equal(cacheEntryText('type=registry,ref=r/app:cache'), 'type=registry,ref=r/app:cache')
@@ -114,6 +126,45 @@ target "owned" {
     }
     t.same((await plan([0, 20, 0])).slice(-3), ['--allow', `fs.read=${cacheDir}`, 'files'], 'buildx 0.20: --allow fs.read=<dbuild cache>')
     t.notOk((await plan([0, 13, 1])).includes('--allow'), 'buildx 0.13: no --allow')
+  })
+
+  // buildx (0.20 on) grants by itself what --set names (an output's dest, a local cache's dest and
+  // src, a secret's file); dbuild folds --set into its own definition, so it must grant the same
+  t.test('--set naming paths outside the working directory: plain bake builds, dbuild bake too, the same files', async (t) => {
+    const checkout = await clone('grants')
+    const outside = path.join(root, uniqueName('outside'))
+    mkdirSync(outside)
+    // buildx checks a local directory's entitlement against its nearest existing ancestor (a tar
+    // file it creates first): plain bake builds into directories outside only once they exist
+    for (const who of ['seed', 'plain', 'ours']) for (const dir of [who, `cache-${who}`]) mkdirSync(path.join(outside, dir))
+    const secret = path.join(outside, 'secret.txt')
+    writeFileSync(secret, 'not in the image\n')
+    const daemon = engine.containerd
+    const sets = (who: string, extra: string[] = []) => [
+      '--set', `files.output=type=local,dest=${path.join(outside, who)}`,
+      '--set', `files.secrets=id=token,src=${secret}`,
+      '--set', `files.cache-to=type=local,dest=${path.join(outside, `cache-${who}`)}`,
+      ...extra,
+    ]
+    // the control first: it also writes the local cache both read back below
+    const seed = await dockerOn(daemon, ['buildx', 'bake', '--progress=plain', ...sets('seed'), 'files'], {cwd: checkout})
+    t.equal(seed.exitCode, 0, 'plain bake with --set output, secret and cache-to outside its directory', {output: seed.output})
+    const cacheFrom = ['--set', `files.cache-from=type=local,src=${path.join(outside, 'cache-seed')}`]
+    const plain = await dockerOn(daemon, ['buildx', 'bake', '--progress=plain', ...sets('plain', cacheFrom), 'files'], {cwd: checkout})
+    t.equal(plain.exitCode, 0, 'plain bake, and a local cache-from outside too', {output: plain.output})
+    const ours = await dbuildOn(daemon, ['bake', '--progress=plain', ...sets('ours', cacheFrom), 'files'], checkout)
+    t.equal(ours.exitCode, 0, 'dbuild bake builds it too', {output: ours.output})
+    t.same(treeContents(path.join(outside, 'ours')), treeContents(path.join(outside, 'plain')), 'the same files as plain bake')
+    t.ok(treeContents(path.join(outside, 'ours'))['app/tree/hello.txt'] === 'hello\n', 'the output holds the context')
+    t.ok(statSync(path.join(outside, 'cache-ours', 'index.json')).isFile(), 'the local cache was written')
+
+    // the grants are on the command only where buildx grants an override itself
+    const dry = await dbuildOn(daemon, ['bake', '--dry-run', ...sets('dry', cacheFrom), 'files'], checkout)
+    t.equal(dry.exitCode, 0, '--dry-run', {output: dry.output})
+    const granted = versionAtLeast(engine.versions.buildx, BAKE_OVERRIDE_GRANTS.join('.'))
+    for (const grant of [`fs.write=${path.join(outside, 'dry')}`, `fs.read=${secret}`, `fs.write=${path.join(outside, 'cache-dry')}`, `fs.read=${path.join(outside, 'cache-seed')}`]) {
+      t.equal(dry.stdout.includes(` --allow ${grant} `), granted, `buildx ${engine.versions.buildx}: --allow ${grant} ${granted ? 'given' : 'not given'}`)
+    }
   })
 
   t.test('bake writes one context manifest per target: --manifest DIR, and in CI beside each stage', async (t) => {

@@ -1,6 +1,7 @@
 /**
  * `dbuild docker install --buildx`: the docker-buildx shim in a DOCKER_CONFIG that already holds
- * the engine's buildx (a link), Compose and a plugin of someone else's. Through the real docker CLI
+ * the engine's buildx (a link), Compose, docker-scan and a plugin of someone else's, every one of
+ * them left byte for byte by install, status, repair and uninstall. Through the real docker CLI
  * and the plugin binary run directly (as Compose runs it): build, b, bake and docker build go
  * through dbuild, everything else reaches the real buildx untouched; DBUILD_BUILDX_SHIM=0 bypasses
  * it; status sees it written over (setup-buildx-action), install repairs it, uninstall gives every
@@ -38,6 +39,11 @@ if (engine) {
   const shim = path.join(plugins, 'docker-buildx')
   const OTHER = '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"t"}\'\necho other\n'
   writeFileSync(path.join(plugins, 'docker-other'), OTHER, {mode: 0o755})
+  // a plugin docker no longer ships, still lying in many users' cli-plugins; and a hidden file of someone else's
+  writeFileSync(path.join(plugins, 'docker-scan'), '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v0.23.0"}\'\necho scan\n', {mode: 0o700})
+  writeFileSync(path.join(plugins, '.docker-scan.bak'), 'old\n', {mode: 0o600})
+  // the floor engine has no Compose: a docker-compose of its own stands in for the link the current engine makes
+  if (!existsSync(path.join(plugins, 'docker-compose'))) writeFileSync(path.join(plugins, 'docker-compose'), '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v2.0.0"}\'\necho compose\n', {mode: 0o755})
   writeFileSync(path.join(dockerConfig, 'config.json'), '{\n\t"auths": {}\n}')
   const env: NodeJS.ProcessEnv = {...daemon.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
   delete env.CI
@@ -53,6 +59,10 @@ if (engine) {
 
   t.test('install, run, bypass, status, repair and uninstall', async (t) => {
     const before = snapshot(plugins)
+    /** Every entry but dbuild's own (docker-buildx, docker-dbuild and the .docker-buildx.dbuild-* beside them): the other plugins. */
+    const others = () => Object.fromEntries(Object.entries(snapshot(plugins)).filter(([name]) => name !== 'docker-buildx' && name !== 'docker-dbuild' && !name.startsWith('.docker-buildx.dbuild-')))
+    const othersBefore = others()
+    t.ok(['docker-compose', 'docker-scan', 'docker-other', '.docker-scan.bak'].every((name) => name in othersBefore), 'cli-plugins holds other plugins', {found: Object.keys(othersBefore)})
     const realTarget = readlinkSync(shim)
     const version = await docker(['buildx', 'version'])
     const metadata = await run(shim, ['docker-cli-plugin-metadata'])
@@ -66,6 +76,7 @@ if (engine) {
     t.equal(installed.buildx.real, installed.buildx.kept, 'and is the real buildx the shim runs')
     t.match(readFileSync(shim, 'utf8'), /^#!\/bin\/sh\n# dbuild-buildx-shim\n/, 'docker-buildx is the shim')
     t.equal(readFileSync(path.join(plugins, 'docker-other'), 'utf8'), OTHER, 'another plugin is untouched')
+    t.same(others(), othersBefore, 'install: the other plugins byte for byte')
 
     const shimmed = await run(shim, ['docker-cli-plugin-metadata'])
     t.equal(shimmed.stdout, metadata.stdout, 'docker-cli-plugin-metadata: what the real buildx answers')
@@ -104,6 +115,7 @@ if (engine) {
 
     let status = JSON.parse((await dbuild(['docker', 'status', '--json'])).stdout) as {buildx: {state: string; real?: string}}
     t.equal(status.buildx.state, 'installed', 'status: installed')
+    t.same(others(), othersBefore, 'status: the other plugins byte for byte')
 
     // a buildx upgrade or removal of the kept one: the shim searches again and finds the system buildx, if any
     const system = '/usr/libexec/docker/cli-plugins/docker-buildx'
@@ -128,13 +140,16 @@ if (engine) {
     t.equal(status.buildx.state, 'overwritten', 'status: written over')
     const doctor = await dbuild(['doctor', '--json'])
     t.match(doctor.stdout, /"id": "buildx-shim",\s*"title": "buildx shim",\s*"status": "warn"/, 'doctor warns')
+    t.same(others(), othersBefore, 'status and doctor on the written-over shim: the other plugins byte for byte')
     t.equal((await dbuild(['docker', 'install', '--buildx'])).exitCode, 0, 'install again')
+    t.same(others(), othersBefore, 'repair: the other plugins byte for byte')
     status = JSON.parse((await dbuild(['docker', 'status', '--json'])).stdout) as typeof status
     t.equal(status.buildx.state, 'installed', 'repaired')
     t.ok(readFileSync(path.join(plugins, '.docker-buildx.dbuild-kept')).equals(overwriter), 'the buildx that wrote over it is the one kept')
     t.same(await docker(['buildx', 'version']), version, 'and runs as the real buildx')
 
     t.equal((await dbuild(['docker', 'uninstall'])).exitCode, 0, 'uninstall')
+    t.same(others(), othersBefore, 'uninstall: the other plugins byte for byte')
     t.ok(readFileSync(shim).equals(overwriter), 'the docker-buildx from before the repair is back')
     rmSync(shim)
     const {symlinkSync} = await import('node:fs')
@@ -144,7 +159,7 @@ if (engine) {
     // the plain cycle: install, uninstall, every byte and link back
     t.equal((await dbuild(['docker', 'install', '--buildx'])).exitCode, 0, 'install')
     t.equal((await dbuild(['docker', 'uninstall'])).exitCode, 0, 'uninstall')
-    t.same(snapshot(plugins), before, 'cli-plugins as before: the buildx link, compose, the other plugin')
+    t.same(snapshot(plugins), before, 'cli-plugins as before: the buildx link, compose, docker-scan, the other plugin')
     t.equal(readFileSync(path.join(dockerConfig, 'config.json'), 'utf8'), '{\n\t"auths": {}\n}', 'config.json untouched')
   })
 }

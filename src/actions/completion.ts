@@ -1,29 +1,18 @@
 /**
- * Shell completion scripts for bash, zsh and fish, generated from the commands oclif loaded and
- * the buildx flag table, so they list exactly what this dbuild accepts.
+ * `dbuild completion SHELL`: shell completion scripts for bash, zsh and fish, generated from the
+ * command table and the buildx flag table (which the CLI hands over), so they list exactly what
+ * this dbuild accepts.
  */
-import {BUILDX_BUILD_FLAGS} from '../buildx/flags.js'
-import {OWN_BUILD_FLAGS} from './build-help.js'
+import type {CommandAction, CompletionCommand} from './command-io.js'
+
+/** What completion offers: every command, and the build's flags (buildx's and dbuild's own, long and short). */
+type CompletionWords = {commands: readonly CompletionCommand[]; buildFlags: readonly string[]}
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const
 export type Shell = (typeof SHELLS)[number]
 
-/** A command as completion needs it: its words (`hook install`), its flags (`--json`, `-f`) and argument values. */
-export interface CompletionCommand {
-  id: string
-  flags: string[]
-  /** Values an argument takes from a fixed list (`completion bash`). */
-  values?: string[]
-}
-
-/** The build flags: buildx's and dbuild's own, long and short. */
-export function buildFlagWords(): string[] {
-  const buildx = BUILDX_BUILD_FLAGS.flatMap((flag) => [`--${flag.long}`, ...(flag.short ? [`-${flag.short}`] : [])])
-  return [...buildx, ...OWN_BUILD_FLAGS.map(([spelling]) => spelling.split(' ')[0] as string)].sort()
-}
-
 /** Words after `dbuild` + key: the next command words (topics' subcommands) and the key's flags. */
-function wordsByKey(commands: readonly CompletionCommand[]): Map<string, string[]> {
+function wordsByKey({commands, buildFlags}: CompletionWords): Map<string, string[]> {
   const byKey = new Map<string, Set<string>>([['', new Set(['help'])]])
   const add = (key: string, words: string[]) => {
     const set = byKey.get(key) ?? new Set<string>()
@@ -33,15 +22,15 @@ function wordsByKey(commands: readonly CompletionCommand[]): Map<string, string[
   for (const command of commands) {
     const parts = command.id.split(/[ :]/)
     for (let i = 0; i < parts.length; i++) add(parts.slice(0, i).join(' '), [parts[i] as string])
-    add(parts.join(' '), command.id === 'build' ? buildFlagWords() : [...command.flags, '--help', ...(command.values ?? [])])
+    add(parts.join(' '), command.id === 'build' ? [...buildFlags] : [...command.flags, '--help', ...(command.values ?? [])])
   }
   // the bare form: buildx flags right after dbuild
-  add('', buildFlagWords())
+  add('', [...buildFlags])
   return new Map([...byKey].map(([key, words]) => [key, [...words].sort()]))
 }
 
-function bash(commands: readonly CompletionCommand[]): string {
-  const cases = [...wordsByKey(commands)].map(([key, words]) => `    "${key}") echo "${words.join(' ')}" ;;`).join('\n')
+function bash(words: CompletionWords): string {
+  const cases = [...wordsByKey(words)].map(([key, words]) => `    "${key}") echo "${words.join(' ')}" ;;`).join('\n')
   return `# dbuild completion for bash: eval "$(dbuild completion bash)" in ~/.bashrc
 _dbuild_words() {
   case "$1" in
@@ -64,13 +53,13 @@ complete -o filenames -F _dbuild dbuild
 `
 }
 
-function zsh(commands: readonly CompletionCommand[]): string {
+function zsh(words: CompletionWords): string {
   return `# dbuild completion for zsh: eval "$(dbuild completion zsh)" in ~/.zshrc
 autoload -U +X bashcompinit && bashcompinit
-${bash(commands).split('\n').slice(1).join('\n')}`
+${bash(words).split('\n').slice(1).join('\n')}`
 }
 
-function fish(commands: readonly CompletionCommand[]): string {
+function fish({commands, buildFlags}: CompletionWords): string {
   const lines = ['# dbuild completion for fish: dbuild completion fish > ~/.config/fish/completions/dbuild.fish']
   const tops = [...new Set(commands.map((command) => command.id.split(/[ :]/)[0] as string)), 'help']
   lines.push(`complete -c dbuild -f -n '__fish_use_subcommand' -a '${tops.join(' ')}'`)
@@ -78,19 +67,26 @@ function fish(commands: readonly CompletionCommand[]): string {
     const option = word.startsWith('--') ? `-l ${word.slice(2)}` : `-s ${word.slice(1)}`
     lines.push(`complete -c dbuild -n '${condition}' ${option}`)
   }
-  for (const word of buildFlagWords()) flag('__fish_use_subcommand', word)
+  for (const word of buildFlags) flag('__fish_use_subcommand', word)
   for (const command of commands) {
     const parts = command.id.split(/[ :]/)
     if (parts.length === 2) {
       const siblings = commands.filter((other) => other.id.split(/[ :]/)[0] === parts[0]).map((other) => other.id.split(/[ :]/)[1])
       lines.push(`complete -c dbuild -f -n '__fish_seen_subcommand_from ${parts[0]}; and not __fish_seen_subcommand_from ${siblings.join(' ')}' -a '${parts[1]}'`)
     }
-    const words = command.id === 'build' ? buildFlagWords() : [...command.flags, '--help']
+    const words = command.id === 'build' ? buildFlags : [...command.flags, '--help']
     for (const word of words) flag(`__fish_seen_subcommand_from ${parts.at(-1)}`, word)
   }
   return `${lines.join('\n')}\n`
 }
 
-export function completionScript(shell: Shell, commands: readonly CompletionCommand[]): string {
-  return {bash, zsh, fish}[shell](commands)
+export function completionScript(shell: Shell, words: CompletionWords): string {
+  return {bash, zsh, fish}[shell](words)
 }
+
+/** `dbuild completion SHELL`: the script, from the command table the CLI hands over. */
+const completion: CommandAction = async ({args}, io): Promise<void> => {
+  process.stdout.write(completionScript(args.shell as Shell, io.completion()))
+}
+
+export default completion

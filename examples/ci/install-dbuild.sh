@@ -1,0 +1,3 @@
+npm install --global dbuild
+dbuild docker install --buildx
+dbuild docker status

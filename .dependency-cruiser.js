@@ -22,7 +22,13 @@ const above = (name, from, ...upper) => ({
 
 export default {
   forbidden: [
-    {name: 'no-circular', severity: 'error', comment: 'modules that import each other, directly or around a circle', from: {}, to: {circular: true}},
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'modules that import each other, directly or around a circle',
+      from: {},
+      to: {circular: true},
+    },
     above('actions-import-cli', ACTIONS, CLI),
     above('pipeline-imports-up', PIPELINE, CLI, ACTIONS),
     above('feature-imports-up', FEATURES, CLI, ACTIONS, PIPELINE),
@@ -31,7 +37,7 @@ export default {
     {
       name: 'rules-reach-commands-one-way',
       severity: 'error',
-      comment: "the rule list (plugins/index.ts) is passed in by the command bodies (src/actions/); the engine takes it as an argument",
+      comment: 'the rule list (plugins/index.ts) is passed in by the command bodies (src/actions/); the engine takes it as an argument',
       from: {path: '^src/', pathNot: ACTIONS},
       to: {path: '^plugins/'},
     },

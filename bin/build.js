@@ -160,7 +160,9 @@ const HELP_VARIABLES = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'OCLIF_COLUMNS', 'COLUM
 async function renderHelp(manifest) {
   // build's help lists the flags of the docker buildx installed when it runs; rendered now, it would
   // freeze the buildx (or the lack of one) of the machine that ran `npm run build`
-  const ids = Object.keys(manifest.commands).filter((id) => !READS_INSTALLED_TOOLS.has(id)).map((id) => id.split(':'))
+  const ids = Object.keys(manifest.commands)
+    .filter((id) => !READS_INSTALLED_TOOLS.has(id))
+    .map((id) => id.split(':'))
   const topics = new Set(ids.filter((id) => id.length > 1).map((id) => id.slice(0, -1).join(' ')))
   const argvs = [['--help'], ...[...topics].map((topic) => [...topic.split(' '), '--help']), ...ids.map((id) => [...id, '--help'])]
   const env = {...process.env}
@@ -172,21 +174,30 @@ async function renderHelp(manifest) {
   for (let i = 0; i < argvs.length; i += 2) {
     const batch = argvs.slice(i, i + 2)
     // a help that fails or warns is left to oclif at run time, where it shows
-    const outputs = await Promise.all(batch.map((argv) => run(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...argv], {cwd: ROOT, env, maxBuffer: 1 << 20}).catch(() => undefined)))
+    const outputs = await Promise.all(
+      batch.map((argv) =>
+        run(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...argv], {cwd: ROOT, env, maxBuffer: 1 << 20}).catch(() => undefined),
+      ),
+    )
     for (const [k, argv] of batch.entries()) {
       const output = outputs[k]
       if (output && output.stderr === '') help[argv.join('\0')] = output.stdout
     }
   }
   const file = path.join(DIST, 'help.json')
-  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({node: process.version, platform: process.platform, arch: process.arch, variables: HELP_VARIABLES, help}))
+  writeFileSync(
+    `${file}.${process.pid}.tmp`,
+    JSON.stringify({node: process.version, platform: process.platform, arch: process.arch, variables: HELP_VARIABLES, help}),
+  )
   renameSync(`${file}.${process.pid}.tmp`, file)
 }
 
 removeStaleScratch()
 const next = path.join(ROOT, `dist.next-${process.pid}`)
 try {
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--outDir', next], {stdio: 'inherit'})
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--outDir', next], {
+    stdio: 'inherit',
+  })
   const manifestTemp = `${MANIFEST}.${process.pid}.tmp`
   const manifest = await manifestFor(next)
   await bundle(next)

@@ -19,7 +19,13 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 const BIN = path.join(HERE, '..', 'bin', 'run.js')
 const say = (/** @type {string} */ text) => console.log(`\n\u25b6 ${text}`)
 
-const GIT_ENV = {...process.env, GIT_AUTHOR_NAME: 'dbuild demo', GIT_AUTHOR_EMAIL: 'demo@dbuild.invalid', GIT_COMMITTER_NAME: 'dbuild demo', GIT_COMMITTER_EMAIL: 'demo@dbuild.invalid'}
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'dbuild demo',
+  GIT_AUTHOR_EMAIL: 'demo@dbuild.invalid',
+  GIT_COMMITTER_NAME: 'dbuild demo',
+  GIT_COMMITTER_EMAIL: 'demo@dbuild.invalid',
+}
 
 /** @param {string} script @param {string} [cwd] */
 function sh(script, cwd) {
@@ -66,7 +72,13 @@ try {
     return ['002', '022'].map((umask) => {
       const dir = path.join(work, `${label}-checkout-${umask}`)
       sh(`umask ${umask} && git clone -q ${JSON.stringify(source)} ${JSON.stringify(dir)}`)
-      console.log(`  umask ${umask}: ${execFileSync('ls', ['-l', path.join(dir, 'src', 'greeting.txt')], {encoding: 'utf8'}).trim().split(/\s+/)[0]} src/greeting.txt`)
+      console.log(
+        `  umask ${umask}: ${
+          execFileSync('ls', ['-l', path.join(dir, 'src', 'greeting.txt')], {encoding: 'utf8'})
+            .trim()
+            .split(/\s+/)[0]
+        } src/greeting.txt`,
+      )
       return dir
     })
   }
@@ -74,13 +86,33 @@ try {
 
   say('one commit of examples/hello, checked out under umask 002 and under umask 022')
   const [dbuild002, dbuild022] = checkouts('dbuild')
-  build('dbuild, umask 002 checkout (fills the cache)', [process.execPath, BIN, 'build', ...flags, '.'], env, /** @type {string} */ (dbuild002))
-  const dbuildHit = build('dbuild, umask 022 checkout of the same commit', [process.execPath, BIN, 'build', ...flags, '.'], env, /** @type {string} */ (dbuild022))
+  build(
+    'dbuild, umask 002 checkout (fills the cache)',
+    [process.execPath, BIN, 'build', ...flags, '.'],
+    env,
+    /** @type {string} */ (dbuild002),
+  )
+  const dbuildHit = build(
+    'dbuild, umask 022 checkout of the same commit',
+    [process.execPath, BIN, 'build', ...flags, '.'],
+    env,
+    /** @type {string} */ (dbuild022),
+  )
 
   say('the same with plain docker buildx build, on a fresh commit')
   const [plain002, plain022] = checkouts('plain')
-  build('plain buildx, umask 002 checkout (fills the cache)', ['docker', 'buildx', 'build', ...flags, '.'], env, /** @type {string} */ (plain002))
-  const plainHit = build('plain buildx, umask 022 checkout of the same commit', ['docker', 'buildx', 'build', ...flags, '.'], env, /** @type {string} */ (plain022))
+  build(
+    'plain buildx, umask 002 checkout (fills the cache)',
+    ['docker', 'buildx', 'build', ...flags, '.'],
+    env,
+    /** @type {string} */ (plain002),
+  )
+  const plainHit = build(
+    'plain buildx, umask 022 checkout of the same commit',
+    ['docker', 'buildx', 'build', ...flags, '.'],
+    env,
+    /** @type {string} */ (plain022),
+  )
 
   say('result')
   console.log(`  plain buildx: the second checkout ${plainHit ? 'hit' : 'MISSED'} the cache`)

@@ -43,7 +43,9 @@ function baseImageFor(env) {
  */
 export async function reachableEngine(options = {}) {
   const log = options.log ?? console.error
-  const candidates = [{env: process.env, description: process.env.DOCKER_HOST ?? `docker context ${process.env.DOCKER_CONTEXT ?? 'default'}`}]
+  const candidates = [
+    {env: process.env, description: process.env.DOCKER_HOST ?? `docker context ${process.env.DOCKER_CONTEXT ?? 'default'}`},
+  ]
   const testHost = process.env.DBUILD_TEST_DOCKER_HOST
   if (testHost) {
     const env = {...process.env, DOCKER_HOST: testHost}
@@ -55,9 +57,11 @@ export async function reachableEngine(options = {}) {
   }
   const mayStart = process.getuid?.() === 0 && existsSync('/etc/debian_version')
   if (!mayStart) {
-    throw new Error('no Docker engine with buildx is reachable: start Docker (or set DOCKER_HOST), or run as root on Debian/Ubuntu to use the private engine')
+    throw new Error(
+      'no Docker engine with buildx is reachable: start Docker (or set DOCKER_HOST), or run as root on Debian/Ubuntu to use the private engine',
+    )
   }
-  log('no Docker engine reachable: starting the project\'s private engine (root, Debian/Ubuntu)…')
+  log("no Docker engine reachable: starting the project's private engine (root, Debian/Ubuntu)…")
   const engine = await startEngine({containerd: false, registry: false, log})
   const host = /** @type {string} */ (engine.graphdriverHost)
   return {

@@ -36,7 +36,8 @@ export const rule: Rule = {
         ruleId: ID,
         severity: ctx.severity,
         line: instruction.line,
-        message: `ADD ${urls.join(' ')} has no --checksum: the download is not verified and a changed file goes ` +
+        message:
+          `ADD ${urls.join(' ')} has no --checksum: the download is not verified and a changed file goes ` +
           `unnoticed. Add --checksum=sha256:<digest of the file>.`,
         ...(urls.length === 1 ? {suggestion: original.replace(/^ADD(\s+)/i, 'ADD --checksum=sha256:<digest>$1')} : {}),
       })

@@ -12,7 +12,8 @@ export const rule: Rule = {
   check(ctx) {
     const findings: Finding[] = []
     for (const instruction of ctx.dockerfile.instructions) {
-      if ((instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') || !flag(instruction, 'chmod') || flag(instruction, 'from')) continue
+      if ((instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') || !flag(instruction, 'chmod') || flag(instruction, 'from'))
+        continue
       // only context files carry the local modes: a heredoc's text and a download have none
       const sources = (copyPaths(instruction, ctx.text)?.sources ?? []).map((source) => ctx.expand(instruction, source).value)
       if (!sources.some((source) => !isHeredocSource(source) && !REMOTE.test(source))) continue
@@ -20,7 +21,8 @@ export const rule: Rule = {
         ruleId: ID,
         severity: ctx.severity,
         line: instruction.line,
-        message: '--chmod sets the modes in the image, but the cache key is the checksum of the context files taken ' +
+        message:
+          '--chmod sets the modes in the image, but the cache key is the checksum of the context files taken ' +
           'before the chmod, so a different umask or checkout still misses the cache. dbuild build stages the ' +
           'context with normalized modes; keep --chmod only if the image needs those modes.',
       })

@@ -19,7 +19,10 @@ export const rule: Rule = {
       const listing = from ? ctx.facts.listings.get(from) : undefined
       const isDir = (source: string): boolean => {
         if (source.endsWith('/') || source === '.') return true
-        if (from) return Boolean(listing && !isFactError(listing) && listing.some((e) => e.type === 'dir' && e.path === source.replace(/^\/+|\/+$/g, '')))
+        if (from)
+          return Boolean(
+            listing && !isFactError(listing) && listing.some((e) => e.type === 'dir' && e.path === source.replace(/^\/+|\/+$/g, '')),
+          )
         return ctx.facts.contextKind?.(source) === 'dir'
       }
       const dirs = sources.filter(isDir)
@@ -31,10 +34,21 @@ export const rule: Rule = {
         ruleId: ID,
         severity: ctx.severity,
         line: instruction.line,
-        message: `${keyword} with several directory sources (${dirs.join(', ')}) copies their contents merged into ` +
+        message:
+          `${keyword} with several directory sources (${dirs.join(', ')}) copies their contents merged into ` +
           `${paths.dest}, not the directories themselves. Use one ${keyword} per directory, or --parents where ` +
           `the frontend has it (dockerfile 1.7-labs, 1.19+).`,
-        suggestion: dirs.map((dir) => `${keyword} ${flagText}${dir} ${dest}${dir.replace(/^\/+|\/+$/g, '').split('/').pop() ?? ''}`).join('\n'),
+        suggestion: dirs
+          .map(
+            (dir) =>
+              `${keyword} ${flagText}${dir} ${dest}${
+                dir
+                  .replace(/^\/+|\/+$/g, '')
+                  .split('/')
+                  .pop() ?? ''
+              }`,
+          )
+          .join('\n'),
       })
     }
     return findings

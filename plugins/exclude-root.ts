@@ -8,9 +8,28 @@
  * a `cp`, a helper stage inserted before the line's stage copies those links with `cp -RPp` from
  * a read-only bind mount of X into one directory per level, and one COPY per level brings them over.
  */
-import {copyPaths, type Edit, flag, flags, type Finding, type InstructionNode, isFactError, type Rule, type RuleContext, stageByRef} from '../src/rewrite/index.js'
+import {
+  copyPaths,
+  type Edit,
+  flag,
+  flags,
+  type Finding,
+  type InstructionNode,
+  isFactError,
+  type Rule,
+  type RuleContext,
+  stageByRef,
+} from '../src/rewrite/index.js'
 
-import {CP_CANDIDATES, findCp, HELPER_PREFIX, helperStage, insertionPoint, type Pending, shiftedReference} from './exclude-root/helper-stage.js'
+import {
+  CP_CANDIDATES,
+  findCp,
+  HELPER_PREFIX,
+  helperStage,
+  insertionPoint,
+  type Pending,
+  shiftedReference,
+} from './exclude-root/helper-stage.js'
 import {cleanPattern, matchesNothing, type Plan, plan, quote} from './exclude-root/plan.js'
 import {type ExcludeSupport, excludeSupport} from './exclude-root/support.js'
 
@@ -28,14 +47,21 @@ function candidates(ctx: RuleContext): InstructionNode[] {
  * lines and leaves them alone: splitting a context copy would change its layers and cache keys.
  */
 function contextCopies(ctx: RuleContext): InstructionNode[] {
-  return ctx.dockerfile.instructions.filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && flag(i, 'from') === undefined && flags(i, 'exclude').length > 0)
+  return ctx.dockerfile.instructions.filter(
+    (i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && flag(i, 'from') === undefined && flags(i, 'exclude').length > 0,
+  )
 }
 
 function contextCopyFinding(ctx: RuleContext, instruction: InstructionNode, support: ExcludeSupport): Finding {
   const base = {ruleId: ID, line: instruction.line}
-  if (!support.needed) return {...base, severity: support.severity, message: `${instruction.keyword} --exclude is left as it is: ${support.why}.`}
+  if (!support.needed)
+    return {...base, severity: support.severity, message: `${instruction.keyword} --exclude is left as it is: ${support.why}.`}
   if (support.cause === 'frontend') {
-    return {...base, severity: ctx.severity, message: `${instruction.keyword} --exclude fails here: ${support.why}. dbuild does not rewrite a copy from the build context.`}
+    return {
+      ...base,
+      severity: ctx.severity,
+      message: `${instruction.keyword} --exclude fails here: ${support.why}. dbuild does not rewrite a copy from the build context.`,
+    }
   }
   return {
     ...base,
@@ -43,7 +69,7 @@ function contextCopyFinding(ctx: RuleContext, instruction: InstructionNode, supp
     message:
       `${instruction.keyword} --exclude from the build context fails here if a symlink in the copied tree does not resolve inside the context: ${support.why}` +
       ' (under --exclude that BuildKit follows every symlink of the tree to checksum the copy). dbuild ' +
-        'leaves a copy from the context as it is; leave such links out with .dockerignore.',
+      'leaves a copy from the context as it is; leave such links out with .dockerignore.',
   }
 }
 
@@ -55,7 +81,14 @@ function contextCopyFinding(ctx: RuleContext, instruction: InstructionNode, supp
 function carriedFlags(ctx: RuleContext, instruction: InstructionNode, asBuilt: boolean, from?: string): string {
   return instruction.flags
     .filter((f) => f.name !== 'exclude')
-    .map((f) => (f.name === 'from' && from !== undefined ? `--from=${from}` : asBuilt ? ctx.asBuilt(f.range) : ctx.text.slice(f.range[0], f.range[1])) + ' ')
+    .map(
+      (f) =>
+        (f.name === 'from' && from !== undefined
+          ? `--from=${from}`
+          : asBuilt
+            ? ctx.asBuilt(f.range)
+            : ctx.text.slice(f.range[0], f.range[1])) + ' ',
+    )
     .join('')
 }
 
@@ -71,7 +104,8 @@ function pulledImage(ctx: RuleContext, instruction: InstructionNode, expanded: s
 
 export const rule: Rule = {
   id: ID,
-  description: 'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken ' +
+  description:
+    'COPY --from=X --exclude=… <dir> <dest> needs a frontend with --exclude and breaks on broken ' +
     'symlinks; copy each entry along the excluded paths instead (symlinks next to them through a helper stage).',
   defaultSeverity: 'error',
   needs(ctx) {
@@ -83,7 +117,8 @@ export const rule: Rule = {
     return lines.flatMap((instruction) => {
       const from = ctx.expand(instruction, flag(instruction, 'from')?.value ?? '')
       const excludes = flags(instruction, 'exclude').map((e) => ctx.expand(instruction, e.value ?? '').value)
-      if (from.unresolved.length > 0 || excludes.some((e) => WILDCARD.test(e)) || copyPaths(instruction, ctx.text)?.sources.length !== 1) return []
+      if (from.unresolved.length > 0 || excludes.some((e) => WILDCARD.test(e)) || copyPaths(instruction, ctx.text)?.sources.length !== 1)
+        return []
       if (excludes.map(cleanPattern).every(matchesNothing)) return []
       return [{kind: 'listing' as const, instruction, from: from.value}]
     })
@@ -96,18 +131,30 @@ export const rule: Rule = {
     const findings: Finding[] = fromContext.map((instruction) => contextCopyFinding(ctx, instruction, support))
     if (lines.length === 0) return findings
     if (!support.needed) {
-      findings.push(...lines.map((instruction) => ({ruleId: ID, severity: support.severity, line: instruction.line, message: `COPY --exclude is left as it is: ${support.why}.`})))
+      findings.push(
+        ...lines.map((instruction) => ({
+          ruleId: ID,
+          severity: support.severity,
+          line: instruction.line,
+          message: `COPY --exclude is left as it is: ${support.why}.`,
+        })),
+      )
       return findings.sort((a, b) => a.line - b.line)
     }
     // a config that turned the rule to "warn" lowers an error, never raises an info or warning
     const severity = support.severity === 'error' ? ctx.severity : support.severity
     const findingBase = (instruction: InstructionNode) => ({ruleId: ID, severity, line: instruction.line})
     const unsure = (instruction: InstructionNode, why: string, suggestion?: string) =>
-      findings.push({...findingBase(instruction), message: `COPY --exclude may fail here: ${support.why}. dbuild left the line unchanged: ${why}.`, ...(suggestion ? {suggestion} : {})})
+      findings.push({
+        ...findingBase(instruction),
+        message: `COPY --exclude may fail here: ${support.why}. dbuild left the line unchanged: ${why}.`,
+        ...(suggestion ? {suggestion} : {}),
+      })
     const fixed = (instruction: InstructionNode, result: Plan, note: string, edits: Edit[], links = '') =>
       findings.push({
         ...findingBase(instruction),
-        message: `COPY --exclude may fail here: ${support.why}. Rewritten into ` +
+        message:
+          `COPY --exclude may fail here: ${support.why}. Rewritten into ` +
           `${result.copies.length + result.levels.length} COPY lines along the excluded paths.${links}${note}`,
         fix: edits,
       })
@@ -117,7 +164,11 @@ export const rule: Rule = {
       const paths = copyPaths(instruction, ctx.text)
       const from = ctx.expand(instruction, flag(instruction, 'from')?.value ?? '')
       if (excludes.some((e) => WILDCARD.test(e))) {
-        findings.push({...findingBase(instruction), severity: 'warning', message: `--exclude with a wildcard (${excludes.filter((e) => WILDCARD.test(e)).join(', ')}) is left alone: dbuild rewrites only plain paths.`})
+        findings.push({
+          ...findingBase(instruction),
+          severity: 'warning',
+          message: `--exclude with a wildcard (${excludes.filter((e) => WILDCARD.test(e)).join(', ')}) is left alone: dbuild rewrites only plain paths.`,
+        })
         continue
       }
       const cleaned = excludes.map(cleanPattern)
@@ -133,7 +184,8 @@ export const rule: Rule = {
         })
         findings.push({
           ...findingBase(instruction),
-          message: `COPY --exclude may fail here: ${support.why}. BuildKit matches --exclude against paths relative to ` +
+          message:
+            `COPY --exclude may fail here: ${support.why}. BuildKit matches --exclude against paths relative to ` +
             `the source, so ${excludes.map((e) => `--exclude=${e}`).join(', ')} (a leading / or ..) excludes ` +
             `nothing: the line is rewritten without it, which copies the same.`,
           fix: edits,
@@ -159,7 +211,13 @@ export const rule: Rule = {
         unsure(instruction, `the tree of ${from.value} is unknown: ${listing?.error ?? ctx.facts.unavailable ?? 'it was not probed'}`)
         continue
       }
-      const result = plan(listing, source, dest, cleaned.filter((e) => !matchesNothing(e)), flag(instruction, 'chown') !== undefined)
+      const result = plan(
+        listing,
+        source,
+        dest,
+        cleaned.filter((e) => !matchesNothing(e)),
+        flag(instruction, 'chown') !== undefined,
+      )
       if ('why' in result) {
         unsure(instruction, result.why)
         continue
@@ -169,17 +227,36 @@ export const rule: Rule = {
         continue
       }
       if (result.unsafe.length > 0) {
-        unsure(instruction, `some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`, copyLines(result.copies, carriedFlags(ctx, instruction, false)).join('\n'))
+        unsure(
+          instruction,
+          `some names hold characters BuildKit would read as a pattern or variable: ${result.unsafe.join(', ')}`,
+          copyLines(result.copies, carriedFlags(ctx, instruction, false)).join('\n'),
+        )
         continue
       }
-      const note = result.reshaped.length > 0 ? ` Note: ${result.reshaped.join(', ')} will be created with mode ` +
-        `0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.` : ''
+      const note =
+        result.reshaped.length > 0
+          ? ` Note: ${result.reshaped.join(', ')} will be created with mode ` +
+            `0755${flag(instruction, 'chown') ? '' : ' owned by root'}, as BuildKit creates a directory copied by path.`
+          : ''
       if (result.levels.length === 0) {
-        fixed(instruction, result, note, [{range: instruction.range, text: copyLines(result.copies, carriedFlags(ctx, instruction, true)).join(ctx.dockerfile.newline), asBuilt: true}])
+        fixed(instruction, result, note, [
+          {
+            range: instruction.range,
+            text: copyLines(result.copies, carriedFlags(ctx, instruction, true)).join(ctx.dockerfile.newline),
+            asBuilt: true,
+          },
+        ])
         continue
       }
       const stage = stageByRef(ctx.dockerfile, from.value, instruction.stage)
-      const pending: Pending = {instruction, plan: result, mountRef: stage ? (stage.name ?? String(stage.index)) : pulledImage(ctx, instruction, from.value), listing, note}
+      const pending: Pending = {
+        instruction,
+        plan: result,
+        mountRef: stage ? (stage.name ?? String(stage.index)) : pulledImage(ctx, instruction, from.value),
+        listing,
+        note,
+      }
       if (!stage || stage.name) pending.fromRef = stage?.name ?? pending.mountRef
       pendingByStage.set(instruction.stage, [...(pendingByStage.get(instruction.stage) ?? []), pending])
     }
@@ -201,9 +278,16 @@ export const rule: Rule = {
             ? `a stage is already named ${name}`
             : shiftedReference(ctx, stageIndex)
       if (!stage || !cpBase || blocked) {
-        for (const {instruction, plan: {symlinks, copies}} of pendings) {
+        for (const {
+          instruction,
+          plan: {symlinks, copies},
+        } of pendings) {
           const what = `${symlinks.join(', ')} ${symlinks.length === 1 ? 'is a symlink' : 'are symlinks'} next to an excluded path`
-          unsure(instruction, `${what}, BuildKit follows a symlink given as a COPY source (a broken one fails), and ${blocked ?? 'no helper stage can be made'}`, copyLines(copies, carriedFlags(ctx, instruction, false)).join('\n'))
+          unsure(
+            instruction,
+            `${what}, BuildKit follows a symlink given as a COPY source (a broken one fails), and ${blocked ?? 'no helper stage can be made'}`,
+            copyLines(copies, carriedFlags(ctx, instruction, false)).join('\n'),
+          )
         }
         continue
       }
@@ -214,7 +298,20 @@ export const rule: Rule = {
         const viaHelper = carriedFlags(ctx, instruction, true, name)
         const linkLines = pending.plan.levels.map((level) => `COPY ${viaHelper}${quote(helper.dirs.get(level) ?? '', level.dest)}`)
         const links = ` The symlinks ${pending.plan.symlinks.join(', ')} are kept: helper stage ${name} copies them out of ${pending.mountRef} with cp -RPp.`
-        fixed(instruction, pending.plan, pending.note, [{range: [at, at], text: helper.text}, {range: instruction.range, text: [...copyLines(pending.plan.copies, carriedFlags(ctx, instruction, true)), ...linkLines].join(ctx.dockerfile.newline), asBuilt: true}], links)
+        fixed(
+          instruction,
+          pending.plan,
+          pending.note,
+          [
+            {range: [at, at], text: helper.text},
+            {
+              range: instruction.range,
+              text: [...copyLines(pending.plan.copies, carriedFlags(ctx, instruction, true)), ...linkLines].join(ctx.dockerfile.newline),
+              asBuilt: true,
+            },
+          ],
+          links,
+        )
       }
     }
     return findings.sort((a, b) => a.line - b.line)

@@ -24,7 +24,10 @@ function componentPattern(component: string): RegExp {
     else if (ch === '[') {
       const end = component.indexOf(']', i + 1)
       if (end === -1) return /$^/
-      source += `[${component.slice(i + 1, end).replace(/^\^/, '^').replace(/^!/, '^')}]`
+      source += `[${component
+        .slice(i + 1, end)
+        .replace(/^\^/, '^')
+        .replace(/^!/, '^')}]`
       i = end
     } else if (ch === '\\') source += `\\${component[++i] ?? '\\'}`
     else source += ch.replace(/[.+^$(){}|]/g, '\\$&')
@@ -48,10 +51,16 @@ function contextSources(instruction: Parameters<typeof flag>[0], text: string, e
   }
   if (instruction.keyword !== 'RUN') return []
   return flags(instruction, 'mount').flatMap((mount) => {
-    const fields = new Map((expand(mount.value ?? '')).split(',').map((field) => {
-      const eq = field.indexOf('=')
-      return eq === -1 ? [field.trim().toLowerCase(), 'true'] as const : [field.slice(0, eq).trim().toLowerCase(), field.slice(eq + 1).trim()] as const
-    }))
+    const fields = new Map(
+      expand(mount.value ?? '')
+        .split(',')
+        .map((field) => {
+          const eq = field.indexOf('=')
+          return eq === -1
+            ? ([field.trim().toLowerCase(), 'true'] as const)
+            : ([field.slice(0, eq).trim().toLowerCase(), field.slice(eq + 1).trim()] as const)
+        }),
+    )
     if ((fields.get('type') ?? 'bind') !== 'bind' || fields.has('from')) return []
     return [fields.get('source') ?? fields.get('src') ?? '.']
   })
@@ -59,7 +68,7 @@ function contextSources(instruction: Parameters<typeof flag>[0], text: string, e
 
 export const rule: Rule = {
   id: ID,
-  description: 'An instruction copies the context\'s .git: that step never hits a cache made from another clone or from a Git URL context.',
+  description: "An instruction copies the context's .git: that step never hits a cache made from another clone or from a Git URL context.",
   defaultSeverity: 'warning',
   check(ctx) {
     // only a context that holds .git and sends it: the .dockerignore line is the fix, so it is the test
@@ -75,7 +84,7 @@ export const rule: Rule = {
         line: instruction.line,
         message:
           `${source === '.' || cleaned(source) === '.' ? 'the whole context' : source} includes .git, which ` +
-            `differs in every clone and is absent from a Git URL context: ` +
+          `differs in every clone and is absent from a Git URL context: ` +
           'this step never hits a cache made elsewhere. Add this line to .dockerignore: .git',
       })
     }

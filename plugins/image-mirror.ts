@@ -7,7 +7,19 @@
  * edit of the file can change it: its mirror is a buildArgFix, which `dbuild build` and `bake` pass
  * to buildx in place of the user's value (lint and rewrite say which value to pass).
  */
-import {flag, flags, frontendOf, namedContextOf, stageByRef, SYNTAX_BUILD_ARG, type Edit, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
+import {
+  flag,
+  flags,
+  frontendOf,
+  namedContextOf,
+  stageByRef,
+  SYNTAX_BUILD_ARG,
+  type Edit,
+  type Finding,
+  type InstructionNode,
+  type Rule,
+  type RuleContext,
+} from '../src/rewrite/index.js'
 
 const ID = 'image-mirror'
 const COPY_HELPER = 'docker.io/docker/dockerfile-copy'
@@ -62,10 +74,18 @@ export function mirrorKey(from: string): {prefix: string} | {never: string} {
   if (HOST.test(first) && (first.includes('.') || first.includes(':') || first === 'localhost')) {
     if (slash === -1) return {prefix: first === 'index.docker.io' ? 'docker.io' : first}
     const path = key.slice(slash + 1)
-    if (!PATH.test(path)) return {never: path.includes(':') ? 'a key names a repository, not a tag' : `"${path}" is not a repository path (lower case, no wildcards)`}
+    if (!PATH.test(path))
+      return {
+        never: path.includes(':') ? 'a key names a repository, not a tag' : `"${path}" is not a repository path (lower case, no wildcards)`,
+      }
     return {prefix: normalizeName(key)}
   }
-  if (!PATH.test(key)) return {never: key.includes(':') ? 'a key names a repository, not a tag' : `"${key}" is neither a registry host nor a repository name (lower case, no wildcards)`}
+  if (!PATH.test(key))
+    return {
+      never: key.includes(':')
+        ? 'a key names a repository, not a tag'
+        : `"${key}" is neither a registry host nor a repository name (lower case, no wildcards)`,
+    }
   return {prefix: normalizeName(key)}
 }
 
@@ -115,11 +135,13 @@ function references(ctx: RuleContext): Reference[] {
   for (const instruction of ctx.dockerfile.instructions) {
     if (instruction.keyword === 'FROM') {
       const image = instruction.args[0]
-      if (image && isImage(ctx, instruction, image.value)) refs.push({written: image.value, range: image.range, line: instruction.line, where: 'FROM', instruction})
+      if (image && isImage(ctx, instruction, image.value))
+        refs.push({written: image.value, range: image.range, line: instruction.line, where: 'FROM', instruction})
     }
     if (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') {
       const from = flag(instruction, 'from')
-      if (from?.value && from.valueRange && isImage(ctx, instruction, from.value)) refs.push({written: from.value, range: from.valueRange, line: instruction.line, where: 'COPY --from', instruction})
+      if (from?.value && from.valueRange && isImage(ctx, instruction, from.value))
+        refs.push({written: from.value, range: from.valueRange, line: instruction.line, where: 'COPY --from', instruction})
     }
     if (instruction.keyword === 'RUN') {
       for (const mount of flags(instruction, 'mount')) {
@@ -127,7 +149,14 @@ function references(ctx: RuleContext): Reference[] {
         let offset = mount.valueRange[0]
         for (const option of mount.value.split(',')) {
           const value = option.startsWith('from=') ? option.slice(5) : undefined
-          if (value && isImage(ctx, instruction, value)) refs.push({written: value, range: [offset + 5, offset + 5 + value.length], line: instruction.line, where: 'RUN --mount from=', instruction})
+          if (value && isImage(ctx, instruction, value))
+            refs.push({
+              written: value,
+              range: [offset + 5, offset + 5 + value.length],
+              line: instruction.line,
+              where: 'RUN --mount from=',
+              instruction,
+            })
           offset += option.length + 1
         }
       }
@@ -153,7 +182,8 @@ function buildArgFindings(image: string, value: string, line: number, mirrors: R
         ruleId: ID,
         severity: 'info',
         line,
-        message: `${arg} → ${to} (mirror from .dbuild.json; BuildKit uses this arg before any # syntax= line). dbuild ` +
+        message:
+          `${arg} → ${to} (mirror from .dbuild.json; BuildKit uses this arg before any # syntax= line). dbuild ` +
           `build and bake pass the mirrored value; a plain build needs --build-arg ${SYNTAX_BUILD_ARG}=${mirrored}.`,
         buildArgFix: {name: SYNTAX_BUILD_ARG, value: mirrored},
       },
@@ -165,7 +195,8 @@ function buildArgFindings(image: string, value: string, line: number, mirrors: R
       ruleId: ID,
       severity: ctx.severity,
       line,
-      message: `${arg} pulls the Dockerfile frontend from Docker Hub on every build (BuildKit uses this arg before ` +
+      message:
+        `${arg} pulls the Dockerfile frontend from Docker Hub on every build (BuildKit uses this arg before ` +
         `any # syntax= line); a Hub outage or rate limit fails the build. Add a mirror in .dbuild.json ` +
         `"mirrors", or drop the build arg to use the builder's built-in frontend.`,
     },
@@ -174,7 +205,8 @@ function buildArgFindings(image: string, value: string, line: number, mirrors: R
 
 export const rule: Rule = {
   id: ID,
-  description: 'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) and the frontend ' +
+  description:
+    'Rewrites image references (# syntax=, FROM, COPY --from, RUN --mount from=) and the frontend ' +
     '--build-arg BUILDKIT_SYNTAX picks to the mirrors in .dbuild.json; warns about Docker Hub ' +
     'dependencies that have no mirror.',
   defaultSeverity: 'warning',
@@ -185,13 +217,21 @@ export const rule: Rule = {
     const findings: Finding[] = []
     for (const [from, to] of Object.entries(mirrors)) {
       const key = mirrorKey(from)
-      if ('never' in key) findings.push({ruleId: ID, severity: 'warning', line: 1, message: `.dbuild.json "mirrors" key "${from}" (→ ${to}) can never match an image reference: ${key.never}. ` +
-        `Use a registry host (ghcr.io), a repository (docker.io/library/ubuntu, ghcr.io/org) or a Docker Hub ` +
-        `name (ubuntu).`})
+      if ('never' in key)
+        findings.push({
+          ruleId: ID,
+          severity: 'warning',
+          line: 1,
+          message:
+            `.dbuild.json "mirrors" key "${from}" (→ ${to}) can never match an image reference: ${key.never}. ` +
+            `Use a registry host (ghcr.io), a repository (docker.io/library/ubuntu, ghcr.io/org) or a Docker Hub ` +
+            `name (ubuntu).`,
+        })
     }
     const unmirrored = new Set<number>()
     const frontend = frontendOf(ctx.dockerfile, ctx.buildArgs)
-    if (frontend.by === 'build-arg') findings.push(...buildArgFindings(frontend.image, frontend.value, frontend.line?.line ?? 1, mirrors, ctx))
+    if (frontend.by === 'build-arg')
+      findings.push(...buildArgFindings(frontend.image, frontend.value, frontend.line?.line ?? 1, mirrors, ctx))
     /** Said of the `# syntax=` line when the build arg overrides it. */
     const overridden = frontend.by === 'build-arg' ? ` (not read by this build: --build-arg ${SYNTAX_BUILD_ARG} overrides it)` : ''
     for (const ref of references(ctx)) {
@@ -212,7 +252,12 @@ export const rule: Rule = {
       const to = mirrorReference(ref.written, mirrors)
       if (to !== undefined) {
         const fix: Edit[] = [{range: ref.range, text: to}]
-        findings.push({...base, severity: 'info', message: `${ref.where} ${ref.written} → ${to} (mirror from .dbuild.json)${ref.where === '# syntax=' ? overridden : ''}.`, fix})
+        findings.push({
+          ...base,
+          severity: 'info',
+          message: `${ref.where} ${ref.written} → ${to} (mirror from .dbuild.json)${ref.where === '# syntax=' ? overridden : ''}.`,
+          fix,
+        })
         continue
       }
       const normalized = normalizeName(splitReference(ref.written).name)
@@ -222,11 +267,18 @@ export const rule: Rule = {
         const advice = needs
           ? `Add a mirror in .dbuild.json "mirrors"; keep the line: ${needs}, which the built-in frontend of older builders lacks.`
           : `Add a mirror in .dbuild.json "mirrors" or drop the line to use the builder's built-in frontend.`
-        findings.push({...base, message: `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage ` +
-          `or rate limit fails the build. ${advice}`})
+        findings.push({
+          ...base,
+          message:
+            `# syntax=${ref.written} pulls the Dockerfile frontend from Docker Hub on every build; a Hub outage ` +
+            `or rate limit fails the build. ${advice}`,
+        })
         unmirrored.add(ref.line)
       } else if (normalized === COPY_HELPER) {
-        findings.push({...base, message: `${ref.written} is an unmaintained helper image on Docker Hub; mirror it in .dbuild.json "mirrors".`})
+        findings.push({
+          ...base,
+          message: `${ref.written} is an unmaintained helper image on Docker Hub; mirror it in .dbuild.json "mirrors".`,
+        })
         unmirrored.add(ref.line)
       }
     }
@@ -235,11 +287,19 @@ export const rule: Rule = {
       const text = ctx.text.slice(instruction.range[0], instruction.range[1])
       const base = {ruleId: ID, severity: ctx.severity, line: instruction.line}
       if (!mirrorsHelper && text.includes('docker/dockerfile-copy') && !unmirrored.has(instruction.line)) {
-        findings.push({...base, message: 'docker/dockerfile-copy is referenced: an unmaintained helper image pulled from Docker Hub. Mirror it in .dbuild.json "mirrors".'})
+        findings.push({
+          ...base,
+          message:
+            'docker/dockerfile-copy is referenced: an unmaintained helper image pulled from Docker Hub. Mirror it in .dbuild.json "mirrors".',
+        })
       }
       if (!mirrorsHelper && /\bBUILDKIT_DISABLE_FILEOP\b/.test(text)) {
-        findings.push({...base, message: 'BUILDKIT_DISABLE_FILEOP makes COPY/ADD run in the docker/dockerfile-copy helper image pulled from ' +
-          'Docker Hub; remove it, or mirror that image in .dbuild.json "mirrors".'})
+        findings.push({
+          ...base,
+          message:
+            'BUILDKIT_DISABLE_FILEOP makes COPY/ADD run in the docker/dockerfile-copy helper image pulled from ' +
+            'Docker Hub; remove it, or mirror that image in .dbuild.json "mirrors".',
+        })
       }
     }
     return findings

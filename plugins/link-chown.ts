@@ -3,7 +3,17 @@
  * containerd image store, where the linked copy has no /etc/passwd to look names up in. The
  * names become the numeric IDs BuildKit gives the original line on the graphdriver store.
  */
-import {builderFlagWord, findGroup, findUser, flag, isFactError, type Finding, type InstructionNode, type Rule, type RuleContext} from '../src/rewrite/index.js'
+import {
+  builderFlagWord,
+  findGroup,
+  findUser,
+  flag,
+  isFactError,
+  type Finding,
+  type InstructionNode,
+  type Rule,
+  type RuleContext,
+} from '../src/rewrite/index.js'
 
 const ID = 'link-chown'
 const NUMERIC = /^\d+$/
@@ -20,7 +30,9 @@ function isLinked(instruction: InstructionNode): boolean {
 
 /** COPY/ADD lines this rule looks at: --link, and a --chown with a value. */
 function candidates(ctx: RuleContext): InstructionNode[] {
-  return ctx.dockerfile.instructions.filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && isLinked(i) && Boolean(flag(i, 'chown')?.value))
+  return ctx.dockerfile.instructions.filter(
+    (i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && isLinked(i) && Boolean(flag(i, 'chown')?.value),
+  )
 }
 
 function split(chown: string): {user: string; group?: string} {
@@ -49,7 +61,8 @@ type Resolution = {ids: string} | {why: string}
 function resolve(ctx: RuleContext, instruction: InstructionNode, chown: string): Resolution {
   const {user, group} = split(chown)
   const accounts = ctx.facts.accounts.get(instruction.line)
-  const factProblem = accounts === undefined ? (ctx.facts.unavailable ?? 'the stage was not probed') : isFactError(accounts) ? accounts.error : undefined
+  const factProblem =
+    accounts === undefined ? (ctx.facts.unavailable ?? 'the stage was not probed') : isFactError(accounts) ? accounts.error : undefined
   const configured = ctx.config.users?.[user]
   let uid: number | undefined
   let primaryGid: number | undefined
@@ -82,19 +95,23 @@ function resolve(ctx: RuleContext, instruction: InstructionNode, chown: string):
     else {
       if (factProblem) return {why: `cannot resolve group "${group}": ${factProblem}`}
       const found = accounts && !isFactError(accounts) ? findGroup(accounts.group, group) : undefined
-      if (found === undefined) return {why: `group "${group}" is not in /etc/group of this stage at line ${instruction.line} (nor in .dbuild.json "groups")`}
+      if (found === undefined)
+        return {why: `group "${group}" is not in /etc/group of this stage at line ${instruction.line} (nor in .dbuild.json "groups")`}
       gid = found
     }
   }
   if (uid >= FIRST_UNSURE_ID || gid >= FIRST_UNSURE_ID) {
-    return {why: `${chown} is ${uid}:${gid}, and BuildKit's graphdriver worker gives a numeric ID of 2^31 or more as 0, so the numeric form could change the owners`}
+    return {
+      why: `${chown} is ${uid}:${gid}, and BuildKit's graphdriver worker gives a numeric ID of 2^31 or more as 0, so the numeric form could change the owners`,
+    }
   }
   return {ids: `${uid}:${gid}`}
 }
 
 export const rule: Rule = {
   id: ID,
-  description: 'COPY/ADD --link --chown=<name> fails on the containerd image store ("invalid user index: -1"); use the numeric IDs the name stands for.',
+  description:
+    'COPY/ADD --link --chown=<name> fails on the containerd image store ("invalid user index: -1"); use the numeric IDs the name stands for.',
   defaultSeverity: 'error',
   needs(ctx) {
     return candidates(ctx)
@@ -117,7 +134,8 @@ export const rule: Rule = {
           ruleId: ID,
           severity: ctx.severity,
           line: instruction.line,
-          message: `BuildKit reads this flag as --chown=${JSON.stringify(read)}, which is not one user[:group] name; ` +
+          message:
+            `BuildKit reads this flag as --chown=${JSON.stringify(read)}, which is not one user[:group] name; ` +
             `dbuild does not rewrite a value it cannot read as BuildKit does. The line was left unchanged; use ` +
             `numeric IDs (--chown=<uid>:<gid>).`,
         })
@@ -130,8 +148,12 @@ export const rule: Rule = {
       const base = {ruleId: ID, severity: ctx.severity, line: instruction.line}
       const original = ctx.text.slice(instruction.range[0], instruction.range[1])
       if (expanded.unresolved.length > 0) {
-        findings.push({...base, message: `--link --chown=${chown.value} uses ${expanded.unresolved.map((v) => `$${v}`).join(', ')}, which is ` +
-          `not set; pass --build-arg or give it a default. The line was left unchanged.`})
+        findings.push({
+          ...base,
+          message:
+            `--link --chown=${chown.value} uses ${expanded.unresolved.map((v) => `$${v}`).join(', ')}, which is ` +
+            `not set; pass --build-arg or give it a default. The line was left unchanged.`,
+        })
         continue
       }
       const resolved = resolve(ctx, instruction, expanded.value)
@@ -139,7 +161,8 @@ export const rule: Rule = {
       if ('why' in resolved) {
         findings.push({
           ...base,
-          message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ` +
+          message:
+            `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ` +
             `("invalid user index: -1"), and dbuild is unsure of the IDs: ${resolved.why}. The line was left ` +
             `unchanged; use numeric IDs, or map the names in .dbuild.json "users"/"groups".`,
           suggestion: original.replace(`--chown=${valueText}`, '--chown=<uid>:<gid>'),
@@ -149,10 +172,14 @@ export const rule: Rule = {
       const fix = [{range: chown.valueRange, text: resolved.ids}]
       findings.push({
         ...base,
-        message: `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ` +
+        message:
+          `--link --chown=${chown.value} names a user or group, which fails on the containerd image store ` +
           `("invalid user index: -1"); ${expanded.value} is ${resolved.ids} here.`,
         fix,
-        suggestion: original.slice(0, chown.valueRange[0] - instruction.range[0]) + resolved.ids + original.slice(chown.valueRange[1] - instruction.range[0]),
+        suggestion:
+          original.slice(0, chown.valueRange[0] - instruction.range[0]) +
+          resolved.ids +
+          original.slice(chown.valueRange[1] - instruction.range[0]),
       })
     }
     return findings

@@ -47,7 +47,19 @@ export interface LoadedConfig {
   ignored?: {path: string; reason: string}
 }
 
-const KNOWN_KEYS = ['$schema', 'cacheFrom', 'cacheTo', 'defaultBranch', 'failureThreshold', 'groups', 'lint', 'mirrors', 'plugins', 'rules', 'users'] as const
+const KNOWN_KEYS = [
+  '$schema',
+  'cacheFrom',
+  'cacheTo',
+  'defaultBranch',
+  'failureThreshold',
+  'groups',
+  'lint',
+  'mirrors',
+  'plugins',
+  'rules',
+  'users',
+] as const
 
 type JsonNode = jsonc.Node
 
@@ -133,19 +145,29 @@ export function excludeProblem(pattern: string): string | undefined {
   if (pattern.length > MAX_PATTERN_LENGTH) return `is longer than ${MAX_PATTERN_LENGTH} characters`
   const control = controlProblem(pattern)
   if (control) return control
-  if (pattern.startsWith('/') || /^[A-Za-z]:[\\/]/.test(pattern)) return `${JSON.stringify(pattern)} is absolute; patterns are relative to the directory linted or to .dbuild.json`
+  if (pattern.startsWith('/') || /^[A-Za-z]:[\\/]/.test(pattern))
+    return `${JSON.stringify(pattern)} is absolute; patterns are relative to the directory linted or to .dbuild.json`
   if (pattern.split('/').includes('..')) return `${JSON.stringify(pattern)} leaves the directory with ..`
   if (pattern.startsWith('!')) return `${JSON.stringify(pattern)} is a negation, which exclude patterns cannot express`
   if (/\{[^}]*\.\.[^}]*\}/.test(pattern)) return `${JSON.stringify(pattern)} has a brace range ({a..b}); list the names instead`
   return undefined
 }
 
-const describe = (value: unknown) => (Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`)
+const describe = (value: unknown) =>
+  Array.isArray(value)
+    ? 'a list'
+    : value === null
+      ? 'null'
+      : typeof value === 'object'
+        ? 'an object'
+        : `${typeof value} ${JSON.stringify(value)}`
 
 /** A short "did you mean" for a misspelt key. */
 function nearestKey(key: string): string | undefined {
   const lower = key.toLowerCase()
-  return KNOWN_KEYS.find((known) => known.toLowerCase() === lower || (lower.length > 3 && known.toLowerCase().startsWith(lower.slice(0, 4))))
+  return KNOWN_KEYS.find(
+    (known) => known.toLowerCase() === lower || (lower.length > 3 && known.toLowerCase().startsWith(lower.slice(0, 4))),
+  )
 }
 
 const PLUGIN_PATH = /^\.\.?\//
@@ -157,7 +179,9 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
     problems.push({offset: at.offset, message})
   }
   const entries = (): [JsonNode, JsonNode][] =>
-    (node.children ?? []).flatMap((property) => (property.children?.length === 2 ? [[property.children[0], property.children[1]] as [JsonNode, JsonNode]] : []))
+    (node.children ?? []).flatMap((property) =>
+      property.children?.length === 2 ? [[property.children[0], property.children[1]] as [JsonNode, JsonNode]] : [],
+    )
   const stringList = (check?: (item: string) => string | undefined): void => {
     if (node.type !== 'array') return fail(node, `"${key}" must be a list of strings, not ${describe(value)}`)
     for (const [index, item] of (node.children ?? []).entries()) {
@@ -187,31 +211,41 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
       )
     case 'defaultBranch':
       if (node.type !== 'string') return fail(node, `"defaultBranch" must be a string, not ${describe(value)}`)
-      if (/[\s~^:?*[\\]|\.\.|^-/.test(value as string) || controlProblem(value as string)) fail(node, `"defaultBranch" ${JSON.stringify(value)} is not a branch name git accepts`)
+      if (/[\s~^:?*[\\]|\.\.|^-/.test(value as string) || controlProblem(value as string))
+        fail(node, `"defaultBranch" ${JSON.stringify(value)} is not a branch name git accepts`)
       return
     case 'mirrors':
       return object((name, nameNode, entry) => {
-        if (!isImagePrefix(name)) fail(nameNode, `"mirrors" key ${JSON.stringify(name)} is not an image name (docker.io/library/node) or a registry host (ghcr.io)`)
-        if (entry.type !== 'string') fail(entry, `"mirrors" value for ${JSON.stringify(name)} must be a string, not ${describe(entry.value)}`)
+        if (!isImagePrefix(name))
+          fail(nameNode, `"mirrors" key ${JSON.stringify(name)} is not an image name (docker.io/library/node) or a registry host (ghcr.io)`)
+        if (entry.type !== 'string')
+          fail(entry, `"mirrors" value for ${JSON.stringify(name)} must be a string, not ${describe(entry.value)}`)
         else if (!isImagePrefix((entry.value as string).replace(/\/+$/, ''))) {
-          fail(entry, `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or ` +
-            `registry host (lower-case name, no tag, no spaces or newlines)`)
+          fail(
+            entry,
+            `"mirrors" value ${JSON.stringify(entry.value)} for ${JSON.stringify(name)} is not an image name or ` +
+              `registry host (lower-case name, no tag, no spaces or newlines)`,
+          )
         }
       })
     case 'failureThreshold':
-      if (!(FAILURE_THRESHOLDS as readonly unknown[]).includes(value)) fail(node, `"failureThreshold" must be "error", "warning", "info" or "none", not ${describe(value)}`)
+      if (!(FAILURE_THRESHOLDS as readonly unknown[]).includes(value))
+        fail(node, `"failureThreshold" must be "error", "warning", "info" or "none", not ${describe(value)}`)
       return
     case 'rules':
       return object((name, _nameNode, entry) => {
-        if (entry.value !== 'fix' && entry.value !== 'warn' && entry.value !== 'off') fail(entry, `"rules" value for "${name}" must be "fix", "warn" or "off", not ${describe(entry.value)}`)
+        if (entry.value !== 'fix' && entry.value !== 'warn' && entry.value !== 'off')
+          fail(entry, `"rules" value for "${name}" must be "fix", "warn" or "off", not ${describe(entry.value)}`)
       })
     case 'users':
       return object((name, _nameNode, entry) => {
-        if (entry.type !== 'string' || !/^\d+:\d+$/.test(entry.value as string)) fail(entry, `"users" value for "${name}" must be a "uid:gid" string such as "1000:1000", not ${describe(entry.value)}`)
+        if (entry.type !== 'string' || !/^\d+:\d+$/.test(entry.value as string))
+          fail(entry, `"users" value for "${name}" must be a "uid:gid" string such as "1000:1000", not ${describe(entry.value)}`)
       })
     case 'lint':
       return object((name, nameNode, entry) => {
-        if (name !== 'exclude') return fail(nameNode, `"lint" has no key ${JSON.stringify(name)}; it takes "exclude" (a list of glob patterns)`)
+        if (name !== 'exclude')
+          return fail(nameNode, `"lint" has no key ${JSON.stringify(name)}; it takes "exclude" (a list of glob patterns)`)
         if (entry.type !== 'array') return fail(entry, `"lint"."exclude" must be a list of strings, not ${describe(entry.value)}`)
         for (const [index, item] of (entry.children ?? []).entries()) {
           const problem = item.type === 'string' ? excludeProblem(item.value as string) : `must be a string, not ${describe(item.value)}`
@@ -220,7 +254,9 @@ function checkKey(key: string, node: JsonNode, problems: Problem[]): void {
       })
     case 'groups':
       return object((name, _nameNode, entry) => {
-        const ok = (entry.type === 'number' && Number.isInteger(entry.value) && (entry.value as number) >= 0) || (entry.type === 'string' && /^\d+$/.test(entry.value as string))
+        const ok =
+          (entry.type === 'number' && Number.isInteger(entry.value) && (entry.value as number) >= 0) ||
+          (entry.type === 'string' && /^\d+$/.test(entry.value as string))
         if (!ok) fail(entry, `"groups" value for "${name}" must be a numeric gid such as 100, not ${describe(entry.value)}`)
       })
   }
@@ -255,19 +291,27 @@ export function parseConfig(text: string, file: string): DbuildConfig {
   const position = positionFinder(text)
   const deep = tooDeepAt(text)
   if (deep !== undefined) {
-    throw new DbuildError(`${file}:${position(deep)}: nested more than ${MAX_DEPTH} levels deep; a .dbuild.json needs three at most`, ExitCode.CONFIG, [
-      `Fix ${file} at the line named.`,
-    ])
+    throw new DbuildError(
+      `${file}:${position(deep)}: nested more than ${MAX_DEPTH} levels deep; a .dbuild.json needs three at most`,
+      ExitCode.CONFIG,
+      [`Fix ${file} at the line named.`],
+    )
   }
   const errors: ParseError[] = []
   const root = parseTree(text, errors, {allowTrailingComma: false, disallowComments: true, allowEmptyContent: false})
   const [first] = errors
   if (first) {
-    throw new DbuildError(`${file}:${position(first.offset)}: ${syntaxMessage(text, first.offset, printParseErrorCode(first.error))}`, ExitCode.CONFIG, [
-      `Fix the JSON syntax in ${file}.`,
-    ])
+    throw new DbuildError(
+      `${file}:${position(first.offset)}: ${syntaxMessage(text, first.offset, printParseErrorCode(first.error))}`,
+      ExitCode.CONFIG,
+      [`Fix the JSON syntax in ${file}.`],
+    )
   }
-  if (root?.type !== 'object') throw new DbuildError(`${file}:1:1: expected a JSON object ({ … }), found ${root ? describe(getNodeValue(root)) : 'nothing'}`, ExitCode.CONFIG)
+  if (root?.type !== 'object')
+    throw new DbuildError(
+      `${file}:1:1: expected a JSON object ({ … }), found ${root ? describe(getNodeValue(root)) : 'nothing'}`,
+      ExitCode.CONFIG,
+    )
   const problems: Problem[] = []
   const seen = new Set<string>()
   for (const property of root.children ?? []) {
@@ -279,12 +323,17 @@ export function parseConfig(text: string, file: string): DbuildConfig {
     if ((KNOWN_KEYS as readonly string[]).includes(key)) checkKey(key, valueNode, problems)
     else {
       const near = nearestKey(key)
-      problems.push({offset: keyNode.offset, message: `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${KNOWN_KEYS.filter((k) => k !== '$schema').join(', ')}`})
+      problems.push({
+        offset: keyNode.offset,
+        message: `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${KNOWN_KEYS.filter((k) => k !== '$schema').join(', ')}`,
+      })
     }
   }
   if (problems.length > 0) {
     const lines = problems.map((problem) => `${file}:${position(problem.offset)}: ${problem.message}`)
-    throw new DbuildError(lines.join('\n'), ExitCode.CONFIG, [problems.length === 1 ? `Fix ${file} at the line named.` : `Fix the ${problems.length} mistakes in ${file}.`])
+    throw new DbuildError(lines.join('\n'), ExitCode.CONFIG, [
+      problems.length === 1 ? `Fix ${file} at the line named.` : `Fix the ${problems.length} mistakes in ${file}.`,
+    ])
   }
   return getNodeValue(root) as DbuildConfig
 }
@@ -311,13 +360,16 @@ export function readConfigText(file: string): string {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENXIO') throw new DbuildError(`${file}:1:1: not a regular file (a socket); .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
+    if (code === 'ENXIO')
+      throw new DbuildError(`${file}:1:1: not a regular file (a socket); .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
     throw new DbuildError(`${file}: cannot read config: ${code ?? (error as Error).message}`, readFailureExit(error))
   }
   try {
     const stats = fstatSync(fd)
-    if (!stats.isFile()) throw new DbuildError(`${file}:1:1: ${kindOf(stats)}, not a regular file; .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
-    const tooBig = () => new DbuildError(`${file}:1:1: larger than ${MAX_CONFIG_BYTES / 1024} KiB; a .dbuild.json is a few lines of JSON`, ExitCode.CONFIG)
+    if (!stats.isFile())
+      throw new DbuildError(`${file}:1:1: ${kindOf(stats)}, not a regular file; .dbuild.json must be a plain JSON file`, ExitCode.CONFIG)
+    const tooBig = () =>
+      new DbuildError(`${file}:1:1: larger than ${MAX_CONFIG_BYTES / 1024} KiB; a .dbuild.json is a few lines of JSON`, ExitCode.CONFIG)
     if (stats.size > MAX_CONFIG_BYTES) throw tooBig()
     const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1)
     let length = 0
@@ -384,7 +436,8 @@ export function configLines(loaded: LoadedConfig): {note: string; warning?: stri
   if (loaded.ignored) {
     return {
       note: 'config: none used',
-      warning: `${loaded.ignored.path} was not used: ${loaded.ignored.reason}. Fix the owner or mode (chmod o-w), ` +
+      warning:
+        `${loaded.ignored.path} was not used: ${loaded.ignored.reason}. Fix the owner or mode (chmod o-w), ` +
         `or name the file with --config if you trust it.`,
     }
   }

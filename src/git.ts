@@ -71,7 +71,7 @@ export async function readIndex(cwd: string, failure?: (message: string) => void
   const stdout = Buffer.from(result.stdout)
   const entries: IndexEntry[] = []
   let last: string | undefined
-  for (let start = 0; start < stdout.length; ) {
+  for (let start = 0; start < stdout.length;) {
     let end = stdout.indexOf(0, start)
     if (end === -1) end = stdout.length
     // "<mode> <object> <stage>\t<path>"; git lists the stages of one path together

@@ -48,7 +48,8 @@ function helpSpelled(argv: readonly string[]): string[] {
 export function routeArgv(argv: string[]): string[] {
   const [first] = argv
   if (first === undefined) return argv
-  if (first === 'help' || first === '-h' || first === '--help') return [...argv.slice(1).filter((arg) => arg !== '--help' && arg !== '-h'), '--help']
+  if (first === 'help' || first === '-h' || first === '--help')
+    return [...argv.slice(1).filter((arg) => arg !== '--help' && arg !== '-h'), '--help']
   if (first === '--version' || first === 'version') return argv
   const globals = leadingGlobalFlags(argv)
   if (globals > 0 && BUILDX_COMMANDS.has(argv[globals] as string)) {
@@ -143,12 +144,22 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   }
   const routed = routeArgv(argv)
   // `dbuild frobnicate`, `dbuild help frobnicate`: name the mistake rather than fail to find a context
-  const word = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h' ? notACommand(routed) : argv[0] === 'build' ? undefined : notACommand(argv)
+  const word =
+    argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h'
+      ? notACommand(routed)
+      : argv[0] === 'build'
+        ? undefined
+        : notACommand(argv)
   const sub = notASubcommand(routed)
   if (word !== undefined || sub !== undefined) {
     await withoutOclif(async () => {
       const {notACommandError} = await import('./cli/commands.js')
-      throw sub ? notACommandError(`${sub.topic} ${sub.word}`, sub.subcommands.map((name) => `${sub.topic} ${name}`)) : notACommandError(word as string, COMMAND_IDS)
+      throw sub
+        ? notACommandError(
+            `${sub.topic} ${sub.word}`,
+            sub.subcommands.map((name) => `${sub.topic} ${name}`),
+          )
+        : notACommandError(word as string, COMMAND_IDS)
     })
     return
   }

@@ -43,7 +43,7 @@ export function decodeBytes(bytes: Uint8Array): string {
   }
   const parts: string[] = []
   let run = 0
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const length = sequenceLength(bytes, i)
     if (length > 0) {
       i += length

@@ -23,7 +23,12 @@ export function processIsGone(pid: number): boolean {
  * `abandoned(file, pid)` agrees (it may read the file, or check its age); `suffix` matches the rest
  * of the name. One that vanishes meanwhile was removed by another sweeper.
  */
-export function removeAbandoned(dir: string, base: string, suffix: RegExp, abandoned: (file: string, pid: number) => boolean = () => true): void {
+export function removeAbandoned(
+  dir: string,
+  base: string,
+  suffix: RegExp,
+  abandoned: (file: string, pid: number) => boolean = () => true,
+): void {
   let names: string[]
   try {
     names = readdirSync(dir)
@@ -125,5 +130,5 @@ export function writeAll(fd: number, chunk: string | Uint8Array): void {
     if (chunk.length > 0) writeAll(fd, Buffer.from(chunk))
     return
   }
-  for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at)
+  for (let at = 0; at < chunk.length;) at += writeSync(fd, chunk, at, chunk.length - at)
 }

@@ -93,7 +93,9 @@ async function engineState(flavor) {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     if (inCI) throw new Error(`FAILED to start the ${flavor} build engine in CI: ${reason}`)
-    console.error(`\n!!!!! dbuild tests: NO ${flavor.toUpperCase()} BUILD ENGINE, its integration tests are SKIPPED: ${reason.split('\n')[0]} !!!!!\n`)
+    console.error(
+      `\n!!!!! dbuild tests: NO ${flavor.toUpperCase()} BUILD ENGINE, its integration tests are SKIPPED: ${reason.split('\n')[0]} !!!!!\n`,
+    )
     return {available: false, reason, pids: [], flavor}
   }
 }
@@ -159,7 +161,9 @@ async function runPhase(flavor, files) {
   await cleanupPhase()
   if (code !== 0 && totals.failed === 0) totals.failed = 1 // tap itself failed (a crash, a bail-out)
   const seconds = ((Date.now() - started) / 1000).toFixed(0)
-  console.error(`dbuild tests: ${flavor} phase (Node ${nodeVersion}) took ${seconds}s: ${totals.passed} ok, ${totals.failed} not ok, ${totals.skipped} skipped`)
+  console.error(
+    `dbuild tests: ${flavor} phase (Node ${nodeVersion}) took ${seconds}s: ${totals.passed} ok, ${totals.failed} not ok, ${totals.skipped} skipped`,
+  )
   return totals
 }
 
@@ -183,7 +187,9 @@ async function main() {
         console.error(`dbuild tests: the ${flavor} phase failed: ${error instanceof Error ? error.message : String(error)}`)
         totals = {passed: 0, failed: 1, skipped: 0}
       } else {
-        console.error(`\n!!!!! dbuild tests: the ${flavor} phase is SKIPPED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)} !!!!!\n`)
+        console.error(
+          `\n!!!!! dbuild tests: the ${flavor} phase is SKIPPED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)} !!!!!\n`,
+        )
         totals = {passed: 0, failed: 0, skipped: 1}
       }
     }

@@ -24,12 +24,19 @@ export function shiftedReference(ctx: RuleContext, stage: number): string | unde
     const refs = instruction.flags.flatMap((f) => {
       const value = ctx.expand(instruction, f.value ?? '').value
       if (f.name === 'from' && (instruction.keyword === 'COPY' || instruction.keyword === 'ADD')) return [value]
-      if (f.name === 'mount') return value.split(',').filter((part) => part.startsWith('from=')).map((part) => part.slice('from='.length))
+      if (f.name === 'mount')
+        return value
+          .split(',')
+          .filter((part) => part.startsWith('from='))
+          .map((part) => part.slice('from='.length))
       return []
     })
     const shifted = refs.find((ref) => /^\d+$/.test(ref) && Number(ref) >= stage)
-    if (shifted !== undefined) return `line ${instruction.line} refers to stage number ${shifted}, which a helper stage inserted before ` +
-      `line ${ctx.dockerfile.stages[stage]?.from.line} would shift`
+    if (shifted !== undefined)
+      return (
+        `line ${instruction.line} refers to stage number ${shifted}, which a helper stage inserted before ` +
+        `line ${ctx.dockerfile.stages[stage]?.from.line} would shift`
+      )
   }
   return undefined
 }
@@ -38,7 +45,11 @@ export function shiftedReference(ctx: RuleContext, stage: number): string | unde
 export function insertionPoint(ctx: RuleContext, stage: StageNode): number {
   const {text, dockerfile} = ctx
   const lineStart = (offset: number) => Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1
-  const floor = Math.max(dockerfile.bom, dockerfile.instructions[stage.from.index - 1]?.range[1] ?? 0, ...dockerfile.directives.map((d) => d.valueRange[1]))
+  const floor = Math.max(
+    dockerfile.bom,
+    dockerfile.instructions[stage.from.index - 1]?.range[1] ?? 0,
+    ...dockerfile.directives.map((d) => d.valueRange[1]),
+  )
   let at = Math.max(lineStart(stage.from.range[0]), floor)
   while (at > floor) {
     const previous = lineStart(text[at - 1] === '\n' && text[at - 2] === '\r' ? at - 2 : at - 1)
@@ -63,15 +74,27 @@ export interface Pending {
 export const jsonArgs = (args: string[]) => `[${args.map((a) => JSON.stringify(a)).join(', ')}]`
 
 /** The helper stage for the pending lines of one stage, and the directory each of their levels lands in. */
-export function helperStage(name: string, cpBase: {fromRef: string; cp: string}, pendings: Pending[], newline: string): {text: string; dirs: Map<LinkLevel, string>} {
+export function helperStage(
+  name: string,
+  cpBase: {fromRef: string; cp: string},
+  pendings: Pending[],
+  newline: string,
+): {text: string; dirs: Map<LinkLevel, string>} {
   const dirs = new Map<LinkLevel, string>()
-  const lines = [`# dbuild exclude-root: the symlinks next to excluded paths, which a COPY cannot name`, `FROM ${cpBase.fromRef} AS ${name}`, 'USER 0:0']
+  const lines = [
+    `# dbuild exclude-root: the symlinks next to excluded paths, which a COPY cannot name`,
+    `FROM ${cpBase.fromRef} AS ${name}`,
+    'USER 0:0',
+  ]
   for (const pending of pendings) {
     for (const level of pending.plan.levels) {
       const dir = `${LINKS_DIR}/${dirs.size}/`
       dirs.set(level, dir)
       const sources = level.links.map((link) => SOURCE_MOUNT + link)
-      lines.push(`WORKDIR ${dir}`, `RUN --mount=type=bind,from=${pending.mountRef},target=${SOURCE_MOUNT} ${jsonArgs([cpBase.cp, '-RPp', ...sources, dir])}`)
+      lines.push(
+        `WORKDIR ${dir}`,
+        `RUN --mount=type=bind,from=${pending.mountRef},target=${SOURCE_MOUNT} ${jsonArgs([cpBase.cp, '-RPp', ...sources, dir])}`,
+      )
     }
   }
   return {text: lines.join(newline) + newline + newline, dirs}

@@ -118,7 +118,7 @@ export function notGit(entry: TreeEntry, source: string, dest: string): [string,
 export function resolvePath(byPath: Map<string, TreeEntry>, path: string): TreeEntry | undefined {
   let pending = path.split('/').filter(Boolean)
   let walked: string[] = []
-  for (let hops = 0; pending.length > 0 && hops < 40; ) {
+  for (let hops = 0; pending.length > 0 && hops < 40;) {
     const [name = '', ...rest] = pending
     pending = rest
     if (name === '.') continue

@@ -46,22 +46,49 @@ export function excludeSupport(ctx: RuleContext): ExcludeSupport {
   const frontend = syntax === undefined ? `${builderName}'s built-in Dockerfile frontend` : `the frontend ${syntax}${by}`
   const frontendHas = syntax === undefined ? daemonFixed : frontendHasExclude(syntax)
   if (frontendHas === false) {
-    return {needed: true, severity: 'error', cause: 'frontend', why: `${frontend} has no --exclude (labs from dockerfile 1.7, stable from 1.19)`}
+    return {
+      needed: true,
+      severity: 'error',
+      cause: 'frontend',
+      why: `${frontend} has no --exclude (labs from dockerfile 1.7, stable from 1.19)`,
+    }
   }
   if (daemonFixed === false) {
-    return {needed: true, severity: 'error', cause: 'buildkit', why: `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, ` +
-      `which fails on broken symlinks under --exclude (fixed by ${FIX})`}
+    return {
+      needed: true,
+      severity: 'error',
+      cause: 'buildkit',
+      why:
+        `${builderName} runs BuildKit ${builder && !isFactError(builder) ? builder.buildkitVersion : ''}, ` +
+        `which fails on broken symlinks under --exclude (fixed by ${FIX})`,
+    }
   }
   if (daemonFixed === true && frontendHas === true) {
-    const from = builder && !isFactError(builder) && builder.buildkitFrom && builder.reported !== builder.buildkitVersion ? ` (${builder.buildkitFrom})` : ''
-    return {needed: false, severity: 'info', why: `${builderName} runs BuildKit ` +
-      `${builder && !isFactError(builder) ? builder.buildkitVersion : ''}${from} (≥ v0.25.0, which copies ` +
-      `broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`}
+    const from =
+      builder && !isFactError(builder) && builder.buildkitFrom && builder.reported !== builder.buildkitVersion
+        ? ` (${builder.buildkitFrom})`
+        : ''
+    return {
+      needed: false,
+      severity: 'info',
+      why:
+        `${builderName} runs BuildKit ` +
+        `${builder && !isFactError(builder) ? builder.buildkitVersion : ''}${from} (≥ v0.25.0, which copies ` +
+        `broken symlinks under --exclude: ${FIX}) and ${frontend} has --exclude`,
+    }
   }
   const unknownBuilder =
-    builder === undefined ? (ctx.facts.unavailable ?? 'it was not asked') : isFactError(builder) ? builder.error : (builder.buildkitFrom ?? `it reports ${builder.reported ?? 'none'}`)
+    builder === undefined
+      ? (ctx.facts.unavailable ?? 'it was not asked')
+      : isFactError(builder)
+        ? builder.error
+        : (builder.buildkitFrom ?? `it reports ${builder.reported ?? 'none'}`)
   const parts = [
-    ...(daemonFixed === undefined ? [`the builder's BuildKit version is unknown (${unknownBuilder}), so dbuild cannot tell whether it has the broken-symlink fix (${FIX})`] : []),
+    ...(daemonFixed === undefined
+      ? [
+          `the builder's BuildKit version is unknown (${unknownBuilder}), so dbuild cannot tell whether it has the broken-symlink fix (${FIX})`,
+        ]
+      : []),
     ...(frontendHas === undefined && syntax !== undefined ? [`dbuild cannot tell whether ${frontend} has --exclude`] : []),
   ]
   // where plain buildx may well build the line, a rewrite could change the image: unsure leaves it alone

@@ -12,13 +12,26 @@ import {rewriteStepFor} from '../pipeline/rules.js'
 import {type BuildCliIO, pointAtDoctor, spinnerFor} from './build.js'
 
 /** Attaches each pushing target's manifest to what it pushed (bake's metadata has one object per target); failures are warnings. */
-async function publishTargets(publishes: BakePublish[], metadataFile: string | undefined, env: NodeJS.ProcessEnv, silent: boolean, err: (line: string) => void): Promise<void> {
+async function publishTargets(
+  publishes: BakePublish[],
+  metadataFile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  silent: boolean,
+  err: (line: string) => void,
+): Promise<void> {
   const metadata = metadataFile ? readMetadata(metadataFile) : undefined
   for (const target of publishes) {
     const own = metadata?.[target.target]
     const image = target.imagePushed && own && typeof own === 'object' ? pushedImage(own as Record<string, unknown>) : undefined
-    const outcome = await publishManifest({manifestFile: target.manifestFile, contextDigest: target.contextDigest, ...(image ? {image} : {}), cacheRefs: target.cacheRefs, env})
-    if (target.imagePushed && !image) outcome.warnings.push(`the context manifest was not attached to the image: buildx's metadata names no pushed digest`)
+    const outcome = await publishManifest({
+      manifestFile: target.manifestFile,
+      contextDigest: target.contextDigest,
+      ...(image ? {image} : {}),
+      cacheRefs: target.cacheRefs,
+      env,
+    })
+    if (target.imagePushed && !image)
+      outcome.warnings.push(`the context manifest was not attached to the image: buildx's metadata names no pushed digest`)
     if (silent) continue
     for (const warning of outcome.warnings) err(`dbuild: warning: target ${target.target}: ${warning}`)
     for (const note of outcome.notes) err(`dbuild: target ${target.target}: ${note}`)
@@ -41,7 +54,15 @@ export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd
   let plan
   try {
     const rewrite = rewriteStepFor(io.rules ?? builtinRules)
-    plan = await planBake({argv, cwd, env, ...(version.parts ? {buildxVersion: version.parts} : {}), ...(buildxHelp ? {buildxHelp} : {}), rewrite, onStep: (text) => spinner.update(`dbuild: ${text}`)})
+    plan = await planBake({
+      argv,
+      cwd,
+      env,
+      ...(version.parts ? {buildxVersion: version.parts} : {}),
+      ...(buildxHelp ? {buildxHelp} : {}),
+      rewrite,
+      onStep: (text) => spinner.update(`dbuild: ${text}`),
+    })
   } catch (error) {
     spinner.fail()
     throw error
@@ -75,7 +96,8 @@ export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd
   try {
     result = await streamDocker(withMetadataFile(plan.args, metadata), {env, cwd})
     if (!result.interrupted && result.exitCode !== 0 && !plan.silent) await pointAtDoctor(env, builder(plan.split.uses), err)
-    if (metadata && !result.interrupted && result.exitCode === 0) await publishTargets(publishes, metadata.metadataFile, env, plan.silent, err)
+    if (metadata && !result.interrupted && result.exitCode === 0)
+      await publishTargets(publishes, metadata.metadataFile, env, plan.silent, err)
   } finally {
     cleanUp(metadata)
   }

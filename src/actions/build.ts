@@ -65,7 +65,8 @@ export async function buildCommand(argv: readonly string[], io: BuildCliIO = {})
     // the annotation needs buildx 0.12; the check has run alongside the staging by now
     const version = (await ready) ?? undefined
     if (canAnnotate(version)) plan.args = withDigestAnnotation(plan.args, plan.contextDigest)
-    else if (version && !silent) err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
+    else if (version && !silent)
+      err(`dbuild: buildx ${version.version} cannot annotate images (0.12 or newer can): the context digest is in the manifest only`)
   }
   const publish = plan.manifestFile && plan.manifestDigest ? publishPlan(parsed.uses, plan.cacheTo, workingDirectory()) : undefined
   plan.args = withMetadataFile(plan.args, publish)
@@ -81,7 +82,13 @@ export async function buildCommand(argv: readonly string[], io: BuildCliIO = {})
 }
 
 /** Attaches the manifest to what the build pushed; a failure is a warning, the build's exit code stays buildx's. */
-async function publishAfterBuild(publish: PublishPlan, plan: BuildPlan, env: NodeJS.ProcessEnv, silent: boolean, err: (line: string) => void): Promise<void> {
+async function publishAfterBuild(
+  publish: PublishPlan,
+  plan: BuildPlan,
+  env: NodeJS.ProcessEnv,
+  silent: boolean,
+  err: (line: string) => void,
+): Promise<void> {
   const metadata = publish.imagePushed && publish.metadataFile ? readMetadata(publish.metadataFile) : undefined
   const image = metadata ? pushedImage(metadata) : undefined
   const outcome = await publishManifest({
@@ -91,7 +98,10 @@ async function publishAfterBuild(publish: PublishPlan, plan: BuildPlan, env: Nod
     cacheRefs: publish.cacheRefs,
     env,
   })
-  if (publish.imagePushed && !image) outcome.warnings.push(`the context manifest was not attached to the image: buildx's metadata (${publish.metadataFile}) names no pushed digest`)
+  if (publish.imagePushed && !image)
+    outcome.warnings.push(
+      `the context manifest was not attached to the image: buildx's metadata (${publish.metadataFile}) names no pushed digest`,
+    )
   if (silent) return
   for (const warning of outcome.warnings) err(`dbuild: warning: ${warning}`)
   for (const note of outcome.notes) err(`dbuild: ${note}`)
@@ -100,7 +110,8 @@ async function publishAfterBuild(publish: PublishPlan, plan: BuildPlan, env: Nod
 /** After a failed build: when the daemon or builder cannot be reached, one line pointing at doctor (buildx has said the rest). */
 export async function pointAtDoctor(env: NodeJS.ProcessEnv, builder: string | undefined, err: (line: string) => void): Promise<void> {
   const {unreachableBuilder} = await import('../buildx/inspect.js')
-  if (await unreachableBuilder(env, builder)) err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
+  if (await unreachableBuilder(env, builder))
+    err('dbuild: the docker daemon or builder cannot be reached; run dbuild doctor to see why and how to fix it')
 }
 
 /** The command table's body for `dbuild build`: buildx's flags are read as buildx reads them, so it takes the argv as given. */

@@ -72,7 +72,9 @@ function fish({commands, buildFlags}: CompletionWords): string {
     const parts = command.id.split(/[ :]/)
     if (parts.length === 2) {
       const siblings = commands.filter((other) => other.id.split(/[ :]/)[0] === parts[0]).map((other) => other.id.split(/[ :]/)[1])
-      lines.push(`complete -c dbuild -f -n '__fish_seen_subcommand_from ${parts[0]}; and not __fish_seen_subcommand_from ${siblings.join(' ')}' -a '${parts[1]}'`)
+      lines.push(
+        `complete -c dbuild -f -n '__fish_seen_subcommand_from ${parts[0]}; and not __fish_seen_subcommand_from ${siblings.join(' ')}' -a '${parts[1]}'`,
+      )
     }
     const words = command.id === 'build' ? buildFlags : [...command.flags, '--help']
     for (const word of words) flag(`__fish_seen_subcommand_from ${parts.at(-1)}`, word)

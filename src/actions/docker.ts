@@ -1,18 +1,44 @@
 /** `dbuild docker install`, `docker status` and `docker uninstall`: the Docker CLI plugin and the docker-buildx shim. */
 import type {CommandAction} from './command-io.js'
-import {buildxShimStatus, formatShimStatus, installBuildxShim, type ShimInstallResult, type ShimStatus, type ShimUninstallResult, uninstallBuildxShim} from '../docker-plugin/buildx-shim.js'
-import {dockerConfigDir, formatStatus, type InstallResult, installPlugin, type PluginStatus, pluginStatus, pluginTarget, uninstallPlugin, type UninstallResult} from '../docker-plugin/index.js'
+import {
+  buildxShimStatus,
+  formatShimStatus,
+  installBuildxShim,
+  type ShimInstallResult,
+  type ShimStatus,
+  type ShimUninstallResult,
+  uninstallBuildxShim,
+} from '../docker-plugin/buildx-shim.js'
+import {
+  dockerConfigDir,
+  formatStatus,
+  type InstallResult,
+  installPlugin,
+  type PluginStatus,
+  pluginStatus,
+  pluginTarget,
+  uninstallPlugin,
+  type UninstallResult,
+} from '../docker-plugin/index.js'
 
-export const install: CommandAction<{alias?: boolean; buildx?: boolean}> = async ({flags}, io): Promise<InstallResult & {buildx?: ShimInstallResult}> => {
+export const install: CommandAction<{alias?: boolean; buildx?: boolean}> = async (
+  {flags},
+  io,
+): Promise<InstallResult & {buildx?: ShimInstallResult}> => {
   const {root, version} = io.installation()
   const result = installPlugin(dockerConfigDir(), pluginTarget(root, version), {alias: flags.alias === true})
   io.log(`plugin ${result.written ? 'installed' : 'already installed'}: ${result.plugin} (docker dbuild …)`)
   if (result.alias !== 'not asked') io.log(`alias ${result.alias}: docker build runs through dbuild (${result.config})`)
   if (!flags.buildx) return result
   const shim = installBuildxShim(dockerConfigDir(), pluginTarget(root, version))
-  io.log(`buildx shim ${shim.state === 'written' ? 'installed' : 'already installed'}: ${shim.shim}${shim.kept ? ` (the docker-buildx that was there is kept as ${shim.kept})` : ''}`)
+  io.log(
+    `buildx shim ${shim.state === 'written' ? 'installed' : 'already installed'}: ${shim.shim}${shim.kept ? ` (the docker-buildx that was there is kept as ${shim.kept})` : ''}`,
+  )
   if (shim.real) io.log(`real buildx: ${shim.real}`)
-  else io.frameworkWarn('no real buildx found (kept, cliPluginsExtraDirs or the system plugin directories): the shim fails until one is installed')
+  else
+    io.frameworkWarn(
+      'no real buildx found (kept, cliPluginsExtraDirs or the system plugin directories): the shim fails until one is installed',
+    )
   return {...result, buildx: shim}
 }
 

@@ -19,7 +19,10 @@ export interface ExplainFlags {
   target?: string
 }
 
-const explain: CommandAction<ExplainFlags> = async ({args, flags}, io): Promise<ExplainReport | {context: string; problems: ModeProblem[]}> => {
+const explain: CommandAction<ExplainFlags> = async (
+  {args, flags},
+  io,
+): Promise<ExplainReport | {context: string; problems: ModeProblem[]}> => {
   const context = args.context ?? '.'
   const dockerfile = flags.file === undefined ? undefined : path.resolve(flags.file)
   // the config a build of this context would use, as build, lint and rewrite say it

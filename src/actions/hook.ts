@@ -1,6 +1,17 @@
 /** `dbuild hook install`, `hook status` and `hook uninstall`: the git hooks that keep modes canonical. */
 import type {CommandAction} from './command-io.js'
-import {COVERAGE, formatCoverage, formatHookReports, type HookChange, type HookReport, type HooksLocation, hookStatus, installHooks, locateHooks, uninstallHooks} from '../hook/index.js'
+import {
+  COVERAGE,
+  formatCoverage,
+  formatHookReports,
+  type HookChange,
+  type HookReport,
+  type HooksLocation,
+  hookStatus,
+  installHooks,
+  locateHooks,
+  uninstallHooks,
+} from '../hook/index.js'
 
 export const install: CommandAction<{shared?: boolean}> = async ({flags}, io): Promise<{location: HooksLocation; hooks: HookChange[]}> => {
   const location = await locateHooks(process.cwd())
@@ -9,7 +20,10 @@ export const install: CommandAction<{shared?: boolean}> = async ({flags}, io): P
   return {location, hooks}
 }
 
-export const status: CommandAction = async (_parsed, io): Promise<{location: HooksLocation; hooks: HookReport[]; coverage: typeof COVERAGE}> => {
+export const status: CommandAction = async (
+  _parsed,
+  io,
+): Promise<{location: HooksLocation; hooks: HookReport[]; coverage: typeof COVERAGE}> => {
   const location = await locateHooks(process.cwd())
   const hooks = hookStatus(location)
   io.log(formatHookReports(location, hooks))

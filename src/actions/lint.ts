@@ -45,11 +45,26 @@ const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> 
   // -f names the Dockerfile of one context, as for buildx: the old single-file form
   const discovering = flags.file === undefined && paths.length === 0
   const skipped: string[] = []
-  const discovery = discovering ? {exclude: await discoveryExcludes(flags, cwd ?? fromWorkingDirectory('.', 'the directory to lint', cwd)), skipped: (file: string) => skipped.push(file)} : {}
-  const targets: LintTarget[] = flags.file === undefined ? await lintTargets(paths, cwd, process.env, discovery) : [{file: fromWorkingDirectory(flags.file, 'the Dockerfile', cwd), contextDir: fromWorkingDirectory(paths[0] ?? '.', 'the context', cwd)}]
+  const discovery = discovering
+    ? {
+        exclude: await discoveryExcludes(flags, cwd ?? fromWorkingDirectory('.', 'the directory to lint', cwd)),
+        skipped: (file: string) => skipped.push(file),
+      }
+    : {}
+  const targets: LintTarget[] =
+    flags.file === undefined
+      ? await lintTargets(paths, cwd, process.env, discovery)
+      : [
+          {
+            file: fromWorkingDirectory(flags.file, 'the Dockerfile', cwd),
+            contextDir: fromWorkingDirectory(paths[0] ?? '.', 'the context', cwd),
+          },
+        ]
   if (skipped.length > 0) {
     const shown = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? ', …' : '')
-    process.stderr.write(`dbuild: skipped ${skipped.length} ${skipped.length === 1 ? 'template' : 'templates'} named like a Dockerfile ({{ placeholders): ${shown}; name a file to lint it\n`)
+    process.stderr.write(
+      `dbuild: skipped ${skipped.length} ${skipped.length === 1 ? 'template' : 'templates'} named like a Dockerfile ({{ placeholders): ${shown}; name a file to lint it\n`,
+    )
   }
   const configs = new Map<string, Promise<LoadedConfig>>()
   const reports: FileFindings[] = []
@@ -70,7 +85,10 @@ const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> 
     })
     const outcome = await runRules(builtinRules, {...request, note})
     rules = outcome.rules
-    reports.push({file: (cwd === undefined ? undefined : path.relative(cwd, outcome.file)) || outcome.file, findings: outcome.result.findings})
+    reports.push({
+      file: (cwd === undefined ? undefined : path.relative(cwd, outcome.file)) || outcome.file,
+      findings: outcome.result.findings,
+    })
     if (failsThreshold(outcome.result.findings, thresholdFor(flags['failure-threshold'], request.loaded))) failed = true
   }
   const output = formatReport(flags.format as FindingsFormat, reports, rules, colorEnabled(process.stdout))

@@ -26,14 +26,19 @@ export type RewriteFlags = RuleFlags & {diff?: boolean; write?: boolean}
 const rewrite: CommandAction<RewriteFlags> = async ({args, flags}, io): Promise<RewriteReport> => {
   const {file, original, result} = await runRules(builtinRules, await runRequest(args.context ?? '.', flags))
   const fixed = new Set(result.findings.filter((finding) => finding.fix && !result.dropped.includes(finding)))
-  if (result.findings.length > 0 && !io.json) process.stderr.write(formatText(result.findings, file, fixed, colorEnabled(process.stderr)) + '\n')
-  for (const finding of result.dropped) io.warn(`${file}:${finding.line}: the fix of [${finding.ruleId}] overlaps another fix and was not applied`)
+  if (result.findings.length > 0 && !io.json)
+    process.stderr.write(formatText(result.findings, file, fixed, colorEnabled(process.stderr)) + '\n')
+  for (const finding of result.dropped)
+    io.warn(`${file}:${finding.line}: the fix of [${finding.ruleId}] overlaps another fix and was not applied`)
   let written = false
   if (flags.write && result.changed) {
     try {
       writeFileSync(file, result.bytes)
     } catch (error) {
-      throw new DbuildError(`${file}: cannot write: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.CANT_CREATE)
+      throw new DbuildError(
+        `${file}: cannot write: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        ExitCode.CANT_CREATE,
+      )
     }
     written = true
   }

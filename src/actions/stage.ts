@@ -26,7 +26,12 @@ export function stageProgressText(context: string, written: number, total: numbe
 
 const stage: CommandAction<StageFlags> = async ({args, flags}, io): Promise<StageReport> => {
   const context = args.context ?? '.'
-  const inputs = resolveInputs({context, ...(flags.file === undefined ? {} : {dockerfile: flags.file}), localOnly: true, needsDockerfile: false})
+  const inputs = resolveInputs({
+    context,
+    ...(flags.file === undefined ? {} : {dockerfile: flags.file}),
+    localOnly: true,
+    needsDockerfile: false,
+  })
   const progress = await progressFor(`Staging ${context}`, !io.json)
   const started = Date.now()
   let result: StageResult

@@ -75,11 +75,11 @@ interface OwnFlag {
 
 /** dbuild's own flags; none of them is a buildx build flag. */
 const OWN_FLAGS: Record<string, OwnFlag> = {
-  'config': {key: 'config', value: true},
+  config: {key: 'config', value: true},
   'dry-run': {key: 'dryRun', value: false},
   'export-cache': {key: 'exportCache', value: false},
-  'manifest': {key: 'manifest', value: true},
-  'plugins': {key: 'plugins', value: false},
+  manifest: {key: 'manifest', value: true},
+  plugins: {key: 'plugins', value: false},
   'no-plugins': {key: 'plugins', value: false, negated: true},
   'no-rewrite': {key: 'noRewrite', value: false},
   'no-stage': {key: 'noStage', value: false},
@@ -95,9 +95,16 @@ export function parseBool(text: string | undefined): boolean | undefined {
 
 /** A flag neither dbuild nor a strict table knows; resolveBuildArgv asks the installed buildx before giving up. */
 export class UnknownFlagError extends DbuildError {
-  constructor(readonly spelling: string, table: FlagTable) {
-    const guess = spelling.startsWith('--') ? nearest(spelling.slice(2), [...(table.longNames?.() ?? []), ...Object.keys(OWN_FLAGS)]) : undefined
-    super(`unknown flag: ${spelling}${guess ? ` (did you mean --${guess}?)` : ''}`, ExitCode.USAGE, [`See dbuild ${table.command} --help for buildx's flags and dbuild's own.`])
+  constructor(
+    readonly spelling: string,
+    table: FlagTable,
+  ) {
+    const guess = spelling.startsWith('--')
+      ? nearest(spelling.slice(2), [...(table.longNames?.() ?? []), ...Object.keys(OWN_FLAGS)])
+      : undefined
+    super(`unknown flag: ${spelling}${guess ? ` (did you mean --${guess}?)` : ''}`, ExitCode.USAGE, [
+      `See dbuild ${table.command} --help for buildx's flags and dbuild's own.`,
+    ])
   }
 }
 
@@ -156,7 +163,9 @@ export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv 
       const flag = flagByLong(name)
       if (!flag) {
         if (table.strict) throw new UnknownFlagError(`--${name}`, table)
-        warnings.push(`unknown flag --${name}: passed to buildx as ${inline === undefined ? 'a boolean (write --' + name + '=VALUE if it takes a value)' : 'given'}`)
+        warnings.push(
+          `unknown flag --${name}: passed to buildx as ${inline === undefined ? 'a boolean (write --' + name + '=VALUE if it takes a value)' : 'given'}`,
+        )
         uses.push({name, tokens: [token], ...(inline === undefined ? {} : {value: inline})})
         continue
       }
@@ -183,7 +192,12 @@ export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv 
           group.push({name: letter, tokens: [`-${letter}`]})
         } else if (!flag.value) {
           const inline = rest.startsWith('=') ? rest.slice(1) : undefined
-          group.push({flag, name: letter, tokens: [inline === undefined ? `-${letter}` : `-${letter}=${inline}`], ...(inline === undefined ? {} : {value: inline})})
+          group.push({
+            flag,
+            name: letter,
+            tokens: [inline === undefined ? `-${letter}` : `-${letter}=${inline}`],
+            ...(inline === undefined ? {} : {value: inline}),
+          })
           if (inline !== undefined) rest = ''
         } else {
           let value: string
@@ -211,7 +225,11 @@ export function splitArgv(argv: readonly string[], table: FlagTable): SplitArgv 
  * Reads the flags and the context out of raw argv with `table` (the built-in build flags unless
  * given); throws a usage DbuildError as buildx would fail, UnknownFlagError for a flag it lacks.
  */
-export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, table: FlagTable = BUILD_TABLE): ParsedBuildArgv {
+export function parseBuildArgv(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  table: FlagTable = BUILD_TABLE,
+): ParsedBuildArgv {
   const {uses, positionals, own, warnings} = splitArgv(argv, table)
   if (positionals.length !== 1) {
     throw new DbuildError(
@@ -227,7 +245,18 @@ export function parseBuildArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
 
 /** The facts dbuild needs from the flag list (values are the effective ones: last wins for single flags). */
 function summarize(uses: FlagUse[], context: string, own: OwnFlags, warnings: string[], env: NodeJS.ProcessEnv): ParsedBuildArgv {
-  const parsed: ParsedBuildArgv = {uses, context, buildArgs: {}, platforms: [], cacheFrom: [], cacheTo: [], buildContexts: [], quiet: false, own, warnings}
+  const parsed: ParsedBuildArgv = {
+    uses,
+    context,
+    buildArgs: {},
+    platforms: [],
+    cacheFrom: [],
+    cacheTo: [],
+    buildContexts: [],
+    quiet: false,
+    own,
+    warnings,
+  }
   for (const use of uses) {
     const value = use.value
     switch (use.flag?.long) {

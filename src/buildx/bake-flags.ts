@@ -6,7 +6,12 @@
 import type {FlagTable} from './argv.js'
 import type {BuildxFlag} from './flags.js'
 
-const flag = (long: string, value: boolean, repeatable: boolean, extra: Partial<BuildxFlag> = {}): BuildxFlag => ({long, value, repeatable, ...extra})
+const flag = (long: string, value: boolean, repeatable: boolean, extra: Partial<BuildxFlag> = {}): BuildxFlag => ({
+  long,
+  value,
+  repeatable,
+  ...extra,
+})
 
 /** Sorted by long name. */
 export const BUILDX_BAKE_FLAGS: readonly BuildxFlag[] = [
@@ -42,4 +47,9 @@ export const DEFINITION_FLAGS: ReadonlySet<string> = new Set(['file', 'load', 'p
 const byLong = new Map(BUILDX_BAKE_FLAGS.map((f) => [f.long, f]))
 const byShort = new Map(BUILDX_BAKE_FLAGS.filter((f) => f.short).map((f) => [f.short as string, f]))
 
-export const BAKE_TABLE: FlagTable = {command: 'bake', byLong: (name) => byLong.get(name), byShort: (letter) => byShort.get(letter), longNames: () => [...byLong.keys()]}
+export const BAKE_TABLE: FlagTable = {
+  command: 'bake',
+  byLong: (name) => byLong.get(name),
+  byShort: (letter) => byShort.get(letter),
+  longNames: () => [...byLong.keys()],
+}

@@ -50,11 +50,15 @@ function buildxVersionOutput(env: NodeJS.ProcessEnv, args = ['buildx', 'version'
   })
 }
 
-
 /** Where the docker CLI looks for plugins, in its order (cli-plugins/manager, Linux and macOS). */
 function pluginDirs(env: NodeJS.ProcessEnv): string[] {
   const extra = (env.DOCKER_CLI_PLUGIN_EXTRA_DIRS ?? '').split(path.delimiter).filter(Boolean)
-  const system = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins']
+  const system = [
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+  ]
   return [...extra, path.join(dockerConfigDir(env), 'cli-plugins'), ...system]
 }
 
@@ -130,20 +134,31 @@ export async function checkBuildx(env: NodeJS.ProcessEnv = process.env): Promise
   }
   if (result.exitCode !== 0) {
     const missing = /not a docker command|unknown command|unknown flag/i.test(result.stderr)
-    throw new DbuildError(missing ? 'docker buildx is not installed' : `docker buildx version failed: ${result.stderr.trim()}`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
+    throw new DbuildError(
+      missing ? 'docker buildx is not installed' : `docker buildx version failed: ${result.stderr.trim()}`,
+      ExitCode.UNAVAILABLE,
+      [INSTALL_BUILDX],
+    )
   }
   const version = parseBuildxVersion(result.stdout)
-  if (!version) throw new DbuildError(`cannot read the buildx version from: ${result.stdout.trim()}`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
+  if (!version)
+    throw new DbuildError(`cannot read the buildx version from: ${result.stdout.trim()}`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
   if (!version.parts) {
     // built without version information: what its help lists tells what it can do
     const help = await buildxVersionOutput(env, ['buildx', 'build', '--help'])
     if (help.exitCode === 0 && !/--build-context\b/.test(help.stdout)) {
-      throw new DbuildError(`buildx (version unknown) has no --build-context; dbuild needs buildx ${MIN_BUILDX.join('.')} or newer`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
+      throw new DbuildError(
+        `buildx (version unknown) has no --build-context; dbuild needs buildx ${MIN_BUILDX.join('.')} or newer`,
+        ExitCode.UNAVAILABLE,
+        [INSTALL_BUILDX],
+      )
     }
     return {...version, annotation: /--annotation\b/.test(help.stdout)}
   }
   if (older(version.parts, MIN_BUILDX)) {
-    throw new DbuildError(`buildx ${version.version} is too old; dbuild needs ${MIN_BUILDX.join('.')} or newer`, ExitCode.UNAVAILABLE, [INSTALL_BUILDX])
+    throw new DbuildError(`buildx ${version.version} is too old; dbuild needs ${MIN_BUILDX.join('.')} or newer`, ExitCode.UNAVAILABLE, [
+      INSTALL_BUILDX,
+    ])
   }
   return version
 }

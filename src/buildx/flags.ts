@@ -21,7 +21,12 @@ export interface BuildxFlag {
   since?: string
 }
 
-const flag = (long: string, value: boolean, repeatable: boolean, extra: Partial<BuildxFlag> = {}): BuildxFlag => ({long, value, repeatable, ...extra})
+const flag = (long: string, value: boolean, repeatable: boolean, extra: Partial<BuildxFlag> = {}): BuildxFlag => ({
+  long,
+  value,
+  repeatable,
+  ...extra,
+})
 
 /** Sorted by long name. */
 export const BUILDX_BUILD_FLAGS: readonly BuildxFlag[] = [
@@ -98,7 +103,13 @@ export function flagTable(extra: readonly BuildxFlag[] = []): FlagTable {
   const all = [...BUILDX_BUILD_FLAGS, ...extra.filter((f) => !BUILDX_BUILD_FLAGS.some((known) => known.long === f.long))]
   const byLong = new Map(all.map((f) => [f.long, f]))
   const byShort = new Map(all.filter((f) => f.short).map((f) => [f.short as string, f]))
-  return {command: 'build', strict: true, byLong: (name) => byLong.get(name), byShort: (letter) => byShort.get(letter), longNames: () => [...byLong.keys()]}
+  return {
+    command: 'build',
+    strict: true,
+    byLong: (name) => byLong.get(name),
+    byShort: (letter) => byShort.get(letter),
+    longNames: () => [...byLong.keys()],
+  }
 }
 
 const builtin = flagTable()

@@ -25,14 +25,21 @@ export function parseHelpFlags(text: string): BuildxFlag[] {
     const match = /^\s+(?:-([A-Za-z0-9]), )?--([A-Za-z0-9][A-Za-z0-9-]*)(?: ([A-Za-z][A-Za-z0-9]*))?(?:\s{2,}|\s*$)/.exec(line)
     if (!match) continue
     const [, short, long, type] = match
-    flags.push({long: long as string, value: type !== undefined, repeatable: type !== undefined && LIST_TYPES.has(type), ...(short ? {short} : {})})
+    flags.push({
+      long: long as string,
+      value: type !== undefined,
+      repeatable: type !== undefined && LIST_TYPES.has(type),
+      ...(short ? {short} : {}),
+    })
   }
   return flags
 }
 
 function helpOutput(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('docker', ['buildx', 'build', '--help'], {env, timeout: 30_000, encoding: 'utf8'}, (error, stdout) => resolve(error ? undefined : stdout))
+    execFile('docker', ['buildx', 'build', '--help'], {env, timeout: 30_000, encoding: 'utf8'}, (error, stdout) =>
+      resolve(error ? undefined : stdout),
+    )
   })
 }
 

@@ -84,7 +84,11 @@ export async function inspectBuilder(env: NodeJS.ProcessEnv, builder?: string, t
   const args = ['buildx', 'inspect', ...(builder ? [builder] : [])]
   const result = await runDocker(args, {env, timeout})
   if (result.exitCode !== 0) {
-    const error = result.stderr.trim().split('\n').find((line) => line.trim() !== '')?.trim()
+    const error = result.stderr
+      .trim()
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim()
     return {ok: false, labels: {}, error: error || `docker ${args.join(' ')} exited ${result.exitCode}`}
   }
   const parsed = parseBuildxInspect(result.stdout)
@@ -113,16 +117,23 @@ export interface BuildkitVersion {
  * vendors (Debian's and Ubuntu's dockerd report v0.0.0+unknown). Never a guess: undefined when the
  * engine's version is not one dbuild has a row for.
  */
-export async function builderBuildkit(env: NodeJS.ProcessEnv, builder: Pick<BuilderFacts, 'name' | 'driver' | 'endpoint' | 'buildkitVersion' | 'buildkitReported'>): Promise<BuildkitVersion> {
+export async function builderBuildkit(
+  env: NodeJS.ProcessEnv,
+  builder: Pick<BuilderFacts, 'name' | 'driver' | 'endpoint' | 'buildkitVersion' | 'buildkitReported'>,
+): Promise<BuildkitVersion> {
   const reports = `builder ${builder.name ?? '(current)'} reports ${builder.buildkitReported ? `BuildKit ${builder.buildkitReported}` : 'no BuildKit version'}`
   if (builder.buildkitVersion) return {version: builder.buildkitVersion, from: reports}
   if (builder.driver !== 'docker') return {from: reports}
   // the docker driver's endpoint is a docker context; `default` is the one DOCKER_HOST and DOCKER_CONTEXT choose
-  const context = builder.endpoint && builder.endpoint !== 'default' && !builder.endpoint.includes('://') ? ['--context', builder.endpoint] : []
+  const context =
+    builder.endpoint && builder.endpoint !== 'default' && !builder.endpoint.includes('://') ? ['--context', builder.endpoint] : []
   const run = await runDocker([...context, 'version', '--format', '{{.Server.Version}}'], {env, timeout: 15_000})
   const engine = run.exitCode === 0 ? run.stdout.trim() : ''
   if (!engine) return {from: `${reports}, and the engine's version could not be read`}
   const vendored = vendoredBuildkit(engine)
   if (!vendored) return {from: `${reports}, and dbuild does not know which BuildKit Docker Engine ${engine} vendors`}
-  return {version: vendored.version, from: `${reports}; Docker Engine ${engine} vendors BuildKit ${vendored.version}${vendored.atLeast ? ' or newer' : ''}`}
+  return {
+    version: vendored.version,
+    from: `${reports}; Docker Engine ${engine} vendors BuildKit ${vendored.version}${vendored.atLeast ? ' or newer' : ''}`,
+  }
 }

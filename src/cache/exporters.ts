@@ -27,7 +27,10 @@ const DOCKER_DRIVER_EXPORTS: Record<ImageStore, readonly string[]> = {
 export function cacheType(spec: string): string {
   const trimmed = spec.trim()
   if (!trimmed.includes('=')) return 'registry'
-  const type = trimmed.split(',').map((part) => part.trim()).find((part) => part.startsWith('type='))
+  const type = trimmed
+    .split(',')
+    .map((part) => part.trim())
+    .find((part) => part.startsWith('type='))
   return type ? type.slice('type='.length) : 'registry'
 }
 
@@ -42,7 +45,8 @@ function describe(builder: CacheBuilder): string {
 }
 
 /** What to do instead, for a builder that lacks the exporter. */
-export const CACHE_EXPORT_FIX = 'use a builder that runs BuildKit itself (docker buildx create --use --driver docker-container), or cacheTo type=inline'
+export const CACHE_EXPORT_FIX =
+  'use a builder that runs BuildKit itself (docker buildx create --use --driver docker-container), or cacheTo type=inline'
 
 export interface UnsupportedCacheExport {
   spec: string
@@ -72,7 +76,12 @@ export async function exportableCacheTo(
   const builder = await inspectBuilder(options.env, options.builder)
   if (!builder.ok) return [...specs]
   const imageStore = imageStoreFromLabels(builder)
-  const unsupported = unsupportedCacheExports(specs, {...(builder.name ? {name: builder.name} : {}), ...(builder.driver ? {driver: builder.driver} : {}), ...(imageStore ? {imageStore} : {})})
-  for (const entry of unsupported) options.warn(`${options.where} cacheTo ${entry.spec} dropped: ${entry.reason}; to export it, ${CACHE_EXPORT_FIX}`)
+  const unsupported = unsupportedCacheExports(specs, {
+    ...(builder.name ? {name: builder.name} : {}),
+    ...(builder.driver ? {driver: builder.driver} : {}),
+    ...(imageStore ? {imageStore} : {}),
+  })
+  for (const entry of unsupported)
+    options.warn(`${options.where} cacheTo ${entry.spec} dropped: ${entry.reason}; to export it, ${CACHE_EXPORT_FIX}`)
   return specs.filter((spec) => !unsupported.some((entry) => entry.spec === spec))
 }

@@ -17,7 +17,9 @@ const KNOWN = new Set(['branch', 'default_branch'])
 export function expandSpec(spec: string, values: PlaceholderValues, where = '.dbuild.json'): string {
   return spec.replace(PLACEHOLDER, (whole, name: string) => {
     if (!KNOWN.has(name)) {
-      throw new DbuildError(`${where}: unknown placeholder ${whole} in "${spec}"`, ExitCode.CONFIG, ['The placeholders are {branch} and {default_branch}.'])
+      throw new DbuildError(`${where}: unknown placeholder ${whole} in "${spec}"`, ExitCode.CONFIG, [
+        'The placeholders are {branch} and {default_branch}.',
+      ])
     }
     return sanitizeTag(values[name as keyof PlaceholderValues])
   })
@@ -69,7 +71,10 @@ export interface CacheLists {
 export function cacheLists(inputs: CacheListInputs): CacheLists {
   const where = inputs.configPath ?? '.dbuild.json'
   const notes: string[] = []
-  const cacheFrom = dedupeSpecs([...(inputs.configCacheFrom ?? []).map((spec) => expandSpec(spec, inputs.values, `${where}: cacheFrom`)), ...inputs.userCacheFrom])
+  const cacheFrom = dedupeSpecs([
+    ...(inputs.configCacheFrom ?? []).map((spec) => expandSpec(spec, inputs.values, `${where}: cacheFrom`)),
+    ...inputs.userCacheFrom,
+  ])
   let cacheTo: string[] = []
   const configured = inputs.configCacheTo ?? []
   if (configured.length > 0) {

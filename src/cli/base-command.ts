@@ -37,11 +37,12 @@ export abstract class BaseCommand extends Command {
     }
     if (typeof error.oclif?.exit === 'number') {
       // oclif's parser errors end with its own pointer at --help
-      process.stderr.write(`${formatError({message: error.message.replace(/\n*See more help with --help$/, ''), suggestions: [...(error.suggestions ?? []), `dbuild ${this.id ?? ''} --help`.replace('  ', ' ')]})}\n`)
+      process.stderr.write(
+        `${formatError({message: error.message.replace(/\n*See more help with --help$/, ''), suggestions: [...(error.suggestions ?? []), `dbuild ${this.id ?? ''} --help`.replace('  ', ' ')]})}\n`,
+      )
       process.exitCode = error.oclif.exit
       return undefined
     }
     return super.catch(error)
   }
 }
-

@@ -56,7 +56,10 @@ function wrap(text: string, width: number): string[] {
   return lines
 }
 
-export async function buildHelp(env: NodeJS.ProcessEnv = process.env, width = Math.max(40, Math.min(process.stdout.columns || 80, 100))): Promise<string> {
+export async function buildHelp(
+  env: NodeJS.ProcessEnv = process.env,
+  width = Math.max(40, Math.min(process.stdout.columns || 80, 100)),
+): Promise<string> {
   const ownWidth = Math.max(...OWN_BUILD_FLAGS.map(([spelling]) => spelling.length))
   const installed = await installedOptions(env)
   return [
@@ -74,7 +77,9 @@ export async function buildHelp(env: NodeJS.ProcessEnv = process.env, width = Ma
     'DBUILD FLAGS',
     ...OWN_BUILD_FLAGS.map(([spelling, text]) => `  ${spelling.padEnd(ownWidth)}  ${text}`),
     '',
-    installed === undefined ? 'BUILDX FLAGS (docker buildx build --help could not be read; the flags dbuild knows)' : 'BUILDX FLAGS (from the installed docker buildx build --help)',
+    installed === undefined
+      ? 'BUILDX FLAGS (docker buildx build --help could not be read; the flags dbuild knows)'
+      : 'BUILDX FLAGS (from the installed docker buildx build --help)',
     installed ?? tableOptions(width),
     '',
     'EXAMPLES',

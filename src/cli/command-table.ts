@@ -65,7 +65,8 @@ export const PLUGINS_NOTE = `Plugins: a repository's .dbuild.json may list rule 
 on this machine, with your rights, as ESLint's configs do; so dbuild runs them only when you pass --plugins or set DBUILD_PLUGINS=1 (--no-plugins and \
 DBUILD_PLUGINS=0 turn them off).`
 
-export const BUILD_SUMMARY = 'Build with docker buildx: stage a permission-normalized context, rewrite risky Dockerfile lines, add the cache list.'
+export const BUILD_SUMMARY =
+  'Build with docker buildx: stage a permission-normalized context, rewrite risky Dockerfile lines, add the cache list.'
 
 export const BUILD_USAGE = ['dbuild build [buildx flags] PATH | URL | -', 'dbuild [buildx flags] PATH | URL | -'] as const
 
@@ -88,8 +89,11 @@ export const OWN_BUILD_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--[no-]plugins', 'run (or not) the rule plugins .dbuild.json lists; default: not run, or DBUILD_PLUGINS=1'],
 ]
 
-export const BUILD_EXAMPLES = ['dbuild -t app:dev .', 'dbuild build --push -t registry.example.com/app:latest --cache-to type=inline .', 'dbuild ' +
-  'build --dry-run -f docker/Dockerfile .']
+export const BUILD_EXAMPLES = [
+  'dbuild -t app:dev .',
+  'dbuild build --push -t registry.example.com/app:latest --cache-to type=inline .',
+  'dbuild ' + 'build --dry-run -f docker/Dockerfile .',
+]
 
 /** The flags rewrite and lint share: where the Dockerfile is and how buildx would build it (src/actions/rule-request.ts reads them). */
 const RULE_FLAGS: Readonly<Record<string, FlagEntry>> = {
@@ -98,12 +102,21 @@ const RULE_FLAGS: Readonly<Record<string, FlagEntry>> = {
   target: {type: 'option', description: 'target stage, as for buildx'},
   platform: {type: 'option', description: 'target platform, as for buildx'},
   network: {type: 'option', description: 'buildx --network for the probe builds'},
-  'build-context': {type: 'option', description: 'named context NAME=SOURCE, as for buildx: a FROM or --from naming it reads it, not an image', multiple: true},
-  config: {type: 'option', description: 'use FILE instead of the .dbuild.json found from the context up to the git root', helpValue: 'FILE'},
+  'build-context': {
+    type: 'option',
+    description: 'named context NAME=SOURCE, as for buildx: a FROM or --from naming it reads it, not an image',
+    multiple: true,
+  },
+  config: {
+    type: 'option',
+    description: 'use FILE instead of the .dbuild.json found from the context up to the git root',
+    helpValue: 'FILE',
+  },
   plugins: {
     type: 'boolean',
-    description: "run the rule plugins that .dbuild.json lists: they are the repository's own JavaScript and run as code with your rights (default: " +
-      "not run, or DBUILD_PLUGINS=1)",
+    description:
+      "run the rule plugins that .dbuild.json lists: they are the repository's own JavaScript and run as code with your rights (default: " +
+      'not run, or DBUILD_PLUGINS=1)',
     allowNo: true,
   },
 }
@@ -158,10 +171,7 @@ your shell's start-up file:
   bash: eval "$(dbuild completion bash)" in ~/.bashrc
   zsh:  eval "$(dbuild completion zsh)" in ~/.zshrc
   fish: dbuild completion fish > ~/.config/fish/completions/dbuild.fish`,
-    examples: [
-      '<%= config.bin %> completion bash',
-      'eval "$(<%= config.bin %> completion zsh)"',
-    ],
+    examples: ['<%= config.bin %> completion bash', 'eval "$(<%= config.bin %> completion zsh)"'],
     args: {
       shell: {description: 'the shell', required: true, options: SHELLS},
     },
@@ -172,11 +182,7 @@ your shell's start-up file:
     description: `Each check says pass, warn or fail and gives the fix. Reports whether the daemon uses the containerd image store (imageStore in \
 --json), where COPY --link --chown=name fails with "invalid user index: -1", and the BuildKit version where known. docker is asked through \
 DOCKER_HOST / DOCKER_CONTEXT / BUILDX_BUILDER as set. Exits 0 when nothing failed, 1 when a check failed.`,
-    examples: [
-      '<%= config.bin %> doctor',
-      '<%= config.bin %> doctor --json',
-      '<%= config.bin %> doctor --builder mybuilder',
-    ],
+    examples: ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json', '<%= config.bin %> doctor --builder mybuilder'],
     json: true,
     flags: {
       builder: {type: 'option', description: 'buildx builder to inspect (default: BUILDX_BUILDER or the current builder)'},
@@ -209,12 +215,23 @@ another machine, with the fix.`,
       context: {description: 'Build context directory.', default: '.'},
     },
     flags: {
-      against: {type: 'option', description: `The build whose cache should have been hit: its manifest file, or the image (tag or digest) or registry \
-cache ref it pushed.`, exactlyOne: ['against', 'modes']},
-      modes: {type: 'boolean', description: 'List the paths whose modes make plain buildx miss the cache, with the fix.', exactlyOne: ['against', 'modes']},
+      against: {
+        type: 'option',
+        description: `The build whose cache should have been hit: its manifest file, or the image (tag or digest) or registry \
+cache ref it pushed.`,
+        exactlyOne: ['against', 'modes'],
+      },
+      modes: {
+        type: 'boolean',
+        description: 'List the paths whose modes make plain buildx miss the cache, with the fix.',
+        exactlyOne: ['against', 'modes'],
+      },
       file: {type: 'option', char: 'f', description: 'Dockerfile (default CONTEXT/Dockerfile).'},
-      'build-arg': {type: 'option', description: "A build arg as the build is given it, NAME=VALUE (repeatable); compared with the " +
-        "manifest's.", multiple: true},
+      'build-arg': {
+        type: 'option',
+        description: 'A build arg as the build is given it, NAME=VALUE (repeatable); compared with the ' + "manifest's.",
+        multiple: true,
+      },
       platform: {type: 'option', description: "The build's platform (default: the manifest's)."},
       target: {type: 'option', description: "The build's target stage (default: the manifest's, else the last stage)."},
     },
@@ -243,10 +260,19 @@ ${PLUGINS_NOTE}`,
     flags: {
       ...RULE_FLAGS,
       format: {type: 'option', description: 'output format', options: FINDINGS_FORMATS, default: 'text'},
-      'failure-threshold': {type: 'option', char: 't', description: 'exit 1 on a finding of this severity or higher (none: ' +
-        'never)', options: FAILURE_THRESHOLDS},
-      exclude: {type: 'option', description: `leave out of repository-wide lint the paths this fast-glob pattern matches (relative to the current \
-directory; also "lint": {"exclude": [...]} in .dbuild.json)`, multiple: true, helpValue: 'GLOB'},
+      'failure-threshold': {
+        type: 'option',
+        char: 't',
+        description: 'exit 1 on a finding of this severity or higher (none: ' + 'never)',
+        options: FAILURE_THRESHOLDS,
+      },
+      exclude: {
+        type: 'option',
+        description: `leave out of repository-wide lint the paths this fast-glob pattern matches (relative to the current \
+directory; also "lint": {"exclude": [...]} in .dbuild.json)`,
+        multiple: true,
+        helpValue: 'GLOB',
+      },
       probe: {type: 'boolean', description: 'run BuildKit probe builds for facts rules need', default: false, allowNo: true},
     },
     direct: true,
@@ -257,10 +283,7 @@ directory; also "lint": {"exclude": [...]} in .dbuild.json)`, multiple: true, he
     description: `Tracked files recorded as 100755 become 0755, every other tracked file 0644, and the directories that hold them 0755 (setuid, \
 setgid and sticky bits cleared). Symlinks and submodules are left alone. \`dbuild setup\` runs it once so that even a plain \`docker build\` gets \
 consistent checksums; the git hooks keep modes canonical after each checkout with their own POSIX sh, without running dbuild.`,
-    examples: [
-      '<%= config.bin %> normalize',
-      '<%= config.bin %> normalize path/to/repo --json',
-    ],
+    examples: ['<%= config.bin %> normalize', '<%= config.bin %> normalize path/to/repo --json'],
     json: true,
     args: {
       path: {description: 'Directory inside a git work tree; its tracked files are normalized.', default: '.'},
@@ -298,10 +321,7 @@ ${PLUGINS_NOTE}`,
     description: `The one command a new developer runs. In order: creates .dbuild.json at the git root if missing (adding --cache-from specs it lacks \
 otherwise), installs the git hooks, normalizes the work tree's modes, runs doctor and prints the next steps. It is idempotent and asks nothing when \
 not on a TTY or with --yes. Exits 1 when a doctor check failed.`,
-    examples: [
-      '<%= config.bin %> setup',
-      '<%= config.bin %> setup --yes --cache-from type=registry,ref=registry.example.com/app:cache',
-    ],
+    examples: ['<%= config.bin %> setup', '<%= config.bin %> setup --yes --cache-from type=registry,ref=registry.example.com/app:cache'],
     json: true,
     flags: {
       'cache-from': {type: 'option', description: 'buildx --cache-from spec for .dbuild.json (repeatable)', multiple: true},
@@ -341,8 +361,12 @@ files whose size or mtime changed. --manifest FILE writes every entry behind it,
       file: {type: 'option', char: 'f', description: "Dockerfile; its <Dockerfile>.dockerignore wins over the context's .dockerignore."},
       out: {type: 'option', description: 'Stage into this directory instead of the per-context cache directory.'},
       manifest: {type: 'option', description: 'Write the entries behind the digest and the build inputs to this file, for dbuild explain.'},
-      'build-arg': {type: 'option', description: 'Record a build arg (NAME=VALUE, repeatable; kept as a hash) in the ' +
-        'manifest.', multiple: true, dependsOn: ['manifest']},
+      'build-arg': {
+        type: 'option',
+        description: 'Record a build arg (NAME=VALUE, repeatable; kept as a hash) in the ' + 'manifest.',
+        multiple: true,
+        dependsOn: ['manifest'],
+      },
       platform: {type: 'option', description: "Record the build's platform in the manifest.", dependsOn: ['manifest']},
       target: {type: 'option', description: "Record the build's target stage in the manifest.", dependsOn: ['manifest']},
     },
@@ -376,10 +400,7 @@ bypasses it for one command.`,
   },
   'docker:status': {
     summary: `Show whether the docker-dbuild plugin and the docker-buildx shim are installed and whether docker build runs through them.`,
-    examples: [
-      '<%= config.bin %> docker status',
-      '<%= config.bin %> docker status --json',
-    ],
+    examples: ['<%= config.bin %> docker status', '<%= config.bin %> docker status --json'],
     json: true,
     body: () => import('../actions/docker.js').then((module) => module.status),
   },
@@ -388,9 +409,7 @@ bypasses it for one command.`,
     description: `Removes $DOCKER_CONFIG/cli-plugins/docker-dbuild, and the docker-buildx shim with the docker-buildx it displaced put back as it \
 was. When --alias had set aliases.builder, config.json is restored byte for byte; if docker or you changed it since, only the alias is taken out and \
 the rest is kept.`,
-    examples: [
-      '<%= config.bin %> docker uninstall',
-    ],
+    examples: ['<%= config.bin %> docker uninstall'],
     json: true,
     body: () => import('../actions/docker.js').then((module) => module.uninstall),
   },
@@ -402,14 +421,13 @@ lefthook-local.yml (lefthook.yml with --shared) that lefthook runs with git's ar
 rev-parse --git-path hooks), chained to any foreign hook already there, which is kept as <hook>.dbuild-chained and run after dbuild's with the same \
 arguments and stdin. The hooks need only POSIX sh and git, never fail a git command (a chained hook's own exit status is passed through), and \
 DBUILD_HOOK=0 turns them off. Running it again changes nothing, and it repairs a hook a manager displaced.`,
-    examples: [
-      '<%= config.bin %> hook install',
-      '<%= config.bin %> hook install --shared',
-      '<%= config.bin %> hook install --json',
-    ],
+    examples: ['<%= config.bin %> hook install', '<%= config.bin %> hook install --shared', '<%= config.bin %> hook install --json'],
     json: true,
     flags: {
-      shared: {type: 'boolean', description: `With lefthook: register in the committed lefthook.yml (every clone runs it) instead of lefthook-local.yml.`},
+      shared: {
+        type: 'boolean',
+        description: `With lefthook: register in the committed lefthook.yml (every clone runs it) instead of lefthook-local.yml.`,
+      },
     },
     body: () => import('../actions/hook.js').then((module) => module.install),
   },
@@ -418,10 +436,7 @@ DBUILD_HOOK=0 turns them off. Running it again changes nothing, and it repairs a
     description: `Looks where dbuild's hooks are registered: git's hooks directory (respecting core.hooksPath and worktrees), husky's .husky/<hook> \
 or lefthook's config. A hook another tool replaced or moved aside is reported as displaced, with the tool's name; dbuild hook install repairs it. \
 Also lists the git commands that run no hook (reset --hard, stash pop/apply, cherry-pick) and what covers them.`,
-    examples: [
-      '<%= config.bin %> hook status',
-      '<%= config.bin %> hook status --json',
-    ],
+    examples: ['<%= config.bin %> hook status', '<%= config.bin %> hook status --json'],
     json: true,
     body: () => import('../actions/hook.js').then((module) => module.status),
   },
@@ -430,10 +445,7 @@ Also lists the git commands that run no hook (reset --hard, stash pop/apply, che
     description: `Only hooks and blocks fingerprinted as dbuild's are removed: a foreign hook that dbuild chained is moved back in place with its \
 bytes and mode, dbuild's block is cut out of husky's .husky/<hook> (a file dbuild created is deleted), and dbuild's script and config block are taken \
 out of lefthook's files.`,
-    examples: [
-      '<%= config.bin %> hook uninstall',
-      '<%= config.bin %> hook uninstall --json',
-    ],
+    examples: ['<%= config.bin %> hook uninstall', '<%= config.bin %> hook uninstall --json'],
     json: true,
     body: () => import('../actions/hook.js').then((module) => module.uninstall),
   },

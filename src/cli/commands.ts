@@ -6,9 +6,13 @@ import {nearest} from '../nearest.js'
 export function notACommandError(word: string, commands: readonly string[]): DbuildError {
   const guess = nearest(word, commands)
   const topic = word.includes(' ')
-  return new DbuildError(`"${word}" is not a dbuild command${topic ? '' : ', and there is no file or directory of that name to build'}`, ExitCode.USAGE, [
-    ...(guess ? [`did you mean dbuild ${guess}?`] : []),
-    `the commands are ${commands.join(', ')}; dbuild help COMMAND tells more`,
-    ...(topic ? [] : ['to build a directory: dbuild [buildx flags] PATH | URL | -']),
-  ])
+  return new DbuildError(
+    `"${word}" is not a dbuild command${topic ? '' : ', and there is no file or directory of that name to build'}`,
+    ExitCode.USAGE,
+    [
+      ...(guess ? [`did you mean dbuild ${guess}?`] : []),
+      `the commands are ${commands.join(', ')}; dbuild help COMMAND tells more`,
+      ...(topic ? [] : ['to build a directory: dbuild [buildx flags] PATH | URL | -']),
+    ],
+  )
 }

@@ -98,7 +98,11 @@ export function parseDirect(spec: ArgvSpec, argv: readonly string[]): ParsedArgv
   if (spec.oclifOnly !== undefined) return undefined
   const options: Record<string, {type: 'boolean' | 'string'; multiple?: boolean; short?: string}> = {}
   for (const [name, flag] of Object.entries(spec.flags)) {
-    options[name] = {type: flag.type === 'boolean' ? 'boolean' : 'string', ...(flag.multiple ? {multiple: true} : {}), ...(flag.char ? {short: flag.char} : {})}
+    options[name] = {
+      type: flag.type === 'boolean' ? 'boolean' : 'string',
+      ...(flag.multiple ? {multiple: true} : {}),
+      ...(flag.char ? {short: flag.char} : {}),
+    }
     if (flag.type === 'boolean' && flag.allowNo) options[`no-${name}`] = {type: 'boolean'}
   }
   let tokens

@@ -25,7 +25,9 @@ function oclifFlag(flag: FlagEntry) {
     ...(exactlyOne ? {exactlyOne: [...exactlyOne]} : {}),
   })
   // the table's chars are single letters, as oclif's type wants them
-  return type === 'boolean' ? Flags.boolean(declared as Parameters<typeof Flags.boolean>[0]) : Flags.string(declared as Parameters<typeof Flags.string>[0])
+  return type === 'boolean'
+    ? Flags.boolean(declared as Parameters<typeof Flags.boolean>[0])
+    : Flags.string(declared as Parameters<typeof Flags.string>[0])
 }
 
 function oclifArg(arg: ArgEntry) {
@@ -70,4 +72,6 @@ function commandClass(entry: CommandEntry): Command.Class {
 }
 
 /** Every command of the table as an oclif command class, by oclif id. */
-export const COMMAND_CLASSES: Record<string, Command.Class> = Object.fromEntries(Object.entries(COMMANDS).map(([id, entry]) => [id, commandClass(entry)]))
+export const COMMAND_CLASSES: Record<string, Command.Class> = Object.fromEntries(
+  Object.entries(COMMANDS).map(([id, entry]) => [id, commandClass(entry)]),
+)

@@ -104,7 +104,8 @@ export function flagEnv(values: Map<string, string[]>, env: NodeJS.ProcessEnv): 
     const given = last(long)
     if (given === undefined) continue
     const absolute = path.resolve(given)
-    if (path.basename(absolute) !== file) usage(`--${long} ${given}: dbuild passes certificates on as DOCKER_CERT_PATH, which needs the file named ${file}`)
+    if (path.basename(absolute) !== file)
+      usage(`--${long} ${given}: dbuild passes certificates on as DOCKER_CERT_PATH, which needs the file named ${file}`)
     certDirs.add(path.dirname(absolute))
   }
   if (certDirs.size > 1) usage('--tlscacert, --tlscert and --tlskey must be in one directory for dbuild (DOCKER_CERT_PATH)')
@@ -118,7 +119,25 @@ export function flagEnv(values: Map<string, string[]>, env: NodeJS.ProcessEnv): 
 }
 
 /** buildx subcommands dbuild does not handle: `docker builder prune` (dbuild prune) goes to `docker buildx prune`. */
-const BUILDX_ONLY = new Set(['create', 'dap', 'debug', 'dial-stdio', 'du', 'history', 'imagetools', 'inspect', 'install', 'ls', 'policy', 'prune', 'rm', 'stop', 'uninstall', 'use', 'version'])
+const BUILDX_ONLY = new Set([
+  'create',
+  'dap',
+  'debug',
+  'dial-stdio',
+  'du',
+  'history',
+  'imagetools',
+  'inspect',
+  'install',
+  'ls',
+  'policy',
+  'prune',
+  'rm',
+  'stop',
+  'uninstall',
+  'use',
+  'version',
+])
 
 /**
  * What `docker-dbuild ARGV` runs. `commands` are dbuild's own command ids; a first word among them
@@ -131,6 +150,7 @@ export function pluginCommand(argv: readonly string[], env: NodeJS.ProcessEnv, c
   if (name !== PLUGIN_NAME) usage(`docker-${PLUGIN_NAME} was run as "${name ?? ''}"; the docker CLI runs it as docker ${PLUGIN_NAME} …`)
   const pluginEnv = flagEnv(values, env)
   const [first] = args
-  if (first !== undefined && !commands.includes(first) && BUILDX_ONLY.has(first)) return {kind: 'docker', argv: ['buildx', ...args], env: pluginEnv}
+  if (first !== undefined && !commands.includes(first) && BUILDX_ONLY.has(first))
+    return {kind: 'docker', argv: ['buildx', ...args], env: pluginEnv}
   return {kind: 'dbuild', argv: args, env: pluginEnv}
 }

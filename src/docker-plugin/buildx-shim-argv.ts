@@ -26,6 +26,7 @@ export function shimCommand(argv: readonly string[], env: NodeJS.ProcessEnv): {a
   // buildx's --builder and --debug may stand before the command; dbuild's router takes them there too
   let index = 0
   while (index < words.length && ALIASES[words[index] as string] === undefined) index += words[index] === '--builder' ? 2 : 1
-  const out = index >= words.length ? words : [...words.slice(0, index), ALIASES[words[index] as string] as string, ...words.slice(index + 1)]
+  const out =
+    index >= words.length ? words : [...words.slice(0, index), ALIASES[words[index] as string] as string, ...words.slice(index + 1)]
   return {argv: out, env: docker ? flagEnv(docker.values, env) : {...env}}
 }

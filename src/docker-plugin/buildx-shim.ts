@@ -26,7 +26,12 @@ export const keptPath = (configDir: string) => path.join(configDir, 'cli-plugins
 const statePath = (configDir: string) => path.join(configDir, 'cli-plugins', '.docker-buildx.dbuild-installed')
 
 /** docker's system plugin directories on Linux, after $DOCKER_CONFIG/cli-plugins and cliPluginsExtraDirs (docker/cli cli-plugins/manager). */
-const SYSTEM_PLUGIN_DIRS = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins']
+const SYSTEM_PLUGIN_DIRS = [
+  '/usr/local/lib/docker/cli-plugins',
+  '/usr/local/libexec/docker/cli-plugins',
+  '/usr/lib/docker/cli-plugins',
+  '/usr/libexec/docker/cli-plugins',
+]
 
 /** config.json's cliPluginsExtraDirs, searched by docker after $DOCKER_CONFIG/cli-plugins. */
 function extraPluginDirs(configDir: string): string[] {
@@ -149,10 +154,18 @@ export function installBuildxShim(configDir: string, target: PluginTarget): Shim
     if (current !== script) writeFileAtomic(shim, script, 0o755)
     writeFileAtomic(statePath(configDir), `${target.version}\n`, 0o644)
     const real = findRealBuildx(configDir)
-    return {shim, state: current === script ? 'current' : 'written', ...(exists(keptPath(configDir)) ? {kept: keptPath(configDir)} : {}), ...(real ? {real} : {})}
+    return {
+      shim,
+      state: current === script ? 'current' : 'written',
+      ...(exists(keptPath(configDir)) ? {kept: keptPath(configDir)} : {}),
+      ...(real ? {real} : {}),
+    }
   } catch (error) {
     if (error instanceof DbuildError) throw error
-    throw new DbuildError(`${shim}: cannot install the buildx shim (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, ExitCode.CANT_CREATE)
+    throw new DbuildError(
+      `${shim}: cannot install the buildx shim (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      ExitCode.CANT_CREATE,
+    )
   }
 }
 
@@ -199,7 +212,8 @@ export function buildxShimStatus(configDir: string, target?: PluginTarget): Shim
   const shim = shimPath(configDir)
   const real = findRealBuildx(configDir)
   const withReal = real ? {real} : {}
-  if (exists(shim) && isShim(shim)) return {shim, state: !target || readFileSync(shim, 'utf8') === shimScript(target, configDir) ? 'installed' : 'other', ...withReal}
+  if (exists(shim) && isShim(shim))
+    return {shim, state: !target || readFileSync(shim, 'utf8') === shimScript(target, configDir) ? 'installed' : 'other', ...withReal}
   if (exists(statePath(configDir))) return {shim, state: 'overwritten', ...withReal}
   return {shim, state: 'missing', ...withReal}
 }
@@ -210,11 +224,15 @@ export function formatShimStatus(status: ShimStatus): string {
     case 'installed':
       return `buildx shim: installed: docker buildx build/bake and Compose run through dbuild (${status.shim}; ${real})`
     case 'other':
-      return `buildx shim: installed by another dbuild or for another setup (${status.shim}); run dbuild docker ` +
+      return (
+        `buildx shim: installed by another dbuild or for another setup (${status.shim}); run dbuild docker ` +
         `install --buildx to point it at this one (${real})`
+      )
     case 'overwritten':
-      return `buildx shim: written over by another docker-buildx (setup-buildx-action, a package, a copy) at ` +
+      return (
+        `buildx shim: written over by another docker-buildx (setup-buildx-action, a package, a copy) at ` +
         `${status.shim}; run dbuild docker install --buildx to repair it`
+      )
     default:
       return 'buildx shim: not installed; docker buildx build and Compose do not run through dbuild (dbuild docker install --buildx)'
   }

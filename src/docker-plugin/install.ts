@@ -76,7 +76,9 @@ function readJsonObject(file: string, text: string): Record<string, unknown> {
   const errors: ParseError[] = []
   const value: unknown = parse(text, errors, {allowTrailingComma: false, disallowComments: true})
   if (errors.length > 0 || typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DbuildError(`${file}: not a JSON object; dbuild leaves it alone`, ExitCode.CONFIG, ['Fix the file (docker reads it too), then run dbuild docker install --alias again.'])
+    throw new DbuildError(`${file}: not a JSON object; dbuild leaves it alone`, ExitCode.CONFIG, [
+      'Fix the file (docker reads it too), then run dbuild docker install --alias again.',
+    ])
   }
   return value as Record<string, unknown>
 }
@@ -109,7 +111,10 @@ export function installPlugin(configDir: string, target: PluginTarget, options: 
     if (current !== script) writeFileAtomic(plugin, script, 0o755)
     chmodSync(plugin, 0o755)
   } catch (error) {
-    throw new DbuildError(`${plugin}: cannot write the plugin (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, ExitCode.CANT_CREATE)
+    throw new DbuildError(
+      `${plugin}: cannot write the plugin (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      ExitCode.CANT_CREATE,
+    )
   }
   const result: InstallResult = {plugin, written: current !== script, alias: 'not asked', config: configPath(configDir)}
   if (!options.alias) return result
@@ -181,14 +186,16 @@ export interface PluginStatus {
 export function pluginStatus(configDir: string, target: PluginTarget): PluginStatus {
   const plugin = pluginPath(configDir)
   const alias = builderAlias(configDir)
-  if (!existsSync(plugin)) return {plugin, installed: 'missing', executable: false, ...(alias ? {alias} : {}), config: configPath(configDir)}
+  if (!existsSync(plugin))
+    return {plugin, installed: 'missing', executable: false, ...(alias ? {alias} : {}), config: configPath(configDir)}
   const installed = readFileSync(plugin, 'utf8') === pluginScript(target) ? 'current' : 'other'
   const executable = (statSync(plugin).mode & 0o111) !== 0
   return {plugin, installed, executable, ...(alias ? {alias} : {}), config: configPath(configDir)}
 }
 
 export function formatStatus(status: PluginStatus): string {
-  const installed = status.installed === 'current' ? 'installed' : 'installed by another dbuild (run dbuild docker install to point it at this one)'
+  const installed =
+    status.installed === 'current' ? 'installed' : 'installed by another dbuild (run dbuild docker install to point it at this one)'
   const plugin =
     status.installed === 'missing'
       ? `plugin: not installed (${status.plugin}); run dbuild docker install`

@@ -42,7 +42,8 @@ export async function findModeDrift(root: string): Promise<ModeDrift | undefined
   }
   for (const dir of [...dirs].sort()) {
     const mode = lstatSync(fsPath(path.join(root, dir))).mode
-    if (!hasMode(mode, CANONICAL_MODES.dir)) wrong.push({path: dir === '.' ? './' : `${dir}/`, mode: octal(mode), want: octal(CANONICAL_MODES.dir)})
+    if (!hasMode(mode, CANONICAL_MODES.dir))
+      wrong.push({path: dir === '.' ? './' : `${dir}/`, mode: octal(mode), want: octal(CANONICAL_MODES.dir)})
   }
   return {files, wrong}
 }

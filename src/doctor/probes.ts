@@ -32,7 +32,13 @@ export interface ProbeOptions {
 const DOCKER_TIMEOUT = 15_000
 
 function firstLine(text: string): string {
-  return text.trim().split('\n').find((line) => line.trim() !== '')?.trim() ?? ''
+  return (
+    text
+      .trim()
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? ''
+  )
 }
 
 interface DockerVersionJson {
@@ -63,7 +69,9 @@ async function probeDocker(options: ProbeOptions): Promise<{cli: ToolProbe; daem
   }
   const parsed = parseJson<DockerVersionJson>(firstLine(version.stdout))
   const cli: ToolProbe = {ok: true, version: parsed?.Client?.Version}
-  const endpoint = env.DOCKER_HOST ?? (env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : parsed?.Client?.Context ? `context ${parsed.Client.Context}` : undefined)
+  const endpoint =
+    env.DOCKER_HOST ??
+    (env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : parsed?.Client?.Context ? `context ${parsed.Client.Context}` : undefined)
   if (version.exitCode !== 0 || !parsed?.Server) {
     return {cli, daemon: {ok: false, endpoint, error: firstLine(version.stderr) || `docker version exited ${version.exitCode}`}}
   }
@@ -122,12 +130,15 @@ function probeConfig(cwd: string, root: string | undefined): {probe: ConfigProbe
     if (above) {
       // findConfig reads only the context's own directory outside git: a config in a shared directory
       // above could have been planted there. Say so, rather than "none found" with the file in plain sight.
-      const reason = 'outside a git work tree dbuild reads only the .dbuild.json of the context\'s own directory, never one above it'
+      const reason = "outside a git work tree dbuild reads only the .dbuild.json of the context's own directory, never one above it"
       const fix = 'Run dbuild inside the git checkout that holds it, or name it with --config on a build if you trust it.'
       return {probe: {inGitWorkTree, refused: {path: above, reason, fix}}, cacheFrom: []}
     }
     const cacheTo = loaded.config.cacheTo ?? []
-    return {probe: {inGitWorkTree, ...(loaded.path ? {path: loaded.path} : {}), ...(cacheTo.length > 0 ? {cacheTo} : {})}, cacheFrom: loaded.config.cacheFrom ?? []}
+    return {
+      probe: {inGitWorkTree, ...(loaded.path ? {path: loaded.path} : {}), ...(cacheTo.length > 0 ? {cacheTo} : {})},
+      cacheFrom: loaded.config.cacheFrom ?? [],
+    }
   } catch (error) {
     if (error instanceof DbuildError) return {probe: {inGitWorkTree, error: error.message}, cacheFrom: []}
     throw error
@@ -169,7 +180,10 @@ async function getV2(url: string, timeout: number): Promise<Reach> {
     const name = (error as Error).name
     if (name === 'TimeoutError' || name === 'AbortError') return {reachable: false, detail: `GET ${url}: no answer within ${timeout} ms`}
     const code = cause?.code ?? ''
-    return {reachable: OFFLINE_CODES.has(code) ? 'unknown' : false, detail: `GET ${url}: ${code || cause?.message || (error as Error).message}`}
+    return {
+      reachable: OFFLINE_CODES.has(code) ? 'unknown' : false,
+      detail: `GET ${url}: ${code || cause?.message || (error as Error).message}`,
+    }
   }
 }
 
@@ -194,7 +208,8 @@ export async function gatherProbes(options: ProbeOptions): Promise<Probes> {
   const env = options.env ?? process.env
   // a deleted working directory has no work tree and no config to report on; the machine's checks still run
   const root = options.cwd === undefined ? undefined : await gitRoot(options.cwd)
-  const {probe: config, cacheFrom} = options.cwd === undefined ? {probe: {inGitWorkTree: false}, cacheFrom: []} : probeConfig(options.cwd, root)
+  const {probe: config, cacheFrom} =
+    options.cwd === undefined ? {probe: {inGitWorkTree: false}, cacheFrom: []} : probeConfig(options.cwd, root)
   const [docker, buildx, builder, umask, modes, hooks, registries] = await Promise.all([
     probeDocker(options),
     probeBuildx(env),

@@ -105,7 +105,10 @@ export function changedLines(before: string, now: string): {changed: number[]; r
   const table = new Uint32Array(rows * cols)
   for (let x = a.length - 1; x >= 0; x--) {
     for (let y = b.length - 1; y >= 0; y--) {
-      table[x * cols + y] = a[x] === b[y] ? (table[(x + 1) * cols + y + 1] as number) + 1 : Math.max(table[(x + 1) * cols + y] as number, table[x * cols + y + 1] as number)
+      table[x * cols + y] =
+        a[x] === b[y]
+          ? (table[(x + 1) * cols + y + 1] as number) + 1
+          : Math.max(table[(x + 1) * cols + y] as number, table[x * cols + y + 1] as number)
     }
   }
   const changed: number[] = []
@@ -140,7 +143,9 @@ function describeLines(what: string, diff: {changed: number[]; removed: number})
  */
 function firstChangedInstruction(before: DockerfileReaders, now: DockerfileReaders): FirstMiss | undefined {
   const text = (readers: DockerfileReaders, index: number): string[] =>
-    (readers.model.stages[index]?.instructions ?? []).map((instruction) => readers.model.text.slice(instruction.range[0], instruction.range[1]).replace(/\r\n/g, '\n'))
+    (readers.model.stages[index]?.instructions ?? []).map((instruction) =>
+      readers.model.text.slice(instruction.range[0], instruction.range[1]).replace(/\r\n/g, '\n'),
+    )
   for (const instruction of now.model.instructions) {
     if (!now.needed.has(instruction.stage)) continue
     const stage = now.model.stages[instruction.stage]
@@ -148,7 +153,11 @@ function firstChangedInstruction(before: DockerfileReaders, now: DockerfileReade
     const old = text(before, instruction.stage)[position]
     const cur = text(now, instruction.stage)[position]
     if (old !== cur) {
-      return {line: instruction.line, text: instructionText(now.model, instruction), why: old === undefined ? 'a new instruction' : 'the instruction itself changed'}
+      return {
+        line: instruction.line,
+        text: instructionText(now.model, instruction),
+        why: old === undefined ? 'a new instruction' : 'the instruction itself changed',
+      }
     }
   }
   return undefined
@@ -235,7 +244,8 @@ export function explainManifests(before: Manifest, now: Manifest, facts: Current
     if (!readers) continue
     for (const reader of readers.readers) {
       const source = sourceReading(reader, difference.path)
-      if (source !== undefined) difference.readBy.push({line: reader.instruction.line, text: instructionText(readers.model, reader.instruction), source})
+      if (source !== undefined)
+        difference.readBy.push({line: reader.instruction.line, text: instructionText(readers.model, reader.instruction), source})
     }
     const first = difference.readBy[0]
     if (first) candidates.push({line: first.line, text: first.text, why: pathChange(difference)})
@@ -258,7 +268,10 @@ export function explainManifests(before: Manifest, now: Manifest, facts: Current
   if (oldDockerfile && nowDockerfile && oldDockerfile.sha256 !== nowDockerfile.sha256 && readers) {
     const lfOnly = oldDockerfile.text === nowDockerfile.text.replace(/\r\n/g, '\n')
     if (lfOnly) {
-      causes.push({kind: 'crlf', message: `${nowDockerfile.path} differs only in CRLF line endings${facts.dockerfileEolPinned ? '' : ', and .gitattributes does not pin them'}`})
+      causes.push({
+        kind: 'crlf',
+        message: `${nowDockerfile.path} differs only in CRLF line endings${facts.dockerfileEolPinned ? '' : ', and .gitattributes does not pin them'}`,
+      })
     } else {
       const diff = changedLines(oldDockerfile.text, nowDockerfile.text)
       causes.push({kind: 'dockerfile', message: describeLines(nowDockerfile.path, diff), lines: diff.changed})
@@ -269,10 +282,16 @@ export function explainManifests(before: Manifest, now: Manifest, facts: Current
 
   // # syntax, platform, target
   if (oldDockerfile && nowDockerfile && before.header.syntax !== now.header.syntax) {
-    causes.push({kind: 'syntax', message: `# syntax differs: ${before.header.syntax ?? '(none)'} → ${now.header.syntax ?? '(none)'}; another frontend may build every step differently`})
+    causes.push({
+      kind: 'syntax',
+      message: `# syntax differs: ${before.header.syntax ?? '(none)'} → ${now.header.syntax ?? '(none)'}; another frontend may build every step differently`,
+    })
   }
   if (before.header.platform !== null && now.header.platform !== null && before.header.platform !== now.header.platform) {
-    causes.push({kind: 'platform', message: `platform differs: ${before.header.platform} → ${now.header.platform}; every step is built for another platform`})
+    causes.push({
+      kind: 'platform',
+      message: `platform differs: ${before.header.platform} → ${now.header.platform}; every step is built for another platform`,
+    })
     const from = readers?.model.stages.find((stage) => readers?.needed.has(stage.index))?.from
     if (readers && from) candidates.push({line: from.line, text: instructionText(readers.model, from), why: 'another platform'})
   } else if (before.header.platform !== null && now.header.platform === null) {
@@ -301,8 +320,12 @@ export function explainManifests(before: Manifest, now: Manifest, facts: Current
 
   const crlfPaths = differences.filter((difference) => difference.crlf).map((difference) => difference.path)
   if (crlfPaths.length > 0) {
-    causes.push({kind: 'crlf', message: `${crlfPaths.length} file(s) differ only in CRLF line endings and .gitattributes does not pin them: ` +
-      `${crlfPaths.slice(0, 5).join(', ')}${crlfPaths.length > 5 ? ', ...' : ''}`})
+    causes.push({
+      kind: 'crlf',
+      message:
+        `${crlfPaths.length} file(s) differ only in CRLF line endings and .gitattributes does not pin them: ` +
+        `${crlfPaths.slice(0, 5).join(', ')}${crlfPaths.length > 5 ? ', ...' : ''}`,
+    })
   }
 
   const git = gitCause(differences)
@@ -313,5 +336,13 @@ export function explainManifests(before: Manifest, now: Manifest, facts: Current
   const same = before.header.digest === now.header.digest && causes.length === 0
   // another frontend builds every step anew; without a Dockerfile nothing can be ruled out
   const miss = firstMiss !== undefined || causes.some((cause) => cause.kind === 'syntax') || (!readers && !same)
-  return {same, miss, digest: {manifest: before.header.digest, now: now.header.digest}, differences, causes, ...(firstMiss ? {firstMiss} : {}), notes}
+  return {
+    same,
+    miss,
+    digest: {manifest: before.header.digest, now: now.header.digest},
+    differences,
+    causes,
+    ...(firstMiss ? {firstMiss} : {}),
+    notes,
+  }
 }

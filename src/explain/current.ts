@@ -48,8 +48,12 @@ export function manifestFor(digest: ContextDigest, sources: ManifestSources): Ma
   const dockerfileText = readText(sources.dockerfile)
   const ignoreText = readText(sources.ignoreFile)
   const inputs: BuildInputs = {
-    ...(dockerfileText !== undefined && sources.dockerfile ? {dockerfile: {path: shownPath(sources.context, sources.dockerfile), text: dockerfileText}} : {}),
-    ...(ignoreText !== undefined && sources.ignoreFile ? {dockerignore: {path: shownPath(sources.context, sources.ignoreFile), text: ignoreText}} : {}),
+    ...(dockerfileText !== undefined && sources.dockerfile
+      ? {dockerfile: {path: shownPath(sources.context, sources.dockerfile), text: dockerfileText}}
+      : {}),
+    ...(ignoreText !== undefined && sources.ignoreFile
+      ? {dockerignore: {path: shownPath(sources.context, sources.ignoreFile), text: ignoreText}}
+      : {}),
     ...(sources.buildArgs ? {buildArgs: sources.buildArgs} : {}),
     ...(sources.platform ? {platform: sources.platform} : {}),
     ...(sources.target ? {target: sources.target} : {}),
@@ -86,7 +90,8 @@ export async function eolPinned(files: string[]): Promise<Set<string>> {
   const fields = output.split('\0')
   for (let i = 0; i + 2 < fields.length; i += 3) {
     const [file, attribute, value] = [fields[i] as string, fields[i + 1], fields[i + 2]]
-    if ((attribute === 'eol' && (value === 'lf' || value === 'crlf')) || (attribute === 'text' && value === 'unset')) pinned.add(path.resolve(path.dirname(files[0] as string), file))
+    if ((attribute === 'eol' && (value === 'lf' || value === 'crlf')) || (attribute === 'text' && value === 'unset'))
+      pinned.add(path.resolve(path.dirname(files[0] as string), file))
   }
   return pinned
 }
@@ -119,14 +124,16 @@ export async function explainContext(request: ExplainRequest): Promise<{report: 
     ...(walked.ignoreFile ? {ignoreFile: walked.ignoreFile} : {}),
     ...(request.buildArgs ? {buildArgs: request.buildArgs} : {}),
     // what the manifest's build used, unless told otherwise: a manifest from CI is compared with the same build
-    ...(request.platform ?? before.header.platform ? {platform: request.platform ?? (before.header.platform as string)} : {}),
-    ...(request.target ?? before.header.target ? {target: request.target ?? (before.header.target as string)} : {}),
+    ...((request.platform ?? before.header.platform) ? {platform: request.platform ?? (before.header.platform as string)} : {}),
+    ...((request.target ?? before.header.target) ? {target: request.target ?? (before.header.target as string)} : {}),
     modesAsIs: asIs,
   })
   const recorded = new Map(before.entries.map((entry) => [entry.path, entry]))
   const candidates = now.entries.flatMap((entry) => {
     const old = recorded.get(entry.path)
-    return entry.type === 'file' && old?.type === 'file' && old.sha256 && old.sha256 !== entry.sha256 ? [{path: entry.path, sha256: old.sha256}] : []
+    return entry.type === 'file' && old?.type === 'file' && old.sha256 && old.sha256 !== entry.sha256
+      ? [{path: entry.path, sha256: old.sha256}]
+      : []
   })
   const crlf = crlfOnlyChanges(walked.context, candidates)
   const pinned = await eolPinned([...crlf.map((rel) => entryPath(walked.context, rel)), ...(hasDockerfile ? [dockerfile] : [])])
@@ -145,7 +152,13 @@ export function modeProblems(context: string, dockerfile?: string): {context: st
   for (const entry of walked.entries) {
     if (entry.kind !== 'file' && entry.kind !== 'dir') continue
     const want = canonicalMode(entry)
-    if (entry.mode !== want) problems.push({path: entry.rel === '' ? '.' : entry.rel, type: entry.kind, mode: entry.mode.toString(8).padStart(4, '0'), want: want.toString(8).padStart(4, '0')})
+    if (entry.mode !== want)
+      problems.push({
+        path: entry.rel === '' ? '.' : entry.rel,
+        type: entry.kind,
+        mode: entry.mode.toString(8).padStart(4, '0'),
+        want: want.toString(8).padStart(4, '0'),
+      })
   }
   problems.sort((a, b) => compareCodeUnits(a.path, b.path))
   return {context: walked.context, problems}

@@ -113,12 +113,17 @@ export function writeManifest(file: string, manifest: Manifest): void {
   try {
     writeFileAtomic(file, formatManifest(manifest))
   } catch (error) {
-    throw new DbuildError(`${file}: cannot write the manifest (${(error as NodeJS.ErrnoException).code ?? String(error)})`, ExitCode.CANT_CREATE)
+    throw new DbuildError(
+      `${file}: cannot write the manifest (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      ExitCode.CANT_CREATE,
+    )
   }
 }
 
 function invalid(file: string, line: number, why: string): DbuildError {
-  return new DbuildError(`${file}:${line}: not a dbuild context manifest (${why})`, ExitCode.INPUT, ['Pass a file written by `dbuild stage --manifest` or `dbuild build --manifest`.'])
+  return new DbuildError(`${file}:${line}: not a dbuild context manifest (${why})`, ExitCode.INPUT, [
+    'Pass a file written by `dbuild stage --manifest` or `dbuild build --manifest`.',
+  ])
 }
 
 const ENTRY_TYPES = new Set(['dir', 'fifo', 'file', 'symlink'])
@@ -147,7 +152,11 @@ export function parseManifest(text: string, file: string): Manifest {
   }
   if (header?.manifest !== MANIFEST_KIND) throw invalid(file, 1, `no "manifest": "${MANIFEST_KIND}" header`)
   if (header.version !== MANIFEST_VERSION) {
-    throw new DbuildError(`${file}:1: manifest version ${String(header.version)}, this dbuild reads version ${MANIFEST_VERSION}`, ExitCode.INPUT, ['Use the dbuild version that wrote it.'])
+    throw new DbuildError(
+      `${file}:1: manifest version ${String(header.version)}, this dbuild reads version ${MANIFEST_VERSION}`,
+      ExitCode.INPUT,
+      ['Use the dbuild version that wrote it.'],
+    )
   }
   const entries: DigestEntry[] = []
   for (let i = 1; i < lines.length; i++) {
@@ -157,11 +166,15 @@ export function parseManifest(text: string, file: string): Manifest {
     } catch {
       throw invalid(file, i + 1, 'an entry line is not JSON')
     }
-    if (typeof entry?.path !== 'string' || !ENTRY_TYPES.has(entry.type)) throw invalid(file, i + 1, 'an entry needs a path and a type of dir, fifo, file or symlink')
+    if (typeof entry?.path !== 'string' || !ENTRY_TYPES.has(entry.type))
+      throw invalid(file, i + 1, 'an entry needs a path and a type of dir, fifo, file or symlink')
     entries.push(entry)
   }
   if (digestOfEntries(entries) !== header.digest) {
-    throw new DbuildError(`${file}: its entries do not give the digest in its header (${header.digest}); the file was changed or cut short`, ExitCode.INPUT)
+    throw new DbuildError(
+      `${file}: its entries do not give the digest in its header (${header.digest}); the file was changed or cut short`,
+      ExitCode.INPUT,
+    )
   }
   return {header: {...header, buildArgs: header.buildArgs ?? {}, modes: header.modes === 'as-is' ? 'as-is' : 'canonical'}, entries}
 }

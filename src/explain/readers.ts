@@ -121,7 +121,10 @@ function neededStages(model: DockerfileModel, target: string | undefined): Set<n
     if (!stage) continue
     if (stage.parent !== undefined) queue.push(stage.parent)
     for (const instruction of stage.instructions) {
-      const refs = [flag(instruction, 'from')?.value, ...flags(instruction, 'mount').map((mount) => mountFields(mount.value ?? '').get('from'))]
+      const refs = [
+        flag(instruction, 'from')?.value,
+        ...flags(instruction, 'mount').map((mount) => mountFields(mount.value ?? '').get('from')),
+      ]
       for (const ref of refs) {
         const from = ref ? stageByRef(model, ref, index) : undefined
         if (from) queue.push(from.index)
@@ -132,11 +135,15 @@ function neededStages(model: DockerfileModel, target: string | undefined): Set<n
 }
 
 /** The context readers of a Dockerfile for a target, with build args expanding their paths. */
-export function dockerfileReaders(text: string, options: {target?: string; buildArgs?: Record<string, string>; platform?: string} = {}): DockerfileReaders {
+export function dockerfileReaders(
+  text: string,
+  options: {target?: string; buildArgs?: Record<string, string>; platform?: string} = {},
+): DockerfileReaders {
   const model = parseDockerfile(text)
   const needed = neededStages(model, options.target)
   const scopes = variableScopes(model, options.buildArgs ?? {}, options.platform)
-  const expand = (instruction: InstructionNode, word: string): string => expandWord(word, scopes[instruction.index] ?? (() => undefined), model.escape).value
+  const expand = (instruction: InstructionNode, word: string): string =>
+    expandWord(word, scopes[instruction.index] ?? (() => undefined), model.escape).value
   const readers: ContextReader[] = []
   for (const instruction of model.instructions) {
     if (!needed.has(instruction.stage)) continue
@@ -144,10 +151,20 @@ export function dockerfileReaders(text: string, options: {target?: string; build
       if (flag(instruction, 'from')) continue
       const paths = copyPaths(instruction)
       if (!paths) continue
-      const sources = paths.sources.filter((source) => !source.startsWith('<<') && !URL_SOURCE.test(source)).map((source) => cleanSource(expand(instruction, source)))
+      const sources = paths.sources
+        .filter((source) => !source.startsWith('<<') && !URL_SOURCE.test(source))
+        .map((source) => cleanSource(expand(instruction, source)))
       if (sources.length === 0) continue
       const excludeFlags = flags(instruction, 'exclude')
-      const excludes = excludeFlags.length > 0 ? new IgnoreMatcher(parseIgnoreFile(excludeFlags.map((f) => expand(instruction, f.value ?? '')).join('\n'), `--exclude of line ${instruction.line}`)) : undefined
+      const excludes =
+        excludeFlags.length > 0
+          ? new IgnoreMatcher(
+              parseIgnoreFile(
+                excludeFlags.map((f) => expand(instruction, f.value ?? '')).join('\n'),
+                `--exclude of line ${instruction.line}`,
+              ),
+            )
+          : undefined
       readers.push({instruction, sources, ...(excludes ? {excludes} : {})})
     } else if (instruction.keyword === 'RUN') {
       const sources: string[] = []

@@ -19,9 +19,15 @@ export function writing<T>(file: string, write: () => T): T {
     const code = (error as NodeJS.ErrnoException).code
     if (code === undefined || !NOT_WRITABLE.has(code)) throw error
     const dir = path.dirname(file)
-    throw new DbuildError(`${file}: cannot write (${code}${code === 'EROFS' ? ': read-only file system' : code === 'ENOSPC' || code === 'EDQUOT' ? ': no space left' : ''})`, ExitCode.CANT_CREATE, [
-      code === 'ENOSPC' || code === 'EDQUOT' ? 'Free some space and run the command again.' : `Make ${dir} writable by you (ls -ld ${JSON.stringify(dir)}), or point core.hooksPath at a directory you can write, then run the command again.`,
-    ])
+    throw new DbuildError(
+      `${file}: cannot write (${code}${code === 'EROFS' ? ': read-only file system' : code === 'ENOSPC' || code === 'EDQUOT' ? ': no space left' : ''})`,
+      ExitCode.CANT_CREATE,
+      [
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'Free some space and run the command again.'
+          : `Make ${dir} writable by you (ls -ld ${JSON.stringify(dir)}), or point core.hooksPath at a directory you can write, then run the command again.`,
+      ],
+    )
   }
 }
 
@@ -102,9 +108,11 @@ export interface Block {
  */
 export function blockText(label: string, body: string, flag: BlockFlag, indent = ''): string {
   const lead = flag === 'newline' ? '\n' : ''
-  return `${lead}${indent}${BEGIN} ${fingerprint(body)} ${label}${flag ? ` ${flag}` : ''}: added by \`dbuild ` +
+  return (
+    `${lead}${indent}${BEGIN} ${fingerprint(body)} ${label}${flag ? ` ${flag}` : ''}: added by \`dbuild ` +
     `hook install\`, removed by \`dbuild hook ` +
     `uninstall\`\n${body}${body.endsWith('\n') ? '' : '\n'}${indent}${END}\n`
+  )
 }
 
 /** Every block in `text`, in order. */

@@ -53,9 +53,11 @@ export function installHookFile(dir: string, name: HookName): HookAction {
     if (before.chained) {
       // the hook now in place is the one dbuild chained (a tool wrote it again): already chained
       if (text !== readText(chainedCopy)) {
-        throw new DbuildError(`${file}: a foreign hook replaced dbuild's while ${name}${CHAINED_SUFFIX} still holds a different one`, ExitCode.CANT_CREATE, [
-          `Keep the one you want as ${file} and delete ${chainedCopy}, then run dbuild hook install again.`,
-        ])
+        throw new DbuildError(
+          `${file}: a foreign hook replaced dbuild's while ${name}${CHAINED_SUFFIX} still holds a different one`,
+          ExitCode.CANT_CREATE,
+          [`Keep the one you want as ${file} and delete ${chainedCopy}, then run dbuild hook install again.`],
+        )
       }
       writeText(file, hookScript(name), 0o755)
       return 'repaired'
@@ -100,4 +102,3 @@ export function uninstallHookFile(dir: string, name: HookName): HookAction {
   }
   return action
 }
-

@@ -53,15 +53,18 @@ export async function locateHooks(cwd: string): Promise<HooksLocation> {
   if (gitPath === undefined) throw new DbuildError(`${root}: git rev-parse --git-path hooks failed`, ExitCode.UNAVAILABLE)
   const dir = path.resolve(root, gitPath)
   const husky = huskyDir(dir, root)
-  const manager: Manager = husky ? {kind: 'husky', dir: husky} : lefthookConfig(root, dir) ?? {kind: 'hooks-dir'}
+  const manager: Manager = husky ? {kind: 'husky', dir: husky} : (lefthookConfig(root, dir) ?? {kind: 'hooks-dir'})
   const location: HooksLocation = {dir, root, manager}
   if (hooksPath) location.hooksPath = hooksPath
   if (manager.kind === 'hooks-dir' && hooksPath && !path.relative(root, dir).startsWith('..')) {
     location.note = `core.hooksPath points into the work tree (${hooksPath}); if a tool regenerates that directory, run \`dbuild hook install\` after it.`
   }
   if (gitRunsConfigHooks(version)) {
-    location.note = [location.note, `${version} runs hooks from config (hook.<name>.command and hook.<name>.event), the cleanest way to ` +
-      `live beside other hooks; dbuild does not register that way yet.`]
+    location.note = [
+      location.note,
+      `${version} runs hooks from config (hook.<name>.command and hook.<name>.event), the cleanest way to ` +
+        `live beside other hooks; dbuild does not register that way yet.`,
+    ]
       .filter(Boolean)
       .join('\n')
   }
@@ -98,10 +101,26 @@ export function allInstalled(reports: HookReport[]): boolean {
  * the README. A `dbuild build` stages the context with canonical modes whatever the work tree holds.
  */
 export const COVERAGE: ReadonlyArray<{command: string; hook: string; covered: string}> = [
-  {command: 'checkout/switch <branch>, clone, worktree add', hook: 'post-checkout', covered: 'the hook: the files that differ between the two commits'},
-  {command: 'checkout <tree> -- <file>, checkout -- <file>', hook: 'post-checkout', covered: 'the hook: the files git refreshed in its index since the hook last ran'},
+  {
+    command: 'checkout/switch <branch>, clone, worktree add',
+    hook: 'post-checkout',
+    covered: 'the hook: the files that differ between the two commits',
+  },
+  {
+    command: 'checkout <tree> -- <file>, checkout -- <file>',
+    hook: 'post-checkout',
+    covered: 'the hook: the files git refreshed in its index since the hook last ran',
+  },
   {command: 'merge, pull', hook: 'post-merge', covered: 'the hook'},
   {command: 'rebase, pull --rebase', hook: 'post-rewrite', covered: 'the hook: the end-to-end diff and each replayed commit'},
-  {command: 'reset --hard, stash pop/apply, cherry-pick, revert, restore', hook: 'none', covered: 'not by a hook: run dbuild normalize (the next file checkout\'s hook also fixes them); dbuild build is unaffected'},
-  {command: 'submodule update', hook: 'in the submodule', covered: 'not by the superproject\'s hooks: git submodule foreach dbuild normalize, or dbuild hook install inside each'},
+  {
+    command: 'reset --hard, stash pop/apply, cherry-pick, revert, restore',
+    hook: 'none',
+    covered: "not by a hook: run dbuild normalize (the next file checkout's hook also fixes them); dbuild build is unaffected",
+  },
+  {
+    command: 'submodule update',
+    hook: 'in the submodule',
+    covered: "not by the superproject's hooks: git submodule foreach dbuild normalize, or dbuild hook install inside each",
+  },
 ]

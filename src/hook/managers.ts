@@ -15,19 +15,44 @@ import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
-import {blockText, editText, findBlock, findBlocks, moveFile, present, readText, removeEmptyDirs, removeFile, withBlock, withoutBlock, writeText} from './files.js'
+import {
+  blockText,
+  editText,
+  findBlock,
+  findBlocks,
+  moveFile,
+  present,
+  readText,
+  removeEmptyDirs,
+  removeFile,
+  withBlock,
+  withoutBlock,
+  writeText,
+} from './files.js'
 import {inspectHook, toolOf, uninstallHookFile} from './hooks-dir.js'
 import type {HookAction, HookChange, HookReport, HooksLocation, Manager} from './types.js'
 import {CHAINED_SUFFIX, HOOK_NAMES, type HookName, hookVersion, lefthookScript, modesProgram} from './scripts.js'
 
 /** lefthook's config names, in its own order of precedence. */
-const LEFTHOOK_CONFIGS = ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml', 'lefthook.toml', '.lefthook.toml', 'lefthook.json', '.lefthook.json', 'lefthook.jsonc', '.lefthook.jsonc']
+const LEFTHOOK_CONFIGS = [
+  'lefthook.yml',
+  '.lefthook.yml',
+  'lefthook.yaml',
+  '.lefthook.yaml',
+  'lefthook.toml',
+  '.lefthook.toml',
+  'lefthook.json',
+  '.lefthook.json',
+  'lefthook.jsonc',
+  '.lefthook.jsonc',
+]
 
 /** The lefthook setup of the work tree at `root`, when there is one (a config, or lefthook's hooks in `dir`). */
 export function lefthookConfig(root: string, dir: string): Manager | undefined {
   const config = LEFTHOOK_CONFIGS.find((name) => present(path.join(root, name)))
   if (config) return {kind: 'lefthook', config: path.join(root, config)}
-  if (HOOK_NAMES.some((name) => /call_lefthook/.test(readText(path.join(dir, name)) ?? ''))) return {kind: 'lefthook', config: path.join(root, 'lefthook.yml')}
+  if (HOOK_NAMES.some((name) => /call_lefthook/.test(readText(path.join(dir, name)) ?? '')))
+    return {kind: 'lefthook', config: path.join(root, 'lefthook.yml')}
   return undefined
 }
 
@@ -37,13 +62,17 @@ const SCRIPT_NAME = 'dbuild-modes.sh'
 function lefthookTarget(root: string, config: string, shared: boolean): {config: string; sourceDir: string} {
   if (shared) {
     if (!/\.ya?ml$/.test(config)) {
-      throw new DbuildError(`${config}: dbuild edits only YAML lefthook configs`, ExitCode.INPUT, ['Use dbuild hook install without --shared (it writes lefthook-local.yml), or add dbuild-modes.sh as a script by hand.'])
+      throw new DbuildError(`${config}: dbuild edits only YAML lefthook configs`, ExitCode.INPUT, [
+        'Use dbuild hook install without --shared (it writes lefthook-local.yml), or add dbuild-modes.sh as a script by hand.',
+      ])
     }
     return {config, sourceDir: path.join(root, '.lefthook')}
   }
   const base = path.basename(config).replace(/\.(toml|jsonc?)$/, '.yml')
   const local = path.join(root, base.replace(/^(\.?lefthook)/, '$1-local'))
-  const existing = ['lefthook-local.yml', '.lefthook-local.yml', 'lefthook-local.yaml', '.lefthook-local.yaml'].map((name) => path.join(root, name)).find(present)
+  const existing = ['lefthook-local.yml', '.lefthook-local.yml', 'lefthook-local.yaml', '.lefthook-local.yaml']
+    .map((name) => path.join(root, name))
+    .find(present)
   return {config: existing ?? local, sourceDir: path.join(root, '.lefthook-local')}
 }
 
@@ -71,7 +100,9 @@ function lefthookEdit(file: string, original: string | undefined, added: HookNam
     const at = lines.findIndex((line) => new RegExp(`^${name}:[ \\t]*(#.*)?$`).test(line))
     if (at === -1) {
       if (lines.some((line) => new RegExp(`^["']?${name}["']?[ \\t]*:`).test(line))) {
-        throw new DbuildError(`${file}: the ${name} section is not in block style (\`${name}:\` on a line of its own)`, ExitCode.INPUT, [`Add under ${name}: scripts: {"${SCRIPT_NAME}": {runner: sh}} by hand, or write the section in block style and run dbuild hook install again.`])
+        throw new DbuildError(`${file}: the ${name} section is not in block style (\`${name}:\` on a line of its own)`, ExitCode.INPUT, [
+          `Add under ${name}: scripts: {"${SCRIPT_NAME}": {runner: sh}} by hand, or write the section in block style and run dbuild hook install again.`,
+        ])
       }
       sections.push(`${name}:\n${scriptEntry('  ')}`)
       continue
@@ -79,21 +110,26 @@ function lefthookEdit(file: string, original: string | undefined, added: HookNam
     let end = lines.findIndex((line, i) => i > at && /^[^\s#]/.test(line))
     if (end === -1) end = lines.length
     const child = lines.slice(at + 1, end).find((line) => /^\s+[^\s#]/.test(line))
-    const indent = child ? /^\s+/.exec(child)?.[0] ?? '  ' : '  '
+    const indent = child ? (/^\s+/.exec(child)?.[0] ?? '  ') : '  '
     const taken = lines.slice(at + 1, end).findIndex((line) => line.startsWith(`${indent}scripts:`))
     if (taken !== -1) {
-      throw new DbuildError(`${file}:${at + taken + 2}: ${name} already has scripts; dbuild adds its own scripts key`, ExitCode.INPUT, [`Add "${SCRIPT_NAME}": {runner: sh} under that scripts key by hand.`])
+      throw new DbuildError(`${file}:${at + taken + 2}: ${name} already has scripts; dbuild adds its own scripts key`, ExitCode.INPUT, [
+        `Add "${SCRIPT_NAME}": {runner: sh} under that scripts key by hand.`,
+      ])
     }
     inline.set(at, {name, indent})
   }
   if (text === undefined) return blockText('lefthook', record + sections.join(''), 'new-file')
   // the record goes into the first block: the one at the end when there is one
   const first = sections.length > 0 ? -1 : Math.min(...inline.keys())
-  const block = (i: number, {name, indent}: {name: HookName; indent: string}) => blockText(name, (i === first ? indent + record : '') + scriptEntry(indent), '', indent)
-  let out = lines.map((line, i) => {
-    const entry = inline.get(i)
-    return entry ? `${line}\n${block(i, entry)}`.slice(0, -1) : line
-  }).join('\n')
+  const block = (i: number, {name, indent}: {name: HookName; indent: string}) =>
+    blockText(name, (i === first ? indent + record : '') + scriptEntry(indent), '', indent)
+  let out = lines
+    .map((line, i) => {
+      const entry = inline.get(i)
+      return entry ? `${line}\n${block(i, entry)}`.slice(0, -1) : line
+    })
+    .join('\n')
   if (sections.length > 0) {
     const body = record + sections.join('')
     out = out === '' || out.endsWith('\n') ? out + blockText('lefthook', body, '') : out + blockText('lefthook', body, 'newline')
@@ -103,7 +139,11 @@ function lefthookEdit(file: string, original: string | undefined, added: HookNam
 
 /** The hooks a lefthook config's blocks say lefthook installed for dbuild. */
 function addedFor(text: string | undefined): HookName[] {
-  const line = new RegExp(`^\\s*${ADDED}(.*)$`, 'm').exec(text ?? '')?.[1]?.trim().split(' ') ?? []
+  const line =
+    new RegExp(`^\\s*${ADDED}(.*)$`, 'm')
+      .exec(text ?? '')?.[1]
+      ?.trim()
+      .split(' ') ?? []
   return HOOK_NAMES.filter((name) => line.includes(name))
 }
 
@@ -125,7 +165,12 @@ function huskyRegistrations(huskyDir: string): Registration[] {
     const file = path.join(huskyDir, name)
     const block = findBlock(readText(file) ?? '')
     if (!block) return {name, file, state: 'missing'}
-    return {name, file, state: block.current && withBlock(readText(file), name, huskyBody(name), 'top') === readText(file) ? 'current' : 'outdated', version: block.version}
+    return {
+      name,
+      file,
+      state: block.current && withBlock(readText(file), name, huskyBody(name), 'top') === readText(file) ? 'current' : 'outdated',
+      version: block.version,
+    }
   })
 }
 
@@ -141,10 +186,21 @@ function lefthookRegistrations(root: string, config: string): Array<Registration
       const text = readText(file)
       if (text === undefined) return {name, file, state: 'missing', config: target.config}
       const version = hookVersion(text)
-      return {name, file, state: text === lefthookScript(name) && current ? 'current' : 'outdated', config: target.config, ...(version ? {version} : {})}
+      return {
+        name,
+        file,
+        state: text === lefthookScript(name) && current ? 'current' : 'outdated',
+        config: target.config,
+        ...(version ? {version} : {}),
+      }
     })
   }
-  return HOOK_NAMES.map((name) => ({name, file: path.join(targets[0]?.sourceDir ?? root, name, SCRIPT_NAME), state: 'missing', config: targets[0]?.config ?? config}))
+  return HOOK_NAMES.map((name) => ({
+    name,
+    file: path.join(targets[0]?.sourceDir ?? root, name, SCRIPT_NAME),
+    state: 'missing',
+    config: targets[0]?.config ?? config,
+  }))
 }
 
 /** lefthook's own hook for `name` in `dir`: lefthook runs dbuild's script only from there. */
@@ -160,7 +216,12 @@ function leftovers(dir: string, name: HookName): boolean {
 
 export function managedStatus(location: HooksLocation): HookReport[] {
   const manager = location.manager
-  const registrations = manager.kind === 'husky' ? huskyRegistrations(manager.dir) : manager.kind === 'lefthook' ? lefthookRegistrations(location.root, manager.config) : []
+  const registrations =
+    manager.kind === 'husky'
+      ? huskyRegistrations(manager.dir)
+      : manager.kind === 'lefthook'
+        ? lefthookRegistrations(location.root, manager.config)
+        : []
   const tool = manager.kind
   return registrations.map((registration): HookReport => {
     const {name, file} = registration
@@ -170,9 +231,15 @@ export function managedStatus(location: HooksLocation): HookReport[] {
       // dbuild's hook file was there before the manager took the directory over
       return left ? {...base, state: 'displaced', displacedBy: tool} : {...base, state: 'missing'}
     }
-    const report: HookReport = {...base, state: 'installed', outdated: registration.state === 'outdated', ...(registration.version ? {version: registration.version} : {})}
+    const report: HookReport = {
+      ...base,
+      state: 'installed',
+      outdated: registration.state === 'outdated',
+      ...(registration.version ? {version: registration.version} : {}),
+    }
     const notes = []
-    if (manager.kind === 'lefthook' && !lefthookHookInstalled(location.dir, name)) notes.push(`lefthook has not installed its ${name} hook yet: run lefthook install`)
+    if (manager.kind === 'lefthook' && !lefthookHookInstalled(location.dir, name))
+      notes.push(`lefthook has not installed its ${name} hook yet: run lefthook install`)
     if (left) notes.push(`an earlier dbuild hook is left in ${location.dir}: dbuild hook install removes it`)
     if (notes.length > 0) report.note = notes.join('; ')
     return report
@@ -214,10 +281,13 @@ export function installManaged(location: HooksLocation, options: {shared?: boole
     for (const name of HOOK_NAMES) editText(path.join(manager.dir, name), (text) => withBlock(text, name, huskyBody(name), 'top'), 0o644)
   } else if (manager.kind === 'lefthook') {
     const existing = lefthookRegistrations(location.root, manager.config).find((r) => r.state !== 'missing')
-    const target = existing ? {config: existing.config, sourceDir: path.dirname(path.dirname(existing.file))} : lefthookTarget(location.root, manager.config, options.shared === true)
+    const target = existing
+      ? {config: existing.config, sourceDir: path.dirname(path.dirname(existing.file))}
+      : lefthookTarget(location.root, manager.config, options.shared === true)
     const text = readText(target.config)
     // a hook file of any kind already there stays out of the record: lefthook moves a foreign one to .old
-    const added = text !== undefined && findBlock(text) ? addedFor(text) : HOOK_NAMES.filter((name) => !present(path.join(location.dir, name)))
+    const added =
+      text !== undefined && findBlock(text) ? addedFor(text) : HOOK_NAMES.filter((name) => !present(path.join(location.dir, name)))
     const next = lefthookEdit(target.config, text, added)
     for (const name of HOOK_NAMES) {
       const file = path.join(target.sourceDir, name, SCRIPT_NAME)
@@ -258,7 +328,10 @@ export function uninstallManaged(location: HooksLocation): HookChange[] {
       editText(registration.config, (text) => (text === undefined ? text : withoutBlock(text)))
     }
   }
-  return managedStatus(location).map((report, i): HookChange => ({...report, action: before[i]?.state === 'installed' || cleared[i] ? 'removed' : 'unchanged'}))
+  return managedStatus(location).map((report, i): HookChange => ({
+    ...report,
+    action: before[i]?.state === 'installed' || cleared[i] ? 'removed' : 'unchanged',
+  }))
 }
 
 function isDbuildScript(text: string | undefined): boolean {

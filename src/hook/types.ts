@@ -45,4 +45,3 @@ export type HookAction = 'chained' | 'installed' | 'removed' | 'repaired' | 'res
 export interface HookChange extends HookReport {
   action: HookAction
 }
-

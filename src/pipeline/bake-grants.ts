@@ -69,7 +69,8 @@ function keyValues(fields: readonly string[]): Map<string, string> | undefined {
 /** An entry as `bake --print` writes it: a CSV string (older buildx) or an object of its keys. */
 type Entry = unknown
 
-const objectField = (entry: Entry, key: string): unknown => (entry && typeof entry === 'object' ? (entry as Record<string, unknown>)[key] : undefined)
+const objectField = (entry: Entry, key: string): unknown =>
+  entry && typeof entry === 'object' ? (entry as Record<string, unknown>)[key] : undefined
 
 /** An output's `dest` (buildflags.ExportEntry; a bare value is a local directory); `-` is standard output, no path. */
 function outputDest(entry: Entry): string | undefined {
@@ -139,7 +140,10 @@ function globRegExp(pattern: string): RegExp | undefined {
       const negate = body.startsWith('^')
       if (negate) body = body.slice(1)
       if (body === '') return undefined
-      const escaped = body.replace(/\\(.)|([\]\\^])/gu, (_all, escapedChar: string | undefined, special: string | undefined) => `\\${escapedChar ?? special}`)
+      const escaped = body.replace(
+        /\\(.)|([\]\\^])/gu,
+        (_all, escapedChar: string | undefined, special: string | undefined) => `\\${escapedChar ?? special}`,
+      )
       source += `[${negate ? '^/' : ''}${escaped}]`
       i = close
     } else source += char.replace(/[.+^${}()|[\]/]/g, '\\$&')
@@ -191,10 +195,16 @@ export function overrideGrants(setValues: readonly string[], definition: Printed
           grant('fs.write', entries(target, 'output').map(outputDest))
           break
         case 'cache-to':
-          grant('fs.write', entries(target, 'cache-to').map((entry) => localCacheAttr(entry, 'dest')))
+          grant(
+            'fs.write',
+            entries(target, 'cache-to').map((entry) => localCacheAttr(entry, 'dest')),
+          )
           break
         case 'cache-from':
-          grant('fs.read', entries(target, 'cache-from').map((entry) => localCacheAttr(entry, 'src')))
+          grant(
+            'fs.read',
+            entries(target, 'cache-from').map((entry) => localCacheAttr(entry, 'src')),
+          )
           break
         case 'secrets':
           // printed as `secret`, set as `secrets`

@@ -143,7 +143,10 @@ export interface BakePublish {
 /** Whether a printed target pushes its image: bake's --push, or an output of type registry or image with push=true. */
 function targetPushesImage(target: BakeTarget, pushFlag: boolean): boolean {
   const outputs = Array.isArray(target.output) ? (target.output as unknown[]) : []
-  return pushFlag || outputs.some((output) => outputPushes(typeof output === 'string' ? output : cacheEntryText(output as Record<string, unknown>)))
+  return (
+    pushFlag ||
+    outputs.some((output) => outputPushes(typeof output === 'string' ? output : cacheEntryText(output as Record<string, unknown>)))
+  )
 }
 
 interface TargetContext {
@@ -187,8 +190,18 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   notes.push(main.note)
   if (run.manifests && main.root !== undefined) {
     const file = bakeManifestFile(run.manifests.dir, main.root, name)
-    const request = {file, explicit: run.manifests.dir !== undefined, buildArgs: stringArgs(printed.args), platforms: printed.platforms ?? []}
-    written = writeContextManifest({...request, ...(printed.target === undefined ? {} : {target: printed.target})}, inputs, main, run.events.warn)
+    const request = {
+      file,
+      explicit: run.manifests.dir !== undefined,
+      buildArgs: stringArgs(printed.args),
+      platforms: printed.platforms ?? [],
+    }
+    written = writeContextManifest(
+      {...request, ...(printed.target === undefined ? {} : {target: printed.target})},
+      inputs,
+      main,
+      run.events.warn,
+    )
     if (written) notes.push(written.note)
     // first, as build puts its --annotation first: an annotation of the target's own with that key wins
     if (written && run.annotate && run.asked) target.annotations = [digestAnnotation(written.digest), ...(printed.annotations ?? [])]
@@ -248,7 +261,10 @@ async function planTarget(name: string, printed: BakeTarget, run: TargetContext)
   if (caches.cacheTo.length > 0) target['cache-to'] = [...userCacheTo, ...caches.cacheTo]
   const imagePushed = targetPushesImage(printed, run.push)
   const cacheRefs = registryCacheRefs([...userCacheTo, ...caches.cacheTo])
-  const publish = written?.file && (imagePushed || cacheRefs.length > 0) ? {target: name, manifestFile: written.file, contextDigest: written.digest, imagePushed, cacheRefs} : undefined
+  const publish =
+    written?.file && (imagePushed || cacheRefs.length > 0)
+      ? {target: name, manifestFile: written.file, contextDigest: written.digest, imagePushed, cacheRefs}
+      : undefined
   return {target, notes: notes.map((note) => `target ${name}: ${note}`), ...(publish ? {publish} : {})}
 }
 
@@ -266,7 +282,10 @@ function flagHints(split: SplitArgv): string[] {
 
 /** Where the generated definition goes: one file per working directory and command line, rewritten atomically. */
 function definitionPath(cwd: string, argv: readonly string[], env: NodeJS.ProcessEnv): string {
-  const key = createHash('sha256').update(JSON.stringify([cwd, argv])).digest('hex').slice(0, 16)
+  const key = createHash('sha256')
+    .update(JSON.stringify([cwd, argv]))
+    .digest('hex')
+    .slice(0, 16)
   return path.join(dbuildCacheDir(env), 'bake', `${key}.json`)
 }
 
@@ -287,7 +306,10 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   const remote = first !== undefined && sourceKind(first) !== 'local'
   if (remote || split.uses.some((use) => flagOf(use) === 'list')) {
     const why = remote ? `the definition ${first} is remote` : '--list builds nothing'
-    const notes = [`${why}: passed to buildx untouched`, ...(split.own.manifest === undefined ? [] : ['no manifest written: dbuild reads no context here'])]
+    const notes = [
+      `${why}: passed to buildx untouched`,
+      ...(split.own.manifest === undefined ? [] : ['no manifest written: dbuild reads no context here']),
+    ]
     return {kind: 'passthrough', split, args: given, command: shellCommand(['docker', ...given]), notes, warnings, silent}
   }
 
@@ -305,7 +327,13 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   try {
     definition = JSON.parse(printed.stdout) as BakeDefinition
   } catch {
-    return {kind: 'failed', split, exitCode: 1, stderr: `dbuild: docker buildx bake --print did not print JSON:\n${printed.stdout}`, hints: []}
+    return {
+      kind: 'failed',
+      split,
+      exitCode: 1,
+      stderr: `dbuild: docker buildx bake --print did not print JSON:\n${printed.stdout}`,
+      hints: [],
+    }
   }
 
   const push = split.uses.reduce((value, use) => (flagOf(use) === 'push' ? (parseBool(use.value) ?? value) : value), false)
@@ -315,7 +343,18 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   )
   const manifests = manifestDir !== undefined ? {dir: manifestDir} : isCI(env) || pushing ? {} : undefined
   const annotate = options.buildxVersion ? canAnnotate({parts: [...options.buildxVersion]}) : options.buildxHelp?.annotation === true
-  const run: TargetContext = {cwd, env, split, events, memo: new Map(), manifests, annotate, push, asked: manifestDir !== undefined || isCI(env), ...(options.rewrite ? {rewrite: options.rewrite} : {})}
+  const run: TargetContext = {
+    cwd,
+    env,
+    split,
+    events,
+    memo: new Map(),
+    manifests,
+    annotate,
+    push,
+    asked: manifestDir !== undefined || isCI(env),
+    ...(options.rewrite ? {rewrite: options.rewrite} : {}),
+  }
   const builder = last('builder')
   if (builder !== undefined) run.builder = builder
   const notes: string[] = []
@@ -327,7 +366,10 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
     notes.push(...outcome.notes)
     if (outcome.publish) publishes.push(outcome.publish)
   }
-  if (manifests && !annotate && options.buildxVersion) notes.push(`buildx ${options.buildxVersion.join('.')} cannot annotate images (0.12 or newer can): the context digests are in the manifests only`)
+  if (manifests && !annotate && options.buildxVersion)
+    notes.push(
+      `buildx ${options.buildxVersion.join('.')} cannot annotate images (0.12 or newer can): the context digests are in the manifests only`,
+    )
   const generated: BakeDefinition = {...definition, target: targets}
   const definitionFile = definitionPath(cwd, options.argv, env)
   writeFileAtomic(definitionFile, `${JSON.stringify(generated, null, 2)}\n`)
@@ -347,7 +389,8 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   }
   if (!fileGiven) args.push('--file', definitionFile)
   // the stages and Dockerfile copies live outside the working directory, where newer bake asks first
-  if (options.buildxVersion ? !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS) : options.buildxHelp?.bakeAllow) args.push('--allow', `fs.read=${dbuildCacheDir(env)}`)
+  if (options.buildxVersion ? !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS) : options.buildxHelp?.bakeAllow)
+    args.push('--allow', `fs.read=${dbuildCacheDir(env)}`)
   // the --set values are in the generated definition now, no longer overrides: grant what buildx
   // grants an override, or it refuses a path plain `bake --set` may write or read
   if (options.buildxVersion ? !older(options.buildxVersion, BAKE_OVERRIDE_GRANTS) : options.buildxHelp?.bakeAllow) {

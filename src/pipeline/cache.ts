@@ -28,7 +28,10 @@ export interface CacheResult {
 export async function resolveCacheLists(request: CacheRequest): Promise<CacheResult> {
   const {config, path: configPath} = request.loaded
   const configSpecs = [...(config.cacheFrom ?? []), ...(config.cacheTo ?? [])]
-  const placeholders = await placeholderValues(configSpecs, request.dir, {env: request.env, ...(config.defaultBranch ? {defaultBranch: config.defaultBranch} : {})})
+  const placeholders = await placeholderValues(configSpecs, request.dir, {
+    env: request.env,
+    ...(config.defaultBranch ? {defaultBranch: config.defaultBranch} : {}),
+  })
   const caches = cacheLists({
     configCacheFrom: config.cacheFrom,
     configCacheTo: config.cacheTo,

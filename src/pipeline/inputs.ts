@@ -60,11 +60,17 @@ export function resolveInputs(request: InputRequest): Inputs {
   const contextDir = kind === 'local' ? contextDirectory(request.context, cwd) : undefined
   const dockerfile = dockerfilePath(request, cwd, contextDir)
   if (dockerfile !== undefined && !existsSync(dockerfile)) {
-    throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT, request.dockerfile === undefined ? ['Pass the Dockerfile with -f.'] : [])
+    throw new DbuildError(
+      `${dockerfile}: Dockerfile not found`,
+      ExitCode.NO_INPUT,
+      request.dockerfile === undefined ? ['Pass the Dockerfile with -f.'] : [],
+    )
   }
   if (dockerfile !== undefined && statSync(dockerfile).isDirectory()) {
     // read later, it would fail with a raw EISDIR (exit 70)
-    throw new DbuildError(`${dockerfile}: is a directory, not a Dockerfile`, ExitCode.NO_INPUT, [`Name the file itself: -f ${path.join(request.dockerfile ?? request.context, 'Dockerfile')}`])
+    throw new DbuildError(`${dockerfile}: is a directory, not a Dockerfile`, ExitCode.NO_INPUT, [
+      `Name the file itself: -f ${path.join(request.dockerfile ?? request.context, 'Dockerfile')}`,
+    ])
   }
   const ignoreFile = contextDir === undefined ? undefined : ignoreFileFor(contextDir, dockerfile)
   return {

@@ -62,7 +62,11 @@ export function writeContextManifest(
     warn(`${error.message}; the build goes on without it (pass --manifest to choose where it goes)`)
     return {digest: main.digest.digest, note: `context digest ${main.digest.digest}`}
   }
-  return {file: request.file, digest: main.digest.digest, note: `context digest ${main.digest.digest}; manifest written to ${request.file} (keep it, then: dbuild explain --against FILE)`}
+  return {
+    file: request.file,
+    digest: main.digest.digest,
+    note: `context digest ${main.digest.digest}; manifest written to ${request.file} (keep it, then: dbuild explain --against FILE)`,
+  }
 }
 
 /** The build's manifest: --manifest FILE, or in CI dbuild's own directory for this context, never the work tree. */
@@ -74,8 +78,21 @@ export function writeBuildManifest(
 ): {file?: string; digest: string; note: string} | undefined {
   if (main.root === undefined) return undefined
   const explicit = parsed.own.manifest !== undefined
-  const file = explicit ? fromWorkingDirectory(parsed.own.manifest as string, '--manifest', inputs.cwd) : path.join(main.root, 'manifest.jsonl')
-  return writeContextManifest({file, explicit, buildArgs: parsed.buildArgs, platforms: parsed.platforms, ...(parsed.target === undefined ? {} : {target: parsed.target})}, inputs, main, warn)
+  const file = explicit
+    ? fromWorkingDirectory(parsed.own.manifest as string, '--manifest', inputs.cwd)
+    : path.join(main.root, 'manifest.jsonl')
+  return writeContextManifest(
+    {
+      file,
+      explicit,
+      buildArgs: parsed.buildArgs,
+      platforms: parsed.platforms,
+      ...(parsed.target === undefined ? {} : {target: parsed.target}),
+    },
+    inputs,
+    main,
+    warn,
+  )
 }
 
 /** A bake target's name as a file name: bake's own names ([A-Za-z0-9_-]) as they are; any other byte escaped. */
@@ -89,7 +106,9 @@ function targetFileName(target: string): string {
  * manifest.TARGET.jsonl (targets may share a stage, with other args or platforms).
  */
 export function bakeManifestFile(dir: string | undefined, stageRoot: string, target: string): string {
-  return dir === undefined ? path.join(stageRoot, `manifest.${targetFileName(target)}.jsonl`) : path.join(dir, `${targetFileName(target)}.jsonl`)
+  return dir === undefined
+    ? path.join(stageRoot, `manifest.${targetFileName(target)}.jsonl`)
+    : path.join(dir, `${targetFileName(target)}.jsonl`)
 }
 
 /**

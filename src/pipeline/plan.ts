@@ -54,7 +54,8 @@ export interface BuildPlan {
 }
 
 /** A named context's source as a probe build gets it: a local directory resolved from the working directory, anything else as given. */
-export const localOrRemote = (source: string, cwd: string | undefined) => (sourceKind(source) === 'local' ? fromWorkingDirectory(source, 'a build context', cwd) : source)
+export const localOrRemote = (source: string, cwd: string | undefined) =>
+  sourceKind(source) === 'local' ? fromWorkingDirectory(source, 'a build context', cwd) : source
 
 /** Parses, stages, rewrites and assembles; builds nothing. */
 export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
@@ -64,7 +65,12 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const events: StepEvents = {step: options.onStep ?? (() => {}), warn: (message) => warnings.push(message)}
   const {own} = parsed
 
-  const inputs = resolveInputs({context: parsed.context, ...(parsed.dockerfile === undefined ? {} : {dockerfile: parsed.dockerfile}), ...(options.cwd === undefined ? {} : {cwd: options.cwd}), env})
+  const inputs = resolveInputs({
+    context: parsed.context,
+    ...(parsed.dockerfile === undefined ? {} : {dockerfile: parsed.dockerfile}),
+    ...(options.cwd === undefined ? {} : {cwd: options.cwd}),
+    env,
+  })
   const loaded = await loadInputConfig(inputs, own.config)
   const config = configLines(loaded)
   if (config.warning) warnings.push(config.warning)
@@ -79,7 +85,9 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
     main,
     loaded,
     settings: parsed,
-    buildContexts: Object.fromEntries(parsed.buildContexts.map(({name, source}) => [name, named.replaced.get(name) ?? localOrRemote(source, inputs.cwd)])),
+    buildContexts: Object.fromEntries(
+      parsed.buildContexts.map(({name, source}) => [name, named.replaced.get(name) ?? localOrRemote(source, inputs.cwd)]),
+    ),
     ...(options.rewrite ? {rewrite: options.rewrite} : {}),
     noRewrite: own.noRewrite,
     ...(own.plugins === undefined ? {} : {plugins: own.plugins}),
@@ -125,7 +133,10 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
  * Runs the planned build with the terminal; signals reach buildx. `ready` is the docker/buildx
  * check (checkBuildx), started before planning so that it overlaps staging.
  */
-export async function runBuild(plan: BuildPlan, options: {env?: NodeJS.ProcessEnv; cwd?: string; ready?: Promise<unknown>} = {}): Promise<StreamedRun> {
+export async function runBuild(
+  plan: BuildPlan,
+  options: {env?: NodeJS.ProcessEnv; cwd?: string; ready?: Promise<unknown>} = {},
+): Promise<StreamedRun> {
   const env = options.env ?? process.env
   await (options.ready ?? checkBuildx(env))
   return streamDocker(plan.args, {env, ...(options.cwd ? {cwd: options.cwd} : {})})

@@ -19,7 +19,14 @@ export function specFields(spec: string): Map<string, string> {
   for (const part of spec.split(',')) {
     const eq = part.indexOf('=')
     if (eq === -1) fields.set(part.trim().toLowerCase(), '')
-    else fields.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'))
+    else
+      fields.set(
+        part.slice(0, eq).trim().toLowerCase(),
+        part
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+      )
   }
   return fields
 }
@@ -62,7 +69,12 @@ export interface PublishPlan {
  * What a build that pushes publishes; undefined for a build that pushes nothing. Adds a metadata file
  * only if the user gave none. `pushes`: bake, which has decided per target already.
  */
-export function publishPlan(uses: readonly FlagUse[], cacheTo: readonly string[], cwd: string | undefined, pushes?: boolean): PublishPlan | undefined {
+export function publishPlan(
+  uses: readonly FlagUse[],
+  cacheTo: readonly string[],
+  cwd: string | undefined,
+  pushes?: boolean,
+): PublishPlan | undefined {
   const pushed = pushes ?? imagePushed(uses)
   const cacheRefs = registryCacheRefs(cacheTo)
   if (!pushed && cacheRefs.length === 0) return undefined
@@ -90,7 +102,13 @@ export function pushedImage(metadata: Record<string, unknown>): PushedImage | un
   const digest = metadata['containerimage.digest']
   const names = metadata['image.name']
   if (typeof digest !== 'string' || typeof names !== 'string') return undefined
-  return {digest, names: names.split(',').map((name) => name.trim()).filter(Boolean)}
+  return {
+    digest,
+    names: names
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  }
 }
 
 export function readMetadata(file: string): Record<string, unknown> | undefined {
@@ -118,7 +136,12 @@ export async function publishManifest(request: PublishRequest): Promise<{notes: 
   try {
     text = readFileSync(request.manifestFile, 'utf8')
   } catch (error) {
-    return {notes, warnings: [`the context manifest was not attached to the pushed image: ${request.manifestFile} cannot be read (${(error as NodeJS.ErrnoException).code})`]}
+    return {
+      notes,
+      warnings: [
+        `the context manifest was not attached to the pushed image: ${request.manifestFile} cannot be read (${(error as NodeJS.ErrnoException).code})`,
+      ],
+    }
   }
   const {RegistryClient, formatReference, parseReference, publishContextManifest} = await import('../registry/index.js')
   const targets: Array<{name: string; digest?: string}> = []
@@ -141,7 +164,10 @@ export async function publishManifest(request: PublishRequest): Promise<{notes: 
       warnings.push(`the context manifest was not attached to the cache ${target.name}: not a reference dbuild can parse`)
       continue
     }
-    const client = new RegistryClient(target.digest ? {registry: ref.registry, repository: ref.repository, digest: target.digest} : ref, {env: request.env, push: true})
+    const client = new RegistryClient(target.digest ? {registry: ref.registry, repository: ref.repository, digest: target.digest} : ref, {
+      env: request.env,
+      push: true,
+    })
     try {
       const subject = await client.resolve()
       const published = await publishContextManifest(client, subject.descriptor, text, request.contextDigest)
@@ -149,7 +175,9 @@ export async function publishManifest(request: PublishRequest): Promise<{notes: 
       const how = published.via === 'referrers' ? 'referrers API' : `referrers tag ${subject.descriptor.digest.replace(':', '-')}`
       notes.push(`context manifest attached to ${shown} (${how}); from another clone: dbuild explain --against ${target.name}`)
     } catch (error) {
-      warnings.push(`the context manifest was not attached to ${target.name} (the ${target.digest ? 'image' : 'cache'} is pushed): ${(error as Error).message}`)
+      warnings.push(
+        `the context manifest was not attached to ${target.name} (the ${target.digest ? 'image' : 'cache'} is pushed): ${(error as Error).message}`,
+      )
     }
   }
   return {notes, warnings}

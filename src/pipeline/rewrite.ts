@@ -26,7 +26,14 @@ export interface RewriteInput {
   target?: string
   platform?: string
   /** As the probes get it (src/rewrite's DockerAccess): answers are keyed on every context they read. */
-  docker: {contextDir: string; env?: NodeJS.ProcessEnv; builder?: string; network?: string; buildContexts?: Record<string, string>; contextKey?: string}
+  docker: {
+    contextDir: string
+    env?: NodeJS.ProcessEnv
+    builder?: string
+    network?: string
+    buildContexts?: Record<string, string>
+    contextKey?: string
+  }
   /** Every named context's name, those no probe can build (a bake `target:` one) included: no rule takes one for an image. */
   contextNames?: string[]
   /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS. */
@@ -68,7 +75,8 @@ export function writeDockerfileCopy(root: string, original: string, bytes: Uint8
     return {suffix, content: statSync(file, {throwIfNoEntry: false})?.isFile() ? readFileSync(file) : undefined}
   })
   const hash = createHash('sha256').update(`Dockerfile\0${bytes.length}\0`).update(bytes)
-  for (const {suffix, content} of companions) hash.update(content === undefined ? `\0${suffix}:none` : `\0${suffix}:${content.length}\0`).update(content ?? '')
+  for (const {suffix, content} of companions)
+    hash.update(content === undefined ? `\0${suffix}:none` : `\0${suffix}:${content.length}\0`).update(content ?? '')
   const copy = path.join(root, `dockerfile-${hash.digest('hex').slice(0, 24)}`, 'Dockerfile')
   try {
     // atomically: concurrent builds of one context never read half a Dockerfile
@@ -134,7 +142,9 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
   let changed = false
   let buildArgs: Record<string, string> = {}
   if (rewriting && request.rewrite) {
-    request.events.step(`rewriting ${(inputs.cwd === undefined ? undefined : path.relative(inputs.cwd, inputs.dockerfile)) || inputs.dockerfile}`)
+    request.events.step(
+      `rewriting ${(inputs.cwd === undefined ? undefined : path.relative(inputs.cwd, inputs.dockerfile)) || inputs.dockerfile}`,
+    )
     const result = await request.rewrite({
       bytes,
       text: decodeBytes(bytes),

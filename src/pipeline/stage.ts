@@ -50,15 +50,33 @@ export async function stageDir(
   return staged
 }
 
-async function stageOnce(source: string, dockerfile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void, digest: boolean): Promise<StagedDir> {
+async function stageOnce(
+  source: string,
+  dockerfile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+  digest: boolean,
+): Promise<StagedDir> {
   const prepared = await prepareContext({context: source, ...(dockerfile ? {dockerfile} : {}), env, onWarning: warn, digest})
   if (prepared.canonical) {
-    return {dir: source, root: prepared.root, path: 'canonical', summary: `context already canonical: building from ${source} directly`, ...(prepared.digest ? {digest: prepared.digest} : {})}
+    return {
+      dir: source,
+      root: prepared.root,
+      path: 'canonical',
+      summary: `context already canonical: building from ${source} directly`,
+      ...(prepared.digest ? {digest: prepared.digest} : {}),
+    }
   }
   if ('unstaged' in prepared) {
     const {context, root, warning, digest: asIs} = prepared.unstaged
     warn(warning)
-    return {dir: context, root, path: 'unstaged', summary: `no stage could be written: building from ${context} as it is`, ...(asIs ? {digest: asIs} : {})}
+    return {
+      dir: context,
+      root,
+      path: 'unstaged',
+      summary: `no stage could be written: building from ${context} as it is`,
+      ...(asIs ? {digest: asIs} : {}),
+    }
   }
   const staged = prepared.stage
   return {
@@ -81,9 +99,19 @@ export interface MainContext {
   digest?: ContextDigest
 }
 
-export async function stageMainContext(inputs: Inputs, noStage: boolean, events: StepEvents, digest = false, memo?: StageMemo): Promise<MainContext> {
+export async function stageMainContext(
+  inputs: Inputs,
+  noStage: boolean,
+  events: StepEvents,
+  digest = false,
+  memo?: StageMemo,
+): Promise<MainContext> {
   if (inputs.contextDir === undefined) {
-    return {path: 'remote', context: inputs.context, note: `context ${inputs.context} is ${inputs.kind === 'stdin' ? 'stdin' : 'remote'}: passed to buildx untouched`}
+    return {
+      path: 'remote',
+      context: inputs.context,
+      note: `context ${inputs.context} is ${inputs.kind === 'stdin' ? 'stdin' : 'remote'}: passed to buildx untouched`,
+    }
   }
   if (noStage) {
     return {
@@ -96,7 +124,13 @@ export async function stageMainContext(inputs: Inputs, noStage: boolean, events:
   }
   events.step(`staging ${inputs.context}`)
   const staged = await stageDir(inputs.contextDir, inputs.dockerfile, inputs.env, events.warn, digest, memo)
-  return {path: staged.path, context: staged.dir, root: staged.root, note: staged.summary, ...(staged.digest ? {digest: staged.digest} : {})}
+  return {
+    path: staged.path,
+    context: staged.dir,
+    root: staged.root,
+    note: staged.summary,
+    ...(staged.digest ? {digest: staged.digest} : {}),
+  }
 }
 
 export interface NamedContexts {

@@ -55,7 +55,12 @@ export function sha256Digest(bytes: Buffer | string): string {
 /** Registries the daemon calls insecure (`docker info`): reached over plain HTTP when HTTPS fails. */
 async function daemonInsecure(registry: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   const {execa} = await import('execa')
-  const result = await execa('docker', ['info', '--format', '{{json .RegistryConfig}}'], {env, cwd: childDirectory(), reject: false, timeout: 20_000})
+  const result = await execa('docker', ['info', '--format', '{{json .RegistryConfig}}'], {
+    env,
+    cwd: childDirectory(),
+    reject: false,
+    timeout: 20_000,
+  })
   if (result.exitCode !== 0) return false
   try {
     const config = JSON.parse(result.stdout) as {IndexConfigs?: Record<string, {Secure?: boolean}>; InsecureRegistryCIDRs?: string[]}
@@ -82,7 +87,10 @@ export class RegistryClient {
   private authorization?: string
   private credentials?: Promise<Credentials | undefined>
 
-  constructor(ref: ImageReference, private readonly options: ClientOptions = {}) {
+  constructor(
+    ref: ImageReference,
+    private readonly options: ClientOptions = {},
+  ) {
     this.ref = ref
     this.name = formatReference(ref)
     this.env = options.env ?? process.env
@@ -96,9 +104,11 @@ export class RegistryClient {
 
   private unreachable(cause: unknown): DbuildError {
     const why = (cause as {cause?: {code?: string; message?: string}})?.cause
-    return new DbuildError(`cannot reach the registry of ${this.name}: ${why?.code ?? why?.message ?? (cause as Error).message}`, ExitCode.UNAVAILABLE, [
-      `Check the name, the network, and that ${this.ref.registry} answers (docker pull ${this.name}).`,
-    ])
+    return new DbuildError(
+      `cannot reach the registry of ${this.name}: ${why?.code ?? why?.message ?? (cause as Error).message}`,
+      ExitCode.UNAVAILABLE,
+      [`Check the name, the network, and that ${this.ref.registry} answers (docker pull ${this.name}).`],
+    )
   }
 
   /** https://HOST, or http://HOST for loopback and for what the daemon calls insecure. */
@@ -131,20 +141,28 @@ export class RegistryClient {
     let response: Response
     try {
       if (creds?.identityToken) {
-        const form = new URLSearchParams({grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'dbuild', scope: this.scope, ...(service ? {service} : {})})
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: creds.identityToken,
+          client_id: 'dbuild',
+          scope: this.scope,
+          ...(service ? {service} : {}),
+        })
         response = await fetch(url, {method: 'POST', body: form, signal: AbortSignal.timeout(60_000)})
       } else {
         if (service) url.searchParams.set('service', service)
         url.searchParams.set('scope', this.scope)
         const headers: Record<string, string> = {}
-        if (creds?.username !== undefined && creds.password !== undefined) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
+        if (creds?.username !== undefined && creds.password !== undefined)
+          headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
         response = await fetch(url, {headers, signal: AbortSignal.timeout(60_000)})
       }
     } catch (error) {
       throw this.unreachable(error)
     }
     if (response.status === 401 || response.status === 403) throw this.refused(response.status, 'a token for')
-    if (!response.ok) throw new DbuildError(`the token server ${url.origin} answered HTTP ${response.status} for ${this.name}`, ExitCode.UNAVAILABLE)
+    if (!response.ok)
+      throw new DbuildError(`the token server ${url.origin} answered HTTP ${response.status} for ${this.name}`, ExitCode.UNAVAILABLE)
     const body = (await response.json().catch(() => ({}))) as {token?: string; access_token?: string}
     const token = body.token ?? body.access_token
     if (!token) throw new DbuildError(`the token server ${url.origin} gave no token for ${this.name}`, ExitCode.UNAVAILABLE)
@@ -155,7 +173,8 @@ export class RegistryClient {
     if (challenge?.scheme === 'bearer') return `Bearer ${await this.token(challenge)}`
     if (challenge?.scheme === 'basic') {
       const creds = await this.creds()
-      if (creds?.username !== undefined && creds.password !== undefined) return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
+      if (creds?.username !== undefined && creds.password !== undefined)
+        return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
     }
     return undefined
   }
@@ -181,7 +200,8 @@ export class RegistryClient {
       const challenge = parseChallenge(response.headers.get('www-authenticate'))
       await response.body?.cancel()
       const authorization = await this.answer(challenge)
-      if (authorization === undefined) throw this.refused(401, method === 'GET' || method === 'HEAD' ? 'anonymous access to' : 'anonymous pushes to')
+      if (authorization === undefined)
+        throw this.refused(401, method === 'GET' || method === 'HEAD' ? 'anonymous access to' : 'anonymous pushes to')
       this.authorization = authorization
       response = await send()
       if (response.status === 401) throw this.refused(401, `the credentials docker has for ${serverKey(this.ref.registry)} for`)
@@ -192,7 +212,10 @@ export class RegistryClient {
 
   private async failed(response: Response, what: string): Promise<DbuildError> {
     const text = (await response.text().catch(() => '')).slice(0, 300).trim()
-    return new DbuildError(`the registry could not ${what} for ${this.name}: HTTP ${response.status}${text ? ` ${text}` : ''}`, ExitCode.UNAVAILABLE)
+    return new DbuildError(
+      `the registry could not ${what} for ${this.name}: HTTP ${response.status}${text ? ` ${text}` : ''}`,
+      ExitCode.UNAVAILABLE,
+    )
   }
 
   /** The manifest a tag or digest names; undefined when there is none. */
@@ -205,8 +228,15 @@ export class RegistryClient {
     if (!response.ok) throw await this.failed(response, `read manifest ${reference}`)
     const bytes = Buffer.from(await response.arrayBuffer())
     const digest = sha256Digest(bytes)
-    if (reference.startsWith('sha256:') && reference !== digest) throw new DbuildError(`the registry sent a manifest for ${this.name} whose digest is ${digest}, not ${reference}`, ExitCode.UNAVAILABLE)
-    const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() || (JSON.parse(bytes.toString('utf8')) as {mediaType?: string}).mediaType || OCI_MANIFEST
+    if (reference.startsWith('sha256:') && reference !== digest)
+      throw new DbuildError(
+        `the registry sent a manifest for ${this.name} whose digest is ${digest}, not ${reference}`,
+        ExitCode.UNAVAILABLE,
+      )
+    const mediaType =
+      (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ||
+      (JSON.parse(bytes.toString('utf8')) as {mediaType?: string}).mediaType ||
+      OCI_MANIFEST
     return {descriptor: {mediaType, digest, size: bytes.length}, bytes}
   }
 
@@ -215,9 +245,11 @@ export class RegistryClient {
     const reference = this.ref.digest ?? this.ref.tag ?? 'latest'
     const found = await this.manifest(reference)
     if (!found) {
-      throw new DbuildError(`no image at ${this.name}: the registry has no manifest ${reference} in ${this.ref.repository}`, ExitCode.NO_INPUT, [
-        'Check the name and tag, and that the build pushed it (--push).',
-      ])
+      throw new DbuildError(
+        `no image at ${this.name}: the registry has no manifest ${reference} in ${this.ref.repository}`,
+        ExitCode.NO_INPUT,
+        ['Check the name and tag, and that the build pushed it (--push).'],
+      )
     }
     return found
   }
@@ -226,7 +258,8 @@ export class RegistryClient {
     const response = await this.request('GET', `blobs/${digest}`)
     if (!response.ok) throw await this.failed(response, `read blob ${digest}`)
     const bytes = Buffer.from(await response.arrayBuffer())
-    if (sha256Digest(bytes) !== digest) throw new DbuildError(`the registry sent blob ${digest} of ${this.name} with other content`, ExitCode.UNAVAILABLE)
+    if (sha256Digest(bytes) !== digest)
+      throw new DbuildError(`the registry sent blob ${digest} of ${this.name} with other content`, ExitCode.UNAVAILABLE)
     return bytes
   }
 
@@ -257,7 +290,9 @@ export class RegistryClient {
 
   /** The referrers API's index for a digest; undefined when the registry has no referrers API. */
   async referrersApi(digest: string, artifactType: string): Promise<Descriptor[] | undefined> {
-    const response = await this.request('GET', `referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`, {headers: {accept: OCI_INDEX}})
+    const response = await this.request('GET', `referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`, {
+      headers: {accept: OCI_INDEX},
+    })
     const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim()
     if (response.status !== 200 || type !== OCI_INDEX) {
       await response.body?.cancel()

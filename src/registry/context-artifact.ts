@@ -16,7 +16,10 @@ const DIGEST_ANNOTATION = 'dev.dbuild.context.digest'
 
 /** The referrers fallback tag of a digest: `sha256:abc…` → `sha256-abc…`, cut to a tag's 128 characters. */
 export function fallbackTag(digest: string): string {
-  return digest.replace(':', '-').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 128)
+  return digest
+    .replace(':', '-')
+    .replace(/[^a-zA-Z0-9_.-]/g, '-')
+    .slice(0, 128)
 }
 
 export interface Published {
@@ -26,7 +29,13 @@ export interface Published {
 }
 
 /** Pushes `text` (a context manifest) attached to `subject` in the client's repository. */
-export async function publishContextManifest(client: RegistryClient, subject: Descriptor, text: string, contextDigest: string, created = new Date()): Promise<Published> {
+export async function publishContextManifest(
+  client: RegistryClient,
+  subject: Descriptor,
+  text: string,
+  contextDigest: string,
+  created = new Date(),
+): Promise<Published> {
   const layerBytes = Buffer.from(text, 'utf8')
   const config = await client.pushBlob(EMPTY)
   const layer = await client.pushBlob(layerBytes)
@@ -36,7 +45,14 @@ export async function publishContextManifest(client: RegistryClient, subject: De
     mediaType: OCI_MANIFEST,
     artifactType: CONTEXT_ARTIFACT_TYPE,
     config: {mediaType: EMPTY_TYPE, digest: config.digest, size: config.size, data: EMPTY.toString('base64')},
-    layers: [{mediaType: CONTEXT_LAYER_TYPE, digest: layer.digest, size: layer.size, annotations: {'org.opencontainers.image.title': 'context-manifest.jsonl'}}],
+    layers: [
+      {
+        mediaType: CONTEXT_LAYER_TYPE,
+        digest: layer.digest,
+        size: layer.size,
+        annotations: {'org.opencontainers.image.title': 'context-manifest.jsonl'},
+      },
+    ],
     subject: {mediaType: subject.mediaType, digest: subject.digest, size: subject.size},
     annotations,
   }
@@ -71,7 +87,10 @@ export async function contextArtifacts(client: RegistryClient, subject: string):
   }
   const ours = listed.filter((entry) => entry.artifactType === CONTEXT_ARTIFACT_TYPE)
   const when = (entry: Descriptor) => entry.annotations?.[CREATED] ?? ''
-  return ours.map((entry, order) => ({entry, order})).sort((a, b) => (when(a.entry) === when(b.entry) ? a.order - b.order : when(a.entry) < when(b.entry) ? -1 : 1)).map(({entry}) => entry)
+  return ours
+    .map((entry, order) => ({entry, order}))
+    .sort((a, b) => (when(a.entry) === when(b.entry) ? a.order - b.order : when(a.entry) < when(b.entry) ? -1 : 1))
+    .map(({entry}) => entry)
 }
 
 /** The text of the newest context manifest attached to `subject`; a clear error naming the reference when there is none. */
@@ -86,6 +105,10 @@ export async function fetchContextManifest(client: RegistryClient, subject: Desc
   const fetched = await client.manifest(artifact.digest, [OCI_MANIFEST])
   const layers = fetched ? ((JSON.parse(fetched.bytes.toString('utf8')) as {layers?: Descriptor[]}).layers ?? []) : []
   const layer = layers.find((entry) => entry.mediaType === CONTEXT_LAYER_TYPE)
-  if (!layer) throw new DbuildError(`the context manifest artifact ${artifact.digest} of ${client.name} has no ${CONTEXT_LAYER_TYPE} layer`, ExitCode.INPUT)
+  if (!layer)
+    throw new DbuildError(
+      `the context manifest artifact ${artifact.digest} of ${client.name} has no ${CONTEXT_LAYER_TYPE} layer`,
+      ExitCode.INPUT,
+    )
   return {text: (await client.blob(layer.digest)).toString('utf8'), artifact}
 }

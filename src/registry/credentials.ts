@@ -58,7 +58,9 @@ function readConfig(env: NodeJS.ProcessEnv): {file: string; config: DockerConfig
     const config = JSON.parse(text) as DockerConfigFile
     return {file, config: config && typeof config === 'object' ? config : {}}
   } catch (error) {
-    throw new DbuildError(`${file}: docker's config is not valid JSON (${(error as Error).message})`, ExitCode.INPUT, ['Fix the file, or point DOCKER_CONFIG at another directory.'])
+    throw new DbuildError(`${file}: docker's config is not valid JSON (${(error as Error).message})`, ExitCode.INPUT, [
+      'Fix the file, or point DOCKER_CONFIG at another directory.',
+    ])
   }
 }
 
@@ -78,13 +80,23 @@ function fromEntry(entry: AuthEntry): Credentials | undefined {
 async function fromHelper(name: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   const {execa} = await import('execa')
   const program = `docker-credential-${name}`
-  const result = await execa(program, ['get'], {input: server, env, cwd: childDirectory(), reject: false, timeout: 60_000, stripFinalNewline: true})
+  const result = await execa(program, ['get'], {
+    input: server,
+    env,
+    cwd: childDirectory(),
+    reject: false,
+    timeout: 60_000,
+    stripFinalNewline: true,
+  })
   if (result.exitCode !== 0) {
     if (/not found/i.test(`${result.stdout}`)) return undefined
-    const why = result.failed && result.exitCode === undefined ? (result.code ?? 'did not finish') : `${result.stdout || result.stderr}`.trim()
-    throw new DbuildError(`${program} get (the credential helper docker's config names for ${server}) failed: ${why}`, ExitCode.UNAVAILABLE, [
-      `Check that ${program} is on PATH and that docker login ${server} works.`,
-    ])
+    const why =
+      result.failed && result.exitCode === undefined ? (result.code ?? 'did not finish') : `${result.stdout || result.stderr}`.trim()
+    throw new DbuildError(
+      `${program} get (the credential helper docker's config names for ${server}) failed: ${why}`,
+      ExitCode.UNAVAILABLE,
+      [`Check that ${program} is on PATH and that docker login ${server} works.`],
+    )
   }
   let parsed: {Username?: string; Secret?: string}
   try {

@@ -30,7 +30,15 @@ const inside = (edit: Edit, outer: Edit) => outer.range[0] <= edit.range[0] && e
  */
 export function textWithEdits(text: string, range: [number, number], edits: readonly Edit[]): string {
   const [start, end] = range
-  const shifted = edits.filter((edit) => start <= edit.range[0] && edit.range[1] <= end).map((edit): Finding => ({ruleId: '', severity: 'info', message: '', line: 0, fix: [{range: [edit.range[0] - start, edit.range[1] - start], text: edit.text}]}))
+  const shifted = edits
+    .filter((edit) => start <= edit.range[0] && edit.range[1] <= end)
+    .map((edit): Finding => ({
+      ruleId: '',
+      severity: 'info',
+      message: '',
+      line: 0,
+      fix: [{range: [edit.range[0] - start, edit.range[1] - start], text: edit.text}],
+    }))
   return applyFixes(text.slice(start, end), shifted).text
 }
 
@@ -45,7 +53,12 @@ export function textWithEdits(text: string, range: [number, number], edits: read
  * the as-built text of its range, so the inner edit is already in it and counts as applied. At one
  * start, a finding with an `asBuilt` edit goes first, so that it is the outer one.
  */
-export function applyFixes(text: string, findings: Finding[], bytes: Uint8Array = encodeText(text), asBuilt: readonly Edit[] = []): Applied {
+export function applyFixes(
+  text: string,
+  findings: Finding[],
+  bytes: Uint8Array = encodeText(text),
+  asBuilt: readonly Edit[] = [],
+): Applied {
   const withFix = findings.filter((finding) => finding.fix && finding.fix.length > 0)
   const firstStart = (finding: Finding) => Math.min(...(finding.fix ?? []).map((edit) => edit.range[0]))
   const carries = (finding: Finding) => Number((finding.fix ?? []).some((edit) => edit.asBuilt))
@@ -53,7 +66,8 @@ export function applyFixes(text: string, findings: Finding[], bytes: Uint8Array 
   const accepted: Edit[] = []
   const applied: Finding[] = []
   const dropped: Finding[] = []
-  const carried = (edit: Edit) => asBuilt.some((other) => sameEdit(edit, other)) && accepted.some((outer) => outer.asBuilt && inside(edit, outer))
+  const carried = (edit: Edit) =>
+    asBuilt.some((other) => sameEdit(edit, other)) && accepted.some((outer) => outer.asBuilt && inside(edit, outer))
   for (const finding of ordered) {
     const edits = (finding.fix ?? []).filter((edit) => !accepted.some((other) => sameEdit(edit, other)) && !carried(edit))
     const valid = edits.every((edit) => edit.range[0] >= 0 && edit.range[0] <= edit.range[1] && edit.range[1] <= text.length)

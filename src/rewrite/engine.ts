@@ -48,7 +48,10 @@ const comparableName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g
  */
 function checkSkips(model: DockerfileModel): Set<string> {
   const value = model.directives.find((directive) => directive.name === 'check')?.value ?? ''
-  const skip = value.split(';').map((part) => part.trim()).find((part) => part.toLowerCase().startsWith('skip='))
+  const skip = value
+    .split(';')
+    .map((part) => part.trim())
+    .find((part) => part.toLowerCase().startsWith('skip='))
   return new Set((skip?.slice('skip='.length).split(',') ?? []).map(comparableName).filter((name) => name !== '' && name !== 'all'))
 }
 
@@ -118,7 +121,15 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   // Rounds: a rule may ask for one fact only once it knows another (exclude-root needs a stage's
   // tree only where the builder lacks --exclude), so needs() runs again while it asks for more.
   const given = options.facts ?? {}
-  const probeOptions = options.docker ? {docker: options.docker, buildArgs: probeBuildArgs, platform: options.platform, cacheDir: options.cacheDir, imageSources: sourceFindings} : undefined
+  const probeOptions = options.docker
+    ? {
+        docker: options.docker,
+        buildArgs: probeBuildArgs,
+        platform: options.platform,
+        cacheDir: options.cacheDir,
+        imageSources: sourceFindings,
+      }
+    : undefined
   facts.accounts = new Map(given.accounts ?? [])
   facts.listings = new Map(given.listings ?? [])
   if (given.builder) facts.builder = given.builder
@@ -130,19 +141,28 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   if (contextSends) facts.contextSends = contextSends
   const asked = new Set<string>()
   for (let round = 0; round < MAX_FACT_ROUNDS; round++) {
-    const requests = rules.flatMap((rule) => rule.needs?.(contextFor(rule)) ?? []).filter((request) => {
-      const key = requestKey(request)
-      if (asked.has(key)) return false
-      asked.add(key)
-      return true
-    })
+    const requests = rules
+      .flatMap((rule) => rule.needs?.(contextFor(rule)) ?? [])
+      .filter((request) => {
+        const key = requestKey(request)
+        if (asked.has(key)) return false
+        asked.add(key)
+        return true
+      })
     if (requests.length === 0) break
     const missing = requests.filter((request) =>
-      request.kind === 'accounts' ? !given.accounts?.has(request.instruction.line) : request.kind === 'listing' ? !given.listings?.has(request.from) : given.builder === undefined,
+      request.kind === 'accounts'
+        ? !given.accounts?.has(request.instruction.line)
+        : request.kind === 'listing'
+          ? !given.listings?.has(request.from)
+          : given.builder === undefined,
     )
     const asking = given.unavailable ? [] : missing
     // the probes (docker, execa, crypto) load only when a fact is asked for: a lint without --probe never asks
-    const probed: Facts = asking.length === 0 ? {accounts: new Map(), listings: new Map()} : await (await import('./probe-builds.js')).gatherFacts(dockerfile, asking, probeOptions)
+    const probed: Facts =
+      asking.length === 0
+        ? {accounts: new Map(), listings: new Map()}
+        : await (await import('./probe-builds.js')).gatherFacts(dockerfile, asking, probeOptions)
     facts.accounts = new Map([...facts.accounts, ...probed.accounts, ...(given.accounts ?? [])])
     facts.listings = new Map([...facts.listings, ...probed.listings, ...(given.listings ?? [])])
     const builder = given.builder ?? probed.builder ?? facts.builder
@@ -154,7 +174,14 @@ export async function rewriteDockerfile(rules: Rule[], options: RewriteOptions):
   const findings = rules.flatMap((rule) => imageSources.get(rule) ?? findingsOf(rule))
   findings.sort((a, b) => a.line - b.line || compareCodeUnits(a.ruleId, b.ruleId))
   const {text, bytes, dropped} = applyFixes(options.text, findings, options.bytes, asBuiltEdits)
-  return {text, bytes, changed: text !== options.text, findings, dropped, buildArgs: buildArgFixes(findings, options.buildArgs ?? {}, dropped)}
+  return {
+    text,
+    bytes,
+    changed: text !== options.text,
+    findings,
+    dropped,
+    buildArgs: buildArgFixes(findings, options.buildArgs ?? {}, dropped),
+  }
 }
 
 /** The findings' buildArgFix, for build args the build was given; of two values for one arg the first wins, the other is dropped. */

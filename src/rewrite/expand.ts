@@ -95,7 +95,15 @@ function substitute(inner: string, lookup: Lookup, escape: string, unresolved: s
   return value ?? ''
 }
 
-const GOARCH: Record<string, string> = {x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64'}
+const GOARCH: Record<string, string> = {
+  x64: 'amd64',
+  ia32: '386',
+  arm64: 'arm64',
+  arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+}
 
 /** The platform a local builder defaults to: this machine's, as Go names it. */
 export function hostPlatform(): string {
@@ -137,7 +145,12 @@ export function predefinedArgs(platform: string | undefined, target?: string): R
  * - a stage `FROM <stage>` starts from that stage's environment, its ARGs included
  *   (dispatchState.init inherits the base state).
  */
-export function variableScopes(model: DockerfileModel, buildArgs: Record<string, string> = {}, platform?: string, target?: string): Lookup[] {
+export function variableScopes(
+  model: DockerfileModel,
+  buildArgs: Record<string, string> = {},
+  platform?: string,
+  target?: string,
+): Lookup[] {
   const globals = new Map<string, string>(Object.entries({...predefinedArgs(platform, target), ...pick(buildArgs, PREDEFINED_OVERRIDABLE)}))
   const stageEnv: Environment[] = []
   // one log of writes per stage, numbered across the file: each instruction keeps only the number it

@@ -23,7 +23,9 @@ export function formatText(findings: Finding[], file: string, fixed?: Set<Findin
   for (const finding of findings) {
     const column = finding.column ? `:${finding.column}` : ''
     const status = fixed?.has(finding) ? ' (fixed)' : ''
-    lines.push(`${file}:${finding.line}${column}: ${paint(LABEL[finding.severity], COLOUR[finding.severity], color)} [${finding.ruleId}] ${finding.message}${status}`)
+    lines.push(
+      `${file}:${finding.line}${column}: ${paint(LABEL[finding.severity], COLOUR[finding.severity], color)} [${finding.ruleId}] ${finding.message}${status}`,
+    )
     if (finding.suggestion && !fixed?.has(finding)) lines.push(...finding.suggestion.split(/\r?\n/).map((line) => `    ${line}`))
   }
   return lines.join('\n')
@@ -31,7 +33,9 @@ export function formatText(findings: Finding[], file: string, fixed?: Set<Findin
 
 /** `{findings: [{file, ruleId, severity, line, message, …}]}`: every finding names its file. */
 export function formatJson(reports: FileFindings[]): string {
-  const findings = reports.flatMap(({file, findings}) => findings.map(({fix, ...finding}) => ({file, ...finding, fixable: Boolean(fix && fix.length > 0)})))
+  const findings = reports.flatMap(({file, findings}) =>
+    findings.map(({fix, ...finding}) => ({file, ...finding, fixable: Boolean(fix && fix.length > 0)})),
+  )
   return JSON.stringify({findings}, null, 2)
 }
 
@@ -49,7 +53,11 @@ export function formatSarif(reports: FileFindings[], rules: Rule[]): string {
           driver: {
             name: 'dbuild',
             informationUri: 'https://github.com/dbuild/dbuild',
-            rules: rules.map((rule) => ({id: rule.id, shortDescription: {text: rule.description}, defaultConfiguration: {level: SARIF_LEVEL[rule.defaultSeverity]}})),
+            rules: rules.map((rule) => ({
+              id: rule.id,
+              shortDescription: {text: rule.description},
+              defaultConfiguration: {level: SARIF_LEVEL[rule.defaultSeverity]},
+            })),
           },
         },
         results: reports.flatMap(({file, findings}) =>
@@ -57,7 +65,14 @@ export function formatSarif(reports: FileFindings[], rules: Rule[]): string {
             ruleId: finding.ruleId,
             level: SARIF_LEVEL[finding.severity],
             message: {text: messageWithSuggestion(finding)},
-            locations: [{physicalLocation: {artifactLocation: {uri: file}, region: {startLine: finding.line, ...(finding.column ? {startColumn: finding.column} : {})}}}],
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: {uri: file},
+                  region: {startLine: finding.line, ...(finding.column ? {startColumn: finding.column} : {})},
+                },
+              },
+            ],
           })),
         ),
       },
@@ -117,7 +132,14 @@ function md5(): import('node:crypto').Hash {
 
 /** Escaped for an XML attribute; a newline as a character reference, which attribute normalization keeps. */
 const xml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;')
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\n/g, '&#10;')
 
 /** Checkstyle XML, one <file> per Dockerfile (those without findings too, as hadolint writes it). */
 export function formatCheckstyle(reports: FileFindings[]): string {
@@ -126,8 +148,10 @@ export function formatCheckstyle(reports: FileFindings[]): string {
     lines.push(`  <file name="${xml(file)}">`)
     for (const finding of findings) {
       const column = finding.column ? ` column="${finding.column}"` : ''
-      lines.push(`    <error line="${finding.line}"${column} severity="${finding.severity}" ` +
-        `message="${xml(messageWithSuggestion(finding))}" source="dbuild.${xml(finding.ruleId)}"/>`)
+      lines.push(
+        `    <error line="${finding.line}"${column} severity="${finding.severity}" ` +
+          `message="${xml(messageWithSuggestion(finding))}" source="dbuild.${xml(finding.ruleId)}"/>`,
+      )
     }
     lines.push('  </file>')
   }
@@ -197,13 +221,21 @@ export function unifiedDiff(before: string, after: string, file: string, context
       if (gap > 2 * context) break
     }
     end = Math.min(ops.length, end)
-    while (end > k && ops[end - 1]!.kind === ' ' && ops.slice(k, end).filter((op) => op.kind === ' ').length > 0 && trailingContext(ops, end) > context) end--
+    while (
+      end > k &&
+      ops[end - 1]!.kind === ' ' &&
+      ops.slice(k, end).filter((op) => op.kind === ' ').length > 0 &&
+      trailingContext(ops, end) > context
+    )
+      end--
     const hunk = ops.slice(start, end)
     const aStart = hunk.find((op) => op.kind !== '+')
     const bStart = hunk.find((op) => op.kind !== '-')
     const aCount = hunk.filter((op) => op.kind !== '+').length
     const bCount = hunk.filter((op) => op.kind !== '-').length
-    out.push(`@@ -${aCount ? aStart!.ai : start === 0 ? 0 : ops[start - 1]!.ai},${aCount} +${bCount ? bStart!.bi : start === 0 ? 0 : ops[start - 1]!.bi},${bCount} @@`)
+    out.push(
+      `@@ -${aCount ? aStart!.ai : start === 0 ? 0 : ops[start - 1]!.ai},${aCount} +${bCount ? bStart!.bi : start === 0 ? 0 : ops[start - 1]!.bi},${bCount} @@`,
+    )
     for (const op of hunk) {
       const body = op.line.endsWith('\n') ? op.line.slice(0, -1) : op.line
       out.push(op.kind + body)

@@ -19,7 +19,8 @@ export const DOCKERFILE_PATTERNS = ['**/Dockerfile', '**/Dockerfile.*', '**/*.Do
  * documentation (docker/cli's man/Dockerfile.5.md) and templates that a generator turns into
  * Dockerfiles (Dockerfile.template, .tmpl, .j2, .in, …).
  */
-const NOT_DOCKERFILES = /\.(dockerignore|rego|md|markdown|rst|txt|adoc|asciidoc|html?|template|tmpl|tpl|gotmpl|j2|jinja2?|erb|mustache|hbs|in)$/i
+const NOT_DOCKERFILES =
+  /\.(dockerignore|rego|md|markdown|rst|txt|adoc|asciidoc|html?|template|tmpl|tpl|gotmpl|j2|jinja2?|erb|mustache|hbs|in)$/i
 
 /**
  * A template under a Dockerfile's name (dotnet-docker's eng/dockerfile-templates/…/Dockerfile.linux):
@@ -45,7 +46,13 @@ async function gitIgnored(root: string, files: string[], env: NodeJS.ProcessEnv)
   if (files.length === 0) return new Set()
   // loaded here: `dbuild lint FILE` never asks git, and node:child_process costs its start-up
   const {spawnSync} = await import('node:child_process')
-  const run = spawnSync('git', ['check-ignore', '-z', '--stdin'], {cwd: root, env, input: files.join('\0') + '\0', encoding: 'utf8', maxBuffer: 64 << 20})
+  const run = spawnSync('git', ['check-ignore', '-z', '--stdin'], {
+    cwd: root,
+    env,
+    input: files.join('\0') + '\0',
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  })
   // 0: some are ignored, 1: none, 128: not a git work tree (or no git): nothing is ignored by git
   if (run.status !== 0) return new Set()
   return new Set(run.stdout.split('\0').filter(Boolean))
@@ -66,7 +73,14 @@ export interface Discovery {
 export async function findDockerfiles(root: string, env: NodeJS.ProcessEnv = process.env, discovery: Discovery = {}): Promise<string[]> {
   const {default: fg} = await import('fast-glob')
   const ignore = ['**/.git/**', ...(discovery.exclude ?? [])]
-  const found = await fg(DOCKERFILE_PATTERNS, {cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore, suppressErrors: true})
+  const found = await fg(DOCKERFILE_PATTERNS, {
+    cwd: root,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    ignore,
+    suppressErrors: true,
+  })
   const candidates = found.filter((file) => {
     if (NOT_DOCKERFILES.test(file)) return false
     if (!isTemplateFile(path.join(root, file))) return true
@@ -88,7 +102,9 @@ export function excludesFrom(patterns: readonly string[], configDir: string, roo
   if (up === '') return [...patterns]
   if (up !== '..' && !up.startsWith('../')) return patterns.map((pattern) => `${up}/${pattern}`)
   const down = `${posix(path.relative(configDir, root))}/`
-  return patterns.flatMap((pattern) => (pattern.startsWith('**') ? [pattern] : pattern.startsWith(down) ? [pattern.slice(down.length)] : []))
+  return patterns.flatMap((pattern) =>
+    pattern.startsWith('**') ? [pattern] : pattern.startsWith(down) ? [pattern.slice(down.length)] : [],
+  )
 }
 
 /** One thing to lint: a Dockerfile and the context directory its rules look at. */
@@ -101,11 +117,21 @@ export interface LintTarget {
  * What `dbuild lint [PATH...]` lints: with no path, every Dockerfile under `cwd`; a directory is a
  * build context (its Dockerfile, or `-f`); a file is a Dockerfile whose context is its directory.
  */
-export async function lintTargets(paths: string[], cwd: string | undefined, env: NodeJS.ProcessEnv, discovery: Discovery = {}): Promise<LintTarget[]> {
+export async function lintTargets(
+  paths: string[],
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv,
+  discovery: Discovery = {},
+): Promise<LintTarget[]> {
   if (paths.length === 0) {
     if (cwd === undefined) throw noWorkingDirectory('.', 'the directory to lint')
     const files = await findDockerfiles(cwd, env, discovery)
-    if (files.length === 0) throw new DbuildError(`${cwd}: no Dockerfile found (looked for ${DOCKERFILE_PATTERNS.map((p) => p.slice(3)).join(', ')}, skipping what git ignores)`, ExitCode.NO_INPUT, ['Name the files: dbuild lint FILE...'])
+    if (files.length === 0)
+      throw new DbuildError(
+        `${cwd}: no Dockerfile found (looked for ${DOCKERFILE_PATTERNS.map((p) => p.slice(3)).join(', ')}, skipping what git ignores)`,
+        ExitCode.NO_INPUT,
+        ['Name the files: dbuild lint FILE...'],
+      )
     return files.map((file) => ({file: path.join(cwd, file), contextDir: path.dirname(path.join(cwd, file))}))
   }
   return paths.map((given) => {
@@ -114,7 +140,10 @@ export async function lintTargets(paths: string[], cwd: string | undefined, env:
     try {
       isDir = statSync(absolute).isDirectory()
     } catch (error) {
-      throw new DbuildError(`${given}: cannot lint: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, readFailureExit(error))
+      throw new DbuildError(
+        `${given}: cannot lint: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        readFailureExit(error),
+      )
     }
     return isDir ? {file: path.join(absolute, 'Dockerfile'), contextDir: absolute} : {file: absolute, contextDir: path.dirname(absolute)}
   })

@@ -94,7 +94,12 @@ function parseDirectives(body: string, bom: number, starts: number[]): Directive
     if (!match?.[1] || match[2] === undefined) break
     let valueStart = start + raw.indexOf('=') + 1
     while (body[valueStart] === ' ' || body[valueStart] === '\t') valueStart++
-    directives.push({name: match[1].toLowerCase(), value: match[2], line: line + 1, valueRange: [bom + valueStart, bom + valueStart + match[2].length]})
+    directives.push({
+      name: match[1].toLowerCase(),
+      value: match[2],
+      line: line + 1,
+      valueRange: [bom + valueStart, bom + valueStart + match[2].length],
+    })
   }
   return directives
 }
@@ -124,7 +129,9 @@ export function parseDockerfile(text: string): DockerfileModel {
         ...(valueRange ? {valueRange: [at(valueRange.start), at(valueRange.end)] as [number, number]} : {}),
       })
     }
-    const args = node.getArguments().map((arg) => ({value: arg.getValue(), range: [at(arg.getRange().start), at(arg.getRange().end)] as [number, number]}))
+    const args = node
+      .getArguments()
+      .map((arg) => ({value: arg.getValue(), range: [at(arg.getRange().start), at(arg.getRange().end)] as [number, number]}))
     const start = at(range.start)
     const end = at(range.end)
     const json = jsonForm(text, args[0]?.range[0], end)
@@ -173,7 +180,8 @@ export function parseDockerfile(text: string): DockerfileModel {
 function propertiesOf(node: Instruction, keyword: string): InstructionNode['properties'] {
   if (keyword !== 'ARG' && keyword !== 'ENV') return undefined
   const withProperties = node as Instruction & {getProperty?: () => Property | null; getProperties?: () => Property[]}
-  const list = keyword === 'ARG' ? [withProperties.getProperty?.()].filter((p): p is Property => Boolean(p)) : (withProperties.getProperties?.() ?? [])
+  const list =
+    keyword === 'ARG' ? [withProperties.getProperty?.()].filter((p): p is Property => Boolean(p)) : (withProperties.getProperties?.() ?? [])
   return list.map((property) => ({name: property.getName(), value: property.getValue()}))
 }
 

@@ -23,7 +23,17 @@ import {flag, parseDockerfile, stageByRef} from './parse.js'
 import {readTarHeaders} from './tar.js'
 import {applyFixes} from './apply.js'
 import {encodeText} from '../surrogate-escape.js'
-import {type Accounts, type BuilderFact, type DockerAccess, type FactError, type FactRequest, type Facts, type Finding, isFactError, type TreeEntry} from './types.js'
+import {
+  type Accounts,
+  type BuilderFact,
+  type DockerAccess,
+  type FactError,
+  type FactRequest,
+  type Facts,
+  type Finding,
+  isFactError,
+  type TreeEntry,
+} from './types.js'
 
 export const PROBE_STAGE = 'dbuild-probe'
 const CACHE_VERSION = 2
@@ -50,7 +60,12 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * The Dockerfile up to (not including) `instruction`, with the edits of `imageSources` that lie
  * there (the build's mirrors), followed by the probe stage.
  */
-export function probeDockerfile(model: DockerfileModel, instruction: InstructionNode, probeStage: string[], imageSources: Finding[] = []): string {
+export function probeDockerfile(
+  model: DockerfileModel,
+  instruction: InstructionNode,
+  probeStage: string[],
+  imageSources: Finding[] = [],
+): string {
   const cut = instruction.range[0]
   // Earlier `COPY --link --chown=<name>` lines fail on the containerd store; without --link they
   // put the same bytes in the same places, and the probe only reads /etc/passwd and /etc/group.
@@ -58,7 +73,9 @@ export function probeDockerfile(model: DockerfileModel, instruction: Instruction
     .filter((i) => i.index < instruction.index && (i.keyword === 'COPY' || i.keyword === 'ADD'))
     .flatMap((i) => i.flags.filter((f) => f.name === 'link'))
     .map((f): Finding => ({ruleId: 'probe', severity: 'info', message: '', line: 0, fix: [{range: f.range, text: ''}]}))
-  const before = imageSources.filter((finding) => finding.fix && finding.fix.length > 0 && finding.fix.every((edit) => edit.range[1] <= cut))
+  const before = imageSources.filter(
+    (finding) => finding.fix && finding.fix.length > 0 && finding.fix.every((edit) => edit.range[1] <= cut),
+  )
   // the ranges are offsets into the text, so they hold in its head too
   const head = applyFixes(model.text.slice(0, cut), [...unlinked, ...before]).text
   const separator = head === '' || /[\r\n]$/.test(head) ? '' : model.newline
@@ -105,7 +122,9 @@ export async function contextKeyFor(dir: string): Promise<string> {
     // no .dockerignore (or not a file): everything is sent
   }
   const entries = walkTree(dir, {matcher: new IgnoreMatcher(patterns), readLinks: true})
-  const lines = entries.map((e) => `${e.rel}\0${e.kind}\0${e.mode}\0${e.kind === 'file' ? e.size : ''}\0${e.kind === 'file' ? e.mtimeMs : ''}\0${e.target ?? ''}`)
+  const lines = entries.map(
+    (e) => `${e.rel}\0${e.kind}\0${e.mode}\0${e.kind === 'file' ? e.size : ''}\0${e.kind === 'file' ? e.mtimeMs : ''}\0${e.target ?? ''}`,
+  )
   lines.sort(compareCodeUnits)
   return 'tree:' + createHash('sha256').update(lines.join('\n')).digest('hex')
 }
@@ -141,7 +160,9 @@ class InputResolver {
   /** The builder's driver: only the docker driver builds from the images in docker's own store. */
   private builderDriver(): Promise<string | undefined> {
     const known = this.facts.builder
-    this.driver ??= (known ? Promise.resolve(known) : probeBuilder(this.options)).then((fact) => (isFactError(fact) ? undefined : fact.driver))
+    this.driver ??= (known ? Promise.resolve(known) : probeBuilder(this.options)).then((fact) =>
+      isFactError(fact) ? undefined : fact.driver,
+    )
     return this.driver
   }
 
@@ -164,7 +185,10 @@ class InputResolver {
       const local = await runDocker(['image', 'inspect', '--format', '{{.Id}}', ref], {env, timeout: 60_000})
       if (local.exitCode === 0 && local.stdout.trim()) return local.stdout.trim()
     }
-    const remote = await runDocker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Manifest.Digest}}', ref], {env, timeout: 60_000})
+    const remote = await runDocker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Manifest.Digest}}', ref], {
+      env,
+      timeout: 60_000,
+    })
     return remote.exitCode === 0 && remote.stdout.trim() ? remote.stdout.trim() : undefined
   }
 
@@ -178,11 +202,20 @@ class InputResolver {
     const named: [string, string][] = []
     for (const [name, source] of Object.entries(docker.buildContexts ?? {}).sort(([a], [b]) => compareCodeUnits(a, b))) {
       if (!namesContext(probeText, name)) continue
-      named.push([name, sourceKind(source) === 'local' ? await this.keyOf(path.resolve(docker.contextDir, source), docker.buildContextKeys?.[name]) : source])
+      named.push([
+        name,
+        sourceKind(source) === 'local'
+          ? await this.keyOf(path.resolve(docker.contextDir, source), docker.buildContextKeys?.[name])
+          : source,
+      ])
     }
     const images: [string, string][] = []
     const probe = parseDockerfile(probeText)
-    const refs = baseImages(probe, variableScopes(probe, this.options.buildArgs, this.options.platform), new Set(Object.keys(docker.buildContexts ?? {})))
+    const refs = baseImages(
+      probe,
+      variableScopes(probe, this.options.buildArgs, this.options.platform),
+      new Set(Object.keys(docker.buildContexts ?? {})),
+    )
     for (const ref of refs) {
       const digest = await this.digestOf(ref)
       if (digest === undefined) return undefined
@@ -203,7 +236,8 @@ function baseImages(model: DockerfileModel, scopes: Lookup[], contexts: Set<stri
   const refs = new Set<string>()
   const add = (at: InstructionNode, word: string, before: number) => {
     const ref = expandWord(word, scopes[at.index] ?? (() => undefined), model.escape).value
-    if (ref === '' || ref.toLowerCase() === 'scratch' || namedContextOf(ref, [...contexts]) !== undefined || stageByRef(model, ref, before)) return
+    if (ref === '' || ref.toLowerCase() === 'scratch' || namedContextOf(ref, [...contexts]) !== undefined || stageByRef(model, ref, before))
+      return
     refs.add(ref)
   }
   for (const at of model.instructions) {
@@ -238,7 +272,13 @@ function cacheKey(kind: string, dockerfile: string, inputs: ProbeInputs, options
 }
 
 /** The answer for this probe: reused only while every input behind it is unchanged (see ProbeInputs). */
-async function cached<T>(kind: string, dockerfile: string, inputs: ProbeInputs | undefined, options: ProbeOptions, compute: () => Promise<T | FactError>): Promise<T | FactError> {
+async function cached<T>(
+  kind: string,
+  dockerfile: string,
+  inputs: ProbeInputs | undefined,
+  options: ProbeOptions,
+  compute: () => Promise<T | FactError>,
+): Promise<T | FactError> {
   const dir = options.cacheDir ?? defaultCacheDir(options.docker.env)
   const file = inputs && path.join(dir, `${kind}-${cacheKey(kind, dockerfile, inputs, options)}.json`)
   if (file && existsSync(file)) {
@@ -254,7 +294,6 @@ async function cached<T>(kind: string, dockerfile: string, inputs: ProbeInputs |
   }
   return value
 }
-
 
 async function build(dockerfile: string, output: string, options: ProbeOptions): Promise<FactError | undefined> {
   const {docker} = options
@@ -302,7 +341,8 @@ async function probeListing(dockerfile: string, inputs: ProbeInputs | undefined,
 async function probeBuilder(options: ProbeOptions): Promise<BuilderFact | FactError> {
   const {docker} = options
   const builder = await inspectBuilder(docker.env ?? process.env, docker.builder, 60_000)
-  if (!builder.ok) return {error: `docker buildx inspect${docker.builder ? ` ${docker.builder}` : ''} failed: ${builder.error ?? 'no answer'}`}
+  if (!builder.ok)
+    return {error: `docker buildx inspect${docker.builder ? ` ${docker.builder}` : ''} failed: ${builder.error ?? 'no answer'}`}
   const buildkit = await builderBuildkit(docker.env ?? process.env, builder)
   return {
     ...(builder.name === undefined ? {} : {name: builder.name}),
@@ -317,7 +357,8 @@ async function probeBuilder(options: ProbeOptions): Promise<BuilderFact | FactEr
 export async function gatherFacts(model: DockerfileModel, requests: FactRequest[], options: ProbeOptions | undefined): Promise<Facts> {
   const facts: Facts = {accounts: new Map(), listings: new Map()}
   if (!options) {
-    if (requests.length > 0) facts.unavailable = 'no BuildKit access was given (no build context), so facts from the image could not be probed'
+    if (requests.length > 0)
+      facts.unavailable = 'no BuildKit access was given (no build context), so facts from the image could not be probed'
     return facts
   }
   const resolver = new InputResolver(options, facts)

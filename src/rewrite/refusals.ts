@@ -11,7 +11,10 @@ export const REFUSAL_ID = 'buildkit'
 export function buildkitRefusals(model: DockerfileModel): Finding[] {
   const refuse = (line: number, message: string): Finding => ({ruleId: REFUSAL_ID, severity: 'error', line, message})
   // parser.Parse: an empty file, or one of comments and directives only
-  if (model.instructions.length === 0) return [refuse(1, 'file with no instructions: BuildKit refuses a Dockerfile without a single instruction (an empty file, or comments only).')]
+  if (model.instructions.length === 0)
+    return [
+      refuse(1, 'file with no instructions: BuildKit refuses a Dockerfile without a single instruction (an empty file, or comments only).'),
+    ]
   const findings: Finding[] = []
   for (const instruction of model.instructions) {
     if (instruction.keyword !== 'ENV') continue
@@ -19,8 +22,13 @@ export function buildkitRefusals(model: DockerfileModel): Finding[] {
     // parseNameVal: the old form `ENV NAME VALUE` needs its value; `ENV NAME=` is an empty value and fine
     if (words.length === 0) findings.push(refuse(instruction.line, 'ENV requires at least one argument (BuildKit refuses the line).'))
     else if (words.length === 1 && !words[0]?.includes('=')) {
-      findings.push(refuse(instruction.line, `ENV must have two arguments: "ENV ${words[0]}" sets no value, and BuildKit refuses it (write ENV ` +
-        `${words[0]}=VALUE; a Dockerfile cannot unset a variable).`))
+      findings.push(
+        refuse(
+          instruction.line,
+          `ENV must have two arguments: "ENV ${words[0]}" sets no value, and BuildKit refuses it (write ENV ` +
+            `${words[0]}=VALUE; a Dockerfile cannot unset a variable).`,
+        ),
+      )
     }
   }
   return findings

@@ -16,7 +16,9 @@ function isRule(value: unknown): value is Rule {
 
 /** The rules a plugin module exports: `rules` (array), a default export (rule or array), or `rule`. */
 function rulesOf(module: Record<string, unknown>): Rule[] {
-  const candidates = [module.rules, module.default, module.rule].flatMap((value) => (Array.isArray(value) ? value : value === undefined ? [] : [value]))
+  const candidates = [module.rules, module.default, module.rule].flatMap((value) =>
+    Array.isArray(value) ? value : value === undefined ? [] : [value],
+  )
   return candidates.filter(isRule)
 }
 
@@ -25,7 +27,11 @@ function warnOnly(rule: Rule): Rule {
   return {
     ...rule,
     defaultSeverity: 'warning',
-    check: (ctx) => rule.check({...ctx, severity: 'warning'}).map(({fix: _fix, buildArgFix: _buildArgFix, ...finding}) => ({...finding, severity: finding.severity === 'error' ? 'warning' : finding.severity})),
+    check: (ctx) =>
+      rule.check({...ctx, severity: 'warning'}).map(({fix: _fix, buildArgFix: _buildArgFix, ...finding}) => ({
+        ...finding,
+        severity: finding.severity === 'error' ? 'warning' : finding.severity,
+      })),
   }
 }
 
@@ -38,7 +44,9 @@ const shapeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(val
  */
 function fromPlugin(rule: Rule, file: string): Rule {
   const fail = (what: string): never => {
-    throw new DbuildError(`${file}: plugin rule "${rule.id}" ${what}`, ExitCode.CONFIG, [`Fix the plugin, or turn the rule off in .dbuild.json: "rules": {"${rule.id}": "off"}`])
+    throw new DbuildError(`${file}: plugin rule "${rule.id}" ${what}`, ExitCode.CONFIG, [
+      `Fix the plugin, or turn the rule off in .dbuild.json: "rules": {"${rule.id}": "off"}`,
+    ])
   }
   const call = <T>(name: 'check' | 'needs', run: () => unknown, valid: (item: unknown) => boolean): T[] => {
     let result: unknown
@@ -49,7 +57,8 @@ function fromPlugin(rule: Rule, file: string): Rule {
     }
     if (!Array.isArray(result)) return fail(`${name}() returned ${shapeOf(result)}, not a list`)
     const bad = result.findIndex((item) => !valid(item))
-    if (bad !== -1) fail(`${name}() returned an item ${bad} that is not a ${name === 'check' ? 'finding ({line, message, …})' : 'fact request'}`)
+    if (bad !== -1)
+      fail(`${name}() returned an item ${bad} that is not a ${name === 'check' ? 'finding ({line, message, …})' : 'fact request'}`)
     return result as T[]
   }
   const isFinding = (item: unknown) => {
@@ -92,9 +101,12 @@ export function pluginSetting(options: PluginOptions): boolean | undefined {
 /** The plugin file for `specifier`, refused unless it is a regular file inside the repository that holds the config. */
 async function pluginFile(specifier: string, configPath: string): Promise<string> {
   const fail = (why: string): never => {
-    throw new DbuildError(`${configPath}: plugin ${JSON.stringify(specifier)} ${why}`, ExitCode.CONFIG, ['List plugins as paths relative to .dbuild.json, such as ./tools/dbuild-rules/my-rule.js.'])
+    throw new DbuildError(`${configPath}: plugin ${JSON.stringify(specifier)} ${why}`, ExitCode.CONFIG, [
+      'List plugins as paths relative to .dbuild.json, such as ./tools/dbuild-rules/my-rule.js.',
+    ])
   }
-  if (!/^\.\.?\//.test(specifier)) fail('is not a relative path starting with ./ or ../ (URLs, absolute paths and package names are refused)')
+  if (!/^\.\.?\//.test(specifier))
+    fail('is not a relative path starting with ./ or ../ (URLs, absolute paths and package names are refused)')
   const base = path.dirname(configPath)
   const repository = realpathSync(path.resolve((await workTreeTop(base)) ?? base))
   let real: string
@@ -116,7 +128,12 @@ async function pluginFile(specifier: string, configPath: string): Promise<string
  * pluginSetting), the repository files named in `config.plugins`, with `config.rules` applied
  * (fix: as is, warn: no fixes, off: removed). Sorted by id.
  */
-export async function resolveRules(builtin: Rule[], config: DbuildConfig, configPath?: string, plugins: PluginOptions = {}): Promise<Rule[]> {
+export async function resolveRules(
+  builtin: Rule[],
+  config: DbuildConfig,
+  configPath?: string,
+  plugins: PluginOptions = {},
+): Promise<Rule[]> {
   const where = configPath ?? '.dbuild.json'
   const rules = new Map(builtin.map((rule) => [rule.id, rule]))
   const specifiers = configPath ? (config.plugins ?? []) : []
@@ -138,7 +155,8 @@ export async function resolveRules(builtin: Rule[], config: DbuildConfig, config
       throw new DbuildError(`${where}: cannot load plugin ${specifier}: ${(error as Error).message}`, ExitCode.CONFIG)
     }
     const found = rulesOf(module)
-    if (found.length === 0) throw new DbuildError(`${where}: plugin ${specifier} exports no rule (export "rules", a default rule, or "rule")`, ExitCode.CONFIG)
+    if (found.length === 0)
+      throw new DbuildError(`${where}: plugin ${specifier} exports no rule (export "rules", a default rule, or "rule")`, ExitCode.CONFIG)
     for (const rule of found) rules.set(rule.id, fromPlugin(rule, file))
   }
   for (const [id, setting] of Object.entries(config.rules ?? {})) {
@@ -146,7 +164,10 @@ export async function resolveRules(builtin: Rule[], config: DbuildConfig, config
     if (!rule) {
       // a rule of a plugin that was not loaded: nothing to configure
       if (specifiers.length > 0 && !allowed) continue
-      throw new DbuildError(`${where}: "rules" names an unknown rule "${id}" (known: ${[...rules.keys()].sort().join(', ')})`, ExitCode.CONFIG)
+      throw new DbuildError(
+        `${where}: "rules" names an unknown rule "${id}" (known: ${[...rules.keys()].sort().join(', ')})`,
+        ExitCode.CONFIG,
+      )
     }
     if (setting === 'off') rules.delete(id)
     else if (setting === 'warn') rules.set(id, warnOnly(rule))

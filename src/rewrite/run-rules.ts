@@ -59,7 +59,11 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   } catch (error) {
     const exit = readFailureExit(error)
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-    throw new DbuildError(`${file}: cannot read the Dockerfile: ${reason}`, exit, exit === ExitCode.NO_INPUT ? ['Pass the Dockerfile with -f.'] : [])
+    throw new DbuildError(
+      `${file}: cannot read the Dockerfile: ${reason}`,
+      exit,
+      exit === ExitCode.NO_INPUT ? ['Pass the Dockerfile with -f.'] : [],
+    )
   }
   // bytes outside valid UTF-8 survive as escapes (bytes.ts), so a rewrite keeps them
   const original = decodeBytes(bytes)
@@ -68,7 +72,11 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   note(`dbuild: ${lines.note}`)
   if (lines.warning) note(`dbuild: warning: ${lines.warning}`)
   const warn = (message: string) => note(`dbuild: warning: ${message}`)
-  const rules = await resolveRules(builtin, loaded.config, loaded.path, {...(request.plugins === undefined ? {} : {allow: request.plugins}), env, warn})
+  const rules = await resolveRules(builtin, loaded.config, loaded.path, {
+    ...(request.plugins === undefined ? {} : {allow: request.plugins}),
+    env,
+    warn,
+  })
   const result = await rewriteDockerfile(rules, {
     text: original,
     bytes,
@@ -81,7 +89,14 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
     ...(request.target ? {target: request.target} : {}),
     ...(request.platform ? {platform: request.platform} : {}),
     ...(request.probe
-      ? {docker: {contextDir, env, ...(request.network ? {network: request.network} : {}), ...(request.buildContexts?.length ? {buildContexts: probeContexts(request.buildContexts)} : {})}}
+      ? {
+          docker: {
+            contextDir,
+            env,
+            ...(request.network ? {network: request.network} : {}),
+            ...(request.buildContexts?.length ? {buildContexts: probeContexts(request.buildContexts)} : {}),
+          },
+        }
       : {facts: {unavailable: 'probe builds were not run; pass --probe'}}),
   })
   // BuildKit's refusals come first, as its build would stop there; rules read the file as far as it parses

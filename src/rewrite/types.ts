@@ -68,9 +68,7 @@ export function isFactError(value: unknown): value is FactError {
 
 /** A fact a rule asks for before check(); gathered by the probe builds in probe-builds.ts. */
 export type FactRequest =
-  | {kind: 'accounts'; instruction: InstructionNode}
-  | {kind: 'listing'; instruction: InstructionNode; from: string}
-  | {kind: 'builder'}
+  {kind: 'accounts'; instruction: InstructionNode} | {kind: 'listing'; instruction: InstructionNode; from: string} | {kind: 'builder'}
 
 /** The builder a build would run on, as `docker buildx inspect` reports it. */
 export interface BuilderFact {

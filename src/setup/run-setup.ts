@@ -48,11 +48,18 @@ async function ensureConfig(root: string, options: SetupOptions): Promise<SetupR
   let specs = options.cacheFrom ?? []
   for (const spec of specs) {
     const problem = cacheSpecProblem(spec)
-    if (problem) throw new DbuildError(`--cache-from ${JSON.stringify(spec)} ${problem}`, ExitCode.USAGE, ['Pass the spec without it, e.g. --cache-from type=registry,ref=registry.example.com/app:cache'])
+    if (problem)
+      throw new DbuildError(`--cache-from ${JSON.stringify(spec)} ${problem}`, ExitCode.USAGE, [
+        'Pass the spec without it, e.g. --cache-from type=registry,ref=registry.example.com/app:cache',
+      ])
   }
   if (!existsSync(file)) {
     if (specs.length === 0 && options.ask) {
-      const answer = (await options.ask('Registry cache to pull from, as a --cache-from spec (e.g. type=registry,ref=registry.example.com/app:cache); empty for none: ')).trim()
+      const answer = (
+        await options.ask(
+          'Registry cache to pull from, as a --cache-from spec (e.g. type=registry,ref=registry.example.com/app:cache); empty for none: ',
+        )
+      ).trim()
       if (answer) specs = [answer]
     }
     writeFileSync(file, `${JSON.stringify({cacheFrom: specs}, null, 2)}\n`)
@@ -80,7 +87,10 @@ async function offerPlugin(target: PluginTarget, options: SetupOptions): Promise
   const status = pluginStatus(configDir, target)
   if (status.installed === 'current') return {path: status.plugin, action: 'kept'}
   let install = options.yes === true
-  if (!install && options.ask) install = /^y(es)?$/i.test((await options.ask('Install dbuild as a Docker CLI plugin, so `docker dbuild build …` works? [y/N] ')).trim())
+  if (!install && options.ask)
+    install = /^y(es)?$/i.test(
+      (await options.ask('Install dbuild as a Docker CLI plugin, so `docker dbuild build …` works? [y/N] ')).trim(),
+    )
   if (!install) return {path: status.plugin, action: 'offered'}
   return {path: installPlugin(configDir, target, {alias: false}).plugin, action: 'installed'}
 }
@@ -103,14 +113,19 @@ function nextSteps(report: Omit<SetupReport, 'nextSteps'>): string[] {
     steps.push('Build (the same flags as docker buildx build): dbuild -t app -f DIR/Dockerfile DIR')
     steps.push(`Check every Dockerfile without building: dbuild lint ${context}`)
   }
-  if (report.dockerPlugin?.action === 'offered') steps.push('Run docker build through dbuild: dbuild docker install (docker dbuild build …), or dbuild docker install --alias (plain docker build)')
+  if (report.dockerPlugin?.action === 'offered')
+    steps.push(
+      'Run docker build through dbuild: dbuild docker install (docker dbuild build …), or dbuild docker install --alias (plain docker build)',
+    )
   return steps
 }
 
 export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   const root = await gitRoot(options.cwd)
   if (root === undefined) {
-    throw new DbuildError(`${path.resolve(options.cwd)}: not a git work tree`, ExitCode.NO_INPUT, ['Run dbuild setup inside your checkout.'])
+    throw new DbuildError(`${path.resolve(options.cwd)}: not a git work tree`, ExitCode.NO_INPUT, [
+      'Run dbuild setup inside your checkout.',
+    ])
   }
   const config = await ensureConfig(root, options)
   const location = await locateHooks(root)

@@ -150,7 +150,12 @@ function digestOrder(entries: readonly Entry[]): Entry[] {
  * file's content hash, or undefined for a file gone since the walk: BuildKit, walking now, would
  * not send it either (as the sync treats it), so it is left out.
  */
-function visitDigestEntries(sorted: readonly Entry[], asIs: boolean, hashOf: (entry: Entry) => string | undefined, visit: (entry: DigestEntry) => void): void {
+function visitDigestEntries(
+  sorted: readonly Entry[],
+  asIs: boolean,
+  hashOf: (entry: Entry) => string | undefined,
+  visit: (entry: DigestEntry) => void,
+): void {
   const modeOf = (entry: Entry): string => octal(asIs ? entry.mode : canonicalMode(entry))
   for (const entry of sorted) {
     if (entry.kind === 'dir') visit({path: entry.rel, type: 'dir', mode: modeOf(entry)})
@@ -205,7 +210,12 @@ function computeDigest(
 }
 
 /** The digest of walked entries and the entries behind it; see computeDigest. */
-export function digestEntries(root: string, entries: readonly Entry[], previous: HashRecord = PathRecord.empty(), asIs = false): ContextDigest {
+export function digestEntries(
+  root: string,
+  entries: readonly Entry[],
+  previous: HashRecord = PathRecord.empty(),
+  asIs = false,
+): ContextDigest {
   const out: DigestEntry[] = []
   const {digest, hashed} = computeDigest(root, entries, previous, asIs, (entry) => out.push(entry))
   return {digest, hashed, entries: out}
@@ -241,7 +251,9 @@ function fingerprint(entries: readonly Entry[], asIs: boolean): string {
   hash.add(asIs ? 'as-is\n' : 'canonical\n')
   for (const entry of entries) {
     if (entry.kind !== 'special') {
-      hash.add(`${entry.rel}\0${entry.kind}\0${entry.mode}\0${entry.size}\0${entry.mtimeNs}\0${entry.ctimeNs}\0${entry.ino}\0${entry.target ?? ''}\n`)
+      hash.add(
+        `${entry.rel}\0${entry.kind}\0${entry.mode}\0${entry.size}\0${entry.mtimeNs}\0${entry.ctimeNs}\0${entry.ino}\0${entry.target ?? ''}\n`,
+      )
     }
   }
   return hash.hex()
@@ -271,7 +283,14 @@ function readSummary(file: string, context: string): SavedSummary | undefined {
  * are not recorded, and no digest is reused from a fingerprint that holds them; undefined for a
  * directory only dbuild writes, and that only by renaming whole files into it (a stage).
  */
-export function digestWithRecord(root: string, entries: readonly Entry[], file: string, context: string, asIs = false, settledBefore?: bigint): ContextDigest {
+export function digestWithRecord(
+  root: string,
+  entries: readonly Entry[],
+  file: string,
+  context: string,
+  asIs = false,
+  settledBefore?: bigint,
+): ContextDigest {
   const summaryFile = `${file}.digest`
   const print = fingerprint(entries, asIs)
   const summary = readSummary(summaryFile, context)

@@ -14,7 +14,12 @@ function decodeRune(bytes: Uint8Array, at: number): [rune: number, width: number
   if (at >= bytes.length) return [0xfffd, 0]
   const width = sequenceLength(bytes, at)
   if (width === 0) return [0xfffd, 1]
-  return [Buffer.from(bytes.subarray(at, at + width)).toString('utf8').codePointAt(0) as number, width]
+  return [
+    Buffer.from(bytes.subarray(at, at + width))
+      .toString('utf8')
+      .codePointAt(0) as number,
+    width,
+  ]
 }
 
 const SLASH = 0x2f
@@ -179,7 +184,9 @@ function ranges(spec: string): string {
     .split(' ')
     .map((range) => {
       const [lo, hi] = [...range]
-      return hi === undefined ? literal(lo?.codePointAt(0) as number) : `${literal(lo?.codePointAt(0) as number)}-${literal(range.codePointAt(range.length - 1) as number)}`
+      return hi === undefined
+        ? literal(lo?.codePointAt(0) as number)
+        : `${literal(lo?.codePointAt(0) as number)}-${literal(range.codePointAt(range.length - 1) as number)}`
     })
     .join('')
 }
@@ -271,7 +278,8 @@ class GoRegexpParser {
         this.next()
         let hex = ''
         while (this.peek() !== undefined && this.peek() !== '}') hex += this.next()
-        if (this.peek() !== '}' || !/^[0-9A-Fa-f]+$/.test(hex) || Number.parseInt(hex, 16) > 0x10ffff) throw new GoRegexpError('invalid escape sequence: \\x{')
+        if (this.peek() !== '}' || !/^[0-9A-Fa-f]+$/.test(hex) || Number.parseInt(hex, 16) > 0x10ffff)
+          throw new GoRegexpError('invalid escape sequence: \\x{')
         this.next()
         return Number.parseInt(hex, 16)
       }

@@ -215,5 +215,7 @@ export class IgnoreMatcher {
  */
 export function ignoreFileFor(contextDir: string, dockerfile?: string): string {
   const specific = dockerfile === undefined ? undefined : `${dockerfile}.dockerignore`
-  return specific !== undefined && (statSync(specific, {throwIfNoEntry: false})?.isFile() ?? false) ? specific : path.join(contextDir, '.dockerignore')
+  return specific !== undefined && (statSync(specific, {throwIfNoEntry: false})?.isFile() ?? false)
+    ? specific
+    : path.join(contextDir, '.dockerignore')
 }

@@ -18,7 +18,10 @@ export function stageRootFor(context: string, dockerfile?: string, env: NodeJS.P
   } catch {
     real = path.resolve(context)
   }
-  const key = createHash('sha256').update(`${real}\0${ignoreFileFor(real, dockerfile)}`).digest('hex').slice(0, 20)
+  const key = createHash('sha256')
+    .update(`${real}\0${ignoreFileFor(real, dockerfile)}`)
+    .digest('hex')
+    .slice(0, 20)
   return path.join(dbuildCacheDir(env), 'stage', key)
 }
 
@@ -41,9 +44,11 @@ export function checkOut(dir: string): void {
     throw new DbuildError(`${dir}: --out is not a directory dbuild can use`, ExitCode.CANT_CREATE)
   }
   if (!empty) {
-    throw new DbuildError(`${dir}: --out exists, is not empty and was not staged by dbuild; staging would delete its files`, ExitCode.CANT_CREATE, [
-      'Pass a new or empty directory to --out.',
-    ])
+    throw new DbuildError(
+      `${dir}: --out exists, is not empty and was not staged by dbuild; staging would delete its files`,
+      ExitCode.CANT_CREATE,
+      ['Pass a new or empty directory to --out.'],
+    )
   }
 }
 

@@ -162,9 +162,11 @@ export async function withLock<T>(lockFile: string, fn: () => Promise<T>, option
         told = true
       }
       if (Date.now() - started > timeout) {
-        throw new DbuildError(`${lockFile}: still locked by process ${owner?.pid ?? '?'} after ${Math.round(timeout / 1000)}s`, ExitCode.CANT_CREATE, [
-          `If no dbuild is running, remove ${lockFile}.`,
-        ])
+        throw new DbuildError(
+          `${lockFile}: still locked by process ${owner?.pid ?? '?'} after ${Math.round(timeout / 1000)}s`,
+          ExitCode.CANT_CREATE,
+          [`If no dbuild is running, remove ${lockFile}.`],
+        )
       }
       await sleep(25 + Math.random() * 50)
     }

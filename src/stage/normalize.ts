@@ -39,7 +39,9 @@ export async function normalizeWorkTree(root: string, options: {paths?: string[]
   let gitSaid = ''
   const entries = await readIndex(root, (message) => (gitSaid = message))
   if (entries === undefined) {
-    throw new DbuildError(`${root}: not a git work tree (${gitSaid})`, ExitCode.INPUT, ['dbuild normalize takes its modes from git\'s index; run it inside a git checkout.'])
+    throw new DbuildError(`${root}: not a git work tree (${gitSaid})`, ExitCode.INPUT, [
+      "dbuild normalize takes its modes from git's index; run it inside a git checkout.",
+    ])
   }
   const selected = selectedBy(options.paths)
   const dirs = new Set<string>()

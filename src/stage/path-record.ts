@@ -78,7 +78,7 @@ export class PathRecord {
 
   private buildIndex(): Map<string, number> {
     const index = new Map<string, number>()
-    for (let at = this.start; at < this.data.length - 1; ) {
+    for (let at = this.start; at < this.data.length - 1;) {
       const tab = this.data.indexOf(0x09, at)
       const end = this.data.indexOf(0x0a, at + 1)
       if (tab === -1 || (end !== -1 && tab > end)) break // not a record line: the rest is unusable

@@ -12,7 +12,18 @@ import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} fro
 import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
 import {decodeBytes} from '../surrogate-escape.js'
-import {cacheInside, checkOut, hashesPath, isInside, listingsPath, makeDirectories, outMarker, removeStage, scratchPath, stageRootFor} from './layout.js'
+import {
+  cacheInside,
+  checkOut,
+  hashesPath,
+  isInside,
+  listingsPath,
+  makeDirectories,
+  outMarker,
+  removeStage,
+  scratchPath,
+  stageRootFor,
+} from './layout.js'
 import {PathRecord} from './path-record.js'
 import {ListingsFile} from './state-file.js'
 import {canonicalMode, StageUnwritable, syncTree, writeError} from './sync.js'
@@ -69,7 +80,9 @@ function realContext(context: string, dockerfile?: string): RealContext {
     accessSync(real, constants.R_OK | constants.X_OK)
   } catch (error) {
     // said here, before anything inside it (.dockerignore first) fails to open for the same reason
-    throw new DbuildError(`${context}: cannot read the build context (${(error as NodeJS.ErrnoException).code})`, ExitCode.IO, [`Check the permissions of ${context}.`])
+    throw new DbuildError(`${context}: cannot read the build context (${(error as NodeJS.ErrnoException).code})`, ExitCode.IO, [
+      `Check the permissions of ${context}.`,
+    ])
   }
   if (dockerfile !== undefined && !existsSync(dockerfile)) throw new DbuildError(`${dockerfile}: Dockerfile not found`, ExitCode.NO_INPUT)
   return {context: real, ignoreFile: ignoreFileFor(real, dockerfile)}
@@ -124,7 +137,14 @@ export async function prepareContext(options: Omit<StageOptions, 'out'>): Promis
       context = real
       const canonical = await entriesAreCanonical(real, entries)
       if (canonical && options.digest) {
-        digest = digestWithRecord(real, entries, hashesPath(stageRootFor(real, options.dockerfile, options.env), undefined), real, false, settledBefore)
+        digest = digestWithRecord(
+          real,
+          entries,
+          hashesPath(stageRootFor(real, options.dockerfile, options.env), undefined),
+          real,
+          false,
+          settledBefore,
+        )
       }
       return canonical
     })
@@ -187,14 +207,17 @@ async function walkAndStage(
             exclude: new Set([cache]),
             onExcluded: () => {
               cacheExcluded = true
-              options.onWarning?.(`${cache}: dbuild's cache directory lies inside the context and is left out of the stage; list it in ` +
-                `.dockerignore so that plain buildx leaves it out too`)
+              options.onWarning?.(
+                `${cache}: dbuild's cache directory lies inside the context and is left out of the stage; list it in ` +
+                  `.dockerignore so that plain buildx leaves it out too`,
+              )
             },
           }),
     })
   }
   // a context sent as it is would carry the cache directory along
-  const skipWalked = skip && (async (entries: Entry[], settledBefore: bigint) => !cacheExcluded && (await skip(inputs.context, entries, settledBefore)))
+  const skipWalked =
+    skip && (async (entries: Entry[], settledBefore: bigint) => !cacheExcluded && (await skip(inputs.context, entries, settledBefore)))
 
   let result: Omit<StageResult, 'dir' | 'root' | 'ignoreFile'> | undefined
   try {
@@ -235,7 +258,12 @@ async function walkAndStage(
             onProgress: options.onProgress,
             scratch,
             ...(listings
-              ? {listings: listings.stage, vouch: listings.vouches, beforeWrite: () => listings.invalidate(), ...(listings.record ? {record: listings.record} : {})}
+              ? {
+                  listings: listings.stage,
+                  vouch: listings.vouches,
+                  beforeWrite: () => listings.invalidate(),
+                  ...(listings.record ? {record: listings.record} : {}),
+                }
               : {}),
           }).catch((error: unknown) => {
             // a stage that cannot be written (a full disk) goes whole, or its files would fill the
@@ -248,7 +276,9 @@ async function walkAndStage(
           listings?.completed(staged, unrecorded)
           // the digest reads the stage, which is what BuildKit is sent: the context may already have
           // moved on (an editor's save renames files in and out between the sync and this read)
-          const digest = options.digest ? digestWithRecord(dir, staged, hashesPath(root, out), inputs.context, false, listings?.settledBefore ?? 0n) : undefined
+          const digest = options.digest
+            ? digestWithRecord(dir, staged, hashesPath(root, out), inputs.context, false, listings?.settledBefore ?? 0n)
+            : undefined
           succeeded = true
           return {...counts, skipped, ...(digest ? {digest} : {})}
         } finally {
@@ -309,7 +339,12 @@ export function walkContext(context: string, dockerfile?: string): {context: str
  * and unstaged builds (`asIs`: the modes as they are, not as a stage would make them). The hashes
  * its stage keeps are reused where they still hold, and left as they are.
  */
-export function digestContext(context: string, dockerfile?: string, env: NodeJS.ProcessEnv = process.env, asIs = false): {context: string; ignoreFile?: string; digest: ContextDigest} {
+export function digestContext(
+  context: string,
+  dockerfile?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  asIs = false,
+): {context: string; ignoreFile?: string; digest: ContextDigest} {
   const {entries, ...walked} = walkContext(context, dockerfile)
   const previous = readHashRecord(hashesPath(stageRootFor(walked.context, dockerfile, env), undefined), walked.context)
   return {...walked, digest: digestEntries(walked.context, entries, previous, asIs)}

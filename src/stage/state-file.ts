@@ -110,7 +110,9 @@ export class ListingsFile {
     }
     const saved = parseRecordFile(data)
     const state = saved?.header as SavedState | undefined
-    return saved && state?.version === LISTINGS_VERSION && state.context === context && state.dir === dir ? {state, record: saved.record} : undefined
+    return saved && state?.version === LISTINGS_VERSION && state.context === context && state.dir === dir
+      ? {state, record: saved.record}
+      : undefined
   }
 
   /** Keeps the state for the next stage when any of it is new, and removes the probe. */

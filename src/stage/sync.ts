@@ -4,7 +4,22 @@
  * as hard links and holes as holes.
  */
 import {spawnSync} from 'node:child_process'
-import {chmodSync, closeSync, constants, existsSync, linkSync, lutimesSync, mkdirSync, openSync, readSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import {chmod, copyFile, rename, utimes} from 'node:fs/promises'
 import {execa} from 'execa'
 
@@ -112,7 +127,9 @@ export interface SyncResult extends SyncCounts {
  */
 export class StageUnwritable extends DbuildError {
   constructor(message: string) {
-    super(message, ExitCode.CANT_CREATE, ['Free space in the cache directory or make it writable, or set DBUILD_CACHE_DIR to a writable directory.'])
+    super(message, ExitCode.CANT_CREATE, [
+      'Free space in the cache directory or make it writable, or set DBUILD_CACHE_DIR to a writable directory.',
+    ])
   }
 }
 
@@ -289,7 +306,9 @@ function hardLinkLeaders(sources: readonly Entry[]): Map<string, string> {
 
 /** The time to set on a written path when utimes cannot land on it exactly (see times.ts). */
 function exactTime(at: string, entry: Entry): ExactTime | undefined {
-  return utimesIsExact(entry.mtimeNs) ? undefined : {path: at, atimeNs: entry.atimeNs, mtimeNs: entry.mtimeNs, link: entry.kind === 'symlink'}
+  return utimesIsExact(entry.mtimeNs)
+    ? undefined
+    : {path: at, atimeNs: entry.atimeNs, mtimeNs: entry.mtimeNs, link: entry.kind === 'symlink'}
 }
 
 /**

@@ -49,7 +49,10 @@ function touchDate(ns: bigint): string {
 export function setExactTimes(items: readonly ExactTime[]): void {
   if (items.length === 0) return
   const input = Buffer.concat(
-    items.flatMap((item) => [hasEscapedBytes(item.path) ? encodeText(item.path) : Buffer.from(item.path), Buffer.from(`\0${item.atimeNs}\0${item.mtimeNs}\0${item.link ? 1 : 0}\0`)]),
+    items.flatMap((item) => [
+      hasEscapedBytes(item.path) ? encodeText(item.path) : Buffer.from(item.path),
+      Buffer.from(`\0${item.atimeNs}\0${item.mtimeNs}\0${item.link ? 1 : 0}\0`),
+    ]),
   )
   const python = spawnSync('python3', ['-c', SCRIPT], {input, stdio: ['pipe', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 20})
   if (python.status === 0) return
@@ -59,8 +62,14 @@ export function setExactTimes(items: readonly ExactTime[]): void {
   // no python3: touch, one path at a time (it takes a name as bytes only through a Buffer-less argv, so those keep Node's time)
   for (const item of items) {
     if (hasEscapedBytes(item.path)) continue
-    for (const [flag, ns] of [['-a', item.atimeNs], ['-m', item.mtimeNs]] as const) {
-      const touched = spawnSync('touch', [flag, ...(item.link ? ['-h'] : []), '-d', touchDate(ns), '--', item.path], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+    for (const [flag, ns] of [
+      ['-a', item.atimeNs],
+      ['-m', item.mtimeNs],
+    ] as const) {
+      const touched = spawnSync('touch', [flag, ...(item.link ? ['-h'] : []), '-d', touchDate(ns), '--', item.path], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      })
       if (touched.status !== 0) throw new Error(`${item.path}: cannot set its times (${touched.error?.message ?? touched.stderr.trim()})`)
     }
   }

@@ -156,7 +156,9 @@ function toEntry(rel: string, stats: LStats): Entry {
 /** A context path that cannot be read: exit 74, with the two ways out. Walk, sync and digest alike. */
 export function readError(file: string, error: unknown): DbuildError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error)
-  const failure = new DbuildError(`${file}: cannot read (${code})`, ExitCode.IO, [`Check the permissions of ${file}, or list it in .dockerignore.`])
+  const failure = new DbuildError(`${file}: cannot read (${code})`, ExitCode.IO, [
+    `Check the permissions of ${file}, or list it in .dockerignore.`,
+  ])
   failure.cause = error
   return failure
 }
@@ -260,4 +262,3 @@ export function walkTree(root: string, options: WalkOptions = {}): Entry[] {
 export function entryPath(root: string, rel: string): string {
   return rel === '' ? root : `${root}/${rel}`
 }
-

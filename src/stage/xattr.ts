@@ -19,7 +19,13 @@ export async function pathsWithUserXattrs(paths: string[]): Promise<string[] | u
   if (paths.length === 0) return []
   // names go both ways as bytes: a name that is not UTF-8 must reach python3 as it is (see names.ts)
   const input = paths.some(hasEscapedBytes) ? Buffer.concat(paths.flatMap((name) => [encodeText(name), Buffer.of(0)])) : paths.join('\0')
-  const result = await execa('python3', ['-c', SCRIPT], {input, cwd: childDirectory(), encoding: 'buffer', reject: false, stripFinalNewline: false})
+  const result = await execa('python3', ['-c', SCRIPT], {
+    input,
+    cwd: childDirectory(),
+    encoding: 'buffer',
+    reject: false,
+    stripFinalNewline: false,
+  })
   if (result.exitCode !== 0) return undefined
   const found: string[] = []
   let start = 0

@@ -34,7 +34,14 @@ export default async function buildBench(ctx) {
     const ours = {label: 'dbuild build', argv: dbuild('build', ...flags, context), env}
     // fill both caches (the staged context has other modes than the umask 002 checkout)
     for (const command of [plain, ours]) execFileSync(command.argv[0] ?? '', command.argv.slice(1), {env, stdio: 'ignore'})
-    ctx.compare({name: 'fully cached dbuild build vs fully cached docker buildx build', subject: ours, contender: plain, runs: RUNS, warmup: 1, goal: 1.15})
+    ctx.compare({
+      name: 'fully cached dbuild build vs fully cached docker buildx build',
+      subject: ours,
+      contender: plain,
+      runs: RUNS,
+      warmup: 1,
+      goal: 1.15,
+    })
   } finally {
     await engine.stop()
   }

@@ -154,7 +154,11 @@ export function peakMemoryMb(command) {
   try {
     const out = path.join(dir, 'rss')
     command.before?.()
-    execFileSync('/usr/bin/time', ['-f', '%M', '-o', out, ...command.argv], {cwd: command.cwd, env: command.env ?? process.env, stdio: 'ignore'})
+    execFileSync('/usr/bin/time', ['-f', '%M', '-o', out, ...command.argv], {
+      cwd: command.cwd,
+      env: command.env ?? process.env,
+      stdio: 'ignore',
+    })
     return Number(readFileSync(out, 'utf8').trim().split('\n').pop()) / 1024
   } finally {
     rmSync(dir, {recursive: true, force: true})

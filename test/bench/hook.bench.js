@@ -15,7 +15,14 @@ import {benchTree} from './tree.js'
 
 const RUNS = Number(process.env.DBUILD_BENCH_RUNS ?? 9)
 const CHANGED = 100
-const ENV = {...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b', GIT_CONFIG_NOSYSTEM: '1'}
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@b',
+  GIT_CONFIG_NOSYSTEM: '1',
+}
 
 /** @param {string} cwd @param {string} script */
 function sh(cwd, script) {
@@ -29,7 +36,9 @@ async function repository(/** @type {string} */ name) {
   if (existsSync(path.join(dir, '.git', 'dbuild-bench-complete'))) return dir
   rmSync(dir, {recursive: true, force: true})
   sh(os.tmpdir(), `git -c core.compression=0 clone -q ${JSON.stringify(source)} ${JSON.stringify(dir)}`)
-  const files = sh(dir, 'git ls-files').split('\n').filter((file) => file.endsWith('.txt'))
+  const files = sh(dir, 'git ls-files')
+    .split('\n')
+    .filter((file) => file.endsWith('.txt'))
   const step = Math.floor(files.length / CHANGED)
   for (let i = 0; i < CHANGED; i++) writeFileSync(path.join(dir, files[i * step] ?? ''), `changed ${i}\n`)
   sh(dir, 'git checkout -q -b b100 && git commit -qam b100 && git checkout -q main && git branch same main')
@@ -41,12 +50,18 @@ async function repository(/** @type {string} */ name) {
 export default async function hookBench(ctx) {
   const plain = await repository('plain')
   const hooked = await repository('hooked')
-  const hook = (/** @type {string} */ verb, /** @type {string} */ cwd) => execFileSync(dbuild()[0] ?? '', [...dbuild().slice(1), 'hook', verb], {cwd, env: ENV, stdio: 'ignore'})
+  const hook = (/** @type {string} */ verb, /** @type {string} */ cwd) =>
+    execFileSync(dbuild()[0] ?? '', [...dbuild().slice(1), 'hook', verb], {cwd, env: ENV, stdio: 'ignore'})
   hook('uninstall', plain)
   hook('install', hooked)
   try {
     for (const dir of [plain, hooked]) sh(dir, 'git checkout -q main')
-    const checkout = (/** @type {string} */ dir, /** @type {string} */ script, /** @type {string} */ label) => ({label, argv: ['sh', '-c', `umask 002; ${script}`], cwd: dir, env: ENV})
+    const checkout = (/** @type {string} */ dir, /** @type {string} */ script, /** @type {string} */ label) => ({
+      label,
+      argv: ['sh', '-c', `umask 002; ${script}`],
+      cwd: dir,
+      env: ENV,
+    })
     // each run switches there and back: two checkouts
     const switchScript = 'git checkout -q b100 && git checkout -q main'
     const sameScript = 'git checkout -q same && git checkout -q main'

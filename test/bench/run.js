@@ -78,7 +78,14 @@ for (const file of files) {
     compare(spec) {
       const [subject, contender] = inTurn([spec.subject, spec.contender], spec)
       if (!subject || !contender) throw new Error('bench: no samples')
-      add({bench: file, name: spec.name, subject: spread(subject), contender: `${spec.contender.label} ${spread(contender)}`, ratio: ratioOf(subject, contender), ...(spec.goal === undefined ? {} : {goal: spec.goal})})
+      add({
+        bench: file,
+        name: spec.name,
+        subject: spread(subject),
+        contender: `${spec.contender.label} ${spread(contender)}`,
+        ratio: ratioOf(subject, contender),
+        ...(spec.goal === undefined ? {} : {goal: spec.goal}),
+      })
       return {subject, contender}
     },
     /**
@@ -109,14 +116,18 @@ for (const file of files) {
 
 const goals = lines.filter((line) => line.goal !== undefined)
 const missed = goals.filter((line) => !line.ratio || line.goal === undefined || line.ratio.median > line.goal)
-console.log(`\nsummary: ${goals.length - missed.length} of ${goals.length} goals met${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`)
+console.log(
+  `\nsummary: ${goals.length - missed.length} of ${goals.length} goals met${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`,
+)
 for (const line of goals) console.log(`  ${verdict(line).padEnd(18)} ${line.name}: ${ratioText(line.ratio)}`)
 
 console.log('\nREADME table (median, 25th–75th percentile; ratio = median of per-round ratios):\n')
 console.log('| Measure | dbuild | Contender | Ratio | Goal |')
 console.log('|---|---|---|---|---|')
 for (const line of lines) {
-  console.log(`| ${line.name} | ${line.subject} | ${line.contender ?? ''} | ${ratioText(line.ratio)} | ${line.goal === undefined ? '' : verdict(line).replace('goal ', '')} |`)
+  console.log(
+    `| ${line.name} | ${line.subject} | ${line.contender ?? ''} | ${ratioText(line.ratio)} | ${line.goal === undefined ? '' : verdict(line).replace('goal ', '')} |`,
+  )
 }
 console.log(`\nnode ${process.version}; load averages (1, 5, 15 min) around each bench:`)
 for (const line of loads) console.log(`- ${line}`)
@@ -130,7 +141,10 @@ if (THIS_NODE_MAJOR !== SECOND_NODE && again !== 'none' && again !== '') {
   if (names.length > 0) {
     const words = names.map((name) => name.replace(/\.bench\.js$/, ''))
     console.log(`\n======== on Node ${SECOND_NODE}: ${words.join(', ')} ========\n`)
-    const child = spawnSync(nodeBinary(SECOND_NODE), [fileURLToPath(import.meta.url), ...words], {stdio: 'inherit', env: {...process.env, DBUILD_BENCH_NODE24: 'none'}})
+    const child = spawnSync(nodeBinary(SECOND_NODE), [fileURLToPath(import.meta.url), ...words], {
+      stdio: 'inherit',
+      env: {...process.env, DBUILD_BENCH_NODE24: 'none'},
+    })
     if (child.status !== 0) process.exitCode = 1
   }
 }

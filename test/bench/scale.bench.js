@@ -36,20 +36,38 @@ export default async function scaleBench(ctx) {
       const runs = files > 20_000 ? Math.max(3, Math.ceil(RUNS / 2)) : RUNS
       const stage = {label: 'dbuild stage', argv: dbuild('stage', context), env}
       const rsync = {label: 'rsync -a --delete', argv: ['rsync', '-a', '--delete', `${context}/`, `${rsyncDir}/`]}
-      for (const command of [stage, rsync]) execFileSync(command.argv[0] ?? '', command.argv.slice(1), {env: command.env ?? process.env, stdio: 'ignore'})
+      for (const command of [stage, rsync])
+        execFileSync(command.argv[0] ?? '', command.argv.slice(1), {env: command.env ?? process.env, stdio: 'ignore'})
       await sleep(30)
-      const warm = ctx.compare({name: `${files} files: warm dbuild stage vs rsync -a --delete`, subject: stage, contender: rsync, runs, warmup: 1, goal: 1.0})
+      const warm = ctx.compare({
+        name: `${files} files: warm dbuild stage vs rsync -a --delete`,
+        subject: stage,
+        contender: rsync,
+        runs,
+        warmup: 1,
+        goal: 1.0,
+      })
       if (files === sizes.at(-1)) {
         const rss = peakMemoryMb(stage)
         if (rss === undefined) ctx.note('peak memory: not measured (GNU time missing)')
         else {
           const ratio = rss / MEMORY_BUDGET_MB
-          ctx.figure(`${files} files: peak memory (max RSS) of a warm dbuild stage vs ${MEMORY_BUDGET_MB} MB`, `${rss.toFixed(0)} MB`, {median: ratio, p25: ratio, p75: ratio}, files >= 200_000 ? 1 : undefined)
+          ctx.figure(
+            `${files} files: peak memory (max RSS) of a warm dbuild stage vs ${MEMORY_BUDGET_MB} MB`,
+            `${rss.toFixed(0)} MB`,
+            {median: ratio, p25: ratio, p75: ratio},
+            files >= 200_000 ? 1 : undefined,
+          )
         }
       }
       const cold = ctx.compare({
         name: `${files} files: cold dbuild stage vs cp -a`,
-        ...coldStageVsCp({context, paths: readdirSync(context).map((name) => path.join(context, name)), cacheDir: path.join(work, 'cold-cache'), cpDir: path.join(work, 'cp')}),
+        ...coldStageVsCp({
+          context,
+          paths: readdirSync(context).map((name) => path.join(context, name)),
+          cacheDir: path.join(work, 'cold-cache'),
+          cpDir: path.join(work, 'cp'),
+        }),
         // a cold copy of 200,000 files takes minutes on a busy machine: two rounds, no warm-up (a cold run has nothing to warm)
         runs: files > 20_000 ? 2 : Math.max(3, Math.ceil(runs / 2)),
         warmup: files > 20_000 ? 0 : 1,

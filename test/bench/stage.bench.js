@@ -31,15 +31,25 @@ export default async function stageBench(ctx) {
   const rsyncDir = path.join(work, 'rsync')
   const outDir = path.join(work, 'out')
   // the paths the stage holds: .git is in the context's .dockerignore, so rsync and cp leave it out too
-  const topLevel = readdirSync(context).filter((name) => name !== '.git').map((name) => path.join(context, name))
+  const topLevel = readdirSync(context)
+    .filter((name) => name !== '.git')
+    .map((name) => path.join(context, name))
 
   const stage = {label: 'dbuild stage CTX', argv: dbuild('stage', context), env}
   const stageOut = {label: 'dbuild stage CTX --out DIR', argv: dbuild('stage', context, '--out', outDir), env}
   const rsync = {label: 'rsync -a --delete', argv: ['rsync', '-a', '--delete', '--exclude=/.git', `${context}/`, `${rsyncDir}/`]}
   try {
-    for (const command of [stage, stageOut, rsync]) execFileSync(command.argv[0] ?? '', command.argv.slice(1), {env: command.env ?? process.env, stdio: 'ignore'})
+    for (const command of [stage, stageOut, rsync])
+      execFileSync(command.argv[0] ?? '', command.argv.slice(1), {env: command.env ?? process.env, stdio: 'ignore'})
     await sleep(30) // past the clock tick of the last write, so the saved listings settle
-    ctx.compare({name: 'warm dbuild stage CTX (nothing changed) vs rsync -a --delete', subject: stage, contender: rsync, runs: RUNS, warmup: 2, goal: 1.0})
+    ctx.compare({
+      name: 'warm dbuild stage CTX (nothing changed) vs rsync -a --delete',
+      subject: stage,
+      contender: rsync,
+      runs: RUNS,
+      warmup: 2,
+      goal: 1.0,
+    })
     ctx.compare({name: 'warm dbuild stage CTX --out DIR vs rsync -a --delete', subject: stageOut, contender: rsync, runs: RUNS, warmup: 1})
 
     ctx.compare({
@@ -53,7 +63,14 @@ export default async function stageBench(ctx) {
     const ignored = {label: 'dbuild stage CTX+node_modules', argv: dbuild('stage', withIgnored), env}
     execFileSync(ignored.argv[0] ?? '', ignored.argv.slice(1), {env, stdio: 'ignore'})
     await sleep(30)
-    ctx.compare({name: 'warm dbuild stage, context + ignored 100k-file node_modules vs context alone', subject: ignored, contender: stage, runs: RUNS, warmup: 1, goal: 1.1})
+    ctx.compare({
+      name: 'warm dbuild stage, context + ignored 100k-file node_modules vs context alone',
+      subject: ignored,
+      contender: stage,
+      runs: RUNS,
+      warmup: 1,
+      goal: 1.1,
+    })
 
     // where a warm stage's time goes: the same stage in this already-started process, no start-up
     /** @type {number[]} */
@@ -69,8 +86,14 @@ export default async function stageBench(ctx) {
     const [startOnly] = inTurn([{label: 'dbuild stage EMPTY', argv: dbuild('stage', empty), env}], {runs: RUNS, warmup: 1})
     ctx.note('breakdown of a warm stage (not a process-level figure):')
     ctx.figure('  breakdown: node -e 0 (process)', ctx.spread(/** @type {import('./harness.js').Sample} */ (nodeAlone)))
-    ctx.figure('  breakdown: dbuild stage EMPTY-DIR (process: node + the stage command, next to no work)', ctx.spread(/** @type {import('./harness.js').Sample} */ (startOnly)))
-    ctx.figure('  breakdown: stageContext() warm, in-process (walk + record + sync)', ctx.spread({median: quantile(inProcess, 0.5), p25: quantile(inProcess, 0.25), p75: quantile(inProcess, 0.75)}))
+    ctx.figure(
+      '  breakdown: dbuild stage EMPTY-DIR (process: node + the stage command, next to no work)',
+      ctx.spread(/** @type {import('./harness.js').Sample} */ (startOnly)),
+    )
+    ctx.figure(
+      '  breakdown: stageContext() warm, in-process (walk + record + sync)',
+      ctx.spread({median: quantile(inProcess, 0.5), p25: quantile(inProcess, 0.25), p75: quantile(inProcess, 0.75)}),
+    )
   } finally {
     rmSync(work, {recursive: true, force: true})
   }

@@ -42,7 +42,9 @@ export default async function startupBench(ctx) {
     const env = {...process.env, NO_COLOR: '1'}
     const node = {label: 'node -e 0', argv: [process.execPath, '-e', '0'], env}
     // `lint FILE` as hadolint takes it where lint accepts files, else the -f form
-    const positional = [0, 1].includes(spawnSync(dbuild('lint', dockerfile)[0] ?? '', dbuild('lint', dockerfile).slice(1), {cwd: dir, env, stdio: 'ignore'}).status ?? -1)
+    const positional = [0, 1].includes(
+      spawnSync(dbuild('lint', dockerfile)[0] ?? '', dbuild('lint', dockerfile).slice(1), {cwd: dir, env, stdio: 'ignore'}).status ?? -1,
+    )
     const lintArgs = positional ? ['lint', dockerfile] : ['lint', '-f', dockerfile]
     /** @type {Array<[string, string[], number]>} */
     const measures = [
@@ -52,7 +54,14 @@ export default async function startupBench(ctx) {
       [`dbuild ${positional ? 'lint FILE' : 'lint -f FILE'}`, lintArgs, 2],
     ]
     for (const [name, args, goal] of measures) {
-      ctx.compare({name: `${name} vs node -e 0`, subject: {label: name, argv: dbuild(...args), env, cwd: dir, okCodes: [0, 1]}, contender: node, runs: RUNS, warmup: 2, goal})
+      ctx.compare({
+        name: `${name} vs node -e 0`,
+        subject: {label: name, argv: dbuild(...args), env, cwd: dir, okCodes: [0, 1]},
+        contender: node,
+        runs: RUNS,
+        warmup: 2,
+        goal,
+      })
     }
 
     const many = path.join(dir, 'many')
@@ -67,13 +76,26 @@ export default async function startupBench(ctx) {
     }
     const probe = spawnSync(process.execPath, dbuild('lint', ...files.slice(0, 2)).slice(1), {cwd: many, env, encoding: 'utf8'})
     if (![0, 1].includes(probe.status ?? -1)) {
-      ctx.note(`lint of ${LINT_FILES} files in one call: not measured, this lint takes one file (${(probe.stderr || '').trim().split('\n')[0]})`)
+      ctx.note(
+        `lint of ${LINT_FILES} files in one call: not measured, this lint takes one file (${(probe.stderr || '').trim().split('\n')[0]})`,
+      )
       return
     }
     const lintMany = {label: `dbuild lint ${LINT_FILES} files`, argv: dbuild('lint', ...files), env, cwd: many, okCodes: [0, 1]}
-    const {subject} = ctx.compare({name: `dbuild lint ${LINT_FILES} files in one call vs node -e 0`, subject: lintMany, contender: node, runs: 3, warmup: 1})
+    const {subject} = ctx.compare({
+      name: `dbuild lint ${LINT_FILES} files in one call vs node -e 0`,
+      subject: lintMany,
+      contender: node,
+      runs: 3,
+      warmup: 1,
+    })
     const budget = {median: subject.median / LINT_BUDGET_MS, p25: subject.p25 / LINT_BUDGET_MS, p75: subject.p75 / LINT_BUDGET_MS}
-    ctx.figure(`dbuild lint ${LINT_FILES} files in one call vs its ${LINT_BUDGET_MS / 1000} s budget`, `${(subject.median / LINT_FILES).toFixed(1)} ms a file`, budget, 1)
+    ctx.figure(
+      `dbuild lint ${LINT_FILES} files in one call vs its ${LINT_BUDGET_MS / 1000} s budget`,
+      `${(subject.median / LINT_FILES).toFixed(1)} ms a file`,
+      budget,
+      1,
+    )
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }

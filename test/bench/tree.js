@@ -29,7 +29,14 @@ function sh(cwd, script) {
   execFileSync('sh', ['-c', script], {
     cwd,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: {...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b', GIT_CONFIG_NOSYSTEM: '1'},
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'bench',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'bench',
+      GIT_COMMITTER_EMAIL: 'b@b',
+      GIT_CONFIG_NOSYSTEM: '1',
+    },
   })
 }
 
@@ -44,7 +51,9 @@ function makeSource(dir) {
     // mostly small files, a few large ones: ~6.5 KB on average
     const size = i % 100 === 0 ? 150_000 + Math.floor(next() * 100_000) : Math.floor(next() * 9_000) + 200
     const offset = Math.floor(next() * (chunk.length - size))
-    writeFileSync(path.join(sub, `file${i}${i % 10 === 0 ? '.sh' : '.txt'}`), chunk.subarray(offset, offset + size), {mode: i % 10 === 0 ? 0o755 : 0o644})
+    writeFileSync(path.join(sub, `file${i}${i % 10 === 0 ? '.sh' : '.txt'}`), chunk.subarray(offset, offset + size), {
+      mode: i % 10 === 0 ? 0o755 : 0o644,
+    })
   }
   writeFileSync(path.join(dir, '.dockerignore'), '.git\nnode_modules\n')
   writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n')

@@ -34,7 +34,11 @@ t.test('dbuild keeps answering while npm run build replaces dist/', async (t) =>
   t.equal(await finished, 0, `the build succeeds ${buildErrors}`)
   t.ok(runs >= 2, `dbuild ran ${runs} times during the build`)
   t.same(failures, [], 'every run during the build succeeded')
-  t.same(readdirSync(ROOT).filter((name) => /^dist\./.test(name)), [], 'no build directories are left beside dist/')
+  t.same(
+    readdirSync(ROOT).filter((name) => /^dist\./.test(name)),
+    [],
+    'no build directories are left beside dist/',
+  )
 })
 
 t.test('the oclif manifest lists exactly the commands of the command table, as the table declares them', async (t) => {
@@ -48,7 +52,11 @@ t.test('the oclif manifest lists exactly the commands of the command table, as t
   for (const [id, entry] of Object.entries(COMMANDS)) {
     const command = manifest.commands[id]
     t.equal(command?.summary, entry.summary, `${id}: its summary`)
-    t.same(Object.keys(command?.flags ?? {}), [...(entry.json ? ['json'] : []), ...Object.keys(entry.flags ?? {})], `${id}: its flags, in order`)
+    t.same(
+      Object.keys(command?.flags ?? {}),
+      [...(entry.json ? ['json'] : []), ...Object.keys(entry.flags ?? {})],
+      `${id}: its flags, in order`,
+    )
   }
 })
 
@@ -56,7 +64,10 @@ t.test('help printed from the build is byte for byte what oclif renders on a pip
   const saved = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'help.json'), 'utf8')) as {node: string; help: Record<string, string>}
   t.equal(saved.node, process.version)
   const keys = Object.keys(saved.help)
-  t.ok(keys.includes('--help') && keys.includes('stage\0--help') && keys.includes('hook\0install\0--help'), 'root, command and topic command help are there')
+  t.ok(
+    keys.includes('--help') && keys.includes('stage\0--help') && keys.includes('hook\0install\0--help'),
+    'root, command and topic command help are there',
+  )
   // the help was rendered by this Node; another one prints it too, with its own version in the root help
   const runtimes = [process.execPath, ...(THIS_NODE_MAJOR === 24 ? [] : [nodeBinary(24)])]
   for (const node of runtimes) {

@@ -46,14 +46,32 @@ t.test('context is found exactly, whatever the spelling of the flags around it',
 
 t.test('buildx tokens are kept exactly and in order; own flags and the context are removed', async (t) => {
   const cases: Array<[string[], string[]]> = [
-    [['-t', 'x', '.'], ['-t', 'x']],
-    [['--tag=x', '--tag', 'y', '-tz', '-t=w', '.'], ['--tag=x', '--tag', 'y', '-tz', '-t=w']],
-    [['--push=false', '-q=true', '.'], ['--push=false', '-q=true']],
-    [['-qt', 'x', '.'], ['-q', '-t', 'x']],
-    [['-qtx', '.'], ['-q', '-t', 'x']],
+    [
+      ['-t', 'x', '.'],
+      ['-t', 'x'],
+    ],
+    [
+      ['--tag=x', '--tag', 'y', '-tz', '-t=w', '.'],
+      ['--tag=x', '--tag', 'y', '-tz', '-t=w'],
+    ],
+    [
+      ['--push=false', '-q=true', '.'],
+      ['--push=false', '-q=true'],
+    ],
+    [
+      ['-qt', 'x', '.'],
+      ['-q', '-t', 'x'],
+    ],
+    [
+      ['-qtx', '.'],
+      ['-q', '-t', 'x'],
+    ],
     [['.', '--dry-run', '--load'], ['--load']],
     [['--config', 'c.json', '--network=host', '.'], ['--network=host']],
-    [['--build-arg', 'A=1', '--build-arg=B', '.'], ['--build-arg', 'A=1', '--build-arg=B']],
+    [
+      ['--build-arg', 'A=1', '--build-arg=B', '.'],
+      ['--build-arg', 'A=1', '--build-arg=B'],
+    ],
   ]
   for (const [argv, expected] of cases) t.same(tokens(argv), expected, argv.join(' '))
 })
@@ -61,10 +79,34 @@ t.test('buildx tokens are kept exactly and in order; own flags and the context a
 t.test('values dbuild needs', async (t) => {
   const parsed = parseBuildArgv(
     [
-      '-f', 'docker/Dockerfile', '--file=other/Dockerfile', '--build-arg', 'A=1', '--build-arg=B=x=y', '--build-arg', 'FROM_ENV', '--build-arg', 'MISSING',
-      '--target', 'one', '--target=two', '--platform', 'linux/amd64,linux/arm64', '--platform=linux/s390x', '--builder', 'b1',
-      '--cache-from', 'a', '--cache-from=type=registry,ref=b', '--cache-to', 'type=inline', '--build-context', 'lib=../lib',
-      '--build-context=img=docker-image://busybox', '--progress=plain', 'ctx',
+      '-f',
+      'docker/Dockerfile',
+      '--file=other/Dockerfile',
+      '--build-arg',
+      'A=1',
+      '--build-arg=B=x=y',
+      '--build-arg',
+      'FROM_ENV',
+      '--build-arg',
+      'MISSING',
+      '--target',
+      'one',
+      '--target=two',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--platform=linux/s390x',
+      '--builder',
+      'b1',
+      '--cache-from',
+      'a',
+      '--cache-from=type=registry,ref=b',
+      '--cache-to',
+      'type=inline',
+      '--build-context',
+      'lib=../lib',
+      '--build-context=img=docker-image://busybox',
+      '--progress=plain',
+      'ctx',
     ],
     {FROM_ENV: 'env-value'},
   )
@@ -75,7 +117,10 @@ t.test('values dbuild needs', async (t) => {
   t.equal(parsed.builder, 'b1')
   t.same(parsed.cacheFrom, ['a', 'type=registry,ref=b'])
   t.same(parsed.cacheTo, ['type=inline'])
-  t.same(parsed.buildContexts, [{name: 'lib', source: '../lib'}, {name: 'img', source: 'docker-image://busybox'}])
+  t.same(parsed.buildContexts, [
+    {name: 'lib', source: '../lib'},
+    {name: 'img', source: 'docker-image://busybox'},
+  ])
   t.equal(parsed.progress, 'plain')
   t.equal(parsed.quiet, false)
   t.equal(parseBuildArgv(['-q', '.'], {}).quiet, true)
@@ -85,8 +130,20 @@ t.test('values dbuild needs', async (t) => {
 t.test('own flags in every spelling', async (t) => {
   const own = (argv: string[]) => parseBuildArgv(argv, {}).own
   t.same(own(['.']), {dryRun: false, noStage: false, noRewrite: false, exportCache: false})
-  t.same(own(['--dry-run', '--no-stage', '--no-rewrite', '--export-cache', '--config', 'x.json', '.']), {dryRun: true, noStage: true, noRewrite: true, exportCache: true, config: 'x.json'})
-  t.same(own(['--dry-run=false', '--config=y.json', '.']), {dryRun: false, noStage: false, noRewrite: false, exportCache: false, config: 'y.json'})
+  t.same(own(['--dry-run', '--no-stage', '--no-rewrite', '--export-cache', '--config', 'x.json', '.']), {
+    dryRun: true,
+    noStage: true,
+    noRewrite: true,
+    exportCache: true,
+    config: 'x.json',
+  })
+  t.same(own(['--dry-run=false', '--config=y.json', '.']), {
+    dryRun: false,
+    noStage: false,
+    noRewrite: false,
+    exportCache: false,
+    config: 'y.json',
+  })
   t.throws(() => own(['--dry-run=maybe', '.']), {name: 'DbuildError', exit: ExitCode.USAGE})
 })
 
@@ -104,16 +161,23 @@ t.test('an unknown flag is named, with the nearest known one', async (t) => {
   }
 })
 
-t.test('a flag the table lacks is taken from the installed buildx\'s --help', async (t) => {
+t.test("a flag the table lacks is taken from the installed buildx's --help", async (t) => {
   const newer = async () => [{long: 'frobnicate', value: true, repeatable: false}]
   const parsed = await resolveBuildArgv(['--frobnicate', 'x', '-t', 'app', '.'], {}, newer)
   t.equal(parsed.context, '.', 'its value is not taken for the context')
-  t.same(parsed.uses.flatMap((use) => use.tokens), ['--frobnicate', 'x', '-t', 'app'])
+  t.same(
+    parsed.uses.flatMap((use) => use.tokens),
+    ['--frobnicate', 'x', '-t', 'app'],
+  )
   await t.rejects(resolveBuildArgv(['--tagg', 'x', '.'], {}, newer), {message: /unknown flag: --tagg \(did you mean --tag\?\)/})
-  await t.rejects(resolveBuildArgv(['--tagg', 'x', '.'], {}, async () => undefined), {message: /unknown flag: --tagg/}, 'no buildx to ask')
+  await t.rejects(
+    resolveBuildArgv(['--tagg', 'x', '.'], {}, async () => undefined),
+    {message: /unknown flag: --tagg/},
+    'no buildx to ask',
+  )
 })
 
-t.test('parseHelpFlags reads cobra\'s help', async (t) => {
+t.test("parseHelpFlags reads cobra's help", async (t) => {
   const help = [
     'Options:',
     '      --add-host strings              Add a custom host-to-IP mapping',
@@ -134,15 +198,19 @@ t.test('parseHelpFlags reads cobra\'s help', async (t) => {
   ])
 })
 
-t.test('today\'s buildx flags: --policy and --resource take values; removed flags are gone', async (t) => {
+t.test("today's buildx flags: --policy and --resource take values; removed flags are gone", async (t) => {
   const parsed = parseBuildArgv(['--policy', 'filename=p.rego', '--policy', 'log-level=debug', '--resource', 'x', '.'], {})
   t.equal(parsed.context, '.')
-  t.same(parsed.uses.map((use) => use.value), ['filename=p.rego', 'log-level=debug', 'x'])
+  t.same(
+    parsed.uses.map((use) => use.value),
+    ['filename=p.rego', 'log-level=debug', 'x'],
+  )
   for (const gone of ['detach', 'root', 'server-config', 'invoke']) t.notOk(flagByLong(gone), `--${gone} is not in the table`)
 })
 
 t.test('usage errors as buildx reports them', async (t) => {
-  const usage = (argv: string[]) => t.throws(() => parseBuildArgv(argv, {}), {name: 'DbuildError', exit: ExitCode.USAGE}, argv.join(' ') || '(none)')
+  const usage = (argv: string[]) =>
+    t.throws(() => parseBuildArgv(argv, {}), {name: 'DbuildError', exit: ExitCode.USAGE}, argv.join(' ') || '(none)')
   usage([])
   usage(['a', 'b'])
   usage(['-t'])

@@ -98,7 +98,7 @@ const BAKE_REFERENCE: Row[] = [
 
 const repeatable = (type: string) => ['stringArray', 'stringSlice', 'ulimit'].includes(type)
 
-t.test('build: every flag of buildx 0.36 is in the table, a value flag exactly when buildx\'s type is not bool', async (t) => {
+t.test("build: every flag of buildx 0.36 is in the table, a value flag exactly when buildx's type is not bool", async (t) => {
   for (const [long, short, type] of [...BUILD_REFERENCE, ...BUILD_HIDDEN]) {
     const flag = flagByLong(long)
     t.ok(flag, `--${long} is known`)
@@ -107,10 +107,14 @@ t.test('build: every flag of buildx 0.36 is in the table, a value flag exactly w
     if (short) t.equal(flagByShort(short)?.long, long, `-${short} is --${long}`)
   }
   const reference = new Set([...BUILD_REFERENCE, ...BUILD_HIDDEN].map(([long]) => long))
-  t.same(BUILDX_BUILD_FLAGS.map((f) => f.long).filter((long) => !reference.has(long)), [], 'nothing buildx 0.36 does not have')
+  t.same(
+    BUILDX_BUILD_FLAGS.map((f) => f.long).filter((long) => !reference.has(long)),
+    [],
+    'nothing buildx 0.36 does not have',
+  )
 })
 
-t.test('bake: every flag of buildx 0.36 is in the table, a value flag exactly when buildx\'s type is not bool', async (t) => {
+t.test("bake: every flag of buildx 0.36 is in the table, a value flag exactly when buildx's type is not bool", async (t) => {
   for (const [long, short, type] of BAKE_REFERENCE) {
     const flag = BAKE_TABLE.byLong(long)
     t.ok(flag, `--${long} is known`)
@@ -123,7 +127,10 @@ t.test('bake: every flag of buildx 0.36 is in the table, a value flag exactly wh
 t.test('bake: a value flag never swallows the target after it', async (t) => {
   const cases: Array<[string[], string[]]> = [
     [['--policy', 'log-level=debug', 'app'], ['app']],
-    [['--allow', 'fs.read=..', 'app', 'web'], ['app', 'web']],
+    [
+      ['--allow', 'fs.read=..', 'app', 'web'],
+      ['app', 'web'],
+    ],
     [['--var', 'TAG=1', '--list', 'targets'], []],
     [['--call', 'check', 'app'], ['app']],
     [['--check', 'app'], ['app']],

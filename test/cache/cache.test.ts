@@ -3,7 +3,17 @@ import path from 'node:path'
 
 import t from 'tap'
 
-import {cacheLists, cacheSpecKey, ciBranch, currentBranch, dedupeSpecs, defaultBranch, expandSpec, placeholderValues, sanitizeTag} from '../../src/cache/index.js'
+import {
+  cacheLists,
+  cacheSpecKey,
+  ciBranch,
+  currentBranch,
+  dedupeSpecs,
+  defaultBranch,
+  expandSpec,
+  placeholderValues,
+  sanitizeTag,
+} from '../../src/cache/index.js'
 import {isCI} from '../../src/ci.js'
 import {ExitCode} from '../../src/exit-codes.js'
 import {gitEnv, gitRepo, sh, tempDir} from '../helpers/index.js'
@@ -30,7 +40,10 @@ t.test('expandSpec', async (t) => {
   t.equal(expandSpec('r/app:{default_branch}', values), 'r/app:main')
   t.equal(expandSpec('r/app:{branch}-{default_branch}', values), 'r/app:feature-login-main')
   t.equal(expandSpec('type=inline', values), 'type=inline')
-  t.throws(() => expandSpec('r/app:{brnch}', values, '/p/.dbuild.json: cacheFrom'), {exit: ExitCode.CONFIG, message: /\/p\/\.dbuild\.json: cacheFrom: unknown placeholder \{brnch\}/})
+  t.throws(() => expandSpec('r/app:{brnch}', values, '/p/.dbuild.json: cacheFrom'), {
+    exit: ExitCode.CONFIG,
+    message: /\/p\/\.dbuild\.json: cacheFrom: unknown placeholder \{brnch\}/,
+  })
 })
 
 t.test('cacheSpecKey and dedupeSpecs', async (t) => {
@@ -53,7 +66,11 @@ t.test('cacheLists', async (t) => {
     },
     {
       name: 'on the default branch the two entries collapse',
-      input: {...base, values: {branch: 'main', default_branch: 'main'}, configCacheFrom: ['r/app:cache-{branch}', 'r/app:cache-{default_branch}']},
+      input: {
+        ...base,
+        values: {branch: 'main', default_branch: 'main'},
+        configCacheFrom: ['r/app:cache-{branch}', 'r/app:cache-{default_branch}'],
+      },
       from: ['r/app:cache-main'],
       to: [],
     },

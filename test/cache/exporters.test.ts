@@ -25,7 +25,11 @@ t.test('exporters by driver and image store', async (t) => {
 })
 
 t.test('an unsupported cacheTo is named with the builder and the fix', async (t) => {
-  const [entry, ...rest] = unsupportedCacheExports(['type=inline', 'type=registry,ref=r/app:cache'], {name: 'default', driver: 'docker', imageStore: 'graphdriver'})
+  const [entry, ...rest] = unsupportedCacheExports(['type=inline', 'type=registry,ref=r/app:cache'], {
+    name: 'default',
+    driver: 'docker',
+    imageStore: 'graphdriver',
+  })
   t.equal(rest.length, 0)
   t.equal(entry?.spec, 'type=registry,ref=r/app:cache')
   t.match(entry?.reason, /builder default \(driver docker, graphdriver image store\) cannot export a registry cache \(only inline\)/)
@@ -97,5 +101,9 @@ t.test('the image store as buildx tells it apart (the snapshotter label), from i
     ['buildx010', undefined],
   ]
   for (const [name, store] of cases) t.equal(imageStoreFromLabels(parseBuildxInspect(INSPECT[name])), store, name)
-  t.same(unsupportedCacheExports(['type=registry,ref=r/app:cache'], {driver: 'docker', imageStore: 'graphdriver'}).length, 1, 'Docker 28 graphdriver: dropped')
+  t.same(
+    unsupportedCacheExports(['type=registry,ref=r/app:cache'], {driver: 'docker', imageStore: 'graphdriver'}).length,
+    1,
+    'Docker 28 graphdriver: dropped',
+  )
 })

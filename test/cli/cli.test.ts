@@ -17,24 +17,63 @@ const dbuild = (args: string[]) => execa(process.execPath, [BIN, ...args], {reje
 t.test('routeArgv: the bare form runs build', async (t) => {
   const cases: Array<[string[], string[]]> = [
     [['.'], ['build', '.']],
-    [['-t', 'app', '.'], ['build', '-t', 'app', '.']],
-    [['--push', '--tag=x', 'ctx'], ['build', '--push', '--tag=x', 'ctx']],
-    [['build', '.'], ['build', '.']],
-    [['stage', '.'], ['stage', '.']],
-    [['hook', 'install'], ['hook', 'install']],
+    [
+      ['-t', 'app', '.'],
+      ['build', '-t', 'app', '.'],
+    ],
+    [
+      ['--push', '--tag=x', 'ctx'],
+      ['build', '--push', '--tag=x', 'ctx'],
+    ],
+    [
+      ['build', '.'],
+      ['build', '.'],
+    ],
+    [
+      ['stage', '.'],
+      ['stage', '.'],
+    ],
+    [
+      ['hook', 'install'],
+      ['hook', 'install'],
+    ],
     [['--help'], ['--help']],
     [['--version'], ['--version']],
     [[], []],
     [['help'], ['--help']],
     [['-h'], ['--help']],
-    [['help', 'build'], ['build', '--help']],
-    [['help', 'hook', 'install'], ['hook', 'install', '--help']],
-    [['build', '-h'], ['build', '--help']],
-    [['lint', '-h'], ['lint', '--help']],
-    [['-t', 'x', '.', '--', '-h'], ['build', '-t', 'x', '.', '--', '-h']],
-    [['--builder', 'ci', 'build', '-t', 'x', '.'], ['build', '--builder', 'ci', '-t', 'x', '.']],
-    [['--builder=ci', '-D', 'build', '.'], ['build', '--builder=ci', '-D', '.']],
-    [['--builder', 'ci', '.'], ['build', '--builder', 'ci', '.']],
+    [
+      ['help', 'build'],
+      ['build', '--help'],
+    ],
+    [
+      ['help', 'hook', 'install'],
+      ['hook', 'install', '--help'],
+    ],
+    [
+      ['build', '-h'],
+      ['build', '--help'],
+    ],
+    [
+      ['lint', '-h'],
+      ['lint', '--help'],
+    ],
+    [
+      ['-t', 'x', '.', '--', '-h'],
+      ['build', '-t', 'x', '.', '--', '-h'],
+    ],
+    [
+      ['--builder', 'ci', 'build', '-t', 'x', '.'],
+      ['build', '--builder', 'ci', '-t', 'x', '.'],
+    ],
+    [
+      ['--builder=ci', '-D', 'build', '.'],
+      ['build', '--builder=ci', '-D', '.'],
+    ],
+    [
+      ['--builder', 'ci', '.'],
+      ['build', '--builder', 'ci', '.'],
+    ],
   ]
   for (const [input, expected] of cases) t.same(routeArgv(input), expected, input.join(' ') || '(no args)')
 })
@@ -52,7 +91,15 @@ t.test('--version prints the package version', async (t) => {
 })
 
 t.test('every command has a summary and examples in its help', async (t) => {
-  for (const id of [...COMMAND_IDS.filter((c) => c !== 'hook' && c !== 'docker'), 'hook install', 'hook uninstall', 'hook status', 'docker install', 'docker uninstall', 'docker status']) {
+  for (const id of [
+    ...COMMAND_IDS.filter((c) => c !== 'hook' && c !== 'docker'),
+    'hook install',
+    'hook uninstall',
+    'hook status',
+    'docker install',
+    'docker uninstall',
+    'docker status',
+  ]) {
     const result = await dbuild([...id.split(' '), '--help'])
     t.equal(result.exitCode, 0, `${id} --help exits 0`)
     t.match(result.stdout, /EXAMPLES/, `${id} --help has examples`)
@@ -82,10 +129,15 @@ t.test('help in every usual form', async (t) => {
   t.equal(build.exitCode, 0)
   t.match(build.stdout, /\$ dbuild build \[buildx flags\] PATH \| URL \| -/, 'usage with the context argument')
   t.match(build.stdout, /\$ dbuild \[buildx flags\] PATH \| URL \| -/, 'and the bare form')
-  t.match(build.stdout, /--dry-run/, 'dbuild\'s own flags')
-  t.match(build.stdout, /--cache-from/, 'buildx\'s flags')
-  for (const line of build.stdout.split('\n').filter((l) => /^\S/.test(l))) t.match(line, /^[A-Z]/, `no unindented wrapped flag text: ${line.slice(0, 40)}`)
-  for (const args of [['help', 'build'], ['build', '-h'], ['-t', 'x', '--help']]) {
+  t.match(build.stdout, /--dry-run/, "dbuild's own flags")
+  t.match(build.stdout, /--cache-from/, "buildx's flags")
+  for (const line of build.stdout.split('\n').filter((l) => /^\S/.test(l)))
+    t.match(line, /^[A-Z]/, `no unindented wrapped flag text: ${line.slice(0, 40)}`)
+  for (const args of [
+    ['help', 'build'],
+    ['build', '-h'],
+    ['-t', 'x', '--help'],
+  ]) {
     const result = await dbuild(args)
     t.equal(result.exitCode, 0, `${args.join(' ')} exits 0`)
     t.equal(result.stdout, build.stdout, `${args.join(' ')} is build's help`)
@@ -100,10 +152,18 @@ t.test('help in every usual form', async (t) => {
 
 t.test('a mistyped command is named as one, with the commands', async (t) => {
   const cwd = tempDir(t)
-  for (const [args, guess] of [[['frobnicate'], undefined], [['buidl', '.'], 'build'], [['help', 'frobnicate'], undefined]] as const) {
+  for (const [args, guess] of [
+    [['frobnicate'], undefined],
+    [['buidl', '.'], 'build'],
+    [['help', 'frobnicate'], undefined],
+  ] as const) {
     const result = await execa(process.execPath, [BIN, ...args], {cwd, reject: false, env: {...process.env, NO_COLOR: '1'}})
     t.equal(result.exitCode, ExitCode.USAGE, args.join(' '))
-    t.match(result.stderr, new RegExp(`^Error: "${args.at(-1) === '.' ? args[0] : args.at(-1)}" is not a dbuild command`), 'says it is not a command')
+    t.match(
+      result.stderr,
+      new RegExp(`^Error: "${args.at(-1) === '.' ? args[0] : args.at(-1)}" is not a dbuild command`),
+      'says it is not a command',
+    )
     for (const id of COMMAND_IDS) t.match(result.stderr, new RegExp(`\\b${id}\\b`), `lists ${id}`)
     if (guess) t.match(result.stderr, `did you mean dbuild ${guess}?`)
   }
@@ -114,7 +174,11 @@ t.test('a mistyped command is named as one, with the commands', async (t) => {
 t.test('an unknown flag is named with the nearest known one', async (t) => {
   const cwd = tempDir(t)
   writeTree(cwd, {Dockerfile: 'FROM scratch\n'})
-  const result = await execa(process.execPath, [BIN, '--tagg', 'x', '.'], {cwd, reject: false, env: {...process.env, DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}})
+  const result = await execa(process.execPath, [BIN, '--tagg', 'x', '.'], {
+    cwd,
+    reject: false,
+    env: {...process.env, DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')},
+  })
   t.equal(result.exitCode, ExitCode.USAGE)
   t.match(result.stderr, /^Error: unknown flag: --tagg \(did you mean --tag\?\)/)
   t.notMatch(result.stderr, /requires exactly 1 argument/)
@@ -151,7 +215,11 @@ t.test('a flag the table lacks passes through when the installed buildx knows it
     env = {...env, DOCKER_CONFIG: config}
   }
   // the same buildx, with and without the flag listed
-  const known = await execa(process.execPath, [BIN, '--dry-run', flag, '/tmp/r', '.'], {cwd, reject: false, env: {...env, BUILDX_EXPERIMENTAL: '1'}})
+  const known = await execa(process.execPath, [BIN, '--dry-run', flag, '/tmp/r', '.'], {
+    cwd,
+    reject: false,
+    env: {...env, BUILDX_EXPERIMENTAL: '1'},
+  })
   t.equal(known.exitCode, 0, known.stderr)
   t.match(known.stdout, new RegExp(`docker buildx build ${flag} /tmp/r .*context$`, 'm'), 'passed through with its value, the context last')
   const unknown = await execa(process.execPath, [BIN, '--dry-run', flag, '/tmp/r', '.'], {cwd, reject: false, env})
@@ -161,24 +229,32 @@ t.test('a flag the table lacks passes through when the installed buildx knows it
 
 t.test('one error style: oclif commands and the build print the same way', async (t) => {
   const cwd = tempDir(t)
-  const results = [await dbuild(['lint', '--bogus']), await dbuild(['stage', path.join(cwd, 'missing')]), await dbuild(['build', path.join(cwd, 'missing')])]
+  const results = [
+    await dbuild(['lint', '--bogus']),
+    await dbuild(['stage', path.join(cwd, 'missing')]),
+    await dbuild(['build', path.join(cwd, 'missing')]),
+  ]
   for (const result of results) {
     t.match(result.stderr, /^Error: \S/, `starts with Error: (${result.stderr.split('\n')[0]})`)
-    t.notMatch(result.stderr, /›/, 'not oclif\'s boxed style')
+    t.notMatch(result.stderr, /›/, "not oclif's boxed style")
   }
   t.equal(results[0]?.exitCode, ExitCode.USAGE)
 })
 
-t.test('an unreachable daemon keeps buildx\'s exit status and points at doctor', async (t) => {
+t.test("an unreachable daemon keeps buildx's exit status and points at doctor", async (t) => {
   const cwd = tempDir(t)
   writeTree(cwd, {Dockerfile: 'FROM scratch\nCOPY a /a\n', a: 'a\n'})
-  const env: NodeJS.ProcessEnv = {...process.env, DOCKER_HOST: `unix://${path.join(cwd, 'no.sock')}`, DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DOCKER_HOST: `unix://${path.join(cwd, 'no.sock')}`,
+    DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache'),
+  }
   delete env.DOCKER_CONTEXT
   delete env.BUILDX_BUILDER
   const plain = await execa('docker', ['buildx', 'build', '.'], {cwd, reject: false, extendEnv: false, env})
   const result = await execa(process.execPath, [BIN, '.'], {cwd, reject: false, extendEnv: false, env})
   t.equal(result.exitCode, plain.exitCode, `buildx's status ${plain.exitCode} kept`)
-  t.match(result.stderr, /Cannot connect to the Docker daemon/, 'buildx\'s own message')
+  t.match(result.stderr, /Cannot connect to the Docker daemon/, "buildx's own message")
   t.equal(result.stderr.split('\n').filter((line) => line.includes('dbuild doctor')).length, 1, 'one line points at dbuild doctor')
 })
 
@@ -189,11 +265,21 @@ t.test('FORCE_COLOR colours doctor in a pipe; NO_COLOR wins', async (t) => {
   // extendEnv: false, or execa would put the test runner's NO_COLOR back
   const forced = await execa(process.execPath, [BIN, 'doctor'], {cwd, reject: false, extendEnv: false, env: {...env, FORCE_COLOR: '1'}})
   t.ok(forced.stdout.includes(`${ESC}[31mFAIL`), 'FAIL in red')
-  const both = await execa(process.execPath, [BIN, 'doctor'], {cwd, reject: false, extendEnv: false, env: {...env, FORCE_COLOR: '1', NO_COLOR: '1'}})
+  const both = await execa(process.execPath, [BIN, 'doctor'], {
+    cwd,
+    reject: false,
+    extendEnv: false,
+    env: {...env, FORCE_COLOR: '1', NO_COLOR: '1'},
+  })
   t.notOk(both.stdout.includes(ESC), 'no escape codes')
   const dockerfile = tempDir(t)
   writeTree(dockerfile, {Dockerfile: 'FROM busybox\nCOPY --link --chown=app a /a\n'})
-  const lint = await execa(process.execPath, [BIN, 'lint'], {cwd: dockerfile, reject: false, extendEnv: false, env: {...env, FORCE_COLOR: '1'}})
+  const lint = await execa(process.execPath, [BIN, 'lint'], {
+    cwd: dockerfile,
+    reject: false,
+    extendEnv: false,
+    env: {...env, FORCE_COLOR: '1'},
+  })
   t.ok(lint.stdout.includes(`${ESC}[31merror${ESC}[0m`), `lint paints the error severity: ${lint.stdout}`)
   delete env.FORCE_COLOR
   const piped = await execa(process.execPath, [BIN, 'doctor'], {cwd, reject: false, extendEnv: false, env})
@@ -210,7 +296,7 @@ t.test('doctor outside a git work tree does not advise setup, which refuses ther
   t.match(config?.fix, /inside your checkout/, 'doctor sends the user where setup works')
 })
 
-t.test('setup\'s next steps are commands that work', async (t) => {
+t.test("setup's next steps are commands that work", async (t) => {
   const repo = await gitRepo(path.join(tempDir(t), 'repo'), {Dockerfile: 'FROM scratch\nCOPY a /a\n', a: 'a\n'})
   const env = {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}
   const setup = await execa(process.execPath, [BIN, 'setup', '--yes'], {cwd: repo, reject: false, env})
@@ -231,7 +317,11 @@ t.test('dbuild completion bash completes commands, subcommands and flags', async
     const dir = tempDir(t)
     writeFileSync(path.join(dir, 'completion.bash'), script.stdout)
     const line = words.map((word) => `'${word}'`).join(' ')
-    const result = await execa('bash', ['-c', `source ./completion.bash; COMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _dbuild; printf '%s\\n' "\${COMPREPLY[@]}"`], {cwd: dir})
+    const result = await execa(
+      'bash',
+      ['-c', `source ./completion.bash; COMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _dbuild; printf '%s\\n' "\${COMPREPLY[@]}"`],
+      {cwd: dir},
+    )
     return result.stdout.split('\n').filter(Boolean)
   }
   t.same(await complete(['dbuild', 'hoo']), ['hook'])
@@ -249,7 +339,7 @@ t.test('dbuild completion bash completes commands, subcommands and flags', async
   t.equal(bad.exitCode, ExitCode.USAGE)
 })
 
-t.test('a mistyped subcommand is named with the topic\'s subcommands', async (t) => {
+t.test("a mistyped subcommand is named with the topic's subcommands", async (t) => {
   const result = await dbuild(['hook', 'instal'])
   t.equal(result.exitCode, ExitCode.USAGE)
   t.match(result.stderr, /^Error: "hook instal" is not a dbuild command/)

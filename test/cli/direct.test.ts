@@ -30,7 +30,12 @@ async function oclifParse(command: CommandClass, argv: string[]): Promise<{args:
   const flags = {...(command.enableJsonFlag ? {json: Flags.boolean({description: 'json'})} : {}), ...command.flags}
   try {
     // the three classes' flag types differ; oclif parses any of them the same way
-    const parsed = await Parser.parse(argv, {flags, args: command.args, strict: command.strict, context: undefined} as unknown as Parameters<typeof Parser.parse>[1])
+    const parsed = await Parser.parse(argv, {
+      flags,
+      args: command.args,
+      strict: command.strict,
+      context: undefined,
+    } as unknown as Parameters<typeof Parser.parse>[1])
     return {args: parsed.args, argv: parsed.argv, flags: parsed.flags}
   } catch {
     return 'error'
@@ -82,7 +87,13 @@ const CASES: Record<string, Array<[string[], boolean]>> = {
 }
 
 t.test('the direct parser gives what oclif gives, or leaves the argv to oclif', async (t) => {
-  t.same(Object.keys(CASES).sort(), Object.keys(COMMANDS).filter((id) => COMMANDS[id]?.direct && !COMMANDS[id]?.raw).sort(), 'every command the table runs directly has cases here')
+  t.same(
+    Object.keys(CASES).sort(),
+    Object.keys(COMMANDS)
+      .filter((id) => COMMANDS[id]?.direct && !COMMANDS[id]?.raw)
+      .sort(),
+    'every command the table runs directly has cases here',
+  )
   for (const [id, cases] of Object.entries(CASES)) {
     const command = COMMAND_CLASSES[id] as CommandClass
     const spec = argvSpecOf(COMMANDS[id] as NonNullable<(typeof COMMANDS)[string]>)
@@ -108,11 +119,26 @@ t.test('a table oclif would read differently is left to oclif', async (t) => {
 async function run(argv: string[], options: {cwd: string; oclifOnly?: boolean}) {
   // reports, at exit, whether oclif was loaded at all (it is CommonJS: require.cache knows)
   const report = `data:text/javascript,${encodeURIComponent("import {createRequire} from 'node:module'; process.on('exit', () => { if (Object.keys(createRequire('/').cache).some((f) => f.includes('@oclif')) && process.env.DBUILD_REPORT_OCLIF) process.stderr.write('[oclif loaded]') })")}`
-  const env = {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(options.cwd, options.oclifOnly ? '.cache-oclif' : '.cache-direct'), DBUILD_REPORT_OCLIF: '1'}
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    DBUILD_CACHE_DIR: path.join(options.cwd, options.oclifOnly ? '.cache-oclif' : '.cache-direct'),
+    DBUILD_REPORT_OCLIF: '1',
+  }
   const script = options.oclifOnly
-    ? ['--input-type=module', '-e', `import {execute} from ${JSON.stringify(OCLIF)}; await execute({args: process.argv.slice(1), dir: ${JSON.stringify(pathToFileURL(BIN).href)}})`, '--']
+    ? [
+        '--input-type=module',
+        '-e',
+        `import {execute} from ${JSON.stringify(OCLIF)}; await execute({args: process.argv.slice(1), dir: ${JSON.stringify(pathToFileURL(BIN).href)}})`,
+        '--',
+      ]
     : [BIN]
-  const result = await execa(process.execPath, ['--import', report, ...script, ...argv], {cwd: options.cwd, env, reject: false, stripFinalNewline: false})
+  const result = await execa(process.execPath, ['--import', report, ...script, ...argv], {
+    cwd: options.cwd,
+    env,
+    reject: false,
+    stripFinalNewline: false,
+  })
   // each run stages into its own cache, so neither finds the other's stage: the same work, named alike
   const own = (text: string) => text.replaceAll(env.DBUILD_CACHE_DIR, 'CACHE')
   return {stdout: own(result.stdout), stderr: own(result.stderr), exitCode: result.exitCode}
@@ -143,7 +169,11 @@ t.test('a whole command prints the same and exits the same without oclif as with
     t.equal(direct.exitCode, exit, `${name}: exit ${exit}`)
     t.notMatch(direct.stderr, /\[oclif loaded\]/, `${name}: oclif is not loaded`)
     t.match(oclif.stderr, /\[oclif loaded\]/, `${name}: the control run went through oclif`)
-    t.same({...direct, stderr: direct.stderr}, {...oclif, stderr: oclif.stderr.replace('[oclif loaded]', '')}, `${name}: the same stdout, stderr and exit code`)
+    t.same(
+      {...direct, stderr: direct.stderr},
+      {...oclif, stderr: oclif.stderr.replace('[oclif loaded]', '')},
+      `${name}: the same stdout, stderr and exit code`,
+    )
   }
 })
 

@@ -14,7 +14,10 @@ t.test('an unknown flag with --json exits 2 with one line of JSON on every --jso
   const cwd = tempDir(t)
   const env = {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(cwd, 'cache')}
   for (const command of [['doctor'], ['hook', 'status'], ['stage'], ['explain'], ['setup'], ['docker', 'status'], ['rewrite']]) {
-    for (const order of [['--bogus', '--json'], ['--json', '--bogus']]) {
+    for (const order of [
+      ['--bogus', '--json'],
+      ['--json', '--bogus'],
+    ]) {
       const name = [...command, ...order].join(' ')
       const result = await execa(process.execPath, [BIN, ...command, ...order], {cwd, reject: false, env})
       t.equal(result.exitCode, ExitCode.USAGE, `${name} exits 2`)

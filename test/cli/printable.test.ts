@@ -35,6 +35,10 @@ t.test('an error naming a file whose name holds escape sequences prints them esc
   t.equal(run.exitCode, ExitCode.NO_INPUT, 'the context is missing')
   const stderr = Buffer.from(run.stderr)
   for (const byte of [0x1b, 0x07, 0x0d]) t.equal(stderr.indexOf(byte), -1, `no raw 0x${byte.toString(16)} on stderr`)
-  t.ok(stderr.toString('utf8').includes(`Error: ${root}/ctx\\x1b[2J\\x1b]0;pwned\\x07\\r: build context not found`), 'the name shown escaped', {stderr: stderr.toString('utf8')})
+  t.ok(
+    stderr.toString('utf8').includes(`Error: ${root}/ctx\\x1b[2J\\x1b]0;pwned\\x07\\r: build context not found`),
+    'the name shown escaped',
+    {stderr: stderr.toString('utf8')},
+  )
   t.equal(Buffer.from(run.stdout).length, 0, 'nothing on stdout')
 })

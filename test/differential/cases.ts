@@ -43,21 +43,83 @@ const TOP_DIRS = ['src', 'lib', 'data', 'bin', 'with space', '-dash', 'café', '
 const TOP_FILES = ['a.txt', 'run.sh', 'with space.txt', '-dash.txt', 'café.txt', 'x.log', 'keep.log', 'README.md', 'e']
 /** Names anywhere below them, including the ones no Dockerfile line can spell. */
 const DEEP_NAMES = [
-  'f', 'g.txt', 'main.c', 'x.log', 'keep.log', 'b.tmp', 'gen', 'keep.txt', 'drop.txt',
-  'with space', ' lead', 'trail ', '-n', '--', '#hash', '$dollar', 'back\\slash', 'semi;colon', 'per%cent',
-  'new\nline', 'tab\tname', 'star*', 'q?', '[br]', '日本語', 'emoji-😀', 'ümlaut', 'NFD-é',
-  "q'uote", 'd"quote',
+  'f',
+  'g.txt',
+  'main.c',
+  'x.log',
+  'keep.log',
+  'b.tmp',
+  'gen',
+  'keep.txt',
+  'drop.txt',
+  'with space',
+  ' lead',
+  'trail ',
+  '-n',
+  '--',
+  '#hash',
+  '$dollar',
+  'back\\slash',
+  'semi;colon',
+  'per%cent',
+  'new\nline',
+  'tab\tname',
+  'star*',
+  'q?',
+  '[br]',
+  '日本語',
+  'emoji-😀',
+  'ümlaut',
+  'NFD-é',
+  "q'uote",
+  'd"quote',
 ]
 /** Names that are not UTF-8. */
 const RAW_NAMES = ['caf\xe9', '\xff\xfe', 'x\x80y', '\xc3(']
 const QUOTES = /['"]/
 
-const CHOWN_BASE = ['app', 'app:app', 'app:', '1000', '1000:1000', '1000:app', 'app:1000', 'root', '0:0', '65534:65534', '$U', '${U}:${G}', '$UID:$GID', '2147483648:2147483648', '4294967294']
+const CHOWN_BASE = [
+  'app',
+  'app:app',
+  'app:',
+  '1000',
+  '1000:1000',
+  '1000:app',
+  'app:1000',
+  'root',
+  '0:0',
+  '65534:65534',
+  '$U',
+  '${U}:${G}',
+  '$UID:$GID',
+  '2147483648:2147483648',
+  '4294967294',
+]
 const CHOWN_SCRATCH = ['1000:1000', '1234', '0:0', '2147483648', '5:4294967294', 'app']
 const CHMODS = ['0755', '644', '0600', '4755', '0444', '2775']
 const IGNORE_LINES = [
-  '*.log', '!keep.log', '**/*.tmp', 'data/**', '!data/keep*', '*.md', 'src/**/gen', '**/x.log', 'lib', '!lib/f', '# a comment',
-  '/bin', './src/*.c', '!**/keep.txt', 'café*', '**/with space', '-dash/**/*', 'd.d/', '  a.txt  ', '**', '!src', '!Dockerfile*',
+  '*.log',
+  '!keep.log',
+  '**/*.tmp',
+  'data/**',
+  '!data/keep*',
+  '*.md',
+  'src/**/gen',
+  '**/x.log',
+  'lib',
+  '!lib/f',
+  '# a comment',
+  '/bin',
+  './src/*.c',
+  '!**/keep.txt',
+  'café*',
+  '**/with space',
+  '-dash/**/*',
+  'd.d/',
+  '  a.txt  ',
+  '**',
+  '!src',
+  '!Dockerfile*',
 ]
 
 function mtime(r: Prng): string {
@@ -114,7 +176,16 @@ function fillDir(r: Prng, tree: Tree, dir: string, depth: number, umask: number)
     else if (roll < 0.65 && depth < 3) {
       if (addNode(tree, {kind: 'dir', path: at, mode: dirMode(r, umask), mtime: mtime(r)})) fillDir(r, tree, at, depth + 1, umask)
     } else if (roll < 0.77) {
-      const target = r.pick(['f', '../f', 'nowhere', '/etc/passwd', '../../../../outside', '.', at.split('/').pop() ?? 'x', ...tree.files.slice(-2).map((f) => `/${f}`)])
+      const target = r.pick([
+        'f',
+        '../f',
+        'nowhere',
+        '/etc/passwd',
+        '../../../../outside',
+        '.',
+        at.split('/').pop() ?? 'x',
+        ...tree.files.slice(-2).map((f) => `/${f}`),
+      ])
       addNode(tree, {kind: 'symlink', path: at, target, mtime: mtime(r)})
       tree.classes.add('symlink')
     } else if (roll < 0.85 && tree.files.length > 0) {
@@ -147,7 +218,8 @@ function makeContext(r: Prng, umask: number, classes: Set<string>): Tree {
     if (!r.chance(0.35)) continue
     addNode(tree, {kind: 'file', path: utf8(name), content: content(r), mode: fileMode(r, umask, name.endsWith('.sh')), mtime: mtime(r)})
   }
-  if (tree.files.length === 0) addNode(tree, {kind: 'file', path: 'a.txt', content: 'a\n', mode: fileMode(r, umask, false), mtime: mtime(r)})
+  if (tree.files.length === 0)
+    addNode(tree, {kind: 'file', path: 'a.txt', content: 'a\n', mode: fileMode(r, umask, false), mtime: mtime(r)})
   if (r.chance(0.1) && tree.dirs.length > 0) {
     addNode(tree, {kind: 'symlink', path: 'lnk', target: r.pick(tree.dirs.filter((d) => !d.includes('/'))), mtime: mtime(r)})
     tree.classes.add('symlink')
@@ -194,7 +266,13 @@ export function generateCase(seed: number, index: number, baseImage: string): Di
   if (r.chance(0.3)) {
     const lines = IGNORE_LINES.filter(() => r.chance(0.3))
     if (lines.length > 0) {
-      addNode(tree, {kind: 'file', path: '.dockerignore', content: `${lines.join('\n')}\n`, mode: fileMode(r, umask, false), mtime: mtime(r)})
+      addNode(tree, {
+        kind: 'file',
+        path: '.dockerignore',
+        content: `${lines.join('\n')}\n`,
+        mode: fileMode(r, umask, false),
+        mtime: mtime(r),
+      })
       classes.add('dockerignore')
     }
   }
@@ -271,13 +349,25 @@ export function generateCase(seed: number, index: number, baseImage: string): Di
   // The Dockerfile elsewhere (-f), sometimes with its own ignore file, which takes .dockerignore's place
   const dockerfilePath = r.pick(['Dockerfile', 'Dockerfile', 'Dockerfile', 'build/Dockerfile', 'Dockerfile.custom'])
   if (dockerfilePath.startsWith('build/')) addNode(tree, {kind: 'dir', path: 'build', mode: dirMode(r, umask), mtime: mtime(r)})
-  addNode(tree, {kind: 'file', path: dockerfilePath, content: utf8(`${dockerfile.join('\n')}\n`), mode: fileMode(r, umask, false), mtime: mtime(r)})
+  addNode(tree, {
+    kind: 'file',
+    path: dockerfilePath,
+    content: utf8(`${dockerfile.join('\n')}\n`),
+    mode: fileMode(r, umask, false),
+    mtime: mtime(r),
+  })
   if (dockerfilePath !== 'Dockerfile') {
     args.push('-f', dockerfilePath)
     classes.add('dockerfile-path')
     if (r.chance(0.5)) {
       const lines = IGNORE_LINES.filter(() => r.chance(0.3))
-      addNode(tree, {kind: 'file', path: `${dockerfilePath}.dockerignore`, content: `${lines.join('\n')}\n`, mode: fileMode(r, umask, false), mtime: mtime(r)})
+      addNode(tree, {
+        kind: 'file',
+        path: `${dockerfilePath}.dockerignore`,
+        content: `${lines.join('\n')}\n`,
+        mode: fileMode(r, umask, false),
+        mtime: mtime(r),
+      })
       classes.add('dockerfile-dockerignore')
     }
   }

@@ -23,27 +23,37 @@ const REDUCE_BUDGET = 20
 
 const engine = useEngine(t)
 
-
 /** Passes, or fails naming the differences; a failure of a known, unfixed class is a todo that names the class. */
 async function judge(t: Test, testCase: DiffCase, outcome: CaseOutcome, reduce?: () => Promise<DiffCase>): Promise<void> {
-  for (const skipped of outcome.plainFailed) t.comment(`${testCase.id}: plain buildx failed on ${skipped.store} (exit ${skipped.exitCode}): ${skipped.reason}`)
+  for (const skipped of outcome.plainFailed)
+    t.comment(`${testCase.id}: plain buildx failed on ${skipped.store} (exit ${skipped.exitCode}): ${skipped.reason}`)
   if (outcome.failures.length === 0) {
-    const what = outcome.plainFailed.length > 0 ? `no difference where plain buildx built it (it failed ${outcome.plainFailed.length} time(s))` : 'the same image as plain buildx'
+    const what =
+      outcome.plainFailed.length > 0
+        ? `no difference where plain buildx built it (it failed ${outcome.plainFailed.length} time(s))`
+        : 'the same image as plain buildx'
     t.pass(`${testCase.id}: ${what} (${outcome.seconds.toFixed(0)}s)`)
     return
   }
   const {known, rest} = triage(outcome.failures, testCase)
   const describe = (failures: Failure[]): string =>
     failures.map((f) => `${f.store}, ${f.phase}${f.args ? ` ${f.args.join(' ')}` : ''}:\n  ${f.differences.join('\n  ')}`).join('\n')
-  const reasons = [...known].map(([name, count]) => `${name} (${KNOWN_DEFECTS[name]?.owner}: ${KNOWN_DEFECTS[name]?.what}; ${count} difference(s))`)
+  const reasons = [...known].map(
+    ([name, count]) => `${name} (${KNOWN_DEFECTS[name]?.owner}: ${KNOWN_DEFECTS[name]?.what}; ${count} difference(s))`,
+  )
   if (rest.length === 0) {
-    t.fail(`${testCase.id} differs from plain buildx`, {todo: `known defect class, fix not on main yet: ${reasons.join('; ')}`, differences: describe(outcome.failures)})
+    t.fail(`${testCase.id} differs from plain buildx`, {
+      todo: `known defect class, fix not on main yet: ${reasons.join('; ')}`,
+      differences: describe(outcome.failures),
+    })
     return
   }
   const text = `${describe(rest)}${reasons.length > 0 ? `\n(besides differences of known classes: ${reasons.join('; ')})` : ''}`
   let reduced = ''
   if (reduce) reduced = `\nreduced case, for fixed-cases.ts:\n${caseSource(await reduce())}`
-  t.fail(`${testCase.id} differs from plain buildx; reproduce: npm run fuzz -- --seed ${SEED} --case ${testCase.id.split(':')[1]} --reduce\n${text}${reduced}`)
+  t.fail(
+    `${testCase.id} differs from plain buildx; reproduce: npm run fuzz -- --seed ${SEED} --case ${testCase.id.split(':')[1]} --reduce\n${text}${reduced}`,
+  )
 }
 
 if (engine) {
@@ -60,7 +70,8 @@ if (engine) {
       const outcome = await runCase(daemons, testCase)
       const store = triage(outcome.failures, testCase).rest[0]?.store
       const on = daemons.filter((daemon) => daemon.store === store)
-      const stillFails = async (candidate: DiffCase): Promise<boolean> => triage((await runCase(on, candidate)).failures, candidate).rest.length > 0
+      const stillFails = async (candidate: DiffCase): Promise<boolean> =>
+        triage((await runCase(on, candidate)).failures, candidate).rest.length > 0
       await judge(t, testCase, outcome, () => reduceCase(testCase, stillFails, REDUCE_BUDGET))
     }
   })

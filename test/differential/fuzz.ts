@@ -18,14 +18,14 @@ import {concurrentVariants} from './variants.js'
 
 const {values} = parseArgs({
   options: {
-    'seed': {type: 'string'},
-    'cases': {type: 'string', default: '10'},
-    'from': {type: 'string', default: '0'},
-    'case': {type: 'string'},
-    'reduce': {type: 'boolean', default: false},
-    'store': {type: 'string'},
-    'concurrent': {type: 'string', default: '0'},
-    'fixed': {type: 'boolean', default: false},
+    seed: {type: 'string'},
+    cases: {type: 'string', default: '10'},
+    from: {type: 'string', default: '0'},
+    case: {type: 'string'},
+    reduce: {type: 'boolean', default: false},
+    store: {type: 'string'},
+    concurrent: {type: 'string', default: '0'},
+    fixed: {type: 'boolean', default: false},
   },
 })
 
@@ -67,8 +67,10 @@ async function main(): Promise<number> {
       if (outcome.failures.length === 0) continue
       failed++
       const {known, rest} = triage(outcome.failures, testCase)
-      if (known.size > 0) console.log(`  known classes: ${[...known].map(([name, n]) => `${name} (${KNOWN_DEFECTS[name]?.what}): ${n}`).join('; ')}`)
-      for (const failure of outcome.failures) console.log(`  ${failure.store}, ${failure.phase}:\n    ${failure.differences.join('\n    ')}`)
+      if (known.size > 0)
+        console.log(`  known classes: ${[...known].map(([name, n]) => `${name} (${KNOWN_DEFECTS[name]?.what}): ${n}`).join('; ')}`)
+      for (const failure of outcome.failures)
+        console.log(`  ${failure.store}, ${failure.phase}:\n    ${failure.differences.join('\n    ')}`)
       if (rest.length > 0) console.log(`  NEW: ${rest.length} failure(s) no known class accounts for`)
       if (values.reduce) {
         const store = (rest[0] ?? outcome.failures[0])?.store
@@ -81,14 +83,17 @@ async function main(): Promise<number> {
         const reduced = await reduceCase(testCase, stillFails, 60, (line) => console.log(`  ${line}`))
         const again = await runCase(on, reduced)
         console.log(`  reduced case (${store}):\n${caseSource(reduced)}`)
-        for (const failure of again.failures) console.log(`  reduced, ${failure.store}, ${failure.phase}:\n    ${failure.differences.join('\n    ')}`)
+        for (const failure of again.failures)
+          console.log(`  reduced, ${failure.store}, ${failure.phase}:\n    ${failure.differences.join('\n    ')}`)
       }
     }
     for (let round = 0; round < Number(values.concurrent); round++) {
       const testCase = generateCase(seed, 10_000 + round, LOCAL_BASE_IMAGE)
       for (const daemon of selected) {
         const outcome = await runConcurrent(daemon, testCase, concurrentVariants(testCase))
-        console.log(`concurrent ${seed}:${10_000 + round} on ${daemon.store}: ${outcome.failures.length > 0 ? 'FAIL' : 'ok'} in ${outcome.seconds.toFixed(1)}s`)
+        console.log(
+          `concurrent ${seed}:${10_000 + round} on ${daemon.store}: ${outcome.failures.length > 0 ? 'FAIL' : 'ok'} in ${outcome.seconds.toFixed(1)}s`,
+        )
         for (const failure of outcome.failures) console.log(`  ${failure.args?.join(' ')}:\n    ${failure.differences.join('\n    ')}`)
         if (outcome.failures.length > 0) failed++
       }

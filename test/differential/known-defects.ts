@@ -13,13 +13,13 @@ export interface KnownDefect {
 
 export const KNOWN_DEFECTS: Readonly<Record<string, KnownDefect>> = {
   'stale-stage': {owner: 'stage', what: 'a same-size edit with its mtime carried over builds the stale file', fixed: true},
-  'hardlink': {owner: 'stage', what: 'hard links are staged as copies', fixed: true},
-  'sparse': {owner: 'stage', what: 'sparse files', fixed: true},
+  hardlink: {owner: 'stage', what: 'hard links are staged as copies', fixed: true},
+  sparse: {owner: 'stage', what: 'sparse files', fixed: true},
   'chown-name-colon': {owner: 'rules', what: '--chown=name: takes the wrong gid', fixed: true},
   'big-id': {owner: 'rules', what: 'ids of 2^31 and more in --chown', fixed: true},
-  'exclude': {owner: 'rules', what: 'exclude-root on buildx versions it does not know', fixed: true},
+  exclude: {owner: 'rules', what: 'exclude-root on buildx versions it does not know', fixed: true},
   'quote-name': {owner: 'rules', what: 'quotes in names', fixed: true},
-  'concurrent': {owner: 'cli', what: 'concurrent builds share one rewritten Dockerfile', fixed: true},
+  concurrent: {owner: 'cli', what: 'concurrent builds share one rewritten Dockerfile', fixed: true},
 }
 
 import type {DiffCase} from './cases.js'
@@ -48,7 +48,8 @@ function classFor(line: string, failure: Failure, testCase: DiffCase): string | 
   if (failure.phase === 'concurrent' && has('concurrent')) return 'concurrent'
   if (failure.phase === 'after edits' && has('stale-stage')) return 'stale-stage'
   const shown = pathOf(line)
-  const quoted = (node: {path: string}): string => JSON.stringify(Buffer.from(node.path.split('/').pop() ?? '', 'latin1').toString('utf8')).slice(1)
+  const quoted = (node: {path: string}): string =>
+    JSON.stringify(Buffer.from(node.path.split('/').pop() ?? '', 'latin1').toString('utf8')).slice(1)
   const sparse = testCase.context.concat(...Object.values(testCase.namedContexts ?? {})).filter((node) => node.kind === 'sparse')
   if (has('sparse') && sparse.some((node) => shown.endsWith(`/${quoted(node)}`) || shown === `"${quoted(node)}`)) return 'sparse'
   if (has('quote-name') && /\\"|'/.test(shown)) return 'quote-name'

@@ -70,7 +70,12 @@ async function runOnStore(daemon: Daemon, testCase: DiffCase, outcome: CaseOutco
       first ??= {plain: plain.started, ours: ours.started}
       if (plain.exitCode !== 0) {
         outcome.plainFailed.push({store: daemon.store, exitCode: plain.exitCode, reason: reason(plain.output)})
-        if (ours.exitCode === EXIT_BUG) outcome.failures.push({store: daemon.store, phase, differences: [`dbuild exited ${EXIT_BUG} (a bug) on input plain buildx rejects:\n${ours.output.slice(-2000)}`]})
+        if (ours.exitCode === EXIT_BUG)
+          outcome.failures.push({
+            store: daemon.store,
+            phase,
+            differences: [`dbuild exited ${EXIT_BUG} (a bug) on input plain buildx rejects:\n${ours.output.slice(-2000)}`],
+          })
         return false
       }
       const differences = compareBuilds(plain, ours, {started: first})
@@ -138,7 +143,12 @@ function withoutNode(nodes: ContextNode[], at: string): ContextNode[] {
  * Shrinks a failing case: drops Dockerfile lines, flags, edits, named-context and context entries,
  * one at a time, keeping each drop after which `stillFails` holds. At most `budget` tries.
  */
-export async function reduceCase(testCase: DiffCase, stillFails: (candidate: DiffCase) => Promise<boolean>, budget = 40, log?: (line: string) => void): Promise<DiffCase> {
+export async function reduceCase(
+  testCase: DiffCase,
+  stillFails: (candidate: DiffCase) => Promise<boolean>,
+  budget = 40,
+  log?: (line: string) => void,
+): Promise<DiffCase> {
   let best = testCase
   let tries = 0
   const attempt = async (candidate: DiffCase, what: string): Promise<boolean> => {
@@ -153,17 +163,32 @@ export async function reduceCase(testCase: DiffCase, stillFails: (candidate: Dif
   while (progress && tries < budget) {
     progress = false
     for (let i = best.dockerfile.length - 1; i >= 1; i--) {
-      if (await attempt({...best, dockerfile: best.dockerfile.filter((_, j) => j !== i)}, `Dockerfile line ${JSON.stringify(best.dockerfile[i])}`)) progress = true
+      if (
+        await attempt(
+          {...best, dockerfile: best.dockerfile.filter((_, j) => j !== i)},
+          `Dockerfile line ${JSON.stringify(best.dockerfile[i])}`,
+        )
+      )
+        progress = true
     }
     for (let i = best.args.length - 2; i >= 0; i -= 2) {
-      if (await attempt({...best, args: best.args.filter((_, j) => j !== i && j !== i + 1)}, `flags ${best.args.slice(i, i + 2).join(' ')}`)) progress = true
+      if (
+        await attempt({...best, args: best.args.filter((_, j) => j !== i && j !== i + 1)}, `flags ${best.args.slice(i, i + 2).join(' ')}`)
+      )
+        progress = true
     }
     if (best.edits && (await attempt({...best, edits: undefined}, 'the edits'))) progress = true
     for (const name of Object.keys(best.namedContexts ?? {})) {
       for (const node of [...(best.namedContexts?.[name] ?? [])].reverse()) {
         const nodes = best.namedContexts?.[name] ?? []
         if (!nodes.includes(node)) continue
-        if (await attempt({...best, namedContexts: {...best.namedContexts, [name]: withoutNode(nodes, node.path)}}, `${name}:${JSON.stringify(node.path)}`)) progress = true
+        if (
+          await attempt(
+            {...best, namedContexts: {...best.namedContexts, [name]: withoutNode(nodes, node.path)}},
+            `${name}:${JSON.stringify(node.path)}`,
+          )
+        )
+          progress = true
       }
     }
     for (const node of [...best.context].reverse()) {

@@ -12,7 +12,11 @@ const BASE: NodeJS.ProcessEnv = {PATH: '/usr/bin', DOCKER_HOST: 'unix:///run/doc
 const plugin = (argv: string[], env = BASE) => pluginCommand(argv, env, COMMAND_IDS)
 
 t.test('the plugin name and global flags are stripped; the flags become the environment', async (t) => {
-  t.match(plugin(['dbuild', 'build', '-t', 'x', '.']), {kind: 'dbuild', argv: ['build', '-t', 'x', '.'], env: {DOCKER_HOST: 'unix:///run/docker.sock'}})
+  t.match(plugin(['dbuild', 'build', '-t', 'x', '.']), {
+    kind: 'dbuild',
+    argv: ['build', '-t', 'x', '.'],
+    env: {DOCKER_HOST: 'unix:///run/docker.sock'},
+  })
   t.match(plugin(['-H', 'tcp://10.0.0.2:2375', 'dbuild', 'build', '.']), {argv: ['build', '.'], env: {DOCKER_HOST: 'tcp://10.0.0.2:2375'}})
   t.match(plugin(['--host=ssh://b', 'dbuild', 'bake']), {argv: ['bake'], env: {DOCKER_HOST: 'ssh://b'}})
   const context = plugin(['--context', 'remote', '-D', '--log-level', 'debug', 'dbuild', 'doctor'])
@@ -28,7 +32,11 @@ t.test('the plugin name and global flags are stripped; the flags become the envi
   t.match(plugin(['--tls', '--tlsverify', 'dbuild', 'build', '.']).env, {DOCKER_TLS: '1', DOCKER_TLS_VERIFY: '1'})
   const certs = tempDir(t)
   writeTree(certs, {'ca.pem': '', 'cert.pem': '', 'key.pem': ''})
-  t.equal(plugin(['--tlscacert', path.join(certs, 'ca.pem'), '--tlskey', path.join(certs, 'key.pem'), 'dbuild', 'build', '.']).env.DOCKER_CERT_PATH, certs)
+  t.equal(
+    plugin(['--tlscacert', path.join(certs, 'ca.pem'), '--tlskey', path.join(certs, 'key.pem'), 'dbuild', 'build', '.']).env
+      .DOCKER_CERT_PATH,
+    certs,
+  )
 })
 
 t.test('with the builder alias: build to dbuild, other builder subcommands to buildx unchanged', async (t) => {

@@ -31,7 +31,11 @@ t.test('a symlinked config.json is written through and stays a link', async (t) 
   t.equal(install.exitCode, 0, 'installed', {output: install.all})
   t.ok(lstatSync(link).isSymbolicLink(), 'config.json is still a link')
   t.equal(readlinkSync(link), '../dotfiles/docker/config.json', 'to the same target')
-  t.match(JSON.parse(readFileSync(real, 'utf8')), {aliases: {builder: 'dbuild'}, auths: {'registry.example.com': {}}}, 'the alias is in the linked file')
+  t.match(
+    JSON.parse(readFileSync(real, 'utf8')),
+    {aliases: {builder: 'dbuild'}, auths: {'registry.example.com': {}}},
+    'the alias is in the linked file',
+  )
   t.equal(lstatSync(real).mode & 0o777, 0o600, 'which keeps its mode')
 
   const uninstall = await execa(process.execPath, [BIN, 'docker', 'uninstall'], {env, reject: false, all: true})

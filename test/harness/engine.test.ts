@@ -31,17 +31,22 @@ if (!state.available) {
     t.notOk(engine.dir && existsSync(engine.dir), 'its private directory is removed')
   })
 
-  t.test('each daemon env runs the docker CLI, buildx and daemon of the engine\'s flavor', async (t) => {
+  t.test("each daemon env runs the docker CLI, buildx and daemon of the engine's flavor", async (t) => {
     const engine = useEngine(t)
     if (!engine) return
     // floor: Docker 26.1 + buildx 0.13; current: Docker 28.5 + buildx 0.29 + containerd 2.x.
-    const expected = engine.flavor === 'current' ? {docker: '28', buildx: '0.29', containerd: '2'} : {docker: '26', buildx: '0.13', containerd: '1'}
+    const expected =
+      engine.flavor === 'current' ? {docker: '28', buildx: '0.29', containerd: '2'} : {docker: '26', buildx: '0.13', containerd: '1'}
     t.ok(versionAtLeast(engine.versions.dockerServer, expected.docker), `Docker ${engine.versions.dockerServer}`)
     t.ok(versionAtLeast(engine.versions.buildx, expected.buildx), `buildx ${engine.versions.buildx}`)
     t.ok(versionAtLeast(engine.versions.containerd, expected.containerd), `containerd ${engine.versions.containerd}`)
     for (const daemon of [engine.graphdriver, engine.containerd]) {
       const client = await execa('docker', ['version', '--format', '{{.Client.Version}} {{.Server.Version}}'], {env: daemon.env})
-      t.equal(client.stdout, `${engine.versions.dockerClient} ${engine.versions.dockerServer}`, `${daemon.store}: the flavor's docker CLI and daemon`)
+      t.equal(
+        client.stdout,
+        `${engine.versions.dockerClient} ${engine.versions.dockerServer}`,
+        `${daemon.store}: the flavor's docker CLI and daemon`,
+      )
       const buildx = await execa('docker', ['buildx', 'version'], {env: daemon.env})
       t.match(buildx.stdout, engine.versions.buildx, `${daemon.store}: the flavor's buildx`)
     }

@@ -71,7 +71,14 @@ export interface BuildxRun {
 
 /** `docker ARGS` against one test daemon. */
 export async function dockerOn(daemon: Daemon, args: string[], options: {cwd?: string; input?: string} = {}): Promise<BuildxRun> {
-  const result = await execa('docker', args, {cwd: options.cwd, env: daemon.env, extendEnv: false, input: options.input, reject: false, all: true})
+  const result = await execa('docker', args, {
+    cwd: options.cwd,
+    env: daemon.env,
+    extendEnv: false,
+    input: options.input,
+    reject: false,
+    all: true,
+  })
   return {exitCode: result.exitCode ?? 1, output: result.all ?? ''}
 }
 

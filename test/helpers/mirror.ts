@@ -31,13 +31,20 @@ export function hubMirror(engine: Engine): HubMirror {
 
 /** Pushes the test base image (user app = 1000:1000), or one built on it by `run`, as `ref`; removed from the graphdriver store at teardown. */
 export async function pushBase(t: Test, engine: Engine, ref: string, run?: string): Promise<void> {
-  const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', ref, '--push', '-'], {input: `FROM ${engine.baseImage}\n${run ? `RUN ${run}\n` : 'LABEL dbuild.test=mirror\n'}`})
+  const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', ref, '--push', '-'], {
+    input: `FROM ${engine.baseImage}\n${run ? `RUN ${run}\n` : 'LABEL dbuild.test=mirror\n'}`,
+  })
   t.equal(made.exitCode, 0, `pushed ${ref}`, {output: made.output})
   t.teardown(() => dockerOn(engine.graphdriver, ['image', 'rm', '-f', ref]).then(() => undefined))
 }
 
 /** bin/run.js with `args` in `cwd` against `daemon`, its probe cache in `cacheDir`, outside CI. */
-export async function runDbuild(daemon: Daemon, args: string[], cwd: string, cacheDir: string): Promise<{exitCode: number; output: string}> {
+export async function runDbuild(
+  daemon: Daemon,
+  args: string[],
+  cwd: string,
+  cacheDir: string,
+): Promise<{exitCode: number; output: string}> {
   const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: cacheDir, NO_COLOR: '1'}
   delete env.CI
   const result = await execa(process.execPath, [BIN, ...args], {cwd, env, extendEnv: false, reject: false, all: true})

@@ -42,7 +42,11 @@ for (const format of ['pax', 'gnu', 'ustar'] as const) {
     t.equal(hard?.sha256, '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881', 'content hashed')
     t.equal(hard?.uid, 1234, 'uid')
     t.equal(hard?.gid, 5678, 'gid')
-    t.equal(hard?.mtime, format === 'pax' ? '1577836800.123456789' : '1577836800.000000000', 'mtime exact, nanoseconds where the format has them')
+    t.equal(
+      hard?.mtime,
+      format === 'pax' ? '1577836800.123456789' : '1577836800.000000000',
+      'mtime exact, nanoseconds where the format has them',
+    )
     t.has(entries.get('d/dangling'), {type: 'symlink', linkname: '../nowhere'}, 'symlink and its target')
     if (format === 'ustar') return
     t.ok(entries.has(notUtf8), 'a name that is not UTF-8 keeps its bytes')
@@ -55,8 +59,21 @@ for (const format of ['pax', 'gnu', 'ustar'] as const) {
 
 t.test('compareImages: equal up to canonical modes; every other change named', async (t) => {
   const file = (over: Partial<TarEntry> = {}): TarEntry => ({
-    path: 'app/f', type: 'file', typeflag: '0', mode: 0o664, uid: 0, gid: 0, uname: '', gname: '', size: 1,
-    sha256: 'aa', mtime: '1.000000000', devmajor: 0, devminor: 0, xattrs: {}, ...over,
+    path: 'app/f',
+    type: 'file',
+    typeflag: '0',
+    mode: 0o664,
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+    size: 1,
+    sha256: 'aa',
+    mtime: '1.000000000',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: {},
+    ...over,
   })
   const dev: TarEntry = {...file(), path: 'dev/null', type: 'char', typeflag: '3', size: 0, sha256: undefined, devmajor: 1, devminor: 3}
   t.same(compareImages([file(), dev], [file({mode: 0o644})]), [], 'canonical mode and a dropped device are allowed')
@@ -70,7 +87,11 @@ t.test('compareImages: equal up to canonical modes; every other change named', a
   t.equal(compareImages([file()], [file({uid: 1000})]).length, 1, 'owner')
   const a = file({path: 'a'})
   const b = file({path: 'b', type: 'hardlink', typeflag: '1', size: 0, sha256: undefined, linkname: 'a'})
-  t.same(compareImages([a, b], [a, {...a, path: 'b'}]).map((line) => line.split(':')[0]), ['"a"', '"b"'], 'hard links staged as copies')
+  t.same(
+    compareImages([a, b], [a, {...a, path: 'b'}]).map((line) => line.split(':')[0]),
+    ['"a"', '"b"'],
+    'hard links staged as copies',
+  )
   t.same(compareImages([a, b], [a, b]), [], 'the same hard links')
 })
 
@@ -90,14 +111,18 @@ if (engine) {
       t.equal(same.plain.exitCode, 0, 'plain buildx builds', {output: same.plain.output})
       t.equal(same.ours.exitCode, 0, 'dbuild builds', {output: same.ours.output})
       t.same(same.differences, [], 'the same image up to canonical modes')
-      t.equal(byPath(same.plain.entries).get('app/sub/data.txt')?.mode, 0o664, 'plain keeps the checkout\'s mode')
+      t.equal(byPath(same.plain.entries).get('app/sub/data.txt')?.mode, 0o664, "plain keeps the checkout's mode")
       t.equal(byPath(same.ours.entries).get('app/sub/data.txt')?.mode, 0o644, 'dbuild has the canonical one')
 
       // A RUN that writes a mode into a file turns the allowed difference into a detected one
       writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${engine.localBaseImage}\nCOPY . /app\nRUN stat -c %a /app/sub/data.txt > /mode\n`)
       const different = await buildBoth(daemon, {dir})
       t.equal(different.ours.exitCode, 0, 'dbuild builds', {output: different.ours.output})
-      t.ok(different.differences.some((line) => line.startsWith('"mode": content')), 'the file that differs is named', {differences: different.differences})
+      t.ok(
+        different.differences.some((line) => line.startsWith('"mode": content')),
+        'the file that differs is named',
+        {differences: different.differences},
+      )
 
       // A directory whose children dbuild stages with other modes: on one shared buildx client, the
       // second sync of "the context" kept the directory's time of the first, a false difference
@@ -111,7 +136,7 @@ if (engine) {
       writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY . /app/\n')
       const synced = await buildBoth(daemon, {dir})
       t.same(synced.differences, [], 'directory mtimes as in the context, for both builders')
-      t.equal(byPath(synced.ours.entries).get('app/kept')?.mtime, `${old.getTime() / 1000}.000000000`, 'the context\'s directory mtime')
+      t.equal(byPath(synced.ours.entries).get('app/kept')?.mtime, `${old.getTime() / 1000}.000000000`, "the context's directory mtime")
 
       const failing = await buildBoth(daemon, {dir, args: ['--target', 'no-such-stage']})
       t.not(failing.plain.exitCode, 0, 'plain buildx fails on an unknown target')

@@ -33,9 +33,9 @@ import type {BuildxRun} from './index.js'
 
 /** The differences dbuild is allowed by design, in words, for reports and the README. */
 export const ALLOWED_DIFFERENCES = [
-  'a regular file, directory or FIFO may have the canonical mode of plain\'s mode (0755 for directories and owner-executable files, 0644 otherwise)',
-  'a char or block device in plain\'s image may be missing from dbuild\'s (the stage leaves devices out)',
-  'a user.* xattr in plain\'s image may be missing from dbuild\'s (the stage drops them)',
+  "a regular file, directory or FIFO may have the canonical mode of plain's mode (0755 for directories and owner-executable files, 0644 otherwise)",
+  "a char or block device in plain's image may be missing from dbuild's (the stage leaves devices out)",
+  "a user.* xattr in plain's image may be missing from dbuild's (the stage drops them)",
   'an mtime set by the build itself (at or after the build started, in both images): a directory a COPY wrote into, the context root',
 ] as const
 
@@ -70,7 +70,15 @@ export interface TarEntry {
 const BLOCK = 512
 
 const TYPES: Record<string, TarEntryType> = {
-  '0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo',
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'hardlink',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'dir',
+  '6': 'fifo',
 }
 
 /** Types that store no data whatever their size field says (as Go's archive/tar reads them). */
@@ -91,7 +99,10 @@ function numeric(header: Buffer, offset: number, length: number): number {
     for (const byte of slice.subarray(1)) value = value * 256 + byte
     return value
   }
-  const text = slice.toString('latin1').replace(/[\0 ].*$/s, '').trim()
+  const text = slice
+    .toString('latin1')
+    .replace(/[\0 ].*$/s, '')
+    .trim()
   return text === '' ? 0 : Number.parseInt(text, 8)
 }
 
@@ -310,7 +321,8 @@ export function compareImages(plain: TarEntry[], ours: TarEntry[], options: Comp
     const plainEntry = plainByPath.get(at)
     const oursEntry = oursByPath.get(at)
     if (!oursEntry) {
-      if (plainEntry && plainEntry.type !== 'char' && plainEntry.type !== 'block') differences.push(`${name}: ${plainEntry.type} in plain buildx's image, missing from dbuild's`)
+      if (plainEntry && plainEntry.type !== 'char' && plainEntry.type !== 'block')
+        differences.push(`${name}: ${plainEntry.type} in plain buildx's image, missing from dbuild's`)
       continue
     }
     if (!plainEntry) {
@@ -344,7 +356,11 @@ export function compareImages(plain: TarEntry[], ours: TarEntry[], options: Comp
       const plainValue = p.xattrs[key]
       const oursValue = o.xattrs[key]
       if (plainValue === oursValue || (oursValue === undefined && key.startsWith('user.'))) continue
-      differ(`xattr ${showName(key)}`, plainValue === undefined ? 'absent' : showName(plainValue), oursValue === undefined ? 'absent' : showName(oursValue))
+      differ(
+        `xattr ${showName(key)}`,
+        plainValue === undefined ? 'absent' : showName(plainValue),
+        oursValue === undefined ? 'absent' : showName(oursValue),
+      )
     }
   }
   return differences
@@ -408,7 +424,8 @@ function ownClientConfig(env: NodeJS.ProcessEnv, work: string, builder: Builder)
   if (existsSync(config)) return config
   const source = env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')
   mkdirSync(config, {recursive: true})
-  if (existsSync(source)) for (const name of readdirSync(source)) if (name !== 'buildx') symlinkSync(path.join(source, name), path.join(config, name))
+  if (existsSync(source))
+    for (const name of readdirSync(source)) if (name !== 'buildx') symlinkSync(path.join(source, name), path.join(config, name))
   return config
 }
 
@@ -420,20 +437,34 @@ function ownClientConfig(env: NodeJS.ProcessEnv, work: string, builder: Builder)
 export async function buildTar(builder: Builder, daemon: Daemon, options: BuildBothOptions, work: string): Promise<BuildResult> {
   const flags = [...(options.dockerfile ? ['-f', options.dockerfile] : []), ...(options.args ?? [])]
   const dest = path.join(work, `${builder}-${Math.random().toString(36).slice(2, 10)}.tar`)
-  const [command, argv, extra] = builder === 'plain'
-    ? ['docker', ['buildx', 'build'], {}]
-    : [process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'build'], {DBUILD_CACHE_DIR: options.cacheDir ?? path.join(work, 'cache')}]
+  const [command, argv, extra] =
+    builder === 'plain'
+      ? ['docker', ['buildx', 'build'], {}]
+      : [process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'build'], {DBUILD_CACHE_DIR: options.cacheDir ?? path.join(work, 'cache')}]
   const env: NodeJS.ProcessEnv = {...daemon.env, ...options.env, ...extra}
   if (!options.shareClient) env.DOCKER_CONFIG = ownClientConfig(env, work, builder)
   const started = Date.now() / 1000
-  const result = await execa(command, [...argv, ...(options.cache ? [] : ['--no-cache']), '--network=host', '--progress=plain', '--output', `type=tar,dest=${dest}`, ...flags, options.dir], {
-    cwd: options.cwd ?? options.dir,
-    env,
-    extendEnv: false,
-    reject: false,
-    all: true,
-    timeout: BUILD_TIMEOUT_MS,
-  })
+  const result = await execa(
+    command,
+    [
+      ...argv,
+      ...(options.cache ? [] : ['--no-cache']),
+      '--network=host',
+      '--progress=plain',
+      '--output',
+      `type=tar,dest=${dest}`,
+      ...flags,
+      options.dir,
+    ],
+    {
+      cwd: options.cwd ?? options.dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+      timeout: BUILD_TIMEOUT_MS,
+    },
+  )
   const exitCode = result.exitCode ?? 1
   const entries = exitCode === 0 ? await readTar(dest) : []
   rmSync(dest, {force: true})

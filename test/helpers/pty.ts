@@ -57,15 +57,22 @@ export interface PtyRun {
   seconds: number
 }
 
-export async function dbuildOnPty(args: string[], options: {columns: number; rows?: number; seconds?: number; cwd?: string; env?: NodeJS.ProcessEnv}): Promise<PtyRun> {
+export async function dbuildOnPty(
+  args: string[],
+  options: {columns: number; rows?: number; seconds?: number; cwd?: string; env?: NodeJS.ProcessEnv},
+): Promise<PtyRun> {
   const started = Date.now()
-  const result = await execa('python3', ['-c', PTY_SCRIPT, String(options.columns), String(options.rows ?? 24), String(options.seconds ?? 20), process.execPath, BIN, ...args], {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    extendEnv: false,
-    reject: false,
-    stripFinalNewline: false,
-  })
+  const result = await execa(
+    'python3',
+    ['-c', PTY_SCRIPT, String(options.columns), String(options.rows ?? 24), String(options.seconds ?? 20), process.execPath, BIN, ...args],
+    {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      extendEnv: false,
+      reject: false,
+      stripFinalNewline: false,
+    },
+  )
   const status = result.stderr.trim().split('\n').at(-1) ?? ''
   return {output: result.stdout, ...(/^-?\d+$/.test(status) ? {exitCode: Number(status)} : {}), seconds: (Date.now() - started) / 1000}
 }

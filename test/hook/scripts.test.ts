@@ -11,7 +11,11 @@ const SHELLS = ['sh', 'dash', 'bash --posix', 'busybox sh']
 
 t.test('every hook parses in every available POSIX shell and needs no node', async (t) => {
   for (const name of HOOK_NAMES) {
-    for (const [kind, script] of [['hook', hookScript(name)], ['lefthook script', lefthookScript(name)], ['husky block', `(\n${modesProgram(name)}\n) || :\n`]] as const) {
+    for (const [kind, script] of [
+      ['hook', hookScript(name)],
+      ['lefthook script', lefthookScript(name)],
+      ['husky block', `(\n${modesProgram(name)}\n) || :\n`],
+    ] as const) {
       if (kind !== 'husky block') t.match(script, /^#!\/bin\/sh\n# dbuild-hook [0-9a-f]{12} /, `${name} ${kind}: shebang and marker`)
       t.notMatch(script, /\bnode\b|\bnpx\b|\bdbuild (?!hook|normalize)/, `${name} ${kind}: runs no node`)
       for (const shell of SHELLS) {
@@ -34,7 +38,7 @@ t.test('the version is a hash of the text, so any change to the script changes i
   t.not(currentFingerprint('post-checkout'), currentFingerprint('post-merge'), 'each hook has its own')
 })
 
-t.test('hookVersion tells dbuild\'s hooks from foreign ones', async (t) => {
+t.test("hookVersion tells dbuild's hooks from foreign ones", async (t) => {
   const table: Array<[string, string | undefined]> = [
     [hookScript('post-merge'), currentFingerprint('post-merge')],
     ['#!/bin/sh\n# dbuild-hook v1 post-merge\n', 'v1'],
@@ -53,7 +57,10 @@ t.test('shellcheck finds nothing at warning level in the generated hooks or in t
     return
   }
   for (const name of HOOK_NAMES) {
-    for (const [kind, script] of [['hook', hookScript(name)], ['lefthook script', lefthookScript(name)]] as const) {
+    for (const [kind, script] of [
+      ['hook', hookScript(name)],
+      ['lefthook script', lefthookScript(name)],
+    ] as const) {
       const result = await execa('shellcheck', ['--shell=sh', '--severity=warning', '-'], {input: script, reject: false})
       t.equal(result.exitCode, 0, `${name} ${kind}: ${result.stdout}`)
     }

@@ -10,10 +10,19 @@ import path from 'node:path'
 import t from 'tap'
 
 import {ExitCode} from '../../src/exit-codes.js'
-import {gitRunsConfigHooks, type HookAction, type HookState, type HooksLocation, hookScript, hookStatus, installHooks, uninstallHooks} from '../../src/hook/index.js'
+import {
+  gitRunsConfigHooks,
+  type HookAction,
+  type HookState,
+  type HooksLocation,
+  hookScript,
+  hookStatus,
+  installHooks,
+  uninstallHooks,
+} from '../../src/hook/index.js'
 import {tempDir} from '../helpers/index.js'
 
-const FOREIGN = '#!/bin/sh\n# a teammate\'s hook\necho foreign\n'
+const FOREIGN = "#!/bin/sh\n# a teammate's hook\necho foreign\n"
 const LEFTHOOK = '#!/bin/sh\n\ncall_lefthook()\n{\n  lefthook "$@"\n}\n\ncall_lefthook run "post-checkout" "$@"\n'
 
 interface Row {
@@ -34,8 +43,20 @@ const put = (dir: string, name: string, text: string, mode = 0o755) => {
 
 const ROWS: Row[] = [
   {name: 'no hook', setup: () => {}, status: 'missing', install: 'installed', after: {}},
-  {name: 'a foreign hook', setup: (dir) => put(dir, 'post-checkout', FOREIGN, 0o750), status: 'foreign', install: 'chained', after: {'post-checkout': FOREIGN}},
-  {name: 'dbuild\'s hook', setup: (dir) => put(dir, 'post-checkout', hookScript('post-checkout')), status: 'installed', install: 'unchanged', after: {}},
+  {
+    name: 'a foreign hook',
+    setup: (dir) => put(dir, 'post-checkout', FOREIGN, 0o750),
+    status: 'foreign',
+    install: 'chained',
+    after: {'post-checkout': FOREIGN},
+  },
+  {
+    name: "dbuild's hook",
+    setup: (dir) => put(dir, 'post-checkout', hookScript('post-checkout')),
+    status: 'installed',
+    install: 'unchanged',
+    after: {},
+  },
   {
     name: 'an older dbuild hook',
     setup: (dir) => put(dir, 'post-checkout', hookScript('post-checkout').replace(/dbuild-hook [0-9a-f]{12}/, 'dbuild-hook v1')),
@@ -66,7 +87,7 @@ const ROWS: Row[] = [
     after: {'post-checkout': LEFTHOOK},
   },
   {
-    name: 'dbuild\'s hook moved aside with nothing in its place',
+    name: "dbuild's hook moved aside with nothing in its place",
     setup: (dir) => put(dir, 'post-checkout.old', hookScript('post-checkout')),
     status: 'displaced',
     displacedBy: 'another tool',
@@ -93,16 +114,40 @@ for (const row of ROWS) {
     t.equal(before?.displacedBy, row.displacedBy, 'names the tool that displaced it')
 
     const installed = installHooks(location)
-    t.same(installed.map((h) => [h.name, h.action]), [['post-checkout', row.install], ['post-merge', 'installed'], ['post-rewrite', 'installed']], 'install')
-    t.same(hookStatus(location).map((h) => [h.state, h.outdated]), [['installed', false], ['installed', false], ['installed', false]], 'status after install')
+    t.same(
+      installed.map((h) => [h.name, h.action]),
+      [
+        ['post-checkout', row.install],
+        ['post-merge', 'installed'],
+        ['post-rewrite', 'installed'],
+      ],
+      'install',
+    )
+    t.same(
+      hookStatus(location).map((h) => [h.state, h.outdated]),
+      [
+        ['installed', false],
+        ['installed', false],
+        ['installed', false],
+      ],
+      'status after install',
+    )
     t.equal(readFileSync(path.join(dir, 'post-checkout'), 'utf8'), hookScript('post-checkout'))
-    t.same(installHooks(location).map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'install again changes nothing')
+    t.same(
+      installHooks(location).map((h) => h.action),
+      ['unchanged', 'unchanged', 'unchanged'],
+      'install again changes nothing',
+    )
 
     uninstallHooks(location)
-    t.same(postCheckoutFiles(dir), row.after, 'uninstall leaves the foreign hook and nothing of dbuild\'s')
+    t.same(postCheckoutFiles(dir), row.after, "uninstall leaves the foreign hook and nothing of dbuild's")
     if (row.after['post-checkout'] === FOREIGN) t.equal(lstatSync(path.join(dir, 'post-checkout')).mode & 0o7777, 0o750, 'with its mode')
     t.notOk(existsSync(path.join(dir, 'post-merge')) || existsSync(path.join(dir, 'post-rewrite')), 'the hooks dbuild created are gone')
-    t.same(uninstallHooks(location).map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'uninstall again changes nothing')
+    t.same(
+      uninstallHooks(location).map((h) => h.action),
+      ['unchanged', 'unchanged', 'unchanged'],
+      'uninstall again changes nothing',
+    )
   })
 }
 
@@ -112,11 +157,14 @@ t.test('two different foreign hooks (one chained, another in place) are a confli
   put(dir, 'post-checkout.dbuild-chained', FOREIGN)
   put(dir, 'post-checkout', '#!/bin/sh\necho another\n')
   const location: HooksLocation = {dir, root: path.dirname(dir), manager: {kind: 'hooks-dir'}}
-  t.throws(() => installHooks(location), {exit: ExitCode.CANT_CREATE, message: /post-checkout: a foreign hook replaced dbuild's while post-checkout\.dbuild-chained still holds a different one/})
+  t.throws(() => installHooks(location), {
+    exit: ExitCode.CANT_CREATE,
+    message: /post-checkout: a foreign hook replaced dbuild's while post-checkout\.dbuild-chained still holds a different one/,
+  })
   t.equal(readFileSync(path.join(dir, 'post-checkout'), 'utf8'), '#!/bin/sh\necho another\n', 'nothing changed')
 })
 
-t.test('git\'s own hook config (hook.<name>.command) is offered from git 2.54 on', async (t) => {
+t.test("git's own hook config (hook.<name>.command) is offered from git 2.54 on", async (t) => {
   const table: Array<[string | undefined, boolean]> = [
     ['git version 2.39.5', false],
     ['git version 2.53.1', false],

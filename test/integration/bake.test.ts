@@ -82,7 +82,11 @@ target "owned" {
     t.equal(mode(path.join(checkout, 'app/tree/hello.txt')), '664', 'the clone has umask 002 modes')
 
     // the control: plain bake, one target at a time (a failing target cancels its siblings)
-    const plainFiles = await dockerOn(engine.containerd, ['buildx', 'bake', '--progress=plain', '--set', 'files.output=type=local,dest=plain/files', 'files'], {cwd: checkout})
+    const plainFiles = await dockerOn(
+      engine.containerd,
+      ['buildx', 'bake', '--progress=plain', '--set', 'files.output=type=local,dest=plain/files', 'files'],
+      {cwd: checkout},
+    )
     t.equal(plainFiles.exitCode, 0, 'plain bake builds the files target', {output: plainFiles.output})
     t.equal(mode(path.join(checkout, 'plain/files/app/tree/hello.txt')), '664', 'plain bake: the umask 002 file mode reaches the output')
     t.equal(mode(path.join(checkout, 'plain/files/app/tree')), '775', 'plain bake: and the directory mode')
@@ -96,15 +100,22 @@ target "owned" {
     t.equal(mode(path.join(checkout, 'out/files/app/tree')), '755', 'dbuild bake: canonical directory mode')
     t.equal(mode(path.join(checkout, 'out/files/lib/lib.txt')), '644', 'the named context was staged too')
     // the local exporter does not keep owners; a tar does
-    const listing = await execa('tar', ['--numeric-owner', '-tvf', path.join(checkout, 'out-owned.tar'), 'home/app/owned.txt'], {reject: false, all: true})
-    t.match(listing.all, /^\S+ 1000\/1000 .* home\/app\/owned\.txt$/m, 'COPY --link --chown=app:app built with the ids of app', {output: listing.all})
+    const listing = await execa('tar', ['--numeric-owner', '-tvf', path.join(checkout, 'out-owned.tar'), 'home/app/owned.txt'], {
+      reject: false,
+      all: true,
+    })
+    t.match(listing.all, /^\S+ 1000\/1000 .* home\/app\/owned\.txt$/m, 'COPY --link --chown=app:app built with the ids of app', {
+      output: listing.all,
+    })
     t.match(ours.output, /target files: context staged/)
     t.match(ours.output, /target files: build context lib: context staged/)
     t.equal(readFileSync(path.join(checkout, 'svc/svc.Dockerfile'), 'utf8'), LINK_CHOWN, "the user's Dockerfile is unchanged")
 
     const printed = await dbuildOn(engine.containerd, ['bake', '--print', '--set', 'files.args.X=1', 'files'], checkout)
     t.equal(printed.exitCode, 0, '--print', {output: printed.output})
-    const definition = JSON.parse(printed.stdout) as {target: Record<string, {context: string; dockerfile: string; contexts: Record<string, string>; args: Record<string, string>}>}
+    const definition = JSON.parse(printed.stdout) as {
+      target: Record<string, {context: string; dockerfile: string; contexts: Record<string, string>; args: Record<string, string>}>
+    }
     t.same(Object.keys(definition.target), ['files'], 'only the targets asked for')
     t.ok(definition.target.files?.context.startsWith(cacheDir), 'the context is the stage')
     t.ok(definition.target.files?.contexts.lib?.startsWith(cacheDir), 'and the named context')
@@ -116,7 +127,11 @@ target "owned" {
     // the floor's 0.13 reads them freely), the command also grants it for dbuild's cache.
     const entitled = versionAtLeast(engine.versions.buildx, BAKE_FS_ENTITLEMENTS.join('.'))
     const allow = entitled ? ` --allow fs\\.read=${cacheDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` : ''
-    t.match(dry.stdout, new RegExp(`^docker buildx bake --no-cache --file \\S+\\.json${allow} files$`, 'm'), `the command on buildx ${engine.versions.buildx}: flags passed through, the generated definition for -f${entitled ? ', the cache readable' : ''}`)
+    t.match(
+      dry.stdout,
+      new RegExp(`^docker buildx bake --no-cache --file \\S+\\.json${allow} files$`, 'm'),
+      `the command on buildx ${engine.versions.buildx}: flags passed through, the generated definition for -f${entitled ? ', the cache readable' : ''}`,
+    )
 
     // --allow fs.read only where bake knows it (0.19 on): the stages live outside the working directory
     const env = {...engine.containerd.env, DBUILD_CACHE_DIR: cacheDir}
@@ -141,9 +156,12 @@ target "owned" {
     writeFileSync(secret, 'not in the image\n')
     const daemon = engine.containerd
     const sets = (who: string, extra: string[] = []) => [
-      '--set', `files.output=type=local,dest=${path.join(outside, who)}`,
-      '--set', `files.secrets=id=token,src=${secret}`,
-      '--set', `files.cache-to=type=local,dest=${path.join(outside, `cache-${who}`)}`,
+      '--set',
+      `files.output=type=local,dest=${path.join(outside, who)}`,
+      '--set',
+      `files.secrets=id=token,src=${secret}`,
+      '--set',
+      `files.cache-to=type=local,dest=${path.join(outside, `cache-${who}`)}`,
       ...extra,
     ]
     // the control first: it also writes the local cache both read back below
@@ -162,25 +180,46 @@ target "owned" {
     const dry = await dbuildOn(daemon, ['bake', '--dry-run', ...sets('dry', cacheFrom), 'files'], checkout)
     t.equal(dry.exitCode, 0, '--dry-run', {output: dry.output})
     const granted = versionAtLeast(engine.versions.buildx, BAKE_OVERRIDE_GRANTS.join('.'))
-    for (const grant of [`fs.write=${path.join(outside, 'dry')}`, `fs.read=${secret}`, `fs.write=${path.join(outside, 'cache-dry')}`, `fs.read=${path.join(outside, 'cache-seed')}`]) {
-      t.equal(dry.stdout.includes(` --allow ${grant} `), granted, `buildx ${engine.versions.buildx}: --allow ${grant} ${granted ? 'given' : 'not given'}`)
+    for (const grant of [
+      `fs.write=${path.join(outside, 'dry')}`,
+      `fs.read=${secret}`,
+      `fs.write=${path.join(outside, 'cache-dry')}`,
+      `fs.read=${path.join(outside, 'cache-seed')}`,
+    ]) {
+      t.equal(
+        dry.stdout.includes(` --allow ${grant} `),
+        granted,
+        `buildx ${engine.versions.buildx}: --allow ${grant} ${granted ? 'given' : 'not given'}`,
+      )
     }
   })
 
   t.test('bake writes one context manifest per target: --manifest DIR, and in CI beside each stage', async (t) => {
     const checkout = await clone('manifests')
     const out = `out-${uniqueName('m')}`
-    const ours = await dbuildOn(engine.graphdriver, ['bake', '--progress=plain', '--manifest', 'manifests', '--set', `*.output=type=local,dest=${out}`, 'files', 'owned'], checkout)
+    const ours = await dbuildOn(
+      engine.graphdriver,
+      ['bake', '--progress=plain', '--manifest', 'manifests', '--set', `*.output=type=local,dest=${out}`, 'files', 'owned'],
+      checkout,
+    )
     t.equal(ours.exitCode, 0, 'dbuild bake builds both targets', {output: ours.output})
     const files = path.join(checkout, 'manifests', 'files.jsonl')
     const owned = path.join(checkout, 'manifests', 'owned.jsonl')
-    t.match(ours.output, new RegExp(`target files: context digest sha256:[0-9a-f]{64}; manifest written to ${files}`), 'each target names its manifest')
+    t.match(
+      ours.output,
+      new RegExp(`target files: context digest sha256:[0-9a-f]{64}; manifest written to ${files}`),
+      'each target names its manifest',
+    )
     t.match(ours.output, new RegExp(`target owned: context digest sha256:[0-9a-f]{64}; manifest written to ${owned}`))
 
     // each manifest is the one of its target's context and Dockerfile: explain finds nothing changed
     const explain = (args: string[]) => dbuildOn(engine.graphdriver, ['explain', ...args], checkout)
     t.equal((await explain(['--against', files, 'app'])).exitCode, 0, 'files.jsonl is the app context')
-    t.equal((await explain(['--against', owned, 'svc', '-f', 'svc/svc.Dockerfile'])).exitCode, 0, 'owned.jsonl is the svc context with its Dockerfile')
+    t.equal(
+      (await explain(['--against', owned, 'svc', '-f', 'svc/svc.Dockerfile'])).exitCode,
+      0,
+      'owned.jsonl is the svc context with its Dockerfile',
+    )
     writeFileSync(path.join(checkout, 'app/tree/hello.txt'), 'changed\n')
     const changed = await explain(['--against', files, 'app'])
     t.equal(changed.exitCode, 1, 'a changed file in the files target is found')
@@ -188,11 +227,19 @@ target "owned" {
 
     // in CI without --manifest: beside each target's stage, never in the work tree
     const ciEnv: NodeJS.ProcessEnv = {...engine.graphdriver.env, DBUILD_CACHE_DIR: cacheDir, NO_COLOR: '1', CI: 'true'}
-    const ci = await execa(process.execPath, [BIN, 'bake', '--progress=plain', '--set', `*.output=type=local,dest=${out}-ci`, 'files', 'owned'], {cwd: checkout, env: ciEnv, extendEnv: false, reject: false, all: true})
+    const ci = await execa(
+      process.execPath,
+      [BIN, 'bake', '--progress=plain', '--set', `*.output=type=local,dest=${out}-ci`, 'files', 'owned'],
+      {cwd: checkout, env: ciEnv, extendEnv: false, reject: false, all: true},
+    )
     t.equal(ci.exitCode, 0, 'CI bake', {output: ci.all})
     for (const target of ['files', 'owned']) {
       const written = new RegExp(`target ${target}: context digest \\S+; manifest written to (\\S+)`).exec(ci.all ?? '')?.[1]
-      t.ok(written?.startsWith(cacheDir) && written.endsWith(`manifest.${target}.jsonl`), `CI: ${target}'s manifest in dbuild's own directory`, {written})
+      t.ok(
+        written?.startsWith(cacheDir) && written.endsWith(`manifest.${target}.jsonl`),
+        `CI: ${target}'s manifest in dbuild's own directory`,
+        {written},
+      )
       t.ok(written !== undefined && statSync(written).isFile())
     }
 
@@ -225,7 +272,11 @@ target "owned" {
     const image = uniqueName('dbuild-bake-compose')
     const compose = `services:\n  web:\n    image: ${image}:latest\n    build:\n      context: app\n`
     writeFileSync(path.join(checkout, 'compose.yaml'), compose)
-    const ours = await dbuildOn(engine.graphdriver, ['bake', '-f', 'compose.yaml', '--progress=plain', '--set', 'web.contexts.lib=lib', '--set', 'web.output=type=local,dest=out/web'], checkout)
+    const ours = await dbuildOn(
+      engine.graphdriver,
+      ['bake', '-f', 'compose.yaml', '--progress=plain', '--set', 'web.contexts.lib=lib', '--set', 'web.output=type=local,dest=out/web'],
+      checkout,
+    )
     t.equal(ours.exitCode, 0, 'dbuild bake builds the compose service', {output: ours.output})
     t.match(ours.output, /target web: context staged/)
     t.equal(mode(path.join(checkout, 'out/web/app/tree/hello.txt')), '644', 'canonical modes from a compose build')

@@ -54,7 +54,10 @@ if (engine) {
     const out = path.join(root, 'exclude-out')
     const ours = await dbuild(dir, ['build', '--network=host', '--progress=plain', '--output', `type=local,dest=${out}`, '.'])
     t.equal(ours.exitCode, 0, 'dbuild build succeeds', {output: ours.all})
-    const listing = await execa('sh', ['-c', `cd ${JSON.stringify(out)} && ls -la usr/dangling opt/big/blob bin/sh`], {reject: false, all: true})
+    const listing = await execa('sh', ['-c', `cd ${JSON.stringify(out)} && ls -la usr/dangling opt/big/blob bin/sh`], {
+      reject: false,
+      all: true,
+    })
     t.equal(listing.exitCode, 0, 'the tree is there', {output: listing.all})
     t.match(listing.all, /usr\/dangling -> \/nonexistent/, 'the broken symlink is kept')
   })

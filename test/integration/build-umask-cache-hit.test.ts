@@ -29,17 +29,26 @@ if (engine) {
 
   t.test('the developer build is CACHED from the registry; plain buildx is not', async (t) => {
     const ref = `${engine.registry}/${tag}:latest`
-    const source = await gitRepo(path.join(root, 'source'), {
-      'Dockerfile': `FROM ${engine.baseImage}\nCOPY . /app\n${EXPENSIVE}\n`,
-      '.dockerignore': '.git\n',
-      '.dbuild.json': JSON.stringify({cacheFrom: [`type=registry,ref=${ref}`]}),
-      'src/hello.txt': 'hello\n',
-      'src/run.sh': '#!/bin/sh\necho run\n',
-    }, ['src/run.sh'])
+    const source = await gitRepo(
+      path.join(root, 'source'),
+      {
+        Dockerfile: `FROM ${engine.baseImage}\nCOPY . /app\n${EXPENSIVE}\n`,
+        '.dockerignore': '.git\n',
+        '.dbuild.json': JSON.stringify({cacheFrom: [`type=registry,ref=${ref}`]}),
+        'src/hello.txt': 'hello\n',
+        'src/run.sh': '#!/bin/sh\necho run\n',
+      },
+      ['src/run.sh'],
+    )
     const ci = await cloneUnderUmask(source, path.join(root, 'ci'), '002')
     const dev = await cloneUnderUmask(source, path.join(root, 'dev'), '022')
 
-    const push = await dbuildOn(engine.graphdriver, ['build', '--network=host', '--progress=plain', '--push', '--cache-to', 'type=inline', '-t', ref, '.'], ci, path.join(root, 'ci-cache'))
+    const push = await dbuildOn(
+      engine.graphdriver,
+      ['build', '--network=host', '--progress=plain', '--push', '--cache-to', 'type=inline', '-t', ref, '.'],
+      ci,
+      path.join(root, 'ci-cache'),
+    )
     t.equal(push.exitCode, 0, 'CI: dbuild build --push --cache-to type=inline', {output: push.output})
     t.match(push.output, /context staged/, 'CI: the umask 002 checkout was staged')
 
@@ -56,10 +65,29 @@ if (engine) {
 
     // control: the same two steps with plain buildx; CI's umask 002 modes reach the cache and the developer misses
     const plainRef = `${engine.registry}/${tag}-plain:latest`
-    const plainPush = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '--push', '--cache-to', 'type=inline', '-t', plainRef, ci])
+    const plainPush = await dockerOn(engine.graphdriver, [
+      'buildx',
+      'build',
+      '--network=host',
+      '--progress=plain',
+      '--push',
+      '--cache-to',
+      'type=inline',
+      '-t',
+      plainRef,
+      ci,
+    ])
     t.equal(plainPush.exitCode, 0, 'control: plain buildx CI push', {output: plainPush.output})
     await dockerOn(engine.containerd, ['buildx', 'prune', '-af'])
-    const miss = await dockerOn(engine.containerd, ['buildx', 'build', '--network=host', '--progress=plain', '--cache-from', `type=registry,ref=${plainRef}`, dev])
+    const miss = await dockerOn(engine.containerd, [
+      'buildx',
+      'build',
+      '--network=host',
+      '--progress=plain',
+      '--cache-from',
+      `type=registry,ref=${plainRef}`,
+      dev,
+    ])
     t.equal(miss.exitCode, 0, 'control: plain buildx developer build succeeds', {output: miss.output})
     t.ok(ranSteps(miss.output).some(expensive), 'control: plain buildx runs the expensive RUN again', {output: miss.output})
   })

@@ -35,30 +35,57 @@ if (engine) {
   delete env.CI
 
   t.test("buildx's exit code becomes dbuild's", async (t) => {
-    const dir = await gitRepo(path.join(root, 'fail'), {'Dockerfile': `FROM ${engine.localBaseImage}\nRUN echo ${uniqueName('fail')} && exit 3\n`})
+    const dir = await gitRepo(path.join(root, 'fail'), {
+      Dockerfile: `FROM ${engine.localBaseImage}\nRUN echo ${uniqueName('fail')} && exit 3\n`,
+    })
     const plain = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', dir])
-    const ours = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '.'], {cwd: dir, env, reject: false, all: true})
+    const ours = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '.'], {
+      cwd: dir,
+      env,
+      reject: false,
+      all: true,
+    })
     t.not(plain.exitCode, 0, 'plain buildx fails')
     t.equal(ours.exitCode, plain.exitCode, `dbuild exits with buildx's code (${plain.exitCode})`, {output: ours.all})
     t.match(ours.all, /exit code: 3/, "buildx's own error is shown")
 
-    const badFlag = await execa(process.execPath, [BIN, '--network=host', '--progress=nonsense', '.'], {cwd: dir, env, reject: false, all: true})
+    const badFlag = await execa(process.execPath, [BIN, '--network=host', '--progress=nonsense', '.'], {
+      cwd: dir,
+      env,
+      reject: false,
+      all: true,
+    })
     const plainBadFlag = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=nonsense', dir])
     t.equal(badFlag.exitCode, plainBadFlag.exitCode, `an option buildx rejects: buildx's code (${plainBadFlag.exitCode})`)
   })
 
   t.test('missing docker: a clear message and UNAVAILABLE', async (t) => {
-    const dir = await gitRepo(path.join(root, 'nodocker'), {'Dockerfile': 'FROM scratch\n'})
-    const result = await execa(process.execPath, [BIN, '.'], {cwd: dir, env: {...env, PATH: path.join(root, 'no-such-bin')}, reject: false, all: true})
+    const dir = await gitRepo(path.join(root, 'nodocker'), {Dockerfile: 'FROM scratch\n'})
+    const result = await execa(process.execPath, [BIN, '.'], {
+      cwd: dir,
+      env: {...env, PATH: path.join(root, 'no-such-bin')},
+      reject: false,
+      all: true,
+    })
     t.equal(result.exitCode, ExitCode.UNAVAILABLE)
     t.match(result.all, /docker was not found/)
   })
 
-  for (const [signal, code] of [['SIGINT', ExitCode.SIGINT], ['SIGTERM', ExitCode.SIGTERM]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', ExitCode.SIGINT],
+    ['SIGTERM', ExitCode.SIGTERM],
+  ] as const) {
     t.test(`${signal} during a long RUN: buildx stops, dbuild exits ${code}, nothing is orphaned`, async (t) => {
       const marker = uniqueName(`dbuild-signal-${signal.toLowerCase()}`)
-      const dir = await gitRepo(path.join(root, marker), {'Dockerfile': `FROM ${engine.localBaseImage}\nRUN echo started ${marker} && sleep 120\n`})
-      const child = execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '--label', `marker=${marker}`, '.'], {cwd: dir, env, reject: false, all: true})
+      const dir = await gitRepo(path.join(root, marker), {
+        Dockerfile: `FROM ${engine.localBaseImage}\nRUN echo started ${marker} && sleep 120\n`,
+      })
+      const child = execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '--label', `marker=${marker}`, '.'], {
+        cwd: dir,
+        env,
+        reject: false,
+        all: true,
+      })
       let output = ''
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the RUN never started:\n${output}`)), 120_000)

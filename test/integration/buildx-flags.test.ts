@@ -33,14 +33,21 @@ if (engine) {
   }
 
   t.test('--call check, --call=outline and --check: what plain buildx does, the context never taken for a value', async (t) => {
-    await gitRepo(path.join(root, 'checks'), {'Dockerfile': DOCKERFILE, 'app.txt': 'a\n'})
+    await gitRepo(path.join(root, 'checks'), {Dockerfile: DOCKERFILE, 'app.txt': 'a\n'})
     const has = versionAtLeast(buildx, '0.15')
     // run from the parent, so the context is the last argument and a value flag that swallowed it would show
-    for (const args of [['--call', 'check', 'checks'], ['--call=outline', 'checks'], ['--check', 'checks']]) {
+    for (const args of [
+      ['--call', 'check', 'checks'],
+      ['--call=outline', 'checks'],
+      ['--check', 'checks'],
+    ]) {
       const {plain, ours} = await both(['--progress=plain', ...args], root)
       const what = args.slice(0, -1).join(' ')
       t.not(ours.exitCode, 70, `${what}: never dbuild's internal error`, {output: ours.output})
-      t.equal(ours.exitCode, plain.exitCode, `${what} on buildx ${buildx}: plain buildx's exit code`, {plain: plain.output, ours: ours.output})
+      t.equal(ours.exitCode, plain.exitCode, `${what} on buildx ${buildx}: plain buildx's exit code`, {
+        plain: plain.output,
+        ours: ours.output,
+      })
       if (!has) {
         t.not(plain.exitCode, 0, `buildx ${buildx} has no ${what}`)
         continue
@@ -53,15 +60,23 @@ if (engine) {
   })
 
   t.test('--policy and --resource take a value: passed through, the context stays the context', async (t) => {
-    await gitRepo(path.join(root, 'values'), {'Dockerfile': DOCKERFILE, 'app.txt': 'a\n'})
-    for (const [args, since] of [[['--policy', 'log-level=debug', 'values'], '0.31'], [['--resource', 'memory=512m', 'values'], '0.35']] as const) {
+    await gitRepo(path.join(root, 'values'), {Dockerfile: DOCKERFILE, 'app.txt': 'a\n'})
+    for (const [args, since] of [
+      [['--policy', 'log-level=debug', 'values'], '0.31'],
+      [['--resource', 'memory=512m', 'values'], '0.35'],
+    ] as const) {
       const {plain, ours} = await both(['--progress=plain', '--output', 'type=cacheonly', ...args], root)
       const what = args[0]
       t.not(ours.exitCode, 70, `${what}: never dbuild's internal error`, {output: ours.output})
-      t.equal(ours.exitCode, plain.exitCode, `${what} on buildx ${buildx} (${versionAtLeast(buildx, since) ? 'has it' : `added in ${since}`}): plain buildx's exit code`, {
-        plain: plain.output,
-        ours: ours.output,
-      })
+      t.equal(
+        ours.exitCode,
+        plain.exitCode,
+        `${what} on buildx ${buildx} (${versionAtLeast(buildx, since) ? 'has it' : `added in ${since}`}): plain buildx's exit code`,
+        {
+          plain: plain.output,
+          ours: ours.output,
+        },
+      )
     }
   })
 }

@@ -26,7 +26,9 @@ function snapshot(dir: string): Record<string, string> {
   for (const name of readdirSync(dir).sort()) {
     const file = path.join(dir, name)
     const stat = lstatSync(file)
-    entries[name] = stat.isSymbolicLink() ? `link ${readlinkSync(file)}` : `file ${(stat.mode & 0o7777).toString(8)} ${readFileSync(file).toString('base64')}`
+    entries[name] = stat.isSymbolicLink()
+      ? `link ${readlinkSync(file)}`
+      : `file ${(stat.mode & 0o7777).toString(8)} ${readFileSync(file).toString('base64')}`
   }
   return entries
 }
@@ -40,29 +42,55 @@ if (engine) {
   const OTHER = '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"t"}\'\necho other\n'
   writeFileSync(path.join(plugins, 'docker-other'), OTHER, {mode: 0o755})
   // a plugin docker no longer ships, still lying in many users' cli-plugins; and a hidden file of someone else's
-  writeFileSync(path.join(plugins, 'docker-scan'), '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v0.23.0"}\'\necho scan\n', {mode: 0o700})
+  writeFileSync(
+    path.join(plugins, 'docker-scan'),
+    '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v0.23.0"}\'\necho scan\n',
+    {mode: 0o700},
+  )
   writeFileSync(path.join(plugins, '.docker-scan.bak'), 'old\n', {mode: 0o600})
   // the floor engine has no Compose: a docker-compose of its own stands in for the link the current engine makes
-  if (!existsSync(path.join(plugins, 'docker-compose'))) writeFileSync(path.join(plugins, 'docker-compose'), '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v2.0.0"}\'\necho compose\n', {mode: 0o755})
+  if (!existsSync(path.join(plugins, 'docker-compose')))
+    writeFileSync(
+      path.join(plugins, 'docker-compose'),
+      '#!/bin/sh\n[ "$1" = docker-cli-plugin-metadata ] && exec echo \'{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v2.0.0"}\'\necho compose\n',
+      {mode: 0o755},
+    )
   writeFileSync(path.join(dockerConfig, 'config.json'), '{\n\t"auths": {}\n}')
   const env: NodeJS.ProcessEnv = {...daemon.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
   delete env.CI
 
   const run = async (command: string, args: string[], options: {cwd?: string; input?: string; extra?: NodeJS.ProcessEnv} = {}) => {
-    const result = await execa(command, args, {cwd: options.cwd ?? root, env: {...env, ...options.extra}, extendEnv: false, reject: false, input: options.input, timeout: 180_000})
+    const result = await execa(command, args, {
+      cwd: options.cwd ?? root,
+      env: {...env, ...options.extra},
+      extendEnv: false,
+      reject: false,
+      input: options.input,
+      timeout: 180_000,
+    })
     return {exitCode: result.exitCode ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? ''}
   }
   const dbuild = (args: string[]) => run(process.execPath, [BIN, ...args])
   const docker = (args: string[], options: {cwd?: string; input?: string; extra?: NodeJS.ProcessEnv} = {}) => run('docker', args, options)
   /** The mode of tree/hello.txt in a tar the build wrote: 644 through dbuild, 664 (the clone's umask 002) without. */
-  const builtMode = async (tar: string) => ((await readTar(tar)).find((entry) => entry.path.endsWith('tree/hello.txt'))?.mode ?? 0).toString(8)
+  const builtMode = async (tar: string) =>
+    ((await readTar(tar)).find((entry) => entry.path.endsWith('tree/hello.txt'))?.mode ?? 0).toString(8)
 
   t.test('install, run, bypass, status, repair and uninstall', async (t) => {
     const before = snapshot(plugins)
     /** Every entry but dbuild's own (docker-buildx, docker-dbuild and the .docker-buildx.dbuild-* beside them): the other plugins. */
-    const others = () => Object.fromEntries(Object.entries(snapshot(plugins)).filter(([name]) => name !== 'docker-buildx' && name !== 'docker-dbuild' && !name.startsWith('.docker-buildx.dbuild-')))
+    const others = () =>
+      Object.fromEntries(
+        Object.entries(snapshot(plugins)).filter(
+          ([name]) => name !== 'docker-buildx' && name !== 'docker-dbuild' && !name.startsWith('.docker-buildx.dbuild-'),
+        ),
+      )
     const othersBefore = others()
-    t.ok(['docker-compose', 'docker-scan', 'docker-other', '.docker-scan.bak'].every((name) => name in othersBefore), 'cli-plugins holds other plugins', {found: Object.keys(othersBefore)})
+    t.ok(
+      ['docker-compose', 'docker-scan', 'docker-other', '.docker-scan.bak'].every((name) => name in othersBefore),
+      'cli-plugins holds other plugins',
+      {found: Object.keys(othersBefore)},
+    )
     const realTarget = readlinkSync(shim)
     const version = await docker(['buildx', 'version'])
     const metadata = await run(shim, ['docker-cli-plugin-metadata'])
@@ -85,7 +113,7 @@ if (engine) {
     t.equal((await docker(['other'])).stdout, 'other', 'the other plugin still runs')
 
     const source = await gitRepo(path.join(root, 'source'), {
-      'Dockerfile': 'FROM scratch\nCOPY tree /tree/\n',
+      Dockerfile: 'FROM scratch\nCOPY tree /tree/\n',
       'tree/hello.txt': 'hello\n',
     })
     const checkout = await cloneUnderUmask(source, path.join(root, 'checkout'), '002')
@@ -94,19 +122,37 @@ if (engine) {
       ['docker buildx build', ['buildx', 'build', '--progress=plain', '-o', `type=tar,dest=${tar('build')}`, '.'], {}, '644'],
       ['docker buildx b', ['buildx', 'b', '--progress=plain', '-o', `type=tar,dest=${tar('b')}`, '.'], {}, '644'],
       ['docker build', ['build', '--progress=plain', '-o', `type=tar,dest=${tar('docker-build')}`, '.'], {}, '644'],
-      ['docker --host H buildx --builder default build', ['--host', daemon.host, 'buildx', '--builder', 'default', 'build', '--progress=plain', '-o', `type=tar,dest=${tar('flags')}`, '.'], {}, '644'],
-      ['DBUILD_BUILDX_SHIM=0 docker buildx build', ['buildx', 'build', '--progress=plain', '-o', `type=tar,dest=${tar('bypass')}`, '.'], {DBUILD_BUILDX_SHIM: '0'}, '664'],
+      [
+        'docker --host H buildx --builder default build',
+        ['--host', daemon.host, 'buildx', '--builder', 'default', 'build', '--progress=plain', '-o', `type=tar,dest=${tar('flags')}`, '.'],
+        {},
+        '644',
+      ],
+      [
+        'DBUILD_BUILDX_SHIM=0 docker buildx build',
+        ['buildx', 'build', '--progress=plain', '-o', `type=tar,dest=${tar('bypass')}`, '.'],
+        {DBUILD_BUILDX_SHIM: '0'},
+        '664',
+      ],
     ]
     for (const [what, args, extra, mode] of cases) {
       const result = await docker(args, {cwd: checkout, extra})
       t.equal(result.exitCode, 0, `${what} builds`, {stderr: result.stderr})
-      if (result.exitCode === 0) t.equal(await builtMode(args.find((arg) => arg.startsWith('type=tar'))!.slice('type=tar,dest='.length)), mode, `${what}: ${mode === '644' ? 'through dbuild (canonical mode)' : 'the real buildx alone'}`)
+      if (result.exitCode === 0)
+        t.equal(
+          await builtMode(args.find((arg) => arg.startsWith('type=tar'))!.slice('type=tar,dest='.length)),
+          mode,
+          `${what}: ${mode === '644' ? 'through dbuild (canonical mode)' : 'the real buildx alone'}`,
+        )
     }
 
     // as Compose runs it: the plugin binary itself, the definition on stdin, rawjson progress
     const definition = JSON.stringify({target: {app: {context: checkout, output: [`type=tar,dest=${path.join(checkout, 'compose.tar')}`]}}})
     const meta = path.join(root, 'bake-meta.json')
-    const bake = await run(shim, ['bake', '--file', '-', '--progress', 'rawjson', '--metadata-file', meta, 'app'], {cwd: checkout, input: definition})
+    const bake = await run(shim, ['bake', '--file', '-', '--progress', 'rawjson', '--metadata-file', meta, 'app'], {
+      cwd: checkout,
+      input: definition,
+    })
     t.equal(bake.exitCode, 0, 'docker-buildx bake --file - --progress rawjson, run directly', {stderr: bake.stderr})
     t.equal(bake.stdout, '', 'nothing on stdout')
     t.notMatch(bake.stderr, /^dbuild/m, 'no dbuild note in the rawjson stream')

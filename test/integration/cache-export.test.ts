@@ -20,20 +20,32 @@ if (engine) {
   const cacheTo = `type=registry,ref=${engine.registry}/${name}:cache`
   const repo = await gitRepo(path.join(tempDir(t), 'repo'), {
     '.dbuild.json': JSON.stringify({cacheTo: [cacheTo]}),
-    'Dockerfile': `FROM ${engine.localBaseImage}\nRUN echo ${name} > /built\n`,
+    Dockerfile: `FROM ${engine.localBaseImage}\nRUN echo ${name} > /built\n`,
   })
   const cache = tempDir(t)
 
   for (const daemon of [engine.graphdriver, engine.containerd]) {
     const dbuild = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
-      execa(process.execPath, [BIN, ...args], {cwd: repo, env: {...daemon.env, DBUILD_CACHE_DIR: cache, ...extra}, extendEnv: false, reject: false, all: true})
+      execa(process.execPath, [BIN, ...args], {
+        cwd: repo,
+        env: {...daemon.env, DBUILD_CACHE_DIR: cache, ...extra},
+        extendEnv: false,
+        reject: false,
+        all: true,
+      })
 
     t.test(`${daemon.store}: CI=true dbuild build completes where plain buildx does`, async (t) => {
       const control = await dockerOn(daemon, ['buildx', 'build', '--network=host', '--progress=plain', '.'], {cwd: repo})
       t.equal(control.exitCode, 0, 'plain buildx without the cacheTo builds')
-      const withCacheTo = await dockerOn(daemon, ['buildx', 'build', '--network=host', '--progress=plain', '--cache-to', cacheTo, '.'], {cwd: repo})
+      const withCacheTo = await dockerOn(daemon, ['buildx', 'build', '--network=host', '--progress=plain', '--cache-to', cacheTo, '.'], {
+        cwd: repo,
+      })
       const supported = daemon.store === 'containerd'
-      t.equal(withCacheTo.exitCode === 0, supported, `plain buildx with the registry cacheTo ${supported ? 'builds' : 'fails'} on ${daemon.store}`)
+      t.equal(
+        withCacheTo.exitCode === 0,
+        supported,
+        `plain buildx with the registry cacheTo ${supported ? 'builds' : 'fails'} on ${daemon.store}`,
+      )
 
       const build = await dbuild(['--network=host', '--progress=plain', '-t', `${name}:${daemon.store}`, '.'], {CI: 'true'})
       t.equal(build.exitCode, 0, build.all?.slice(-1500))
@@ -41,7 +53,11 @@ if (engine) {
         t.match(build.all, /exporting cache|writing cache manifest/, 'the cache was exported')
         t.notMatch(build.all, /cacheTo .* dropped/)
       } else {
-        t.match(build.all, /dbuild: warning: .*\.dbuild\.json cacheTo type=registry,ref=.* dropped: the builder default \(driver docker, graphdriver image store\) cannot export a registry cache/, 'says what was dropped and why')
+        t.match(
+          build.all,
+          /dbuild: warning: .*\.dbuild\.json cacheTo type=registry,ref=.* dropped: the builder default \(driver docker, graphdriver image store\) cannot export a registry cache/,
+          'says what was dropped and why',
+        )
         t.match(build.all, /docker-container.*type=inline/, 'names the fix')
       }
     })

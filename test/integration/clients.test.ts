@@ -49,7 +49,7 @@ else if (engine) {
   const dockerfile = `FROM ${engine.baseImage}\nCOPY app /app/\nRUN head -c 16 /dev/urandom | od -An -tx1 > /fresh\n`
   /** Each scenario its own content: one scenario's first build must not fill the cache another's hits. */
   const appFiles = (scenario: string): Record<string, string> => ({
-    'Dockerfile': dockerfile,
+    Dockerfile: dockerfile,
     'app/hello.txt': `hello ${scenario} ${Date.now()}\n`,
     'app/bin/tool.sh': '#!/bin/sh\necho tool\n',
   })
@@ -66,13 +66,21 @@ else if (engine) {
       // the test engine has no bridge network: RUN steps use the host's
       'compose.yaml': `services:\n  app:\n    image: dbuild-clients-${scenario}:latest\n    build:\n      context: .\n      network: host\n`,
     }),
-    build: async (env, dir, scenario) => ({...await run('docker', ['compose', '--progress', 'plain', 'build'], env, dir), image: `dbuild-clients-${scenario}:latest`}),
+    build: async (env, dir, scenario) => ({
+      ...(await run('docker', ['compose', '--progress', 'plain', 'build'], env, dir)),
+      image: `dbuild-clients-${scenario}:latest`,
+    }),
     check: (t, built, scenario) => {
       // Compose 2.40 renders bake's rawjson stream itself (a line that is no solve status is dropped)
       // and reads the metadata file after it: a target missing there fails the build; found, it
       // reports the image built
-      t.match(built.output, /^#\d+ \[\d\/\d\] RUN head/m, 'Compose rendered the steps from bake\'s rawjson progress')
-      t.match(built.output, new RegExp(` dbuild-clients-${scenario}:latest\\s+Built$`, 'm'), 'and read the image from bake\'s metadata file', {output: built.output})
+      t.match(built.output, /^#\d+ \[\d\/\d\] RUN head/m, "Compose rendered the steps from bake's rawjson progress")
+      t.match(
+        built.output,
+        new RegExp(` dbuild-clients-${scenario}:latest\\s+Built$`, 'm'),
+        "and read the image from bake's metadata file",
+        {output: built.output},
+      )
     },
   }
 
@@ -92,31 +100,45 @@ else if (engine) {
     const toolkitTemp = path.join(inputs.runnerTemp, 'docker-actions-toolkit-a1B2c3')
     mkdirSync(toolkitTemp, {recursive: true})
     const cache = `${engine.registry}/${inputs.image}:buildcache`
-    return ['buildx',
+    return [
+      'buildx',
       // getBuildArgs, in its order
       'build',
-      '--cache-from', `type=registry,ref=${cache}`,
-      '--cache-to', `type=registry,ref=${cache},mode=max`,
-      '--file', './Dockerfile',
-      '--iidfile', path.join(toolkitTemp, 'build-iidfile-0f1e2d3c4b.txt'),
-      '--label', 'org.opencontainers.image.source=https://github.com/example/app',
-      '--attest', 'type=provenance,mode=min,builder-id=https://github.com/example/app/actions/runs/1/attempts/1',
-      '--tag', `${engine.registry}/${inputs.image}:latest`,
+      '--cache-from',
+      `type=registry,ref=${cache}`,
+      '--cache-to',
+      `type=registry,ref=${cache},mode=max`,
+      '--file',
+      './Dockerfile',
+      '--iidfile',
+      path.join(toolkitTemp, 'build-iidfile-0f1e2d3c4b.txt'),
+      '--label',
+      'org.opencontainers.image.source=https://github.com/example/app',
+      '--attest',
+      'type=provenance,mode=min,builder-id=https://github.com/example/app/actions/runs/1/attempts/1',
+      '--tag',
+      `${engine.registry}/${inputs.image}:latest`,
       // getCommonArgs
       '--load',
-      '--metadata-file', path.join(toolkitTemp, 'build-metadata-5a6b7c8d9e.json'),
-      '--network', 'host',
+      '--metadata-file',
+      path.join(toolkitTemp, 'build-metadata-5a6b7c8d9e.json'),
+      '--network',
+      'host',
       // inputs.context
-      '.']
+      '.',
+    ]
   }
   const actionRuns = new Map<string, {iid: string; meta: Record<string, unknown>}>()
   const action: Client = {
-    title: 'build-push-action\'s docker buildx build',
+    title: "build-push-action's docker buildx build",
     // the containerd store: a --load with a provenance attestation needs it
     daemons: [engine.containerd, engine.containerd],
     files: appFiles,
     build: async (env, dir, scenario, which) => {
-      const args = buildPushActionArgv({image: `dbuild-clients-${scenario}`, runnerTemp: path.join(root, `${scenario}-${which}-runner-temp`)})
+      const args = buildPushActionArgv({
+        image: `dbuild-clients-${scenario}`,
+        runnerTemp: path.join(root, `${scenario}-${which}-runner-temp`),
+      })
       const iidfile = args[args.indexOf('--iidfile') + 1]!
       const metadata = args[args.indexOf('--metadata-file') + 1]!
       const built = await run('docker', args, {...env, BUILDX_METADATA_WARNINGS: 'true'}, dir)
@@ -129,8 +151,15 @@ else if (engine) {
     check: async (t, _built, scenario) => {
       const {iid, meta} = actionRuns.get(`${scenario}-first`)!
       t.match(iid, /^sha256:[0-9a-f]{64}$/, '--iidfile: the image id the action reads')
-      t.match(meta, {'containerimage.digest': /^sha256:/, 'buildx.build.ref': /./}, '--metadata-file: what the action reads', {keys: Object.keys(meta)})
-      const cacheManifest = await fetch(`http://${engine.registry}/v2/dbuild-clients-${scenario}/manifests/buildcache`, {headers: {accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json'}})
+      t.match(meta, {'containerimage.digest': /^sha256:/, 'buildx.build.ref': /./}, '--metadata-file: what the action reads', {
+        keys: Object.keys(meta),
+      })
+      const cacheManifest = await fetch(`http://${engine.registry}/v2/dbuild-clients-${scenario}/manifests/buildcache`, {
+        headers: {
+          accept:
+            'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json',
+        },
+      })
       t.equal(cacheManifest.status, 200, '--cache-to: the registry cache was pushed')
     },
   }
@@ -146,14 +175,32 @@ else if (engine) {
     daemons: [engine.graphdriver, engine.graphdriver],
     files: (scenario) => ({
       ...appFiles(scenario),
-      '.devcontainer/devcontainer.json': `${JSON.stringify({
-        name: scenario,
-        build: {dockerfile: '../Dockerfile', context: '..', cacheFrom: `${engine.registry}/dbuild-clients-${scenario}:latest`, options: ['--network=host']},
-      }, null, 2)}\n`,
+      '.devcontainer/devcontainer.json': `${JSON.stringify(
+        {
+          name: scenario,
+          build: {
+            dockerfile: '../Dockerfile',
+            context: '..',
+            cacheFrom: `${engine.registry}/dbuild-clients-${scenario}:latest`,
+            options: ['--network=host'],
+          },
+        },
+        null,
+        2,
+      )}\n`,
     }),
     build: async (env, dir, scenario, which) => {
       const image = which === 'first' ? `${engine.registry}/dbuild-clients-${scenario}:latest` : `dbuild-clients-${scenario}:local`
-      const args = [DEVCONTAINER, 'build', '--workspace-folder', dir, '--user-data-folder', path.join(root, `${scenario}-devcontainer-data`), '--image-name', image]
+      const args = [
+        DEVCONTAINER,
+        'build',
+        '--workspace-folder',
+        dir,
+        '--user-data-folder',
+        path.join(root, `${scenario}-devcontainer-data`),
+        '--image-name',
+        image,
+      ]
       if (which === 'first') args.push('--push')
       const built = await run(process.execPath, args, env, dir)
       // the CLI passes buildx's output on with \r\n line ends and its own timestamps in front of some lines
@@ -176,7 +223,10 @@ else if (engine) {
   const notTheImage = new Set(['.dockerenv', 'etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'dev', 'proc', 'sys', 'fresh'])
   const ignore = (at: string) => notTheImage.has(at) || at.startsWith('dev/')
 
-  const orders: Array<[Umask, Umask]> = [['022', '002'], ['002', '022']]
+  const orders: Array<[Umask, Umask]> = [
+    ['022', '002'],
+    ['002', '022'],
+  ]
   for (const [key, client] of Object.entries({compose, action, devcontainer})) {
     for (const shim of [true, false]) {
       for (const [first, second] of orders) {
@@ -187,14 +237,24 @@ else if (engine) {
           const started = Math.floor(Date.now() / 1000)
           const dockerConfig = engine.dockerConfig(path.join(root, `docker-config-${scenario}`))
           const envOn = (daemon: Daemon): NodeJS.ProcessEnv => {
-            const env: NodeJS.ProcessEnv = {...daemon.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, `cache-${scenario}`), NO_COLOR: '1'}
+            const env: NodeJS.ProcessEnv = {
+              ...daemon.env,
+              DOCKER_CONFIG: dockerConfig,
+              DBUILD_CACHE_DIR: path.join(root, `cache-${scenario}`),
+              NO_COLOR: '1',
+            }
             delete env.CI
             delete env.DBUILD_BUILDX_SHIM
             return env
           }
           const [firstEnv, secondEnv] = client.daemons.map(envOn) as [NodeJS.ProcessEnv, NodeJS.ProcessEnv]
           if (shim) {
-            const install = await execa(process.execPath, [BIN, 'docker', 'install', '--buildx'], {env: firstEnv, extendEnv: false, reject: false, all: true})
+            const install = await execa(process.execPath, [BIN, 'docker', 'install', '--buildx'], {
+              env: firstEnv,
+              extendEnv: false,
+              reject: false,
+              all: true,
+            })
             t.equal(install.exitCode, 0, 'dbuild docker install --buildx', {output: install.all})
           }
           const source = await gitRepo(path.join(root, `${scenario}-source`), client.files(scenario), ['app/bin/tool.sh'])
@@ -208,7 +268,8 @@ else if (engine) {
           const built = await client.build(secondEnv, secondClone, scenario, 'second')
           t.equal(built.exitCode, 0, `the umask ${second} clone builds`, {output: built.output})
           const hit = cachedSteps(built.output).some((step) => step.includes('RUN head'))
-          if (shim) t.ok(hit, `through the shim: the umask ${second} build hits the cache the umask ${first} build filled`, {output: built.output})
+          if (shim)
+            t.ok(hit, `through the shim: the umask ${second} build hits the cache the umask ${first} build filled`, {output: built.output})
           else t.notOk(hit, `without it: the umask ${second} build misses (the RUN ran again)`, {output: built.output})
           if (!shim || built.exitCode !== 0) return
 
@@ -216,8 +277,15 @@ else if (engine) {
           const plain = await client.build({...secondEnv, DBUILD_BUILDX_SHIM: '0'}, secondClone, scenario, 'second')
           t.equal(plain.exitCode, 0, 'the same client with the shim bypassed (plain buildx) builds', {output: plain.output})
           const plainImage = await exportImage(secondEnv, plain.image, path.join(root, `${scenario}-plain.tar`))
-          t.ok(ours.some((entry) => entry.path === 'app/bin/tool.sh'), 'the image holds the clone\'s files')
-          t.same(compareImages(plainImage, ours, {ignore, started: {plain: started, ours: started}}), [], 'the image is plain buildx\'s, modes aside')
+          t.ok(
+            ours.some((entry) => entry.path === 'app/bin/tool.sh'),
+            "the image holds the clone's files",
+          )
+          t.same(
+            compareImages(plainImage, ours, {ignore, started: {plain: started, ours: started}}),
+            [],
+            "the image is plain buildx's, modes aside",
+          )
         })
       }
     }

@@ -43,7 +43,11 @@ if (engine) {
   }
 
   t.test('an absolute context builds as plain buildx builds it; lint and doctor run', async (t) => {
-    const ctx = await gitRepo(path.join(root, 'ctx'), {Dockerfile: 'FROM scratch\nCOPY . /app/\n', 'hello.txt': 'hello\n', 'sub/deep.txt': 'deep\n'})
+    const ctx = await gitRepo(path.join(root, 'ctx'), {
+      Dockerfile: 'FROM scratch\nCOPY . /app/\n',
+      'hello.txt': 'hello\n',
+      'sub/deep.txt': 'deep\n',
+    })
     const tars = {plain: path.join(root, 'plain.tar'), ours: path.join(root, 'ours.tar')}
     const started = {plain: Date.now() / 1000, ours: 0}
     const plain = await inDeletedDir(['docker', 'buildx', 'build', '--progress=plain', '--output', `type=tar,dest=${tars.plain}`, ctx])

@@ -25,7 +25,12 @@ if (engine) {
   /** An environment with only this DOCKER_CONFIG, and no DOCKER_HOST: the daemon comes from docker's -H, which the plugin must honour. */
   const envFor = (dockerConfig: string): NodeJS.ProcessEnv => {
     // engine.dockerConfig links the engine's buildx into it, so docker still runs that buildx
-    const env: NodeJS.ProcessEnv = {...engine.graphdriver.env, DOCKER_CONFIG: engine.dockerConfig(dockerConfig), DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
+    const env: NodeJS.ProcessEnv = {
+      ...engine.graphdriver.env,
+      DOCKER_CONFIG: engine.dockerConfig(dockerConfig),
+      DBUILD_CACHE_DIR: path.join(root, 'cache'),
+      NO_COLOR: '1',
+    }
     delete env.DOCKER_HOST
     delete env.CI
     return env
@@ -38,7 +43,11 @@ if (engine) {
   const docker = (args: string[], env: NodeJS.ProcessEnv, cwd = root) => run('docker', args, env, cwd)
 
   const project = async (name: string) => {
-    const dir = await gitRepo(path.join(root, name), {'Dockerfile': 'FROM scratch\nCOPY . /ctx/\n', '.dockerignore': '.git\n', 'hello.txt': 'hello\n'})
+    const dir = await gitRepo(path.join(root, name), {
+      Dockerfile: 'FROM scratch\nCOPY . /ctx/\n',
+      '.dockerignore': '.git\n',
+      'hello.txt': 'hello\n',
+    })
     chmodSync(path.join(dir, 'hello.txt'), 0o664)
     return dir
   }
@@ -63,29 +72,72 @@ if (engine) {
     t.match(viaPlugin.all, /dbuild: context staged/, 'docker dbuild build stages')
     t.equal((statSync(path.join(out, 'ctx/hello.txt')).mode & 0o777).toString(8), '644', 'canonical modes in the result')
 
-    const before = await docker(['-H', host, 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-plain')}`, '.'], env, dir)
+    const before = await docker(
+      ['-H', host, 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-plain')}`, '.'],
+      env,
+      dir,
+    )
     t.equal(before.exitCode, 0, 'plain docker build', {output: before.all})
     t.notMatch(before.all, /dbuild:/, 'without the alias docker build is plain buildx')
 
     const alias = await dbuild(['docker', 'install', '--alias'], env)
     t.equal(alias.exitCode, 0, 'dbuild docker install --alias', {output: alias.all})
-    t.match(JSON.parse(readFileSync(config, 'utf8')), {aliases: {builder: 'dbuild'}, auths: {'registry.example.com': {}}, psFormat: 'table {{.ID}}'})
+    t.match(JSON.parse(readFileSync(config, 'utf8')), {
+      aliases: {builder: 'dbuild'},
+      auths: {'registry.example.com': {}},
+      psFormat: 'table {{.ID}}',
+    })
     t.equal(statSync(config).mode & 0o777, 0o600, 'config.json keeps its mode (it holds credentials)')
     const status = JSON.parse((await dbuild(['docker', 'status', '--json'], env)).stdout) as {installed: string; alias: string}
     t.match(status, {installed: 'current', alias: 'dbuild'}, 'dbuild docker status')
 
-    const aliased = await docker(['-H', host, 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-alias')}`, '.'], env, dir)
+    const aliased = await docker(
+      ['-H', host, 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-alias')}`, '.'],
+      env,
+      dir,
+    )
     t.equal(aliased.exitCode, 0, 'docker build with the alias', {output: aliased.all})
     t.match(aliased.all, /dbuild: context staged/, 'plain docker build now stages')
-    const imageBuild = await docker(['-H', host, 'image', 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-image')}`, '.'], env, dir)
+    const imageBuild = await docker(
+      ['-H', host, 'image', 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-image')}`, '.'],
+      env,
+      dir,
+    )
     t.match(imageBuild.all, /dbuild: context staged/, 'docker image build too')
     // DOCKER_HOST is the default context's endpoint: `docker --context default` keeps it, plain and through dbuild
     const hostEnv = {...env, DOCKER_HOST: host}
-    const plainDefault = await docker(['--context', 'default', 'buildx', 'build', '--progress=plain', '--output', `type=local,dest=${path.join(root, 'out-ctx-plain')}`, '.'], hostEnv, dir)
+    const plainDefault = await docker(
+      [
+        '--context',
+        'default',
+        'buildx',
+        'build',
+        '--progress=plain',
+        '--output',
+        `type=local,dest=${path.join(root, 'out-ctx-plain')}`,
+        '.',
+      ],
+      hostEnv,
+      dir,
+    )
     t.equal(plainDefault.exitCode, 0, 'docker --context default buildx build reaches DOCKER_HOST', {output: plainDefault.all})
     for (const args of [['dbuild', 'build'], ['build']]) {
-      const viaDefault = await docker(['--context', 'default', ...args, '--progress=plain', '--output', `type=local,dest=${path.join(root, `out-ctx-${args.length}`)}`, '.'], hostEnv, dir)
-      t.equal(viaDefault.exitCode, 0, `docker --context default ${args.join(' ')} reaches DOCKER_HOST as plain buildx does`, {output: viaDefault.all})
+      const viaDefault = await docker(
+        [
+          '--context',
+          'default',
+          ...args,
+          '--progress=plain',
+          '--output',
+          `type=local,dest=${path.join(root, `out-ctx-${args.length}`)}`,
+          '.',
+        ],
+        hostEnv,
+        dir,
+      )
+      t.equal(viaDefault.exitCode, 0, `docker --context default ${args.join(' ')} reaches DOCKER_HOST as plain buildx does`, {
+        output: viaDefault.all,
+      })
       t.match(viaDefault.all, /dbuild: context staged/)
     }
     const du = await docker(['-H', host, 'builder', 'du'], env, dir)
@@ -97,7 +149,11 @@ if (engine) {
     t.equal(readFileSync(config, 'utf8'), CONFIG, 'config.json restored byte for byte')
     t.equal(statSync(config).mode & 0o777, 0o600)
     t.notOk(existsSync(path.join(dockerConfig, 'cli-plugins', 'docker-dbuild')), 'the plugin is gone')
-    t.match((await docker(['-H', host, 'dbuild', 'build', '.'], env, dir)).all, /unknown|not a docker command/i, 'docker dbuild no longer exists')
+    t.match(
+      (await docker(['-H', host, 'dbuild', 'build', '.'], env, dir)).all,
+      /unknown|not a docker command/i,
+      'docker dbuild no longer exists',
+    )
   })
 
   t.test('uninstall: no config.json before means none after; one changed since keeps the change', async (t) => {
@@ -117,7 +173,10 @@ if (engine) {
     writeFileSync(path.join(changed, 'config.json'), `${JSON.stringify({...later, currentContext: 'default'}, null, '\t')}\n`)
     const removed = await dbuild(['docker', 'uninstall', '--json'], changedEnv)
     t.match(JSON.parse(removed.stdout), {config: 'edited'})
-    const after = JSON.parse(readFileSync(path.join(changed, 'config.json'), 'utf8')) as {aliases?: Record<string, string>; currentContext?: string}
+    const after = JSON.parse(readFileSync(path.join(changed, 'config.json'), 'utf8')) as {
+      aliases?: Record<string, string>
+      currentContext?: string
+    }
     t.equal(after.currentContext, 'default', "docker's later change is kept")
     t.notOk(after.aliases?.builder, 'only the alias is taken out')
   })
@@ -129,7 +188,9 @@ if (engine) {
     const report = JSON.parse(setup.stdout) as {dockerPlugin?: {action: string}}
     t.equal(report.dockerPlugin?.action, 'installed', 'setup --yes installed it', {output: setup.all})
     t.ok(existsSync(path.join(dockerConfig, 'cli-plugins', 'docker-dbuild')))
-    const again = JSON.parse((await dbuild(['setup', '--yes', '--json'], {...envFor(dockerConfig), DOCKER_HOST: host}, dir)).stdout) as {dockerPlugin?: {action: string}}
+    const again = JSON.parse((await dbuild(['setup', '--yes', '--json'], {...envFor(dockerConfig), DOCKER_HOST: host}, dir)).stdout) as {
+      dockerPlugin?: {action: string}
+    }
     t.equal(again.dockerPlugin?.action, 'kept', 'and keeps it on the next run')
   })
 }

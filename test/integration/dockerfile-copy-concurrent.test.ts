@@ -36,7 +36,9 @@ if (engine) {
     const users = {alice: 1001, bob: 1002}
     for (let round = 0; round < 3; round++) {
       const ours = await Promise.all(
-        Object.keys(users).map((user) => buildTar('dbuild', engine.containerd, {dir: context, args: ['--build-arg', `U=${user}`], cacheDir, shareClient: true}, work)),
+        Object.keys(users).map((user) =>
+          buildTar('dbuild', engine.containerd, {dir: context, args: ['--build-arg', `U=${user}`], cacheDir, shareClient: true}, work),
+        ),
       )
       for (const [index, [user, uid]] of Object.entries(users).entries()) {
         const result = ours[index]!

@@ -40,7 +40,11 @@ if (engine) {
         t.match(plain.output, /exclude/, 'plain buildx fails on the --exclude flag itself')
       }
       const paths = ours.entries.map((entry) => entry.path)
-      t.ok(paths.some((p) => /^\/?app\/skip\/a$/.test(p)), '/app/skip is copied, as BuildKit reads --exclude=/app/skip', {paths: paths.filter((p) => p.includes('app'))})
+      t.ok(
+        paths.some((p) => /^\/?app\/skip\/a$/.test(p)),
+        '/app/skip is copied, as BuildKit reads --exclude=/app/skip',
+        {paths: paths.filter((p) => p.includes('app'))},
+      )
     })
   }
 
@@ -53,23 +57,38 @@ if (engine) {
     'src/a.txt': 'a\n',
   })
   symlinkSync('/usr/share/nowhere', path.join(contextRepo, 'src', 'dangling'))
-  t.test(`${engine.graphdriver.store}: a copy from the build context under --exclude: plain buildx's result, and lint says which it is`, async (t) => {
-    const {plain, ours, differences} = await buildBoth(engine.graphdriver, {dir: contextRepo})
-    const lint = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'lint', '--probe', '--format', 'json', 'Dockerfile'], {
-      cwd: contextRepo,
-      env: {...engine.graphdriver.env, DBUILD_CACHE_DIR: tempDir(t)},
-      reject: false,
-    })
-    const findings = (JSON.parse(lint.stdout) as {findings: Array<{ruleId: string; severity: string; message: string}>}).findings.filter((f) => f.ruleId === 'exclude-root')
-    if (plain.exitCode === 0) {
-      t.equal(ours.exitCode, 0, 'dbuild builds where plain buildx does', {output: ours.output.slice(-2000)})
-      t.same(differences, [], 'the same image as plain buildx')
-      t.same(findings.map((f) => f.severity), ['info'], 'lint: left as it is, and why', {findings})
-    } else {
-      t.not(ours.exitCode, 0, 'dbuild fails where plain buildx fails', {output: ours.output.slice(-2000)})
-      t.match(plain.output, /exclude/, 'plain buildx fails on the --exclude flag itself')
-      t.same(findings.map((f) => f.severity), ['error'], 'lint: an error naming the frontend', {findings})
-      t.match(findings[0]?.message ?? '', /has no --exclude/)
-    }
-  })
+  t.test(
+    `${engine.graphdriver.store}: a copy from the build context under --exclude: plain buildx's result, and lint says which it is`,
+    async (t) => {
+      const {plain, ours, differences} = await buildBoth(engine.graphdriver, {dir: contextRepo})
+      const lint = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'lint', '--probe', '--format', 'json', 'Dockerfile'], {
+        cwd: contextRepo,
+        env: {...engine.graphdriver.env, DBUILD_CACHE_DIR: tempDir(t)},
+        reject: false,
+      })
+      const findings = (JSON.parse(lint.stdout) as {findings: Array<{ruleId: string; severity: string; message: string}>}).findings.filter(
+        (f) => f.ruleId === 'exclude-root',
+      )
+      if (plain.exitCode === 0) {
+        t.equal(ours.exitCode, 0, 'dbuild builds where plain buildx does', {output: ours.output.slice(-2000)})
+        t.same(differences, [], 'the same image as plain buildx')
+        t.same(
+          findings.map((f) => f.severity),
+          ['info'],
+          'lint: left as it is, and why',
+          {findings},
+        )
+      } else {
+        t.not(ours.exitCode, 0, 'dbuild fails where plain buildx fails', {output: ours.output.slice(-2000)})
+        t.match(plain.output, /exclude/, 'plain buildx fails on the --exclude flag itself')
+        t.same(
+          findings.map((f) => f.severity),
+          ['error'],
+          'lint: an error naming the frontend',
+          {findings},
+        )
+        t.match(findings[0]?.message ?? '', /has no --exclude/)
+      }
+    },
+  )
 }

@@ -60,7 +60,10 @@ async function authRegistry(t: {teardown(fn: () => Promise<void>): void}, dir: s
   })
   const deadline = Date.now() + 30_000
   for (;;) {
-    const status = await fetch(`http://127.0.0.1:${port}/v2/`).then((response) => response.status, () => 0)
+    const status = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+      (response) => response.status,
+      () => 0,
+    )
     if (status === 401) break
     if (Date.now() > deadline) throw new Error(`the htpasswd registry did not start: ${status}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -75,8 +78,16 @@ function dbuild(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
 if (engine) {
   const root = tempDir(t, 'dbuild-explain-registry-')
   const marker = uniqueName('regexplain')
-  const dockerfile = [`FROM ${engine.localBaseImage}`, 'COPY config/ /config/', 'RUN cat /config/app.conf', 'COPY src/ /src/', ''].join('\n')
-  const files = {'Dockerfile': dockerfile, '.dockerignore': '.git\n', 'config/app.conf': `port=80 ${marker}\n`, 'src/a.txt': 'alpha\n', 'docs/notes.md': 'notes\n'}
+  const dockerfile = [`FROM ${engine.localBaseImage}`, 'COPY config/ /config/', 'RUN cat /config/app.conf', 'COPY src/ /src/', ''].join(
+    '\n',
+  )
+  const files = {
+    Dockerfile: dockerfile,
+    '.dockerignore': '.git\n',
+    'config/app.conf': `port=80 ${marker}\n`,
+    'src/a.txt': 'alpha\n',
+    'docs/notes.md': 'notes\n',
+  }
 
   for (const daemon of [engine.containerd, engine.graphdriver]) {
     t.test(`pushed from one clone, explained from another by the image's name (${daemon.store} store, ${engine.flavor})`, async (t) => {
@@ -86,7 +97,11 @@ if (engine) {
       const image = `${engine.registry}/${uniqueName('dbuild-explain-registry')}:ci`
       const pushed = await dbuild(['build', '--network=host', '--push', '-t', image, '.'], ci, env)
       t.equal(pushed.exitCode, 0, 'the CI build pushes', {output: pushed.all})
-      t.match(pushed.all, /context manifest attached to .*referrers tag sha256-/, 'the manifest went with the image, through the tag fallback')
+      t.match(
+        pushed.all,
+        /context manifest attached to .*referrers tag sha256-/,
+        'the manifest went with the image, through the tag fallback',
+      )
 
       const laptop: NodeJS.ProcessEnv = {...env}
       delete laptop.CI
@@ -99,7 +114,10 @@ if (engine) {
       const unread = await dbuild(['explain', '--against', image, '--json'], dev, laptop)
       t.equal(unread.exitCode, 0, 'a difference no instruction reads is listed and does not fail', {output: unread.all})
       const unreadReport = JSON.parse(unread.stdout) as {miss: boolean; differences: Array<{path: string; readBy: unknown[]}>}
-      t.same(unreadReport.differences.map((d) => [d.path, d.readBy.length]), [['docs/notes.md', 0]])
+      t.same(
+        unreadReport.differences.map((d) => [d.path, d.readBy.length]),
+        [['docs/notes.md', 0]],
+      )
       t.equal(unreadReport.miss, false)
 
       writeFileSync(path.join(dev, 'src/a.txt'), 'alpha, edited\n')
@@ -171,8 +189,17 @@ if (engine) {
     const daemon = engine.containerd
     const registry = await authRegistry(t, path.join(root, 'auth-registry'), 'ci', 's3cret')
     const config = engine.dockerConfig(path.join(root, 'docker-config'))
-    writeFileSync(path.join(config, 'config.json'), JSON.stringify({auths: {[registry]: {auth: Buffer.from('ci:s3cret').toString('base64')}}}))
-    const env: NodeJS.ProcessEnv = {...daemon.env, DOCKER_CONFIG: config, DBUILD_CACHE_DIR: path.join(root, 'cache-auth'), NO_COLOR: '1', CI: 'true'}
+    writeFileSync(
+      path.join(config, 'config.json'),
+      JSON.stringify({auths: {[registry]: {auth: Buffer.from('ci:s3cret').toString('base64')}}}),
+    )
+    const env: NodeJS.ProcessEnv = {
+      ...daemon.env,
+      DOCKER_CONFIG: config,
+      DBUILD_CACHE_DIR: path.join(root, 'cache-auth'),
+      NO_COLOR: '1',
+      CI: 'true',
+    }
     const source = await gitRepo(path.join(root, 'source-auth'), files)
     const ci = await cloneUnderUmask(source, path.join(root, 'ci-auth'), '022')
     const repository = uniqueName('dbuild-auth')
@@ -190,10 +217,16 @@ if (engine) {
     const helperConfig = engine.dockerConfig(path.join(root, 'docker-config-helper'))
     const bin = path.join(root, 'helper-bin')
     mkdirSync(bin, {recursive: true})
-    const helper = `#!/bin/sh\nread server\n[ "$server" = "${registry}" ] || { echo "credentials not found in native keychain"; exit 1; }\n` + `echo '{"ServerURL":"${registry}","Username":"ci","Secret":"s3cret"}'\n`
+    const helper =
+      `#!/bin/sh\nread server\n[ "$server" = "${registry}" ] || { echo "credentials not found in native keychain"; exit 1; }\n` +
+      `echo '{"ServerURL":"${registry}","Username":"ci","Secret":"s3cret"}'\n`
     writeFileSync(path.join(bin, 'docker-credential-dbuildtest'), helper, {mode: 0o755})
     writeFileSync(path.join(helperConfig, 'config.json'), JSON.stringify({credsStore: 'dbuildtest'}))
-    const viaHelper = await dbuild(['explain', '--against', image], dev, {...laptop, DOCKER_CONFIG: helperConfig, PATH: `${bin}:${laptop.PATH}`})
+    const viaHelper = await dbuild(['explain', '--against', image], dev, {
+      ...laptop,
+      DOCKER_CONFIG: helperConfig,
+      PATH: `${bin}:${laptop.PATH}`,
+    })
     t.equal(viaHelper.exitCode, 0, 'found with the credentials a credential helper gives', {output: viaHelper.all})
 
     const anonymous = engine.dockerConfig(path.join(root, 'docker-config-empty'))
@@ -207,7 +240,12 @@ if (engine) {
     t.match(missing.stderr, new RegExp(`no image at .*${repository}:nope`))
 
     const plain = `${registry}/${repository}:plain`
-    const plainPush = await execa('docker', ['buildx', 'build', '--network=host', '--push', '-t', plain, '.'], {cwd: ci, env, reject: false, all: true})
+    const plainPush = await execa('docker', ['buildx', 'build', '--network=host', '--push', '-t', plain, '.'], {
+      cwd: ci,
+      env,
+      reject: false,
+      all: true,
+    })
     t.equal(plainPush.exitCode, 0, 'plain buildx pushes', {output: plainPush.all})
     const none = await dbuild(['explain', '--against', plain], dev, laptop)
     t.equal(none.exitCode, ExitCode.NO_INPUT, 'an image pushed without dbuild has no manifest', {output: none.all})

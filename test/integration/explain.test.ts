@@ -37,7 +37,9 @@ async function registryAnnotations(registry: string, repository: string, tag: st
   }
   const image = top.manifests?.find((entry) => entry.platform?.os !== 'unknown')
   if (!image) return top.annotations ?? {}
-  const manifest = (await (await fetch(`http://${registry}/v2/${repository}/manifests/${image.digest}`, {headers: {Accept: accept}})).json()) as {annotations?: Record<string, string>}
+  const manifest = (await (
+    await fetch(`http://${registry}/v2/${repository}/manifests/${image.digest}`, {headers: {Accept: accept}})
+  ).json()) as {annotations?: Record<string, string>}
   return manifest.annotations ?? {}
 }
 
@@ -58,25 +60,47 @@ if (engine) {
   ].join('\n')
 
   t.test('the line explain names is the first step the real build does not take from the cache', async (t) => {
-    const source = await gitRepo(path.join(root, 'source'), {'Dockerfile': dockerfile, '.dockerignore': '.git\n', 'config/app.conf': `port=80 ${marker}\n`, 'src/a.txt': 'alpha\n', 'src/b.txt': 'beta\n'})
+    const source = await gitRepo(path.join(root, 'source'), {
+      Dockerfile: dockerfile,
+      '.dockerignore': '.git\n',
+      'config/app.conf': `port=80 ${marker}\n`,
+      'src/a.txt': 'alpha\n',
+      'src/b.txt': 'beta\n',
+    })
     const ci = await cloneUnderUmask(source, path.join(root, 'ci'), '022')
     const manifest = path.join(root, 'ci.jsonl')
     const repository = uniqueName('dbuild-explain')
     const image = `${engine.registry}/${repository}:ci`
-    const first = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '--manifest', manifest, '--push', '-t', image, '.'], {cwd: ci, env, reject: false, all: true})
+    const first = await execa(
+      process.execPath,
+      [BIN, 'build', '--network=host', '--progress=plain', '--manifest', manifest, '--push', '-t', image, '.'],
+      {cwd: ci, env, reject: false, all: true},
+    )
     t.equal(first.exitCode, 0, 'the CI build succeeds', {output: first.all})
     t.match(first.all, /manifest written to/)
     const stage = await execa(process.execPath, [BIN, 'stage', '.', '--json'], {cwd: ci, env})
     const digest = (JSON.parse(stage.stdout) as {digest: string}).digest
-    t.same(await registryAnnotations(engine.registry, repository, 'ci'), {'dev.dbuild.context.digest': digest}, 'the pushed image carries the context digest as a manifest annotation')
+    t.same(
+      await registryAnnotations(engine.registry, repository, 'ci'),
+      {'dev.dbuild.context.digest': digest},
+      'the pushed image carries the context digest as a manifest annotation',
+    )
 
     await t.test('an unchanged checkout under another umask: nothing differs, every step cached', async (t) => {
       const dev = await cloneUnderUmask(source, path.join(root, 'same'), '002')
       const explained = await execa(process.execPath, [BIN, 'explain', '--against', manifest, dev], {env, reject: false})
       t.equal(explained.exitCode, 0, explained.stdout)
-      const build = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '.'], {cwd: dev, env, reject: false, all: true})
+      const build = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '.'], {
+        cwd: dev,
+        env,
+        reject: false,
+        all: true,
+      })
       t.equal(build.exitCode, 0, 'builds', {output: build.all})
-      t.equal(firstUncached(build.all), undefined, 'every step is cached', {steps: dockerfileSteps(build.all), cached: cachedSteps(build.all)})
+      t.equal(firstUncached(build.all), undefined, 'every step is cached', {
+        steps: dockerfileSteps(build.all),
+        cached: cachedSteps(build.all),
+      })
     })
 
     await t.test('one edited file: explain names its COPY, and the build misses exactly there', async (t) => {
@@ -86,11 +110,22 @@ if (engine) {
       const explained = await execa(process.execPath, [BIN, 'explain', '--against', manifest, dev, '--json'], {env, reject: false})
       t.equal(explained.exitCode, 1)
       const report = JSON.parse(explained.stdout) as {firstMiss: {line: number; text: string}; differences: Array<{path: string}>}
-      t.same(report.differences.map((d) => d.path), ['src/b.txt'])
+      t.same(
+        report.differences.map((d) => d.path),
+        ['src/b.txt'],
+      )
       t.same({line: report.firstMiss.line, text: report.firstMiss.text}, {line: 4, text: 'COPY src/ /src/'})
-      const build = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '.'], {cwd: dev, env, reject: false, all: true})
+      const build = await execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', '.'], {
+        cwd: dev,
+        env,
+        reject: false,
+        all: true,
+      })
       t.equal(build.exitCode, 0, 'builds', {output: build.all})
-      t.match(firstUncached(build.all), /^\[\d+\/\d+\] COPY src\/ \/src\/$/, 'the first step not cached is the line explain named', {steps: dockerfileSteps(build.all), cached: cachedSteps(build.all)})
+      t.match(firstUncached(build.all), /^\[\d+\/\d+\] COPY src\/ \/src\/$/, 'the first step not cached is the line explain named', {
+        steps: dockerfileSteps(build.all),
+        cached: cachedSteps(build.all),
+      })
     })
   })
 }

@@ -50,7 +50,12 @@ const toolsPath = `${path.join(modules, '.bin')}:${process.env.PATH}`
 
 /** A command in `cwd` under umask 002, as a developer's shell with a group-writable umask runs it. */
 async function run(cwd: string, command: string, env: NodeJS.ProcessEnv = {}) {
-  return execa('sh', ['-c', `umask 002; ${command}`], {cwd, env: gitEnv({PATH: toolsPath, NO_COLOR: '1', CI: '', ...env}), reject: false, all: true})
+  return execa('sh', ['-c', `umask 002; ${command}`], {
+    cwd,
+    env: gitEnv({PATH: toolsPath, NO_COLOR: '1', CI: '', ...env}),
+    reject: false,
+    all: true,
+  })
 }
 
 /** `dbuild ARGS` in `cwd`, with the managers on PATH. */
@@ -62,7 +67,11 @@ async function dbuild(cwd: string, args: string) {
 async function installAgainChangesNothing(t: Test, repo: string) {
   const again = await dbuild(repo, 'hook install --json')
   t.equal(again.exitCode, 0, again.all)
-  t.same((JSON.parse(again.stdout) as {hooks: Array<{action: string}>}).hooks.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'dbuild again changes nothing')
+  t.same(
+    (JSON.parse(again.stdout) as {hooks: Array<{action: string}>}).hooks.map((h) => h.action),
+    ['unchanged', 'unchanged', 'unchanged'],
+    'dbuild again changes nothing',
+  )
 }
 
 /** normalize, then a branch checkout, a file checkout and a merge under umask 002 each leave 644/755. */
@@ -110,7 +119,10 @@ async function canonical(t: Test, repo: string, what: string) {
 async function cloneWith(t: Test, files: Record<string, string>): Promise<string> {
   const base = tempDir(t, 'dbuild-managers-')
   const source = await gitRepo(path.join(base, 'src'), {'a.txt': 'a\n', 'bin/run.sh': '#!/bin/sh\n', ...files}, ['bin/run.sh'])
-  await sh('git checkout -q -b feat && mkdir -p "new/deep" && echo n > new/deep/n.txt && echo b > a.txt && printf "#!/bin/sh\\n" > new/x.sh && chmod +x new/x.sh && git add -A && git commit -qm feat && git checkout -q main', {cwd: source, env: gitEnv()})
+  await sh(
+    'git checkout -q -b feat && mkdir -p "new/deep" && echo n > new/deep/n.txt && echo b > a.txt && printf "#!/bin/sh\\n" > new/x.sh && chmod +x new/x.sh && git add -A && git commit -qm feat && git checkout -q main',
+    {cwd: source, env: gitEnv()},
+  )
   const repo = path.join(base, 'clone')
   const cloned = await run(base, `git clone -q src clone && cd clone && git branch -q feat origin/feat`)
   t.equal(cloned.exitCode, 0, cloned.all)
@@ -121,20 +133,35 @@ t.test('husky 9: install, dbuild, husky again, dbuild again; checkouts canonical
   const repo = await cloneWith(t, {'.husky/post-checkout': 'echo "husky post-checkout $3" >> .git/husky.log\n'})
   const husky = `node ${JSON.stringify(path.join(modules, 'husky', 'bin.js'))}`
   await ok(t, repo, husky, 'husky (what prepare runs)')
-  const before = {hooks: snapshot(path.join(repo, '.husky', '_')), user: snapshot(path.join(repo, '.husky'), (rel) => !rel.startsWith('_/'))}
+  const before = {
+    hooks: snapshot(path.join(repo, '.husky', '_')),
+    user: snapshot(path.join(repo, '.husky'), (rel) => !rel.startsWith('_/')),
+  }
 
   t.match(await ok(t, repo, `${DBUILD} hook install`, 'dbuild hook install'), /registered through: husky/)
-  t.same(await statusOf(repo), {states: ['installed', 'installed', 'installed'], via: 'husky', displacedBy: [undefined, undefined, undefined]})
+  t.same(await statusOf(repo), {
+    states: ['installed', 'installed', 'installed'],
+    via: 'husky',
+    displacedBy: [undefined, undefined, undefined],
+  })
   await ok(t, repo, husky, 'husky again')
   t.same(snapshot(path.join(repo, '.husky', '_')), before.hooks, 'dbuild never writes into .husky/_')
   await installAgainChangesNothing(t, repo)
 
   await checkoutsStayCanonical(t, repo)
-  t.match(readFileSync(path.join(repo, '.git', 'husky.log'), 'utf8'), /^husky post-checkout 1\nhusky post-checkout 0\nhusky post-checkout 1\n$/, 'husky\'s own post-checkout still runs, after dbuild\'s block')
+  t.match(
+    readFileSync(path.join(repo, '.git', 'husky.log'), 'utf8'),
+    /^husky post-checkout 1\nhusky post-checkout 0\nhusky post-checkout 1\n$/,
+    "husky's own post-checkout still runs, after dbuild's block",
+  )
 
   await ok(t, repo, `${DBUILD} hook uninstall`, 'dbuild hook uninstall')
   t.same(snapshot(path.join(repo, '.husky', '_')), before.hooks, '.husky/_ byte for byte')
-  t.same(snapshot(path.join(repo, '.husky'), (rel) => !rel.startsWith('_/')), before.user, '.husky/<hook> byte for byte, the files dbuild created gone')
+  t.same(
+    snapshot(path.join(repo, '.husky'), (rel) => !rel.startsWith('_/')),
+    before.user,
+    '.husky/<hook> byte for byte, the files dbuild created gone',
+  )
   t.same((await statusOf(repo)).states, ['missing', 'missing', 'missing'])
 })
 
@@ -160,8 +187,15 @@ t.test('husky 9 over a hook dbuild ≤ 0.1 put into .husky/_: status says displa
 
   const repair = await dbuild(repo, 'hook install --json')
   t.equal(repair.exitCode, 0, repair.all)
-  t.same((JSON.parse(repair.stdout) as {hooks: Array<{action: string; state: string}>}).hooks.map((h) => [h.state, h.action]), [['installed', 'repaired'], ['installed', 'repaired'], ['installed', 'repaired']])
-  t.same(snapshot(path.join(repo, '.husky', '_')), stubs, 'no .dbuild-chained left; husky\'s stubs as husky wrote them')
+  t.same(
+    (JSON.parse(repair.stdout) as {hooks: Array<{action: string; state: string}>}).hooks.map((h) => [h.state, h.action]),
+    [
+      ['installed', 'repaired'],
+      ['installed', 'repaired'],
+      ['installed', 'repaired'],
+    ],
+  )
+  t.same(snapshot(path.join(repo, '.husky', '_')), stubs, "no .dbuild-chained left; husky's stubs as husky wrote them")
 })
 
 t.test('lefthook 2: install, dbuild, lefthook again after a config change, dbuild again; uninstall byte for byte', async (t) => {
@@ -169,11 +203,18 @@ t.test('lefthook 2: install, dbuild, lefthook again after a config change, dbuil
   const repo = await cloneWith(t, {'lefthook.yml': config})
   await ok(t, repo, 'lefthook install')
   const hooksDir = path.join(repo, '.git', 'hooks')
-  const managerFiles = () => ({hooks: snapshot(hooksDir, (rel) => !rel.endsWith('.sample')), config: readFileSync(path.join(repo, 'lefthook.yml'), 'utf8')})
+  const managerFiles = () => ({
+    hooks: snapshot(hooksDir, (rel) => !rel.endsWith('.sample')),
+    config: readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'),
+  })
   const before = managerFiles()
 
   t.match(await ok(t, repo, `${DBUILD} hook install`, 'dbuild hook install'), /registered through: lefthook/)
-  t.same(await statusOf(repo), {states: ['installed', 'installed', 'installed'], via: 'lefthook', displacedBy: [undefined, undefined, undefined]})
+  t.same(await statusOf(repo), {
+    states: ['installed', 'installed', 'installed'],
+    via: 'lefthook',
+    displacedBy: [undefined, undefined, undefined],
+  })
   t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), config, 'lefthook.yml untouched without --shared')
   t.ok(existsSync(path.join(repo, 'lefthook-local.yml')), 'registered in lefthook-local.yml')
 
@@ -185,22 +226,29 @@ t.test('lefthook 2: install, dbuild, lefthook again after a config change, dbuil
   await installAgainChangesNothing(t, repo)
 
   await checkoutsStayCanonical(t, repo)
-  t.match(readFileSync(path.join(repo, '.git', 'lefthook.log'), 'utf8'), /^lefthook own 1\nlefthook own 0\nlefthook own 1\n$/, 'lefthook\'s own command still runs')
+  t.match(
+    readFileSync(path.join(repo, '.git', 'lefthook.log'), 'utf8'),
+    /^lefthook own 1\nlefthook own 0\nlefthook own 1\n$/,
+    "lefthook's own command still runs",
+  )
 
   await ok(t, repo, `${DBUILD} hook uninstall`, 'dbuild hook uninstall')
-  t.same(managerFiles(), before, 'lefthook\'s hooks and lefthook.yml byte for byte')
+  t.same(managerFiles(), before, "lefthook's hooks and lefthook.yml byte for byte")
   t.notOk(existsSync(path.join(repo, 'lefthook-local.yml')), 'the lefthook-local.yml dbuild created is gone')
   t.notOk(existsSync(path.join(repo, '.lefthook-local')), 'and its scripts')
 })
 
-t.test('lefthook 2 over dbuild\'s plain hooks: lefthook moves them to .old; status names it, install repairs', async (t) => {
+t.test("lefthook 2 over dbuild's plain hooks: lefthook moves them to .old; status names it, install repairs", async (t) => {
   const repo = await cloneWith(t, {})
   const hooksDir = path.join(repo, '.git', 'hooks')
   writeFileSync(path.join(hooksDir, 'post-merge'), '#!/bin/sh\necho "foreign merge" >> .git/foreign.log\n', {mode: 0o755})
   await ok(t, repo, `${DBUILD} hook install`, 'dbuild hook install (plain)')
-  writeFileSync(path.join(repo, 'lefthook.yml'), 'post-checkout:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\npost-merge:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\npost-rewrite:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\n')
+  writeFileSync(
+    path.join(repo, 'lefthook.yml'),
+    'post-checkout:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\npost-merge:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\npost-rewrite:\n  commands:\n    own:\n      run: echo own >> .git/lefthook.log\n',
+  )
   await ok(t, repo, 'lefthook install')
-  t.match(readFileSync(path.join(hooksDir, 'post-checkout.old'), 'utf8'), /^# dbuild-hook /m, 'lefthook moved dbuild\'s hook to .old')
+  t.match(readFileSync(path.join(hooksDir, 'post-checkout.old'), 'utf8'), /^# dbuild-hook /m, "lefthook moved dbuild's hook to .old")
   const status = await statusOf(repo)
   t.same(status.states, ['displaced', 'displaced', 'displaced'])
   t.same(status.displacedBy, ['lefthook', 'lefthook', 'lefthook'])
@@ -208,34 +256,58 @@ t.test('lefthook 2 over dbuild\'s plain hooks: lefthook moves them to .old; stat
   const repair = await dbuild(repo, 'hook install')
   t.equal(repair.exitCode, 0, repair.all)
   t.same((await statusOf(repo)).states, ['installed', 'installed', 'installed'])
-  t.notOk(existsSync(path.join(hooksDir, 'post-checkout.old')), 'dbuild\'s displaced hook removed')
-  t.equal(readFileSync(path.join(hooksDir, 'post-merge.old'), 'utf8'), '#!/bin/sh\necho "foreign merge" >> .git/foreign.log\n', 'the foreign hook dbuild chained is where lefthook keeps foreign hooks')
+  t.notOk(existsSync(path.join(hooksDir, 'post-checkout.old')), "dbuild's displaced hook removed")
+  t.equal(
+    readFileSync(path.join(hooksDir, 'post-merge.old'), 'utf8'),
+    '#!/bin/sh\necho "foreign merge" >> .git/foreign.log\n',
+    'the foreign hook dbuild chained is where lefthook keeps foreign hooks',
+  )
   await ok(t, repo, `${DBUILD} normalize && git checkout -q feat`)
   await canonical(t, repo, 'a checkout after the repair')
 })
 
-t.test('lefthook 2 with --shared into a lefthook.yml that already has a post-checkout section: registered inside it, cut out byte for byte', async (t) => {
-  const config = '# team hooks\npre-commit:\n  commands:\n    lint:\n      run: echo lint\n\npost-checkout:   # ours\n    commands:\n        own:\n            run: echo "lefthook own {3}" >> .git/lefthook.log\n'
-  const repo = await cloneWith(t, {'lefthook.yml': config})
-  await ok(t, repo, 'lefthook install')
-  const hooksDir = path.join(repo, '.git', 'hooks')
-  const before = snapshot(hooksDir, (rel) => !rel.endsWith('.sample'))
+t.test(
+  'lefthook 2 with --shared into a lefthook.yml that already has a post-checkout section: registered inside it, cut out byte for byte',
+  async (t) => {
+    const config =
+      '# team hooks\npre-commit:\n  commands:\n    lint:\n      run: echo lint\n\npost-checkout:   # ours\n    commands:\n        own:\n            run: echo "lefthook own {3}" >> .git/lefthook.log\n'
+    const repo = await cloneWith(t, {'lefthook.yml': config})
+    await ok(t, repo, 'lefthook install')
+    const hooksDir = path.join(repo, '.git', 'hooks')
+    const before = snapshot(hooksDir, (rel) => !rel.endsWith('.sample'))
 
-  await ok(t, repo, `${DBUILD} hook install --shared`, 'dbuild hook install --shared')
-  const shared = readFileSync(path.join(repo, 'lefthook.yml'), 'utf8')
-  t.match(shared, /^post-checkout: {3}# ours\n {4}# >>> dbuild-hook [0-9a-f]{12} post-checkout:[^\n]*\n {4}scripts:\n {8}"dbuild-modes\.sh":\n {12}runner: sh\n {4}# <<< dbuild-hook\n {4}commands:\n/m, 'inside the existing section, at its indentation')
-  t.match(shared, /^# >>> dbuild-hook [0-9a-f]{12} lefthook:[^\n]*\n# lefthook hooks installed for dbuild: post-merge post-rewrite\npost-merge:\n/m, 'the missing sections at the end')
-  t.ok(existsSync(path.join(repo, '.lefthook', 'post-checkout', 'dbuild-modes.sh')), 'the script where lefthook looks for shared scripts')
-  t.same((await statusOf(repo)).states, ['installed', 'installed', 'installed'])
-  await ok(t, repo, 'lefthook install', 'lefthook install again')
-  await installAgainChangesNothing(t, repo)
-  t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), shared, 'lefthook.yml unchanged by the second install')
+    await ok(t, repo, `${DBUILD} hook install --shared`, 'dbuild hook install --shared')
+    const shared = readFileSync(path.join(repo, 'lefthook.yml'), 'utf8')
+    t.match(
+      shared,
+      /^post-checkout: {3}# ours\n {4}# >>> dbuild-hook [0-9a-f]{12} post-checkout:[^\n]*\n {4}scripts:\n {8}"dbuild-modes\.sh":\n {12}runner: sh\n {4}# <<< dbuild-hook\n {4}commands:\n/m,
+      'inside the existing section, at its indentation',
+    )
+    t.match(
+      shared,
+      /^# >>> dbuild-hook [0-9a-f]{12} lefthook:[^\n]*\n# lefthook hooks installed for dbuild: post-merge post-rewrite\npost-merge:\n/m,
+      'the missing sections at the end',
+    )
+    t.ok(existsSync(path.join(repo, '.lefthook', 'post-checkout', 'dbuild-modes.sh')), 'the script where lefthook looks for shared scripts')
+    t.same((await statusOf(repo)).states, ['installed', 'installed', 'installed'])
+    await ok(t, repo, 'lefthook install', 'lefthook install again')
+    await installAgainChangesNothing(t, repo)
+    t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), shared, 'lefthook.yml unchanged by the second install')
 
-  await checkoutsStayCanonical(t, repo)
-  t.match(readFileSync(path.join(repo, '.git', 'lefthook.log'), 'utf8'), /^lefthook own 1\nlefthook own 0\nlefthook own 1\n$/, 'lefthook\'s own command still runs')
+    await checkoutsStayCanonical(t, repo)
+    t.match(
+      readFileSync(path.join(repo, '.git', 'lefthook.log'), 'utf8'),
+      /^lefthook own 1\nlefthook own 0\nlefthook own 1\n$/,
+      "lefthook's own command still runs",
+    )
 
-  await ok(t, repo, `${DBUILD} hook uninstall`, 'dbuild hook uninstall')
-  t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), config, 'lefthook.yml byte for byte')
-  t.same(snapshot(hooksDir, (rel) => !rel.endsWith('.sample')), before, 'lefthook\'s hooks byte for byte')
-  t.notOk(existsSync(path.join(repo, '.lefthook')), 'the scripts dbuild added are gone')
-})
+    await ok(t, repo, `${DBUILD} hook uninstall`, 'dbuild hook uninstall')
+    t.equal(readFileSync(path.join(repo, 'lefthook.yml'), 'utf8'), config, 'lefthook.yml byte for byte')
+    t.same(
+      snapshot(hooksDir, (rel) => !rel.endsWith('.sample')),
+      before,
+      "lefthook's hooks byte for byte",
+    )
+    t.notOk(existsSync(path.join(repo, '.lefthook')), 'the scripts dbuild added are gone')
+  },
+)

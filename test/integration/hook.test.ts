@@ -66,7 +66,10 @@ async function clone(t: Test, source: string, umask: string): Promise<string> {
   const dest = path.join(tempDir(t), 'clone')
   const result = await under(umask, path.dirname(dest), `git clone -q ${JSON.stringify(source)} clone`)
   t.equal(result.exitCode, 0, result.all)
-  await sh('git branch -q feat origin/feat && git branch -q side origin/side && git branch -q topic origin/topic', {cwd: dest, env: gitEnv()})
+  await sh('git branch -q feat origin/feat && git branch -q side origin/side && git branch -q topic origin/topic', {
+    cwd: dest,
+    env: gitEnv(),
+  })
   installHooks(await locateHooks(dest))
   await normalizeWorkTree(dest)
   return dest
@@ -121,7 +124,8 @@ t.test('a foreign hook is chained with its arguments, stdin and exit status, the
   await under('002', path.dirname(repo), `git clone -q ${JSON.stringify(source)} clone`)
   await sh('git branch -q feat origin/feat && git branch -q topic origin/topic', {cwd: repo, env: gitEnv()})
   const {dir} = await locateHooks(repo)
-  const foreign = '#!/bin/sh\n# a teammate\'s hook\necho "checkout $*" >> "$(git rev-parse --git-dir)/foreign.log"\nexit ${FOREIGN_STATUS:-0}\n'
+  const foreign =
+    '#!/bin/sh\n# a teammate\'s hook\necho "checkout $*" >> "$(git rev-parse --git-dir)/foreign.log"\nexit ${FOREIGN_STATUS:-0}\n'
   const rewrite = '#!/bin/sh\necho "rewrite $1 $(wc -l)" >> "$(git rev-parse --git-dir)/foreign.log"\n'
   writeFileSync(path.join(dir, 'post-checkout'), foreign)
   chmodSync(path.join(dir, 'post-checkout'), 0o750)
@@ -132,18 +136,25 @@ t.test('a foreign hook is chained with its arguments, stdin and exit status, the
   chmodSync(path.join(dir, 'post-merge'), 0o755)
 
   const installed = installHooks(plain(dir))
-  t.same(installed.map((h) => [h.name, h.action, h.state, h.chained]), [
-    ['post-checkout', 'chained', 'installed', true],
-    ['post-merge', 'chained', 'installed', true],
-    ['post-rewrite', 'chained', 'installed', true],
-  ])
+  t.same(
+    installed.map((h) => [h.name, h.action, h.state, h.chained]),
+    [
+      ['post-checkout', 'chained', 'installed', true],
+      ['post-merge', 'chained', 'installed', true],
+      ['post-rewrite', 'chained', 'installed', true],
+    ],
+  )
   const again = installHooks(plain(dir))
-  t.same(again.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'install is idempotent')
+  t.same(
+    again.map((h) => h.action),
+    ['unchanged', 'unchanged', 'unchanged'],
+    'install is idempotent',
+  )
 
   await normalizeWorkTree(repo)
   const checkout = await under('002', repo, 'git checkout -q feat', {FOREIGN_STATUS: '3'})
   t.equal(checkout.exitCode, 1, 'git checkout fails when the chained post-checkout fails, as it did before dbuild')
-  t.same(await nonCanonical(repo), [], 'dbuild\'s part ran anyway')
+  t.same(await nonCanonical(repo), [], "dbuild's part ran anyway")
   await under('002', repo, 'git checkout -q topic && git rebase -q feat && git checkout -q main && git merge -q --no-edit topic')
   t.same(await nonCanonical(repo), [], 'canonical after the chained rebase and merge')
   const log = readFileSync(path.join(repo, '.git', 'foreign.log'), 'utf8')
@@ -152,21 +163,35 @@ t.test('a foreign hook is chained with its arguments, stdin and exit status, the
   t.match(log, /^merge 0 \S*post-merge\.dbuild-chained$/m, 'a non-sh hook runs as a program')
 
   const removed = uninstallHooks(plain(dir))
-  t.same(removed.map((h) => [h.action, h.state]), [['restored', 'foreign'], ['restored', 'foreign'], ['restored', 'foreign']])
+  t.same(
+    removed.map((h) => [h.action, h.state]),
+    [
+      ['restored', 'foreign'],
+      ['restored', 'foreign'],
+      ['restored', 'foreign'],
+    ],
+  )
   t.equal(readFileSync(path.join(dir, 'post-checkout'), 'utf8'), foreign, 'bytes restored')
   t.equal(lstatSync(path.join(dir, 'post-checkout')).mode & 0o7777, 0o750, 'mode restored')
   t.equal(lstatSync(path.join(dir, 'post-rewrite')).mode & 0o7777, 0o700, 'mode restored')
-  t.same(uninstallHooks(plain(dir)).map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'], 'uninstall twice changes nothing')
+  t.same(
+    uninstallHooks(plain(dir)).map((h) => h.action),
+    ['unchanged', 'unchanged', 'unchanged'],
+    'uninstall twice changes nothing',
+  )
 })
 
-t.test('core.hooksPath (husky\'s .husky/_) is respected and its hooks keep running', async (t) => {
+t.test("core.hooksPath (husky's .husky/_) is respected and its hooks keep running", async (t) => {
   const repo = path.join(tempDir(t), 'clone')
   await under('002', path.dirname(repo), `git clone -q ${JSON.stringify(source)} clone`)
   await sh('git branch -q feat origin/feat', {cwd: repo, env: gitEnv()})
   // husky v9's layout: .husky/_/<hook> runs .husky/<hook>
   mkdirSync(path.join(repo, '.husky', '_'), {recursive: true})
   writeFileSync(path.join(repo, '.husky', '_', 'post-checkout'), '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
-  writeFileSync(path.join(repo, '.husky', '_', 'h'), '#!/usr/bin/env sh\nn=$(basename "$0"); s=$(dirname "$(dirname "$0")")/$n\n[ -f "$s" ] || exit 0\nsh -e "$s" "$@"\n')
+  writeFileSync(
+    path.join(repo, '.husky', '_', 'h'),
+    '#!/usr/bin/env sh\nn=$(basename "$0"); s=$(dirname "$(dirname "$0")")/$n\n[ -f "$s" ] || exit 0\nsh -e "$s" "$@"\n',
+  )
   chmodSync(path.join(repo, '.husky', '_', 'post-checkout'), 0o755)
   writeFileSync(path.join(repo, '.husky', 'post-checkout'), 'touch .git/husky-ran\n')
   await sh('git config core.hooksPath .husky/_', {cwd: repo})
@@ -176,15 +201,26 @@ t.test('core.hooksPath (husky\'s .husky/_) is respected and its hooks keep runni
   t.same(location.manager, {kind: 'husky', dir: path.join(repo, '.husky')}, 'registers through husky')
   const husky = readFileSync(path.join(repo, '.husky', '_', 'post-checkout'), 'utf8')
   installHooks(location)
-  t.same(hookStatus(location).map((h) => h.state), ['installed', 'installed', 'installed'])
-  t.equal(readFileSync(path.join(repo, '.husky', '_', 'post-checkout'), 'utf8'), husky, 'husky\'s own directory untouched')
-  t.match(readFileSync(path.join(repo, '.husky', 'post-checkout'), 'utf8'), /^# >>> dbuild-hook [0-9a-f]{12} post-checkout:[^\n]*\n[^]*# <<< dbuild-hook\ntouch \.git\/husky-ran\n$/, 'a block at the top of the user hook')
+  t.same(
+    hookStatus(location).map((h) => h.state),
+    ['installed', 'installed', 'installed'],
+  )
+  t.equal(readFileSync(path.join(repo, '.husky', '_', 'post-checkout'), 'utf8'), husky, "husky's own directory untouched")
+  t.match(
+    readFileSync(path.join(repo, '.husky', 'post-checkout'), 'utf8'),
+    /^# >>> dbuild-hook [0-9a-f]{12} post-checkout:[^\n]*\n[^]*# <<< dbuild-hook\ntouch \.git\/husky-ran\n$/,
+    'a block at the top of the user hook',
+  )
   await normalizeWorkTree(repo)
   const result = await under('002', repo, 'git checkout -q feat')
   t.equal(result.exitCode, 0, result.all)
   t.same(await nonCanonical(repo), [])
-  t.ok(lstatSync(path.join(repo, '.git', 'husky-ran')).isFile(), 'husky\'s own hook still ran')
-  t.same(hookStatus(plain(path.join(repo, '.git', 'hooks'))).map((h) => h.state), ['missing', 'missing', 'missing'], 'nothing in .git/hooks')
+  t.ok(lstatSync(path.join(repo, '.git', 'husky-ran')).isFile(), "husky's own hook still ran")
+  t.same(
+    hookStatus(plain(path.join(repo, '.git', 'hooks'))).map((h) => h.state),
+    ['missing', 'missing', 'missing'],
+    'nothing in .git/hooks',
+  )
 })
 
 t.test('the hook never fails a checkout: broken config, internal errors, kill switch, sparse checkout', async (t) => {
@@ -214,7 +250,7 @@ t.test('the hook never fails a checkout: broken config, internal errors, kill sw
   t.same(await nonCanonical(repo), [])
 })
 
-t.test('the hook refreshes git\'s index after its chmod, so reset --hard (which runs no hook) rewrites nothing', async (t) => {
+t.test("the hook refreshes git's index after its chmod, so reset --hard (which runs no hook) rewrites nothing", async (t) => {
   const repo = await clone(t, source, '002')
   // git compares ctime in whole seconds: a find that starts a second late puts the chmod in a later second
   const bin = tempDir(t)
@@ -230,12 +266,25 @@ t.test('the hook refreshes git\'s index after its chmod, so reset --hard (which 
 
 t.test('hook status reports missing, foreign and installed', async (t) => {
   const dir = tempDir(t)
-  t.same(hookStatus(plain(dir)).map((h) => h.state), ['missing', 'missing', 'missing'])
+  t.same(
+    hookStatus(plain(dir)).map((h) => h.state),
+    ['missing', 'missing', 'missing'],
+  )
   writeFileSync(path.join(dir, 'post-merge'), '#!/bin/sh\n')
   installHooks(plain(dir))
   writeFileSync(path.join(dir, 'post-rewrite'), '#!/bin/sh\necho replaced by another tool\n')
-  t.same(hookStatus(plain(dir)).map((h) => [h.state, h.chained]), [['installed', false], ['installed', true], ['foreign', false]])
-  writeFileSync(path.join(dir, 'post-checkout'), readFileSync(path.join(dir, 'post-checkout'), 'utf8').replace(/dbuild-hook [0-9a-f]{12}/, 'dbuild-hook v1'))
+  t.same(
+    hookStatus(plain(dir)).map((h) => [h.state, h.chained]),
+    [
+      ['installed', false],
+      ['installed', true],
+      ['foreign', false],
+    ],
+  )
+  writeFileSync(
+    path.join(dir, 'post-checkout'),
+    readFileSync(path.join(dir, 'post-checkout'), 'utf8').replace(/dbuild-hook [0-9a-f]{12}/, 'dbuild-hook v1'),
+  )
   t.equal(hookStatus(plain(dir))[0]?.outdated, true, 'an older version is outdated')
 })
 
@@ -248,10 +297,21 @@ t.test('hook install into a hooks directory the user cannot write exits 73 namin
   // as root (CI containers) permissions do not bind: run the CLI as nobody, owner of all but the hooks
   // directory
   const asRoot = process.getuid?.() === 0
-  if (asRoot) await sh(`chown -R 65534:65534 ${JSON.stringify(repo)} && chown 0:0 ${JSON.stringify(hooks)} && chmod 755 ${JSON.stringify(hooks)}`)
+  if (asRoot)
+    await sh(`chown -R 65534:65534 ${JSON.stringify(repo)} && chown 0:0 ${JSON.stringify(hooks)} && chmod 755 ${JSON.stringify(hooks)}`)
   else chmodSync(hooks, 0o555)
   // env -i: tap re-adds its NODE_OPTIONS to every child's environment
-  const cli = ['env', '-i', `PATH=${process.env.PATH}`, `HOME=${base}`, 'NO_COLOR=1', process.execPath, path.join(ROOT, 'bin', 'run.js'), 'hook', 'install']
+  const cli = [
+    'env',
+    '-i',
+    `PATH=${process.env.PATH}`,
+    `HOME=${base}`,
+    'NO_COLOR=1',
+    process.execPath,
+    path.join(ROOT, 'bin', 'run.js'),
+    'hook',
+    'install',
+  ]
   const [command = '', ...args] = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cli] : cli
   const result = await execa(command, args, {cwd: repo, reject: false, all: true})
   t.equal(result.exitCode, ExitCode.CANT_CREATE, result.all)
@@ -280,7 +340,7 @@ t.test('names that are not UTF-8 (byte 0xff): clone, branch checkout, file check
   const repo = path.join(top, 'clone')
   await sh('git branch -q feat origin/feat', {cwd: repo, env: gitEnv()})
   t.equal(lstatSync(at(repo, 'b%ff.txt')).mode & 0o777, 0o664, 'cloned under umask 002')
-  t.same((await nonCanonical(repo)).length > 0, true, 'doctor\'s drift check sees it')
+  t.same((await nonCanonical(repo)).length > 0, true, "doctor's drift check sees it")
   installHooks(await locateHooks(repo))
   await normalizeWorkTree(repo)
   t.same(await nonCanonical(repo), [], 'normalized')
@@ -292,7 +352,15 @@ t.test('names that are not UTF-8 (byte 0xff): clone, branch checkout, file check
     t.same(await nonCanonical(repo), [], `canonical after ${command}`)
   }
   await run('git checkout -q feat')
-  t.same([lstatSync(at(repo, 'd%fe')).mode & 0o777, lstatSync(at(repo, 'd%fe/n%ff.txt')).mode & 0o777, lstatSync(at(repo, 'b%ff.txt')).mode & 0o777], [0o755, 0o644, 0o644], 'branch checkout: new directory and files, the changed one')
+  t.same(
+    [
+      lstatSync(at(repo, 'd%fe')).mode & 0o777,
+      lstatSync(at(repo, 'd%fe/n%ff.txt')).mode & 0o777,
+      lstatSync(at(repo, 'b%ff.txt')).mode & 0o777,
+    ],
+    [0o755, 0o644, 0o644],
+    'branch checkout: new directory and files, the changed one',
+  )
   // a file checkout (post-checkout with $3=0) lists what git refreshed through awk
   await new Promise((resolve) => setTimeout(resolve, 1100))
   writeFileSync(at(repo, 'b%ff.txt'), 'local\n')

@@ -24,14 +24,10 @@ if (engine) {
     {chown: ':users', want: '0:100'},
     {chown: 'app:users', want: '1000:100'},
   ]
-  const dockerfile = [
-    `FROM ${engine.localBaseImage}`,
-    ...cases.map(({chown}, i) => `COPY --link --chown=${chown} f /f${i}`),
-    '',
-  ].join('\n')
+  const dockerfile = [`FROM ${engine.localBaseImage}`, ...cases.map(({chown}, i) => `COPY --link --chown=${chown} f /f${i}`), ''].join('\n')
   const repo = await gitRepo(tempDir(t), {Dockerfile: dockerfile, f: 'x\n'})
 
-  t.test('graphdriver: every spelling gives plain buildx\'s owners', async (t) => {
+  t.test("graphdriver: every spelling gives plain buildx's owners", async (t) => {
     const {plain, ours, differences} = await buildBoth(engine.graphdriver, {dir: repo})
     t.equal(plain.exitCode, 0, 'plain buildx builds', {output: plain.output.slice(-2000)})
     t.equal(ours.exitCode, 0, 'dbuild builds', {output: ours.output.slice(-2000)})
@@ -45,7 +41,7 @@ if (engine) {
     cases.forEach(({chown, want}, i) => t.equal(owner(ours.entries, `f${i}`), want, `--chown=${chown} is ${want}`))
   })
 
-  t.test('a user whose uid is 2^31 or more: the line is left alone, so the image is plain buildx\'s', async (t) => {
+  t.test("a user whose uid is 2^31 or more: the line is left alone, so the image is plain buildx's", async (t) => {
     const big = await gitRepo(tempDir(t), {
       Dockerfile: [
         `FROM ${engine.localBaseImage}`,
@@ -56,7 +52,10 @@ if (engine) {
       f: 'x\n',
     })
     const {plain, ours, differences} = await buildBoth(engine.graphdriver, {dir: big})
-    t.equal(ours.exitCode, plain.exitCode, 'dbuild ends as plain buildx does', {plain: plain.output.slice(-1500), ours: ours.output.slice(-1500)})
+    t.equal(ours.exitCode, plain.exitCode, 'dbuild ends as plain buildx does', {
+      plain: plain.output.slice(-1500),
+      ours: ours.output.slice(-1500),
+    })
     if (plain.exitCode === 0) t.same(differences, [], 'the same image as plain buildx')
     t.match(ours.output, /2\^31 or more/, 'dbuild says why it left the line alone')
   })

@@ -87,7 +87,7 @@ if (engine) {
 
   t.test('build and bake: rawjson, quiet, --metadata-file, --iidfile, -o -', async (t) => {
     const source = await gitRepo(path.join(root, 'source'), {
-      'Dockerfile': `FROM ${engine.baseImage}\nCOPY tree /tree/\n`,
+      Dockerfile: `FROM ${engine.baseImage}\nCOPY tree /tree/\n`,
       'tree/hello.txt': 'hello\n',
       'docker-bake.hcl': 'target "app" {\n  output = ["type=cacheonly"]\n}\n',
     })
@@ -97,7 +97,24 @@ if (engine) {
     const rawjson = versionAtLeast(buildx, '0.13')
     if (rawjson) {
       for (const builder of ['plain', 'dbuild'] as const) {
-        const result = await run(builder, ['build', '--progress', 'rawjson', '--metadata-file', out(`${builder}.meta.json`), '--iidfile', out(`${builder}.iid`), '-t', `machine-${builder}`, '--load', '.'], checkout, {BUILDX_METADATA_WARNINGS: 'true'})
+        const result = await run(
+          builder,
+          [
+            'build',
+            '--progress',
+            'rawjson',
+            '--metadata-file',
+            out(`${builder}.meta.json`),
+            '--iidfile',
+            out(`${builder}.iid`),
+            '-t',
+            `machine-${builder}`,
+            '--load',
+            '.',
+          ],
+          checkout,
+          {BUILDX_METADATA_WARNINGS: 'true'},
+        )
         t.equal(result.exitCode, 0, `${builder}: build --progress rawjson`, {stderr: result.stderr})
         t.equal(result.stdout.length, 0, `${builder}: nothing on stdout`)
         t.same(notJson(result.stderr), [], `${builder}: stderr is the rawjson stream alone`)
@@ -126,12 +143,19 @@ if (engine) {
     writeFileSync(tars.plain, plainTar.stdout)
     writeFileSync(tars.dbuild, ourTar.stdout)
     const entries = {plain: await readTar(tars.plain), ours: await readTar(tars.dbuild)}
-    t.ok(entries.ours.some((entry) => entry.path === 'tree/hello.txt'), '-o -: stdout is the tar, read whole')
+    t.ok(
+      entries.ours.some((entry) => entry.path === 'tree/hello.txt'),
+      '-o -: stdout is the tar, read whole',
+    )
     t.same(compareImages(entries.plain, entries.ours, {started}), [], '-o -: the tar plain buildx writes, modes aside')
 
     if (rawjson) {
       for (const builder of ['plain', 'dbuild'] as const) {
-        const result = await run(builder, ['bake', '--progress', 'rawjson', '--metadata-file', out(`${builder}.bake.json`), 'app'], checkout)
+        const result = await run(
+          builder,
+          ['bake', '--progress', 'rawjson', '--metadata-file', out(`${builder}.bake.json`), 'app'],
+          checkout,
+        )
         t.equal(result.exitCode, 0, `${builder}: bake --progress rawjson`, {stderr: result.stderr})
         t.equal(result.stdout.length, 0, `${builder} bake: nothing on stdout`)
         t.same(notJson(result.stderr), [], `${builder} bake: stderr is the rawjson stream alone`)

@@ -24,7 +24,12 @@ async function sameImage(t: Test, plain: string, ours: string, started: {plain: 
 if (engine) {
   const root = tempDir(t)
   const mirrors = {'docker.io': `${engine.registry}/${uniqueName('hub')}`}
-  const dockerfile = ['FROM base', 'COPY --from=src_dir / /from-dir/', 'COPY --from=docker.io/library/src_dir:latest hello.txt /again.txt', ''].join('\n')
+  const dockerfile = [
+    'FROM base',
+    'COPY --from=src_dir / /from-dir/',
+    'COPY --from=docker.io/library/src_dir:latest hello.txt /again.txt',
+    '',
+  ].join('\n')
   const files = {
     Dockerfile: dockerfile,
     '.dbuild.json': JSON.stringify({mirrors}),
@@ -50,10 +55,17 @@ if (engine) {
       const repo = await gitRepo(path.join(root, uniqueName(`bake-${store}`)), files)
       const tars = {plain: path.join(root, uniqueName('plain') + '.tar'), ours: path.join(root, uniqueName('ours') + '.tar')}
       const started = {plain: Date.now() / 1000, ours: 0}
-      const plain = await dockerOn(daemon, ['buildx', 'bake', '--progress=plain', '--set', `default.output=type=tar,dest=${tars.plain}`], {cwd: repo})
+      const plain = await dockerOn(daemon, ['buildx', 'bake', '--progress=plain', '--set', `default.output=type=tar,dest=${tars.plain}`], {
+        cwd: repo,
+      })
       t.equal(plain.exitCode, 0, 'the control: plain bake builds it', {output: plain.output})
       started.ours = Date.now() / 1000
-      const ours = await runDbuild(daemon, ['bake', '--progress=plain', '--set', `default.output=type=tar,dest=${tars.ours}`], repo, path.join(root, 'cache'))
+      const ours = await runDbuild(
+        daemon,
+        ['bake', '--progress=plain', '--set', `default.output=type=tar,dest=${tars.ours}`],
+        repo,
+        path.join(root, 'cache'),
+      )
       t.equal(ours.exitCode, 0, 'dbuild bake builds it too', {output: ours.output})
       await sameImage(t, tars.plain, tars.ours, started)
     })
@@ -61,11 +73,21 @@ if (engine) {
 
   t.test('lint and rewrite take --build-context: the named contexts are left alone, images still mirrored', async (t) => {
     const repo = await gitRepo(path.join(root, uniqueName('lint')), {...files, Dockerfile: `FROM ${'alpine:3.20'} AS tools\n${dockerfile}`})
-    const lint = await runDbuild(engine.graphdriver, ['lint', '--build-context', 'base=base', '--build-context', 'src_dir=src', 'Dockerfile'], repo, path.join(root, 'cache'))
+    const lint = await runDbuild(
+      engine.graphdriver,
+      ['lint', '--build-context', 'base=base', '--build-context', 'src_dir=src', 'Dockerfile'],
+      repo,
+      path.join(root, 'cache'),
+    )
     t.equal(lint.exitCode, 0, 'lint', {output: lint.output})
     t.match(lint.output, /FROM alpine:3\.20 → \S+\/library\/alpine:3\.20/, 'an image is still mirrored')
     t.notMatch(lint.output, /→ \S+\/library\/(src_dir|base)/, 'no named context is mirrored')
-    const rewrite = await runDbuild(engine.graphdriver, ['rewrite', '--no-probe', '--build-context', 'base=base', '--build-context', 'src_dir=src', '.'], repo, path.join(root, 'cache'))
+    const rewrite = await runDbuild(
+      engine.graphdriver,
+      ['rewrite', '--no-probe', '--build-context', 'base=base', '--build-context', 'src_dir=src', '.'],
+      repo,
+      path.join(root, 'cache'),
+    )
     t.equal(rewrite.exitCode, 0, 'rewrite', {output: rewrite.output})
     t.match(rewrite.output, new RegExp(`\n${dockerfile.trimEnd().replaceAll('.', '\\.')}`), 'the named contexts stay as written')
   })

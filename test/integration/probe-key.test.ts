@@ -20,9 +20,20 @@ if (engine) {
   const root = tempDir(t)
   const env: NodeJS.ProcessEnv = {...engine.graphdriver.env, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
   delete env.CI
-  const dockerfile = [`FROM ${engine.baseImage} AS src`, 'COPY . /app', 'FROM scratch', 'COPY --from=src --exclude=skip /app /app', ''].join('\n')
+  const dockerfile = [
+    `FROM ${engine.baseImage} AS src`,
+    'COPY . /app',
+    'FROM scratch',
+    'COPY --from=src --exclude=skip /app /app',
+    '',
+  ].join('\n')
   const build = (dir: string, out: string, extra: string[] = []) =>
-    execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', ...extra, '--output', `type=local,dest=${out}`, '.'], {cwd: dir, env, reject: false, all: true})
+    execa(process.execPath, [BIN, 'build', '--network=host', '--progress=plain', ...extra, '--output', `type=local,dest=${out}`, '.'], {
+      cwd: dir,
+      env,
+      reject: false,
+      all: true,
+    })
 
   t.test('a file added to the context is in the rebuilt image', async (t) => {
     const dir = await gitRepo(path.join(root, uniqueName('ctx-a')), {Dockerfile: dockerfile, 'a.txt': 'a\n', 'skip/x': 'x\n'})
@@ -51,7 +62,9 @@ if (engine) {
   t.test('a file added to a named build context is in the rebuilt image', async (t) => {
     const extra = path.join(root, uniqueName('extra'))
     writeTree(extra, {'e.txt': 'e\n', 'skip/z': 'z\n'})
-    const named = ['FROM scratch AS src', 'COPY --from=extra . /app', 'FROM scratch', 'COPY --from=src --exclude=skip /app /app', ''].join('\n')
+    const named = ['FROM scratch AS src', 'COPY --from=extra . /app', 'FROM scratch', 'COPY --from=src --exclude=skip /app /app', ''].join(
+      '\n',
+    )
     const dir = await gitRepo(path.join(root, uniqueName('ctx-named')), {Dockerfile: named})
     const first = await build(dir, path.join(root, 'out-4'), ['--build-context', `extra=${extra}`])
     t.equal(first.exitCode, 0, 'first build', {output: first.all})
@@ -66,7 +79,9 @@ if (engine) {
   t.test('a base image tag that moves is probed again', async (t) => {
     const tag = `${uniqueName('dbuild-probe-base')}:v`
     const tagged = async (marker: string) => {
-      const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', tag, '-'], {input: `FROM ${engine.baseImage}\nRUN mkdir -p /opt && touch /${marker}\n`})
+      const made = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-t', tag, '-'], {
+        input: `FROM ${engine.baseImage}\nRUN mkdir -p /opt && touch /${marker}\n`,
+      })
       t.equal(made.exitCode, 0, `base image with /${marker}`, {output: made.output})
     }
     const dockerfile = [`FROM ${tag} AS src`, 'FROM scratch', 'COPY --from=src --exclude=opt / /', ''].join('\n')

@@ -48,7 +48,10 @@ async function startRegistry(dir: string, port: number, readOnly: boolean): Prom
   const child = execa('docker-registry', ['serve', file], {reject: false, all: true})
   const deadline = Date.now() + 30_000
   for (;;) {
-    const status = await fetch(`http://127.0.0.1:${port}/v2/`).then((response) => response.status, () => 0)
+    const status = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+      (response) => response.status,
+      () => 0,
+    )
     if (status === 200) return {child}
     if (Date.now() > deadline) throw new Error(`the registry did not start: ${status}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -63,8 +66,13 @@ if (engine) {
   const daemon = engine.containerd
   const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
   delete env.CI
-  const dbuild = (args: string[], cwd: string) => execa(process.execPath, [BIN, ...args], {cwd, env, extendEnv: false, reject: false, all: true})
-  const files = {Dockerfile: `FROM ${engine.localBaseImage}\nCOPY app.txt /app.txt\n`, 'app.txt': `${uniqueName('publish')}\n`, 'docker-bake.hcl': 'target "app" {}\n'}
+  const dbuild = (args: string[], cwd: string) =>
+    execa(process.execPath, [BIN, ...args], {cwd, env, extendEnv: false, reject: false, all: true})
+  const files = {
+    Dockerfile: `FROM ${engine.localBaseImage}\nCOPY app.txt /app.txt\n`,
+    'app.txt': `${uniqueName('publish')}\n`,
+    'docker-bake.hcl': 'target "app" {}\n',
+  }
 
   t.test('the registry refuses the manifest (read-only): buildx status, one warning', async (t) => {
     const dir = path.join(root, 'read-only')
@@ -74,7 +82,9 @@ if (engine) {
     const repo = await gitRepo(path.join(root, 'repo-ro'), files)
     // the cache is there first, so the manifest has something to attach to; then the registry turns read-only
     const writable = await startRegistry(dir, port, false)
-    const filled = await dockerOn(daemon, ['buildx', 'build', '--progress=plain', '--cache-to', `type=registry,ref=${cacheRef}`, '.'], {cwd: repo})
+    const filled = await dockerOn(daemon, ['buildx', 'build', '--progress=plain', '--cache-to', `type=registry,ref=${cacheRef}`, '.'], {
+      cwd: repo,
+    })
     writable.child.kill('SIGTERM')
     await writable.child
     t.equal(filled.exitCode, 0, 'the cache was pushed', {output: filled.output})
@@ -95,7 +105,15 @@ if (engine) {
     t.match(said[0], new RegExp(`not attached to ${cacheRef.replaceAll('.', '\\.')}`), 'naming the cache it was not attached to')
     t.match(ours.all, /context manifest attached to .*dbuild-publish-ro/, 'the image still got its manifest')
 
-    const bakeArgs = ['--progress=plain', '--push', '--set', `app.tags=${image}-bake`, '--set', `app.cache-to=type=registry,ref=${cacheRef},ignore-error=true`, 'app']
+    const bakeArgs = [
+      '--progress=plain',
+      '--push',
+      '--set',
+      `app.tags=${image}-bake`,
+      '--set',
+      `app.cache-to=type=registry,ref=${cacheRef},ignore-error=true`,
+      'app',
+    ]
     const plainBake = await dockerOn(daemon, ['buildx', 'bake', ...bakeArgs], {cwd: repo})
     t.equal(plainBake.exitCode, 0, 'the control: plain bake completes', {output: plainBake.output})
     const ourBake = await dbuild(['bake', ...bakeArgs], repo)

@@ -37,7 +37,13 @@ function freePort(): Promise<number> {
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url')
 
 /** A token server: Basic credentials (GET) or the OAuth2 password grant (POST), RS256 tokens with the certificate in x5c. */
-async function tokenServer(t: {teardown(fn: () => void): void}, key: string, certDer: Buffer, user: string, password: string): Promise<{url: string; asked: string[]}> {
+async function tokenServer(
+  t: {teardown(fn: () => void): void},
+  key: string,
+  certDer: Buffer,
+  user: string,
+  password: string,
+): Promise<{url: string; asked: string[]}> {
   const asked: string[] = []
   const token = (scopes: string[]) => {
     const access = scopes.flatMap((scope) => {
@@ -72,7 +78,9 @@ async function tokenServer(t: {teardown(fn: () => void): void}, key: string, cer
         return
       }
       const issued = token(scopes)
-      response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({token: issued, access_token: issued, expires_in: 300}))
+      response
+        .writeHead(200, {'content-type': 'application/json'})
+        .end(JSON.stringify({token: issued, access_token: issued, expires_in: 300}))
     })
   })
   const port = await freePort()
@@ -86,7 +94,25 @@ if (engine) {
     const root = tempDir(t, 'dbuild-token-auth-')
     const dir = path.join(root, 'registry')
     mkdirSync(dir, {recursive: true})
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-subj', '/CN=dbuild-test-token', '-days', '2'], {stdio: 'ignore'})
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${dir}/key.pem`,
+        '-out',
+        `${dir}/cert.pem`,
+        '-subj',
+        '/CN=dbuild-test-token',
+        '-days',
+        '2',
+      ],
+      {stdio: 'ignore'},
+    )
     const certDer = execFileSync('openssl', ['x509', '-in', `${dir}/cert.pem`, '-outform', 'DER'])
     const tokens = await tokenServer(t, readFileSync(`${dir}/key.pem`, 'utf8'), certDer, 'ci', 't0ken-s3cret')
     const port = await freePort()
@@ -116,7 +142,10 @@ if (engine) {
     const registry = `127.0.0.1:${port}`
     const deadline = Date.now() + 30_000
     for (;;) {
-      const challenge = await fetch(`http://${registry}/v2/`).then((response) => response.headers.get('www-authenticate') ?? '', () => '')
+      const challenge = await fetch(`http://${registry}/v2/`).then(
+        (response) => response.headers.get('www-authenticate') ?? '',
+        () => '',
+      )
       if (challenge.startsWith('Bearer')) break
       if (Date.now() > deadline) throw new Error(`the token registry did not start: ${child.all ?? ''}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
@@ -124,9 +153,22 @@ if (engine) {
 
     const daemon = engine.containerd
     const dockerConfig = engine.dockerConfig(path.join(root, 'docker-config'))
-    writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({auths: {[registry]: {auth: Buffer.from('ci:t0ken-s3cret').toString('base64')}}}))
-    const env: NodeJS.ProcessEnv = {...daemon.env, DOCKER_CONFIG: dockerConfig, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1', CI: 'true'}
-    const files = {'Dockerfile': `FROM ${engine.localBaseImage}\nCOPY src/ /src/\n`, '.dockerignore': '.git\n', 'src/a.txt': `${uniqueName('token')}\n`}
+    writeFileSync(
+      path.join(dockerConfig, 'config.json'),
+      JSON.stringify({auths: {[registry]: {auth: Buffer.from('ci:t0ken-s3cret').toString('base64')}}}),
+    )
+    const env: NodeJS.ProcessEnv = {
+      ...daemon.env,
+      DOCKER_CONFIG: dockerConfig,
+      DBUILD_CACHE_DIR: path.join(root, 'cache'),
+      NO_COLOR: '1',
+      CI: 'true',
+    }
+    const files = {
+      Dockerfile: `FROM ${engine.localBaseImage}\nCOPY src/ /src/\n`,
+      '.dockerignore': '.git\n',
+      'src/a.txt': `${uniqueName('token')}\n`,
+    }
     const source = await gitRepo(path.join(root, 'source'), files)
     const ci = await cloneUnderUmask(source, path.join(root, 'ci'), '022')
     const image = `${registry}/${uniqueName('dbuild-token')}:ci`
@@ -143,7 +185,12 @@ if (engine) {
     t.match(tokens.asked.slice(before), [/^GET ci repository:dbuild-token[^ ]*:pull$/], 'a pull-only token, asked with Basic credentials')
 
     const anonymous = engine.dockerConfig(path.join(root, 'docker-config-empty'))
-    const refused = await execa(process.execPath, [BIN, 'explain', '--against', image], {cwd: dev, env: {...laptop, DOCKER_CONFIG: anonymous}, reject: false, all: true})
+    const refused = await execa(process.execPath, [BIN, 'explain', '--against', image], {
+      cwd: dev,
+      env: {...laptop, DOCKER_CONFIG: anonymous},
+      reject: false,
+      all: true,
+    })
     t.equal(refused.exitCode, ExitCode.NO_PERMISSION, 'no credentials: the token server refuses', {output: refused.all})
     t.match(refused.stderr, /refused a token for .*dbuild-token.*:ci/)
   })

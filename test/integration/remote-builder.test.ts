@@ -60,7 +60,8 @@ if (engine && process.getuid?.() !== 0) {
   })
 
   t.before(async () => {
-    if ((await execa('sh', ['-c', 'command -v ip'], {reject: false})).exitCode !== 0) await root('apt-get', ['install', '-y', '-q', 'iproute2'])
+    if ((await execa('sh', ['-c', 'command -v ip'], {reject: false})).exitCode !== 0)
+      await root('apt-get', ['install', '-y', '-q', 'iproute2'])
     await root('ip', ['netns', 'add', ns])
     await root('ip', ['link', 'add', hostSide, 'type', 'veth', 'peer', 'name', nsSide])
     await root('ip', ['link', 'set', nsSide, 'netns', ns])
@@ -79,11 +80,24 @@ if (engine && process.getuid?.() !== 0) {
     const daemon = spawn(
       'nsenter',
       [
-        `--net=/var/run/netns/${ns}`, 'dockerd',
-        '--data-root', path.join(data, 'data'), '--exec-root', path.join(data, 'exec'), '--pidfile', path.join(data, 'docker.pid'),
-        '-H', remote, '-H', `unix://${path.join(data, 'docker.sock')}`,
-        '--iptables=false', '--ip6tables=false', '--bridge=none', '--tls=false',
-        '--config-file', path.join(data, 'daemon.json'),
+        `--net=/var/run/netns/${ns}`,
+        'dockerd',
+        '--data-root',
+        path.join(data, 'data'),
+        '--exec-root',
+        path.join(data, 'exec'),
+        '--pidfile',
+        path.join(data, 'docker.pid'),
+        '-H',
+        remote,
+        '-H',
+        `unix://${path.join(data, 'docker.sock')}`,
+        '--iptables=false',
+        '--ip6tables=false',
+        '--bridge=none',
+        '--tls=false',
+        '--config-file',
+        path.join(data, 'daemon.json'),
       ],
       // the engine's PATH: the remote daemon is of the same flavor (its dockerd, containerd and shim)
       {detached: true, stdio: ['ignore', log, log], env: {...process.env, PATH: engine.graphdriver.env.PATH}},
@@ -93,24 +107,40 @@ if (engine && process.getuid?.() !== 0) {
     daemonPid = daemon.pid
     const deadline = Date.now() + 90_000
     for (;;) {
-      const ping = await execa('docker', ['-H', remote, 'version', '--format', '{{.Server.Version}}'], {reject: false, env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
+      const ping = await execa('docker', ['-H', remote, 'version', '--format', '{{.Server.Version}}'], {
+        reject: false,
+        env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')},
+      })
       if (ping.exitCode === 0) break
       const exited = daemon.exitCode !== null
-      if (exited || Date.now() > deadline) throw new Error(`the remote dockerd did not answer on ${remote}:\n${readFileSync(path.join(data, 'dockerd.log'), 'utf8').slice(-3000)}`)
+      if (exited || Date.now() > deadline)
+        throw new Error(
+          `the remote dockerd did not answer on ${remote}:\n${readFileSync(path.join(data, 'dockerd.log'), 'utf8').slice(-3000)}`,
+        )
       await new Promise((resolve) => setTimeout(resolve, 500))
     }
     // the base image, by a name only the remote daemon has: a probe that ran anywhere else could not find it
     const save = execa('docker', ['save', engine.localBaseImage], {env: engine.graphdriver.env, encoding: 'buffer'})
     const saved = await save
-    await execa('docker', ['-H', remote, 'load'], {input: saved.stdout, env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
-    await execa('docker', ['-H', remote, 'tag', engine.localBaseImage, `dbuild-remote-${id}/base:latest`], {env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')}})
+    await execa('docker', ['-H', remote, 'load'], {
+      input: saved.stdout,
+      env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')},
+    })
+    await execa('docker', ['-H', remote, 'tag', engine.localBaseImage, `dbuild-remote-${id}/base:latest`], {
+      env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')},
+    })
   })
 
   /** The local engine is the graphdriver test daemon; the remote one is selected per test. */
   const dockerConfig = path.join(dir, 'docker-config')
   const localEnv = (): NodeJS.ProcessEnv => {
     // engine.dockerConfig links the engine's buildx into it, so docker still runs that buildx
-    const env: NodeJS.ProcessEnv = {...engine.graphdriver.env, DOCKER_CONFIG: engine.dockerConfig(dockerConfig), DBUILD_CACHE_DIR: path.join(dir, 'cache'), NO_COLOR: '1'}
+    const env: NodeJS.ProcessEnv = {
+      ...engine.graphdriver.env,
+      DOCKER_CONFIG: engine.dockerConfig(dockerConfig),
+      DBUILD_CACHE_DIR: path.join(dir, 'cache'),
+      NO_COLOR: '1',
+    }
     delete env.CI
     return env
   }
@@ -124,7 +154,11 @@ if (engine && process.getuid?.() !== 0) {
   }
 
   t.test('DOCKER_HOST=tcp://: the stage is uploaded there and the cache hits across umasks', async (t) => {
-    const source = await gitRepo(path.join(dir, 'cache-source'), {'Dockerfile': 'FROM scratch\nCOPY . /app/\n', '.dockerignore': '.git\n', 'src/hello.txt': `hello ${id}\n`})
+    const source = await gitRepo(path.join(dir, 'cache-source'), {
+      Dockerfile: 'FROM scratch\nCOPY . /app/\n',
+      '.dockerignore': '.git\n',
+      'src/hello.txt': `hello ${id}\n`,
+    })
     const ci = await cloneUnderUmask(source, path.join(dir, 'umask002'), '002')
     const dev = await cloneUnderUmask(source, path.join(dir, 'umask022'), '022')
     const env = {...localEnv(), DOCKER_HOST: remote}
@@ -132,7 +166,10 @@ if (engine && process.getuid?.() !== 0) {
     const plainFirst = await docker(['buildx', 'build', '--progress=plain', ci], env)
     const plainSecond = await docker(['buildx', 'build', '--progress=plain', dev], env)
     t.equal(plainFirst.exitCode + plainSecond.exitCode, 0, 'plain buildx builds both', {output: plainSecond.output})
-    t.notOk(cachedSteps(plainSecond.output).some((step) => step.includes('COPY . /app/')), 'plain buildx: the umask 022 checkout misses the 002 cache')
+    t.notOk(
+      cachedSteps(plainSecond.output).some((step) => step.includes('COPY . /app/')),
+      'plain buildx: the umask 022 checkout misses the 002 cache',
+    )
 
     const first = await dbuild(['build', '--progress=plain', '.'], ci, env)
     t.equal(first.exitCode, 0, 'dbuild build on the remote daemon', {output: first.output})
@@ -140,7 +177,11 @@ if (engine && process.getuid?.() !== 0) {
     t.match(first.output, /transferring context/, 'and the stage was sent to the remote daemon')
     const second = await dbuild(['build', '--progress=plain', '.'], dev, env)
     t.equal(second.exitCode, 0, {output: second.output})
-    t.ok(cachedSteps(second.output).some((step) => step.includes('COPY . /app/')), 'dbuild: the umask 022 checkout hits the cache there', {output: second.output})
+    t.ok(
+      cachedSteps(second.output).some((step) => step.includes('COPY . /app/')),
+      'dbuild: the umask 022 checkout hits the cache there',
+      {output: second.output},
+    )
   })
 
   t.test('a docker context and --builder: probe builds run on the selected builder', async (t) => {
@@ -161,7 +202,10 @@ if (engine && process.getuid?.() !== 0) {
     t.match(viaContext.output, /app is 1000:1000/, 'the probe read app from an image only the remote daemon has')
 
     // --builder naming the builder whose node is remote; buildx's docker driver serves only its own context
-    const viaBuilder = await dbuild(['build', '--builder', `remote-${id}`, '--no-cache', '--progress=plain', '.'], project, {...contextEnv, DBUILD_CACHE_DIR: path.join(dir, 'cache-builder')})
+    const viaBuilder = await dbuild(['build', '--builder', `remote-${id}`, '--no-cache', '--progress=plain', '.'], project, {
+      ...contextEnv,
+      DBUILD_CACHE_DIR: path.join(dir, 'cache-builder'),
+    })
     t.equal(viaBuilder.exitCode, 0, '--builder: dbuild builds on the remote node', {output: viaBuilder.output})
     t.match(viaBuilder.output, /app is 1000:1000/, 'its probe ran on the selected builder')
     // from another context, plain buildx refuses that builder, and dbuild fails just as it does
@@ -172,12 +216,16 @@ if (engine && process.getuid?.() !== 0) {
     t.match(oursElsewhere.output, /switch to context/)
   })
 
-  t.test('doctor reports the selected builder\'s store, not the local one', async (t) => {
+  t.test("doctor reports the selected builder's store, not the local one", async (t) => {
     const local = JSON.parse((await dbuild(['doctor', '--json'], dir, localEnv())).stdout) as {imageStore: string | null}
     t.equal(local.imageStore, 'graphdriver', 'the local daemon: graphdriver store')
-    const viaBuilder = JSON.parse((await dbuild(['doctor', '--json', '--builder', `remote-${id}`], dir, localEnv())).stdout) as {imageStore: string | null}
-    t.equal(viaBuilder.imageStore, 'containerd', '--builder: the remote node\'s containerd store')
-    const viaHost = JSON.parse((await dbuild(['doctor', '--json'], dir, {...localEnv(), DOCKER_HOST: remote})).stdout) as {imageStore: string | null}
-    t.equal(viaHost.imageStore, 'containerd', 'DOCKER_HOST=tcp://: the remote daemon\'s store')
+    const viaBuilder = JSON.parse((await dbuild(['doctor', '--json', '--builder', `remote-${id}`], dir, localEnv())).stdout) as {
+      imageStore: string | null
+    }
+    t.equal(viaBuilder.imageStore, 'containerd', "--builder: the remote node's containerd store")
+    const viaHost = JSON.parse((await dbuild(['doctor', '--json'], dir, {...localEnv(), DOCKER_HOST: remote})).stdout) as {
+      imageStore: string | null
+    }
+    t.equal(viaHost.imageStore, 'containerd', "DOCKER_HOST=tcp://: the remote daemon's store")
   })
 }

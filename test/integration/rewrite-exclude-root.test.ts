@@ -46,7 +46,8 @@ if (engine) {
   // the frontend here rejects the whole file for its --exclude, so the stage is also written alone
   writeTree(context, {Dockerfile: dockerfile, 'base.Dockerfile': stage.join('\n') + '\n'})
 
-  const exportTar = async (daemon: Daemon, args: string[], tar: string) => dockerOn(daemon, ['buildx', 'build', '--network=host', '--progress=plain', '--output', `type=tar,dest=${tar}`, ...args])
+  const exportTar = async (daemon: Daemon, args: string[], tar: string) =>
+    dockerOn(daemon, ['buildx', 'build', '--network=host', '--progress=plain', '--output', `type=tar,dest=${tar}`, ...args])
 
   t.test('COPY --from=base --exclude=/opt / / with symlinks next to the excluded paths builds and exports the expected tree', async (t) => {
     const plain = await dockerOn(engine.containerd, ['buildx', 'build', '--network=host', '--progress=plain', context])
@@ -70,13 +71,23 @@ if (engine) {
 
     // The only expected difference: a directory copied by path is created 0755 (the finding says which).
     const reshaped = (/Note: (.*?) will be created/.exec(finding?.message ?? '')?.[1] ?? '').split(', ').map((p) => p.slice(1))
-    const modeless = (line: string) => line.replace(/^d\S+ (\S+) (.+)$/, (all, owner: string, name: string) => (reshaped.includes(name) ? `d(reshaped) ${owner} ${name}` : all))
+    const modeless = (line: string) =>
+      line.replace(/^d\S+ (\S+) (.+)$/, (all, owner: string, name: string) =>
+        reshaped.includes(name) ? `d(reshaped) ${owner} ${name}` : all,
+      )
     const stageTar = path.join(out, 'base.tar')
-    t.equal((await exportTar(engine.containerd, ['-f', path.join(context, 'base.Dockerfile'), context], stageTar)).exitCode, 0, 'the stage exports')
+    t.equal(
+      (await exportTar(engine.containerd, ['-f', path.join(context, 'base.Dockerfile'), context], stageTar)).exitCode,
+      0,
+      'the stage exports',
+    )
     const expected = tree(stageTar).map(modeless).sort()
 
     const trees: Record<string, string[]> = {}
-    for (const [store, daemon] of [['containerd', engine.containerd], ['graphdriver', engine.graphdriver]] as const) {
+    for (const [store, daemon] of [
+      ['containerd', engine.containerd],
+      ['graphdriver', engine.graphdriver],
+    ] as const) {
       const tar = path.join(out, `${store}.tar`)
       const run = await exportTar(daemon, [rewritten], tar)
       t.equal(run.exitCode, 0, `the rewrite builds on the ${store} store`, {output: run.output, text: result.text})
@@ -86,9 +97,17 @@ if (engine) {
     const got = trees.containerd ?? []
     t.same(got, expected, 'the tree equals the stage (the excluded paths copied back separately)')
     t.same(trees.graphdriver, got, 'the graphdriver store exports the same tree')
-    for (const link of ['lrwxrwxrwx 0/0 usr/share/doc/apt/NEWS.gz -> ../missing/NEWS.gz', 'lrwxrwxrwx 1000/100 broken -> /nonexistent', 'lrwxrwxrwx 0/0 sbin2 -> usr/bin', 'lrwxrwxrwx 0/0 usr/share/doc2 -> doc']) {
+    for (const link of [
+      'lrwxrwxrwx 0/0 usr/share/doc/apt/NEWS.gz -> ../missing/NEWS.gz',
+      'lrwxrwxrwx 1000/100 broken -> /nonexistent',
+      'lrwxrwxrwx 0/0 sbin2 -> usr/bin',
+      'lrwxrwxrwx 0/0 usr/share/doc2 -> doc',
+    ]) {
       t.ok(got.includes(link), `kept: ${link}`)
     }
-    t.notOk(got.some((line) => line.includes('dbuild-links')), 'nothing of the helper stage but the links')
+    t.notOk(
+      got.some((line) => line.includes('dbuild-links')),
+      'nothing of the helper stage but the links',
+    )
   })
 }

@@ -47,7 +47,11 @@ if (engine) {
     t.equal(Object.keys(expected).length, 7, 'every file reported', {expected})
 
     const result = await rewriteOn(engine.containerd, dockerfile, context, tempDir(t))
-    t.same(result.findings.filter((f) => f.ruleId === 'link-chown' && !f.fix), [], 'every name resolved')
+    t.same(
+      result.findings.filter((f) => f.ruleId === 'link-chown' && !f.fix),
+      [],
+      'every name resolved',
+    )
     t.notMatch(result.text, /--chown=[a-z$]/, 'no names are left')
     const rewritten = tempDir(t)
     writeTree(rewritten, {foo: 'hi\n', Dockerfile: result.text})

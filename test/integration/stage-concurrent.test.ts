@@ -55,7 +55,14 @@ if (engine) {
 
   /** A build of `context` whose image reports the sha256 of every context file; the sums land in `out`. */
   const dockerfileFor = (files: string): string =>
-    [`FROM ${engine.localBaseImage} AS sums`, 'COPY . /ctx', `RUN cd /ctx && sha256sum ${files} > /sums`, 'FROM scratch', 'COPY --from=sums /sums /', ''].join('\n')
+    [
+      `FROM ${engine.localBaseImage} AS sums`,
+      'COPY . /ctx',
+      `RUN cd /ctx && sha256sum ${files} > /sums`,
+      'FROM scratch',
+      'COPY --from=sums /sums /',
+      '',
+    ].join('\n')
 
   const start = (tool: 'dbuild' | 'buildx', context: string, out: string): ResultPromise<{all: true; reject: false}> => {
     const args = ['--network=host', '--progress=plain', '--output', `type=local,dest=${out}`, context]

@@ -21,7 +21,7 @@ const isRoot = process.getuid?.() === 0
 
 /** A context that needs a stage (one group-writable file, as under umask 002), copied whole into the image. */
 function contextOf(dir: string, files: Record<string, string>): string {
-  writeTree(dir, {'Dockerfile': 'FROM scratch\nCOPY . /ctx/\n', 'umask-002.txt': 'g', ...files})
+  writeTree(dir, {Dockerfile: 'FROM scratch\nCOPY . /ctx/\n', 'umask-002.txt': 'g', ...files})
   chmodSync(path.join(dir, 'umask-002.txt'), 0o664)
   return dir
 }
@@ -66,7 +66,11 @@ if (engine) {
     })
 
     t.test(`${daemon.store}: hard links stay hard links, of the paths .dockerignore leaves in`, async (t) => {
-      const context = contextOf(at('hard-links'), {'.dockerignore': 'left-out/\n', 'a/layer.bin': 'x'.repeat(1 << 20), 'left-out/keep': 'k'})
+      const context = contextOf(at('hard-links'), {
+        '.dockerignore': 'left-out/\n',
+        'a/layer.bin': 'x'.repeat(1 << 20),
+        'left-out/keep': 'k',
+      })
       linkSync(path.join(context, 'a/layer.bin'), path.join(context, 'b.bin'))
       mkdirSync(path.join(context, 'c'))
       linkSync(path.join(context, 'a/layer.bin'), path.join(context, 'c/layer.bin'))
@@ -91,7 +95,9 @@ if (engine) {
     t.test(`${daemon.store}: a sparse file`, async (t) => {
       const context = contextOf(at('sparse'), {})
       const file = path.join(context, 'disk.img')
-      await sh(`truncate -s 64M ${JSON.stringify(file)} && printf 'data at 32M' | dd of=${JSON.stringify(file)} bs=1 seek=33554432 conv=notrunc status=none`)
+      await sh(
+        `truncate -s 64M ${JSON.stringify(file)} && printf 'data at 32M' | dd of=${JSON.stringify(file)} bs=1 seek=33554432 conv=notrunc status=none`,
+      )
       const cacheDir = at('sparse-cache')
       const {differences} = await buildBoth(daemon, {dir: context, cacheDir})
       t.same(differences, [], 'the same image')
@@ -99,24 +105,32 @@ if (engine) {
       t.ok(Number(stdout.trim()) * 512 < 1 << 20, `the staged copy keeps its holes (${stdout.trim()} blocks)`)
     })
 
-    t.test(`${daemon.store}: a full cache or a read-only one: the build goes on as plain buildx's`, {skip: isRoot ? false : 'mounting needs root'}, async (t) => {
-      const context = contextOf(at('unwritable'), {})
-      writeFileSync(path.join(context, 'big.bin'), Buffer.alloc(3 << 20, 1))
-      const full = at('full-cache')
-      await mount(t, ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], full)
-      const onFull = await buildBoth(daemon, {dir: context, cacheDir: full})
-      t.same(onFull.differences, [], 'full: the same image as plain buildx (modes as they are)')
-      t.match(onFull.ours.output, /cannot write the stage \(ENOSPC\): building from .* as it is, whose modes are not canonical/)
-      const left = (await execa('find', [full])).stdout.split('\n')
-      t.same(left.filter((file) => /\/context(\/|$)|\.scratch|\.lock/.test(file)), [], 'nothing of the stage is left half written')
+    t.test(
+      `${daemon.store}: a full cache or a read-only one: the build goes on as plain buildx's`,
+      {skip: isRoot ? false : 'mounting needs root'},
+      async (t) => {
+        const context = contextOf(at('unwritable'), {})
+        writeFileSync(path.join(context, 'big.bin'), Buffer.alloc(3 << 20, 1))
+        const full = at('full-cache')
+        await mount(t, ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], full)
+        const onFull = await buildBoth(daemon, {dir: context, cacheDir: full})
+        t.same(onFull.differences, [], 'full: the same image as plain buildx (modes as they are)')
+        t.match(onFull.ours.output, /cannot write the stage \(ENOSPC\): building from .* as it is, whose modes are not canonical/)
+        const left = (await execa('find', [full])).stdout.split('\n')
+        t.same(
+          left.filter((file) => /\/context(\/|$)|\.scratch|\.lock/.test(file)),
+          [],
+          'nothing of the stage is left half written',
+        )
 
-      const readOnly = at('read-only-cache')
-      await mount(t, ['--bind', readOnly], readOnly)
-      await execa('mount', ['-o', 'remount,bind,ro', readOnly])
-      const onReadOnly = await buildBoth(daemon, {dir: context, cacheDir: path.join(readOnly, 'dbuild')})
-      t.same(onReadOnly.differences, [], 'read-only: the same image as plain buildx')
-      t.match(onReadOnly.ours.output, /\(EROFS\): building from .* as it is/)
-      t.notMatch(onReadOnly.ours.output, /dbuild bug/)
-    })
+        const readOnly = at('read-only-cache')
+        await mount(t, ['--bind', readOnly], readOnly)
+        await execa('mount', ['-o', 'remount,bind,ro', readOnly])
+        const onReadOnly = await buildBoth(daemon, {dir: context, cacheDir: path.join(readOnly, 'dbuild')})
+        t.same(onReadOnly.differences, [], 'read-only: the same image as plain buildx')
+        t.match(onReadOnly.ours.output, /\(EROFS\): building from .* as it is/)
+        t.notMatch(onReadOnly.ours.output, /dbuild bug/)
+      },
+    )
   }
 }

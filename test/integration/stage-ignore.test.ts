@@ -20,7 +20,17 @@ if (engine) {
   const root = tempDir(t, 'dbuild-stage-ignore-')
 
   const buildkitExport = async (context: string, dockerfile: string, dest: string): Promise<void> => {
-    const run = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '-f', dockerfile, '--output', `type=local,dest=${dest}`, context])
+    const run = await dockerOn(engine.graphdriver, [
+      'buildx',
+      'build',
+      '--network=host',
+      '--progress=plain',
+      '-f',
+      dockerfile,
+      '--output',
+      `type=local,dest=${dest}`,
+      context,
+    ])
     if (run.exitCode !== 0) throw new Error(`buildx failed:\n${run.output}`)
   }
 
@@ -34,13 +44,17 @@ if (engine) {
       const staged = await stageContext({context, dockerfile, out: path.join(root, `case${index}`, 'stage')})
       const theirs = listTree(exported, {modes: false})
       t.same(listTree(staged.dir, {modes: false}), theirs, 'the stage has exactly the paths, types and contents BuildKit sent')
-      t.same(theirs.map((entry) => entry.path), testCase.expected, 'BuildKit still sends what ignore-cases.ts recorded')
+      t.same(
+        theirs.map((entry) => entry.path),
+        testCase.expected,
+        'BuildKit still sends what ignore-cases.ts recorded',
+      )
     })
   }
 
   t.test('symlinks are sent as links, never followed, broken or pointing outside', async (t) => {
     const context = path.join(root, 'links', 'context')
-    writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY . /\n', 'dir/file': 'x\n', '.dockerignore': 'ignored\n', 'ignored/f': 'secret\n'})
+    writeTree(context, {Dockerfile: 'FROM scratch\nCOPY . /\n', 'dir/file': 'x\n', '.dockerignore': 'ignored\n', 'ignored/f': 'secret\n'})
     symlinkSync('dir/file', path.join(context, 'inside'))
     symlinkSync('dir', path.join(context, 'to-dir'))
     symlinkSync('/etc/hostname', path.join(context, 'outside'))

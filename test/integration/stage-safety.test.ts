@@ -38,9 +38,17 @@ if (engine) {
   const baseEnv: NodeJS.ProcessEnv = {...engine.graphdriver.env, DBUILD_CACHE_DIR: path.join(root, 'cache'), NO_COLOR: '1'}
   delete baseEnv.CI
 
-  const exportWith = async (tool: 'buildx' | 'dbuild', context: string, out: string, options: {env?: NodeJS.ProcessEnv; prefix?: string[]} = {}) => {
+  const exportWith = async (
+    tool: 'buildx' | 'dbuild',
+    context: string,
+    out: string,
+    options: {env?: NodeJS.ProcessEnv; prefix?: string[]} = {},
+  ) => {
     const args = ['--network=host', '--progress=plain', '--output', `type=local,dest=${out}`, context]
-    const [command, ...rest] = [...(options.prefix ?? []), ...(tool === 'dbuild' ? [process.execPath, BIN, 'build', ...args] : ['docker', 'buildx', 'build', ...args])]
+    const [command, ...rest] = [
+      ...(options.prefix ?? []),
+      ...(tool === 'dbuild' ? [process.execPath, BIN, 'build', ...args] : ['docker', 'buildx', 'build', ...args]),
+    ]
     if (tool === 'buildx' && !options.prefix) return dockerOn(engine.graphdriver, ['buildx', 'build', ...args])
     const result = await execa(command as string, rest, {env: options.env ?? baseEnv, extendEnv: false, reject: false, all: true})
     return {exitCode: result.exitCode ?? 1, output: result.all ?? ''}
@@ -59,7 +67,7 @@ if (engine) {
 
   t.test('file names that are not UTF-8', async (t) => {
     const context = path.join(root, 'bytes')
-    writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY . /\n', 'plain.txt': 'p'})
+    writeTree(context, {Dockerfile: 'FROM scratch\nCOPY . /\n', 'plain.txt': 'p'})
     chmodSync(path.join(context, 'plain.txt'), 0o664) // not canonical: dbuild stages this context
     const latin1 = Buffer.from('caf\xe9', 'latin1')
     mkdirSync(Buffer.concat([Buffer.from(`${context}/`), latin1]))
@@ -68,19 +76,22 @@ if (engine) {
     // sync's protobuf strings must be UTF-8. dbuild does what the engine's plain buildx does: the same
     // tree where buildx completes, buildx's own failure (its exit code, never dbuild's 70) where it refuses.
     const plain = await exportWith('buildx', context, path.join(root, 'bytes-probe'))
-    if (engine.flavor === 'floor') t.equal(plain.exitCode, 0, `buildx ${engine.versions.buildx} sends names that are not UTF-8`, {output: plain.output})
+    if (engine.flavor === 'floor')
+      t.equal(plain.exitCode, 0, `buildx ${engine.versions.buildx} sends names that are not UTF-8`, {output: plain.output})
     if (plain.exitCode === 0) {
       await sameAsBuildx(t, context)
       return
     }
     const ours = await exportWith('dbuild', context, path.join(root, 'bytes-dbuild'))
-    t.equal(ours.exitCode, plain.exitCode, `buildx ${engine.versions.buildx} refuses the names, and dbuild passes its failure through`, {output: ours.output})
+    t.equal(ours.exitCode, plain.exitCode, `buildx ${engine.versions.buildx} refuses the names, and dbuild passes its failure through`, {
+      output: ours.output,
+    })
   })
 
   t.test("dbuild's cache directory inside the context (XDG_CACHE_HOME=$PWD/.cache)", async (t) => {
     for (const ignored of [true, false]) {
       const context = path.join(root, ignored ? 'cache-ignored' : 'cache-sent')
-      writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY . /\n', 'app/main': 'm', ...(ignored ? {'.dockerignore': '.cache\n'} : {})})
+      writeTree(context, {Dockerfile: 'FROM scratch\nCOPY . /\n', 'app/main': 'm', ...(ignored ? {'.dockerignore': '.cache\n'} : {})})
       chmodSync(path.join(context, 'app/main'), 0o664)
       const env: NodeJS.ProcessEnv = {...baseEnv, XDG_CACHE_HOME: path.join(context, '.cache')}
       delete env.DBUILD_CACHE_DIR
@@ -99,7 +110,7 @@ if (engine) {
 
   t.test('COPY of a FIFO and a socket', async (t) => {
     const context = path.join(root, 'special')
-    writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY fifo /f\nCOPY sock /s\n'})
+    writeTree(context, {Dockerfile: 'FROM scratch\nCOPY fifo /f\nCOPY sock /s\n'})
     await execa('mkfifo', ['-m', '664', path.join(context, 'fifo')])
     const server = net.createServer().listen(path.join(context, 'sock'))
     await new Promise((resolve) => server.once('listening', resolve))
@@ -112,12 +123,15 @@ if (engine) {
     const setpriv = await execa('setpriv', ['--version'], {reject: false})
     if (process.getuid?.() === 0 && setpriv.exitCode !== 0) return t.plan(0, 'setpriv is needed to make a directory read-only for root')
     const context = path.join(root, 'read-only')
-    writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY . /\n', 'a': 'a'})
+    writeTree(context, {Dockerfile: 'FROM scratch\nCOPY . /\n', a: 'a'})
     const cache = path.join(root, 'read-only-cache')
     mkdirSync(cache)
     chmodSync(cache, 0o555)
     t.teardown(() => chmodSync(cache, 0o755))
-    const prefix = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search'] : []
+    const prefix =
+      process.getuid?.() === 0
+        ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search']
+        : []
     const ours = await sameAsBuildx(t, context, {env: {...baseEnv, DBUILD_CACHE_DIR: cache}, prefix})
     t.notMatch(ours.output, /dbuild bug/)
   })

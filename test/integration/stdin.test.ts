@@ -48,7 +48,10 @@ if (engine) {
   }
 
   t.test('bake --file - , build -f - and context -', async (t) => {
-    const source = await gitRepo(path.join(root, 'source'), {'app/Dockerfile': 'FROM scratch\nCOPY . /app/\n', 'app/tree/hello.txt': 'hello\n'})
+    const source = await gitRepo(path.join(root, 'source'), {
+      'app/Dockerfile': 'FROM scratch\nCOPY . /app/\n',
+      'app/tree/hello.txt': 'hello\n',
+    })
     const checkout = await cloneUnderUmask(source, path.join(root, 'checkout'), '002')
     mkdirSync(path.join(checkout, 'out'), {recursive: true})
 
@@ -65,7 +68,11 @@ if (engine) {
     const bakePlain = await readTar(path.join(checkout, 'out', 'bake-plain.tar'))
     const bakeOurs = await readTar(path.join(checkout, 'out', 'bake-dbuild.tar'))
     t.same(compareImages(bakePlain, bakeOurs, {started}), [], 'bake --file -: the image plain bake builds, modes aside')
-    t.equal(bakeOurs.find((entry) => entry.path === 'app/tree/hello.txt')?.mode, 0o644, 'dbuild bake staged the context from the stdin definition')
+    t.equal(
+      bakeOurs.find((entry) => entry.path === 'app/tree/hello.txt')?.mode,
+      0o644,
+      'dbuild bake staged the context from the stdin definition',
+    )
     t.equal(bakePlain.find((entry) => entry.path === 'app/tree/hello.txt')?.mode, 0o664, 'plain bake kept the umask 002 mode')
 
     const bakeHcl = await run('dbuild', ['bake', '-f', '-', '--print', 'app'], checkout, 'target "app" {\n  context = "app"\n}\n')
@@ -73,7 +80,13 @@ if (engine) {
     t.ok(bakeHcl.output.includes(`"context": "${cacheDir}`), 'the printed definition builds from the stage')
 
     const dockerfile = 'FROM scratch\nCOPY tree /tree/\n'
-    const fromStdin = await both(t, 'build -f -', (out) => ['build', '--progress=plain', '--no-cache', '-o', `type=tar,dest=${out}`, '-f', '-', 'app'], checkout, dockerfile)
+    const fromStdin = await both(
+      t,
+      'build -f -',
+      (out) => ['build', '--progress=plain', '--no-cache', '-o', `type=tar,dest=${out}`, '-f', '-', 'app'],
+      checkout,
+      dockerfile,
+    )
     t.equal(fromStdin?.ours.find((entry) => entry.path === 'tree/hello.txt')?.mode, 0o644, 'build -f -: the context was staged')
 
     const contextless = 'FROM scratch\nLABEL made=stdin\n'

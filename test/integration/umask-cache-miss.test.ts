@@ -17,12 +17,16 @@ if (engine) {
   const EXPENSIVE = 'RUN echo expensive step && sleep 1 && cat /app/src/hello.txt > /built'
 
   t.test('plain buildx misses the registry cache across umasks', async (t) => {
-    const source = await gitRepo(path.join(root, 'source'), {
-      'Dockerfile': `FROM ${engine.baseImage}\nCOPY . /app\n${EXPENSIVE}\n`,
-      '.dockerignore': '.git\n',
-      'src/hello.txt': 'hello\n',
-      'src/run.sh': '#!/bin/sh\necho run\n',
-    }, ['src/run.sh'])
+    const source = await gitRepo(
+      path.join(root, 'source'),
+      {
+        Dockerfile: `FROM ${engine.baseImage}\nCOPY . /app\n${EXPENSIVE}\n`,
+        '.dockerignore': '.git\n',
+        'src/hello.txt': 'hello\n',
+        'src/run.sh': '#!/bin/sh\necho run\n',
+      },
+      ['src/run.sh'],
+    )
     const ci = await cloneUnderUmask(source, path.join(root, 'ci'), '002')
     const dev = await cloneUnderUmask(source, path.join(root, 'dev'), '022')
     const ciDev = await cloneUnderUmask(source, path.join(root, 'ci-twin'), '002')
@@ -30,7 +34,18 @@ if (engine) {
     t.equal(statSync(path.join(dev, 'src/hello.txt')).mode & 0o777, 0o644, 'umask 022 checkout: 644')
 
     const ref = `${engine.registry}/${uniqueName('umask-miss')}:latest`
-    const push = await dockerOn(engine.graphdriver, ['buildx', 'build', '--network=host', '--progress=plain', '--push', '--cache-to', 'type=inline', '-t', ref, ci])
+    const push = await dockerOn(engine.graphdriver, [
+      'buildx',
+      'build',
+      '--network=host',
+      '--progress=plain',
+      '--push',
+      '--cache-to',
+      'type=inline',
+      '-t',
+      ref,
+      ci,
+    ])
     t.equal(push.exitCode, 0, 'CI build pushes with inline cache', {output: push.output})
 
     const fromCache = ['buildx', 'build', '--network=host', '--progress=plain', '--cache-from', `type=registry,ref=${ref}`]
@@ -38,12 +53,20 @@ if (engine) {
     t.equal(prune.exitCode, 0, 'builder cache pruned', {output: prune.output})
     const miss = await dockerOn(engine.containerd, [...fromCache, dev])
     t.equal(miss.exitCode, 0, 'developer build succeeds', {output: miss.output})
-    t.ok(ranSteps(miss.output).some((s) => s.includes('echo expensive step')), 'umask 022 checkout: the expensive RUN runs again', {output: miss.output})
+    t.ok(
+      ranSteps(miss.output).some((s) => s.includes('echo expensive step')),
+      'umask 022 checkout: the expensive RUN runs again',
+      {output: miss.output},
+    )
 
     // Control: the same registry cache does hit for a checkout with the same modes.
     await dockerOn(engine.containerd, ['buildx', 'prune', '-af'])
     const hit = await dockerOn(engine.containerd, [...fromCache, ciDev])
     t.equal(hit.exitCode, 0, 'control build succeeds', {output: hit.output})
-    t.notOk(ranSteps(hit.output).some((s) => s.includes('echo expensive step')), 'umask 002 checkout: the expensive RUN comes from the registry cache', {output: hit.output})
+    t.notOk(
+      ranSteps(hit.output).some((s) => s.includes('echo expensive step')),
+      'umask 002 checkout: the expensive RUN comes from the registry cache',
+      {output: hit.output},
+    )
   })
 }

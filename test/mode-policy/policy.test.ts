@@ -13,12 +13,14 @@ import {CANONICAL_MODES, modeFromDisk, modeFromIndex} from '../../src/mode-polic
 import {tempDir} from '../helpers/index.js'
 
 /** Modes a umask, a tool or a user leaves behind, for files and for directories. */
-const FILE_MODES = [0o600, 0o644, 0o664, 0o666, 0o700, 0o744, 0o755, 0o775, 0o777, 0o4755, 0o2755, 0o1755, 0o6777, 0o4644, 0o444, 0o400, 0o100, 0o070, 0o000]
+const FILE_MODES = [
+  0o600, 0o644, 0o664, 0o666, 0o700, 0o744, 0o755, 0o775, 0o777, 0o4755, 0o2755, 0o1755, 0o6777, 0o4644, 0o444, 0o400, 0o100, 0o070, 0o000,
+]
 const DIR_MODES = [0o700, 0o755, 0o775, 0o777, 0o2775, 0o2755, 0o1777, 0o3775, 0o4755, 0o711, 0o500]
 
 const octal = (mode: number): string => mode.toString(8).padStart(4, '0')
 
-t.test('the hook\'s generated find and the TypeScript policy give the same mode for every case in the table', async (t) => {
+t.test("the hook's generated find and the TypeScript policy give the same mode for every case in the table", async (t) => {
   const root = tempDir(t, 'dbuild-mode-policy-')
   const cases: Array<{rel: string; isDir: boolean; mode: number}> = []
   for (const mode of FILE_MODES) cases.push({rel: `file-${octal(mode)}`, isDir: false, mode})
@@ -30,7 +32,11 @@ t.test('the hook\'s generated find and the TypeScript policy give the same mode 
     chmodSync(abs, mode)
     t.equal(lstatSync(abs).mode & 0o7777, mode, `${rel} starts as ${octal(mode)}`)
   }
-  const result = await execa('sh', ['-c', fixProgram(), 'sh', ...cases.map((c) => `./${c.rel}`)], {cwd: root, reject: false, stripFinalNewline: false})
+  const result = await execa('sh', ['-c', fixProgram(), 'sh', ...cases.map((c) => `./${c.rel}`)], {
+    cwd: root,
+    reject: false,
+    stripFinalNewline: false,
+  })
   t.equal(result.exitCode, 0, result.stderr)
   const printed = new Set(result.stdout.split('\0').filter(Boolean))
   for (const {rel, isDir, mode} of cases) {

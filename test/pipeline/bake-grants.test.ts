@@ -23,15 +23,25 @@ t.test('overrideGrants: what buildx grants each --set, read from the resolved de
     target: {
       app: {
         output: [{type: 'local', dest: '/out/app'}],
-        'cache-to': [{type: 'local', dest: '/cache/to'}, {type: 'registry', ref: 'r/app:cache'}],
+        'cache-to': [
+          {type: 'local', dest: '/cache/to'},
+          {type: 'registry', ref: 'r/app:cache'},
+        ],
         'cache-from': [{type: 'local', src: '/cache/from'}, {type: 'gha'}],
-        secret: [{id: 'npm', src: '/home/u/.npmrc'}, {id: 'token', env: 'TOKEN'}],
+        secret: [
+          {id: 'npm', src: '/home/u/.npmrc'},
+          {id: 'token', env: 'TOKEN'},
+        ],
         ssh: [{id: 'default', paths: ['/home/u/.ssh/id_ed25519', '/agent.sock']}, {id: 'other'}],
         entitlements: ['network.host'],
       },
       'app-debug': {output: [{type: 'tar', dest: 'rel/app.tar'}]},
       api: {output: ['type=docker'], 'cache-from': ['type=local,src=/old/cache', 'user/app:cache']},
-      old: {output: ['/legacy/dir', '-', 'type=tar,dest=-', 'type=local,"dest=/with,comma"'], secret: ['id=a,src=/a', 'id=b,type=env,src=B', 'id=c,source=/c'], ssh: ['default=/k1,/k2', 'agent']},
+      old: {
+        output: ['/legacy/dir', '-', 'type=tar,dest=-', 'type=local,"dest=/with,comma"'],
+        secret: ['id=a,src=/a', 'id=b,type=env,src=B', 'id=c,source=/c'],
+        ssh: ['default=/k1,/k2', 'agent'],
+      },
     },
   }
   const cases: Array<[string[], string[], string]> = [
@@ -45,15 +55,27 @@ t.test('overrideGrants: what buildx grants each --set, read from the resolved de
     [['app.entitlements=security.insecure'], ['security.insecure'], 'security.insecure'],
     [['app.entitlements=device=/dev/x'], [], 'buildx grants no other entitlement for an override'],
     [['app.tags=x', 'app.args.A=1', 'app.context=/elsewhere', 'app.no-cache=true'], [], 'fields that name no path grant nothing'],
-    [['app-debug.output=type=tar,dest=rel/app.tar'], ['fs.write=rel/app.tar'], 'a relative path stays relative: bake resolves it from the same working directory'],
+    [
+      ['app-debug.output=type=tar,dest=rel/app.tar'],
+      ['fs.write=rel/app.tar'],
+      'a relative path stays relative: bake resolves it from the same working directory',
+    ],
     [['app*.output=type=local,dest=/out/app'], ['fs.write=/out/app', 'fs.write=rel/app.tar'], 'a glob names every matching target'],
-    [['*.output=x'], ['fs.write=/out/app', 'fs.write=rel/app.tar', 'fs.write=/legacy/dir', 'fs.write=/with,comma'], 'every target; `-` is standard output, no path'],
+    [
+      ['*.output=x'],
+      ['fs.write=/out/app', 'fs.write=rel/app.tar', 'fs.write=/legacy/dir', 'fs.write=/with,comma'],
+      'every target; `-` is standard output, no path',
+    ],
     [['ap?.output=x'], ['fs.write=/out/app'], '? is one character'],
     [['[ab]pp.output=x'], ['fs.write=/out/app'], 'a class'],
     [['[^a]ld.output=x'], ['fs.write=/legacy/dir', 'fs.write=/with,comma'], 'a negated class'],
     [['[bad.output=x'], [], 'a malformed pattern names nothing (bake refuses it)'],
     [['nothing.output=x', 'app', 'app.output'], [], 'no such target, no value: nothing'],
-    [['api.output=type=docker', 'api.cache-from=type=local,src=/old/cache'], ['fs.read=/old/cache'], 'strings, as older buildx prints them; a bare ref is a registry cache'],
+    [
+      ['api.output=type=docker', 'api.cache-from=type=local,src=/old/cache'],
+      ['fs.read=/old/cache'],
+      'strings, as older buildx prints them; a bare ref is a registry cache',
+    ],
     [['old.secrets=x', 'old.ssh=x'], ['fs.read=/a', 'fs.read=/c', 'fs.read=/k1', 'fs.read=/k2'], 'secret and ssh strings'],
     [['app.output=x', 'app.output+=y', 'app.cache-to=z'], ['fs.write=/out/app', 'fs.write=/cache/to'], 'no repeats, in the order found'],
   ]

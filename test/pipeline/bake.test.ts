@@ -59,8 +59,11 @@ target "two" {
 }
 `
 
-  t.test('each target\'s image carries its own context digest as a manifest annotation, as build\'s does', async (t) => {
-    const images = {one: `${engine.registry}/${uniqueName('dbuild-bake-one')}:ci`, two: `${engine.registry}/${uniqueName('dbuild-bake-two')}:ci`}
+  t.test("each target's image carries its own context digest as a manifest annotation, as build's does", async (t) => {
+    const images = {
+      one: `${engine.registry}/${uniqueName('dbuild-bake-one')}:ci`,
+      two: `${engine.registry}/${uniqueName('dbuild-bake-two')}:ci`,
+    }
     const checkout = await gitRepo(path.join(root, 'annotate'), {
       'docker-bake.hcl': bakeFile(images),
       'one/Dockerfile': `FROM ${engine.baseImage}\nCOPY one.txt /one.txt\n`,
@@ -71,14 +74,39 @@ target "two" {
     // CI writes each target's manifest (and so has its digest) without --manifest
     const ours = await dbuildOn(engine.containerd, ['bake', '--progress=plain'], checkout, {CI: 'true'})
     t.equal(ours.exitCode, 0, 'dbuild bake builds and pushes both targets', {output: ours.output})
-    const digests = Object.fromEntries(['one', 'two'].map((target) => [target, new RegExp(`target ${target}: context digest (sha256:[0-9a-f]{64})`).exec(ours.output)?.[1]]))
+    const digests = Object.fromEntries(
+      ['one', 'two'].map((target) => [target, new RegExp(`target ${target}: context digest (sha256:[0-9a-f]{64})`).exec(ours.output)?.[1]]),
+    )
     t.ok(digests.one && digests.two && digests.one !== digests.two, 'two contexts, two digests', digests)
-    t.same(await pushedAnnotations(engine.containerd, images.one), {[CONTEXT_DIGEST_ANNOTATION]: digests.one, 'org.opencontainers.image.title': 'one'}, "target one's image: its digest, and the target's own annotation kept")
-    t.same(await pushedAnnotations(engine.containerd, images.two), {[CONTEXT_DIGEST_ANNOTATION]: digests.two}, "target two's image: its own digest")
+    t.same(
+      await pushedAnnotations(engine.containerd, images.one),
+      {[CONTEXT_DIGEST_ANNOTATION]: digests.one, 'org.opencontainers.image.title': 'one'},
+      "target one's image: its digest, and the target's own annotation kept",
+    )
+    t.same(
+      await pushedAnnotations(engine.containerd, images.two),
+      {[CONTEXT_DIGEST_ANNOTATION]: digests.two},
+      "target two's image: its own digest",
+    )
 
     // the graphdriver store pushes Docker v2 manifests, which hold no annotations: dropped, nothing fails
-    const plainImages = {one: `${engine.registry}/${uniqueName('dbuild-bake-gd-one')}:ci`, two: `${engine.registry}/${uniqueName('dbuild-bake-gd-two')}:ci`}
-    const graphdriver = await dbuildOn(engine.graphdriver, ['bake', '--progress=plain', '--set', `one.output=type=image,name=${plainImages.one},push=true`, '--set', `two.output=type=image,name=${plainImages.two},push=true`], checkout, {CI: 'true'})
+    const plainImages = {
+      one: `${engine.registry}/${uniqueName('dbuild-bake-gd-one')}:ci`,
+      two: `${engine.registry}/${uniqueName('dbuild-bake-gd-two')}:ci`,
+    }
+    const graphdriver = await dbuildOn(
+      engine.graphdriver,
+      [
+        'bake',
+        '--progress=plain',
+        '--set',
+        `one.output=type=image,name=${plainImages.one},push=true`,
+        '--set',
+        `two.output=type=image,name=${plainImages.two},push=true`,
+      ],
+      checkout,
+      {CI: 'true'},
+    )
     t.equal(graphdriver.exitCode, 0, 'the graphdriver store builds and pushes too', {output: graphdriver.output})
     t.same(await pushedAnnotations(engine.graphdriver, plainImages.two), {}, 'where the manifest cannot hold one, there is none')
 
@@ -86,11 +114,15 @@ target "two" {
     const printed = await dbuildOn(engine.containerd, ['bake', '--print'], checkout)
     t.equal(printed.exitCode, 0, printed.output)
     const definition = JSON.parse(printed.stdout) as {target: Record<string, {annotations?: string[]}>}
-    t.same(definition.target.one?.annotations, ['manifest:org.opencontainers.image.title=one'], 'outside CI and without --manifest: nothing added')
+    t.same(
+      definition.target.one?.annotations,
+      ['manifest:org.opencontainers.image.title=one'],
+      'outside CI and without --manifest: nothing added',
+    )
     t.equal(definition.target.two?.annotations, undefined)
   })
 
-  t.test('a target\'s BUILDKIT_SYNTAX arg goes through the mirror: BuildKit asks the mirror, never Docker Hub', async (t) => {
+  t.test("a target's BUILDKIT_SYNTAX arg goes through the mirror: BuildKit asks the mirror, never Docker Hub", async (t) => {
     const mirror = `${engine.registry}/${uniqueName('mirror')}/dockerfile`
     const checkout = await gitRepo(path.join(root, 'syntax'), {
       '.dbuild.json': JSON.stringify({mirrors: {'docker.io/docker/dockerfile': mirror}}),
@@ -103,12 +135,16 @@ target "builtin" {
   output = ["type=cacheonly"]
 }
 `,
-      'Dockerfile': '# syntax=docker/dockerfile:1.5\nFROM scratch\n',
+      Dockerfile: '# syntax=docker/dockerfile:1.5\nFROM scratch\n',
     })
     const printed = await dbuildOn(engine.graphdriver, ['bake', '--print', 'pinned', 'builtin'], checkout)
     t.equal(printed.exitCode, 0, printed.output)
     const definition = JSON.parse(printed.stdout) as {target: Record<string, {args?: Record<string, string>}>}
-    t.same(definition.target.pinned?.args, {BUILDKIT_SYNTAX: `${mirror}:1.7`, OTHER: 'docker/dockerfile:1.7'}, 'the frontend arg is mirrored, another arg is not')
+    t.same(
+      definition.target.pinned?.args,
+      {BUILDKIT_SYNTAX: `${mirror}:1.7`, OTHER: 'docker/dockerfile:1.7'},
+      'the frontend arg is mirrored, another arg is not',
+    )
     t.equal(definition.target.builtin?.args, undefined, 'a target without the arg gets none')
     t.match(printed.output, /target pinned: .*--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 → .*\(fixed\)/)
 

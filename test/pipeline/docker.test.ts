@@ -43,13 +43,22 @@ t.test('streamDocker passes SIGTERM on and resolves only once docker has ended',
 
 t.test('checkBuildx: missing docker, missing or old buildx each get a clear error with the fix', async (t) => {
   t.same((await checkBuildx(fakeDocker('new', 'echo "github.com/docker/buildx v0.13.1 abc"'))).parts, [0, 13, 1])
-  await t.rejects(checkBuildx({...process.env, PATH: path.join(root, 'empty')}), {exit: ExitCode.UNAVAILABLE, message: /docker was not found on PATH/})
+  await t.rejects(checkBuildx({...process.env, PATH: path.join(root, 'empty')}), {
+    exit: ExitCode.UNAVAILABLE,
+    message: /docker was not found on PATH/,
+  })
   await t.rejects(checkBuildx(fakeDocker('nobuildx', 'echo "docker: \'buildx\' is not a docker command." >&2; exit 1')), {
     exit: ExitCode.UNAVAILABLE,
     message: /docker buildx is not installed/,
   })
-  await t.rejects(checkBuildx(fakeDocker('old', 'echo "github.com/docker/buildx v0.9.1 abc"')), {exit: ExitCode.UNAVAILABLE, message: /buildx 0\.9\.1 is too old/})
-  await t.rejects(checkBuildx(fakeDocker('broken', 'echo boom >&2; exit 2')), {exit: ExitCode.UNAVAILABLE, message: /docker buildx version failed: boom/})
+  await t.rejects(checkBuildx(fakeDocker('old', 'echo "github.com/docker/buildx v0.9.1 abc"')), {
+    exit: ExitCode.UNAVAILABLE,
+    message: /buildx 0\.9\.1 is too old/,
+  })
+  await t.rejects(checkBuildx(fakeDocker('broken', 'echo boom >&2; exit 2')), {
+    exit: ExitCode.UNAVAILABLE,
+    message: /docker buildx version failed: boom/,
+  })
 })
 
 t.test('checkBuildx remembers the version until docker, its config or a buildx plugin changes', async (t) => {
@@ -73,17 +82,34 @@ t.test('checkBuildx remembers the version until docker, its config or a buildx p
   const bin = path.join(root, 'remember', 'docker')
   writeFileSync(bin, '#!/bin/sh\necho "github.com/docker/buildx v0.9.1 abc"\n')
   await t.rejects(checkBuildx(env), {exit: ExitCode.UNAVAILABLE, message: /buildx 0\.9\.1 is too old/}, 'a changed docker CLI: asked again')
-  await t.rejects(checkBuildx({...env, PATH: path.join(root, 'empty')}), {message: /docker was not found on PATH/}, 'docker gone: never a remembered answer')
+  await t.rejects(
+    checkBuildx({...env, PATH: path.join(root, 'empty')}),
+    {message: /docker was not found on PATH/},
+    'docker gone: never a remembered answer',
+  )
 })
 
-t.test('checkBuildx: a buildx built without version information (v0.0.0+unknown) is not refused; its own help says what it lists', async (t) => {
-  // the fake only answers `buildx version` as such a build does; the help is the installed buildx's own
-  const real = ['/usr/local/bin/docker', '/usr/bin/docker'].find((file) => existsSync(file)) ?? 'docker'
-  const unknown = fakeDocker('unknown', `[ "$1 $2" = "buildx version" ] && { echo "github.com/docker/buildx v0.0.0+unknown "; exit 0; }\nexec ${real} "$@"`)
-  const version = await checkBuildx({...unknown, DBUILD_CACHE_DIR: tempDir(t)})
-  t.equal(version.version, 'unknown')
-  t.equal(version.parts, undefined, 'no version is made up')
-  t.equal(version.annotation, true, 'buildx 0.12+ lists --annotation in its help')
-  const old = fakeDocker('unknown-old', `[ "$1 $2" = "buildx version" ] && { echo "github.com/docker/buildx v0.0.0+unknown"; exit 0; }\necho "  -f, --file string"`)
-  await t.rejects(checkBuildx({...old, DBUILD_CACHE_DIR: tempDir(t)}), {exit: ExitCode.UNAVAILABLE, message: /has no --build-context/}, 'one without --build-context is still refused')
-})
+t.test(
+  'checkBuildx: a buildx built without version information (v0.0.0+unknown) is not refused; its own help says what it lists',
+  async (t) => {
+    // the fake only answers `buildx version` as such a build does; the help is the installed buildx's own
+    const real = ['/usr/local/bin/docker', '/usr/bin/docker'].find((file) => existsSync(file)) ?? 'docker'
+    const unknown = fakeDocker(
+      'unknown',
+      `[ "$1 $2" = "buildx version" ] && { echo "github.com/docker/buildx v0.0.0+unknown "; exit 0; }\nexec ${real} "$@"`,
+    )
+    const version = await checkBuildx({...unknown, DBUILD_CACHE_DIR: tempDir(t)})
+    t.equal(version.version, 'unknown')
+    t.equal(version.parts, undefined, 'no version is made up')
+    t.equal(version.annotation, true, 'buildx 0.12+ lists --annotation in its help')
+    const old = fakeDocker(
+      'unknown-old',
+      `[ "$1 $2" = "buildx version" ] && { echo "github.com/docker/buildx v0.0.0+unknown"; exit 0; }\necho "  -f, --file string"`,
+    )
+    await t.rejects(
+      checkBuildx({...old, DBUILD_CACHE_DIR: tempDir(t)}),
+      {exit: ExitCode.UNAVAILABLE, message: /has no --build-context/},
+      'one without --build-context is still refused',
+    )
+  },
+)

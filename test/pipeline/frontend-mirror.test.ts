@@ -20,7 +20,7 @@ const DOCKERFILE = '# syntax=docker/dockerfile:1.5\nFROM scratch\nCOPY cat-me ca
 
 async function checkout(t: Parameters<typeof tempDir>[0], config: object | undefined) {
   const dir = tempDir(t)
-  const files: Record<string, string> = {'Dockerfile': DOCKERFILE, 'cat-me': 'mow!\n', '.dockerignore': '.git\n'}
+  const files: Record<string, string> = {Dockerfile: DOCKERFILE, 'cat-me': 'mow!\n', '.dockerignore': '.git\n'}
   if (config) files['.dbuild.json'] = JSON.stringify(config)
   const repo = await gitRepo(path.join(dir, 'repo'), files)
   const env: NodeJS.ProcessEnv = {...process.env, DBUILD_CACHE_DIR: path.join(dir, 'cache'), NO_COLOR: '1'}
@@ -40,24 +40,55 @@ function buildArgValues(argv: string[], name: string): string[] {
   return argv.flatMap((word, i) => (argv[i - 1] === '--build-arg' && word.startsWith(`${name}=`) ? [word.slice(name.length + 1)] : []))
 }
 
-t.test('build: the BUILDKIT_SYNTAX buildx gets is the mirrored one; other build args and the user\'s files are untouched', async (t) => {
+t.test("build: the BUILDKIT_SYNTAX buildx gets is the mirrored one; other build args and the user's files are untouched", async (t) => {
   const {repo, dbuild} = await checkout(t, {mirrors: {'docker.io/docker/dockerfile': MIRROR}})
-  const run = await dbuild(['build', '--dry-run', '--build-arg', 'BUILDKIT_SYNTAX=docker/dockerfile:1.7', '--build-arg', 'OTHER=docker/dockerfile:1.7', '.'])
+  const run = await dbuild([
+    'build',
+    '--dry-run',
+    '--build-arg',
+    'BUILDKIT_SYNTAX=docker/dockerfile:1.7',
+    '--build-arg',
+    'OTHER=docker/dockerfile:1.7',
+    '.',
+  ])
   t.equal(run.exitCode, 0, run.stderr)
   const argv = words(run.stdout)
   t.same(buildArgValues(argv, 'BUILDKIT_SYNTAX'), [`${MIRROR}:1.7`], 'the frontend comes from the mirror')
   t.same(buildArgValues(argv, 'OTHER'), ['docker/dockerfile:1.7'], 'a build arg that picks no frontend is left alone')
-  t.match(run.stderr, /--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 → registry\.example\.com\/mirror\/dockerfile:1\.7 .*\(fixed\)/, 'and the build says so')
+  t.match(
+    run.stderr,
+    /--build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 → registry\.example\.com\/mirror\/dockerfile:1\.7 .*\(fixed\)/,
+    'and the build says so',
+  )
   const copy = argv[argv.indexOf('--file') + 1] as string
-  t.equal(readFileSync(copy, 'utf8').split('\n')[0], `# syntax=${MIRROR}:1.5`, 'the overridden line is mirrored in the copy too (a build without the arg reads it)')
+  t.equal(
+    readFileSync(copy, 'utf8').split('\n')[0],
+    `# syntax=${MIRROR}:1.5`,
+    'the overridden line is mirrored in the copy too (a build without the arg reads it)',
+  )
   t.equal(readFileSync(path.join(repo, 'Dockerfile'), 'utf8'), DOCKERFILE, "the user's Dockerfile is unchanged")
 
   const fromEnv = await dbuild(['build', '--dry-run', '--build-arg', 'BUILDKIT_SYNTAX', '.'], {BUILDKIT_SYNTAX: 'docker/dockerfile:1'})
   t.equal(fromEnv.exitCode, 0, fromEnv.stderr)
-  t.same(buildArgValues(words(fromEnv.stdout), 'BUILDKIT_SYNTAX'), [`${MIRROR}:1`], 'a bare --build-arg NAME (value from the environment) is mirrored too')
+  t.same(
+    buildArgValues(words(fromEnv.stdout), 'BUILDKIT_SYNTAX'),
+    [`${MIRROR}:1`],
+    'a bare --build-arg NAME (value from the environment) is mirrored too',
+  )
 
-  const twice = await dbuild(['build', '--dry-run', '--build-arg=BUILDKIT_SYNTAX=docker/dockerfile:1.6', '--build-arg', 'BUILDKIT_SYNTAX=docker/dockerfile:1.7', '.'])
-  t.same(buildArgValues(words(twice.stdout), 'BUILDKIT_SYNTAX'), [`${MIRROR}:1.7`, `${MIRROR}:1.7`], 'given twice, the last wins in buildx: both carry its mirror')
+  const twice = await dbuild([
+    'build',
+    '--dry-run',
+    '--build-arg=BUILDKIT_SYNTAX=docker/dockerfile:1.6',
+    '--build-arg',
+    'BUILDKIT_SYNTAX=docker/dockerfile:1.7',
+    '.',
+  ])
+  t.same(
+    buildArgValues(words(twice.stdout), 'BUILDKIT_SYNTAX'),
+    [`${MIRROR}:1.7`, `${MIRROR}:1.7`],
+    'given twice, the last wins in buildx: both carry its mirror',
+  )
 
   const plain = await dbuild(['build', '--dry-run', '.'])
   t.same(buildArgValues(words(plain.stdout), 'BUILDKIT_SYNTAX'), [], 'no BUILDKIT_SYNTAX given: none added')
@@ -77,19 +108,35 @@ t.test('build: the rule set to warn, or no mirror for the frontend: the build ar
   const unmirrored = await none.dbuild(['build', '--dry-run', '--build-arg', 'BUILDKIT_SYNTAX=docker/dockerfile:1.7', '.'])
   t.equal(unmirrored.exitCode, 0, unmirrored.stderr)
   t.same(buildArgValues(words(unmirrored.stdout), 'BUILDKIT_SYNTAX'), ['docker/dockerfile:1.7'])
-  t.match(unmirrored.stderr, /warning \[image-mirror\] --build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 pulls the Dockerfile frontend from Docker Hub/)
+  t.match(
+    unmirrored.stderr,
+    /warning \[image-mirror\] --build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 pulls the Dockerfile frontend from Docker Hub/,
+  )
 })
 
 t.test('lint and rewrite report the frontend the build arg picks', async (t) => {
   const none = await checkout(t, undefined)
   const lint = await none.dbuild(['lint', '--build-arg', 'BUILDKIT_SYNTAX=docker/dockerfile:1.7', '.'])
-  t.match(lint.stdout, /Dockerfile:1: warning \[image-mirror\] --build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 pulls the Dockerfile frontend from Docker Hub/, 'lint: not mirrored', {stderr: lint.stderr})
+  t.match(
+    lint.stdout,
+    /Dockerfile:1: warning \[image-mirror\] --build-arg BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 pulls the Dockerfile frontend from Docker Hub/,
+    'lint: not mirrored',
+    {stderr: lint.stderr},
+  )
   t.notMatch(lint.stdout, /# syntax=docker\/dockerfile:1\.5 pulls/, 'the # syntax= line the arg overrides pulls nothing')
 
   const mirrored = await checkout(t, {mirrors: {'docker.io/docker/dockerfile': MIRROR}})
   const rewrite = await mirrored.dbuild(['rewrite', '--build-arg', 'BUILDKIT_SYNTAX=docker/dockerfile:1.7', '.'])
   t.equal(rewrite.exitCode, 0, rewrite.stderr)
-  t.match(rewrite.stderr, /a plain build needs --build-arg BUILDKIT_SYNTAX=registry\.example\.com\/mirror\/dockerfile:1\.7\./, 'rewrite says which value to pass')
-  t.notMatch(rewrite.stderr, /BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 → .*\(fixed\)/, 'a file rewrite cannot carry a build arg, so it is not "fixed"')
+  t.match(
+    rewrite.stderr,
+    /a plain build needs --build-arg BUILDKIT_SYNTAX=registry\.example\.com\/mirror\/dockerfile:1\.7\./,
+    'rewrite says which value to pass',
+  )
+  t.notMatch(
+    rewrite.stderr,
+    /BUILDKIT_SYNTAX=docker\/dockerfile:1\.7 → .*\(fixed\)/,
+    'a file rewrite cannot carry a build arg, so it is not "fixed"',
+  )
   t.equal(rewrite.stdout.split('\n')[0], `# syntax=${MIRROR}:1.5`)
 })

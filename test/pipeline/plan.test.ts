@@ -22,14 +22,15 @@ function testEnv(cacheDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proces
   // stageContext places its stage by process.env; the subtests run one at a time
   process.env.DBUILD_CACHE_DIR = cacheDir
   const env: NodeJS.ProcessEnv = {...process.env, DBUILD_CACHE_DIR: cacheDir, ...extra}
-  for (const name of ['CI', 'GITHUB_HEAD_REF', 'GITHUB_REF_NAME', 'CI_COMMIT_REF_NAME', 'BRANCH_NAME', 'GIT_BRANCH']) if (!(name in extra)) delete env[name]
+  for (const name of ['CI', 'GITHUB_HEAD_REF', 'GITHUB_REF_NAME', 'CI_COMMIT_REF_NAME', 'BRANCH_NAME', 'GIT_BRANCH'])
+    if (!(name in extra)) delete env[name]
   return env
 }
 
 async function project(t: Parameters<typeof tempDir>[0], umask = '002', files: Record<string, string> = {}) {
   const dir = tempDir(t)
   const source = await gitRepo(path.join(dir, 'source'), {
-    'Dockerfile': 'FROM dbuild-test/base:latest\nCOPY . /app\nRUN cat /app/hello.txt\n',
+    Dockerfile: 'FROM dbuild-test/base:latest\nCOPY . /app\nRUN cat /app/hello.txt\n',
     '.dockerignore': '.git\n',
     'hello.txt': 'hello\n',
     ...files,
@@ -61,12 +62,36 @@ async function helpFlags(): Promise<HelpFlag[]> {
 /** A value buildx would accept for a flag, so the passthrough command is realistic. */
 function sampleValue(flag: HelpFlag): string {
   const samples: Record<string, string> = {
-    'add-host': 'h:10.0.0.1', 'allow': 'network.host', 'annotation': 'index:a=b', 'attest': 'type=sbom', 'build-arg': 'A=1',
-    'build-context': 'img=docker-image://busybox', 'builder': 'default', 'cache-from': 'type=registry,ref=r/a:c', 'cache-to': 'type=inline',
-    'call': 'build', 'label': 'a=b c', 'network': 'host', 'output': 'type=cacheonly', 'platform': 'linux/amd64', 'progress': 'plain',
-    'provenance': 'false', 'sbom': 'false', 'secret': 'id=s,src=/dev/null', 'shm-size': '64m', 'ssh': 'default', 'tag': 'app:dev',
-    'target': 'final', 'ulimit': 'nofile=1024:1024', 'metadata-file': '/tmp/m.json', 'iidfile': '/tmp/iid', 'no-cache-filter': 'base',
-    'print': 'outline', 'root': '/tmp/r', 'server-config': '/tmp/s.toml', 'cgroup-parent': 'p',
+    'add-host': 'h:10.0.0.1',
+    allow: 'network.host',
+    annotation: 'index:a=b',
+    attest: 'type=sbom',
+    'build-arg': 'A=1',
+    'build-context': 'img=docker-image://busybox',
+    builder: 'default',
+    'cache-from': 'type=registry,ref=r/a:c',
+    'cache-to': 'type=inline',
+    call: 'build',
+    label: 'a=b c',
+    network: 'host',
+    output: 'type=cacheonly',
+    platform: 'linux/amd64',
+    progress: 'plain',
+    provenance: 'false',
+    sbom: 'false',
+    secret: 'id=s,src=/dev/null',
+    'shm-size': '64m',
+    ssh: 'default',
+    tag: 'app:dev',
+    target: 'final',
+    ulimit: 'nofile=1024:1024',
+    'metadata-file': '/tmp/m.json',
+    iidfile: '/tmp/iid',
+    'no-cache-filter': 'base',
+    print: 'outline',
+    root: '/tmp/r',
+    'server-config': '/tmp/s.toml',
+    'cgroup-parent': 'p',
   }
   return samples[flag.long] ?? 'x'
 }
@@ -95,7 +120,8 @@ t.test('passthrough: every flag of the real `docker buildx build --help` reaches
   const expected: string[][] = []
   for (const flag of flags) {
     if (flag.long === 'file') continue // replaced by the Dockerfile copy, checked below
-    const spellings = flag.type === undefined ? [[`--${flag.long}`]] : [[`--${flag.long}`, sampleValue(flag)], [`--${flag.long}=${sampleValue(flag)}`]]
+    const spellings =
+      flag.type === undefined ? [[`--${flag.long}`]] : [[`--${flag.long}`, sampleValue(flag)], [`--${flag.long}=${sampleValue(flag)}`]]
     if (flag.short) spellings.push(flag.type === undefined ? [`-${flag.short}`] : [`-${flag.short}`, sampleValue(flag)])
     for (const tokens of spellings) {
       argv.push(...tokens)
@@ -151,7 +177,19 @@ t.test('-f outside the context, its .dockerignore and .rego, and the rewrite ste
   }
   const env = testEnv(cache)
   const plan = await planBuild({
-    argv: ['--file', '../docker/app.Dockerfile', '--build-arg', 'BASE=other', '--target', 'final', '--platform', 'linux/amd64', '--builder', 'b', '.'],
+    argv: [
+      '--file',
+      '../docker/app.Dockerfile',
+      '--build-arg',
+      'BASE=other',
+      '--target',
+      'final',
+      '--platform',
+      'linux/amd64',
+      '--builder',
+      'b',
+      '.',
+    ],
     cwd: checkout,
     env,
     rewrite,
@@ -185,11 +223,20 @@ t.test('build contexts: local ones staged, remote ones untouched', async (t) => 
   writeTree(dir, {'lib/a.txt': 'a\n'})
   chmodSync(path.join(dir, 'lib/a.txt'), 0o664)
   const plan = await planBuild({
-    argv: ['--build-context', 'lib=../lib', '--build-context=img=docker-image://busybox', '--build-context', 'src=https://github.com/a/b.git', '.'],
+    argv: [
+      '--build-context',
+      'lib=../lib',
+      '--build-context=img=docker-image://busybox',
+      '--build-context',
+      'src=https://github.com/a/b.git',
+      '.',
+    ],
     cwd: checkout,
     env: testEnv(cache),
   })
-  const contexts = plan.args.flatMap((arg, i) => (plan.args[i - 1] === '--build-context' || arg.startsWith('--build-context=') ? [arg] : []))
+  const contexts = plan.args.flatMap((arg, i) =>
+    plan.args[i - 1] === '--build-context' || arg.startsWith('--build-context=') ? [arg] : [],
+  )
   t.equal(contexts.length, 3)
   const lib = contexts[0]?.replace(/^lib=/, '') as string
   t.not(lib, path.join(dir, 'lib'), 'the local context is staged')
@@ -210,17 +257,33 @@ t.test('remote and stdin contexts pass through', async (t) => {
 
 t.test('cache lists from .dbuild.json', async (t) => {
   const {checkout, cache} = await project(t, '022', {
-    '.dbuild.json': JSON.stringify({cacheFrom: ['type=registry,ref=r/app:cache-{branch}', 'type=registry,ref=r/app:cache-{default_branch}'], cacheTo: ['type=registry,ref=r/app:cache-{branch},mode=max']}),
+    '.dbuild.json': JSON.stringify({
+      cacheFrom: ['type=registry,ref=r/app:cache-{branch}', 'type=registry,ref=r/app:cache-{default_branch}'],
+      cacheTo: ['type=registry,ref=r/app:cache-{branch},mode=max'],
+    }),
   })
-  const cacheFlags = (args: string[]) => args.flatMap((arg, i) => (arg === '--cache-from' || arg === '--cache-to' ? [`${arg} ${args[i + 1]}`] : []))
+  const cacheFlags = (args: string[]) =>
+    args.flatMap((arg, i) => (arg === '--cache-from' || arg === '--cache-to' ? [`${arg} ${args[i + 1]}`] : []))
   const dev = await planBuild({argv: ['--cache-from', 'type=local,src=/c', '.'], cwd: checkout, env: testEnv(cache)})
-  t.same(cacheFlags(dev.args), ['--cache-from type=registry,ref=r/app:cache-main', '--cache-from type=local,src=/c'], 'developer: config first, then the user; no cacheTo')
+  t.same(
+    cacheFlags(dev.args),
+    ['--cache-from type=registry,ref=r/app:cache-main', '--cache-from type=local,src=/c'],
+    'developer: config first, then the user; no cacheTo',
+  )
 
   const ci = await planBuild({argv: ['.'], cwd: checkout, env: testEnv(cache, {CI: 'true'})})
-  t.same(cacheFlags(ci.args), ['--cache-from type=registry,ref=r/app:cache-main', '--cache-to type=registry,ref=r/app:cache-main,mode=max'], 'CI: cacheTo too')
+  t.same(
+    cacheFlags(ci.args),
+    ['--cache-from type=registry,ref=r/app:cache-main', '--cache-to type=registry,ref=r/app:cache-main,mode=max'],
+    'CI: cacheTo too',
+  )
 
   const exported = await planBuild({argv: ['--export-cache', '--cache-to', 'type=inline', '.'], cwd: checkout, env: testEnv(cache)})
-  t.same(cacheFlags(exported.args), ['--cache-to type=inline', '--cache-from type=registry,ref=r/app:cache-main'], 'the command line --cache-to wins (and stays in its place)')
+  t.same(
+    cacheFlags(exported.args),
+    ['--cache-to type=inline', '--cache-from type=registry,ref=r/app:cache-main'],
+    'the command line --cache-to wins (and stays in its place)',
+  )
 
   const other = path.join(cache, 'other.json')
   writeTree(cache, {'other.json': '{"cacheFrom": ["o/app:{branch}"]}'})
@@ -228,12 +291,18 @@ t.test('cache lists from .dbuild.json', async (t) => {
   t.same(cacheFlags(overridden.args), ['--cache-from o/app:main'], '--config replaces the found file')
 
   writeTree(cache, {'bad.json': '{"cacheFrom": "nope"}'})
-  await t.rejects(planBuild({argv: ['--config', path.join(cache, 'bad.json'), '.'], cwd: checkout, env: testEnv(cache)}), {name: 'DbuildError', exit: ExitCode.CONFIG})
+  await t.rejects(planBuild({argv: ['--config', path.join(cache, 'bad.json'), '.'], cwd: checkout, env: testEnv(cache)}), {
+    name: 'DbuildError',
+    exit: ExitCode.CONFIG,
+  })
 })
 
 t.test('missing inputs', async (t) => {
   const cache = tempDir(t)
-  await t.rejects(planBuild({argv: ['nope'], cwd: cache, env: testEnv(cache)}), {exit: ExitCode.NO_INPUT, message: /nope: build context not found/})
+  await t.rejects(planBuild({argv: ['nope'], cwd: cache, env: testEnv(cache)}), {
+    exit: ExitCode.NO_INPUT,
+    message: /nope: build context not found/,
+  })
   await t.rejects(planBuild({argv: ['.'], cwd: cache, env: testEnv(cache)}), {exit: ExitCode.NO_INPUT, message: /Dockerfile not found/})
   await t.rejects(planBuild({argv: ['-t'], cwd: cache, env: testEnv(cache)}), {name: 'DbuildError', exit: ExitCode.USAGE})
 })
@@ -241,7 +310,11 @@ t.test('missing inputs', async (t) => {
 t.test('CLI --dry-run prints one shell-quoted line and the path taken', async (t) => {
   const {checkout, cache} = await project(t, '002')
   const env = {...testEnv(cache), NO_COLOR: '1'}
-  const result = await execa(process.execPath, [BIN, '--dry-run', '--label', 'note=two words', '-t', 'app', '.'], {cwd: checkout, env, reject: false})
+  const result = await execa(process.execPath, [BIN, '--dry-run', '--label', 'note=two words', '-t', 'app', '.'], {
+    cwd: checkout,
+    env,
+    reject: false,
+  })
   t.equal(result.exitCode, 0, result.stderr)
   const lines = result.stdout.trim().split('\n')
   t.equal(lines.length, 1, 'one line on stdout')

@@ -5,7 +5,15 @@ import path from 'node:path'
 import t from 'tap'
 
 import {parseBuildArgv} from '../../src/buildx/argv.js'
-import {cleanUp, imagePushed, outputPushes, publishPlan, pushedImage, registryCacheRefs, withMetadataFile} from '../../src/pipeline/publish.js'
+import {
+  cleanUp,
+  imagePushed,
+  outputPushes,
+  publishPlan,
+  pushedImage,
+  registryCacheRefs,
+  withMetadataFile,
+} from '../../src/pipeline/publish.js'
 
 const uses = (...argv: string[]) => parseBuildArgv([...argv, '.'], {}).uses
 
@@ -22,7 +30,9 @@ t.test('what pushes an image', async (t) => {
 })
 
 t.test('registry caches', async (t) => {
-  t.same(registryCacheRefs(['type=registry,ref=r/cache:main,mode=max', 'type=local,dest=x', 'type=inline', 'type=registry']), ['r/cache:main'])
+  t.same(registryCacheRefs(['type=registry,ref=r/cache:main,mode=max', 'type=local,dest=x', 'type=inline', 'type=registry']), [
+    'r/cache:main',
+  ])
 })
 
 t.test("the user's metadata file is only read; dbuild's own is added when none is given", async (t) => {
@@ -35,7 +45,11 @@ t.test("the user's metadata file is only read; dbuild's own is added when none i
   t.same(withMetadataFile(args, own), ['buildx', 'build', '--metadata-file', own?.metadataFile, '--push', '.'])
   cleanUp(own)
   t.notOk(existsSync(own?.own as string), 'removed afterwards')
-  t.same(publishPlan(uses('--load'), ['type=registry,ref=r/c'], '/w'), {imagePushed: false, cacheRefs: ['r/c']}, 'a cache alone needs no metadata')
+  t.same(
+    publishPlan(uses('--load'), ['type=registry,ref=r/c'], '/w'),
+    {imagePushed: false, cacheRefs: ['r/c']},
+    'a cache alone needs no metadata',
+  )
   t.equal(publishPlan(uses('--load'), [], '/w'), undefined, 'nothing pushed: nothing published')
 })
 

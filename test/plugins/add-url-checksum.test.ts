@@ -34,7 +34,11 @@ ruleTester(t, rule, {
     {name: 'git over ssh', code: 'FROM alpine\nADD git@github.com:moby/buildkit.git#v0.14.1 /src\n'},
   ],
   invalid: [
-    {name: 'url without checksum', code: 'FROM scratch\nADD https://example.com/a.tgz /a\n', errors: [{line: 2, suggestion: 'ADD --checksum=sha256:<digest> https://example.com/a.tgz /a'}]},
+    {
+      name: 'url without checksum',
+      code: 'FROM scratch\nADD https://example.com/a.tgz /a\n',
+      errors: [{line: 2, suggestion: 'ADD --checksum=sha256:<digest> https://example.com/a.tgz /a'}],
+    },
     {
       name: 'a quoted URL is the same URL to BuildKit',
       origin: 'reduced from a lint run over whole repositories',
@@ -47,7 +51,11 @@ ruleTester(t, rule, {
       code: 'FROM debian AS criu\nADD --chmod=0644 https://download.opensuse.org/repositories/devel:/tools:/criu/Debian_11/Release.key /etc/apt/trusted.gpg.d/criu.gpg.asc\n',
       errors: [{line: 2}],
     },
-    {name: 'a URL from an ARG', code: 'FROM scratch\nARG V=1.2\nADD https://example.com/tool-${V}.tgz /t\n', errors: [{line: 3, message: /tool-1\.2\.tgz/}]},
+    {
+      name: 'a URL from an ARG',
+      code: 'FROM scratch\nARG V=1.2\nADD https://example.com/tool-${V}.tgz /t\n',
+      errors: [{line: 3, message: /tool-1\.2\.tgz/}],
+    },
     {name: 'exec form', code: 'FROM scratch\nADD ["https://example.com/a.tgz", "/a"]\n', errors: [{line: 2}]},
   ],
 })

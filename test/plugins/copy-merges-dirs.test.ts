@@ -11,7 +11,11 @@ ruleTester(t, rule, {
     {name: 'two heredocs are not directories', code: 'FROM scratch\nCOPY <<A <<B /app/\na\nA\nb\nB\n'},
   ],
   invalid: [
-    {name: 'two directories by their slash', code: 'FROM scratch\nCOPY src/ lib/ /app/\n', errors: [{message: /merged/, suggestion: 'COPY src/ /app/src\nCOPY lib/ /app/lib'}]},
+    {
+      name: 'two directories by their slash',
+      code: 'FROM scratch\nCOPY src/ lib/ /app/\n',
+      errors: [{message: /merged/, suggestion: 'COPY src/ /app/src\nCOPY lib/ /app/lib'}],
+    },
     {
       name: 'directories known from the context alone, without --probe',
       origin: 'reduced from a lint run over whole repositories: COPY package.json src lib /app/',
@@ -19,6 +23,11 @@ ruleTester(t, rule, {
       contextKinds: {'package.json': 'file', src: 'dir', lib: 'dir'},
       errors: [{line: 2, message: /\(src, lib\)/}],
     },
-    {name: 'directories from a stage listing', code: 'FROM x AS s\nFROM scratch\nCOPY --from=s /bin /opt /\n', listings: {s: [dir('bin'), dir('opt'), file('f')]}, errors: [{message: /\/bin, \/opt/}]},
+    {
+      name: 'directories from a stage listing',
+      code: 'FROM x AS s\nFROM scratch\nCOPY --from=s /bin /opt /\n',
+      listings: {s: [dir('bin'), dir('opt'), file('f')]},
+      errors: [{message: /\/bin, \/opt/}],
+    },
   ],
 })

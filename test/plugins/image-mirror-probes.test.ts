@@ -14,7 +14,12 @@ const HUB = {'docker.io': 'mirror.example.com/hub'}
 
 /** The image-mirror findings for `code`, as the engine gives them to the probes. */
 async function mirrorFindings(code: string, mirrors: Record<string, string>): Promise<Finding[]> {
-  const result = await rewriteDockerfile([rule], {text: code, file: 'Dockerfile', config: {mirrors}, facts: {unavailable: 'no probes in unit tests'}})
+  const result = await rewriteDockerfile([rule], {
+    text: code,
+    file: 'Dockerfile',
+    config: {mirrors},
+    facts: {unavailable: 'no probes in unit tests'},
+  })
   return result.findings
 }
 
@@ -37,7 +42,8 @@ const cases: ProbeCase[] = [
     code: '# syntax=docker/dockerfile:1\nFROM ocaml/opam:debian-12-ocaml-4.14\nCOPY --link --chown=opam:opam [ ".", "/home/opam/opam-repository" ]\nFROM alpine:3.20\n',
     mirrors: HUB,
     line: 3,
-    probe: '# syntax=mirror.example.com/hub/docker/dockerfile:1\nFROM mirror.example.com/hub/ocaml/opam:debian-12-ocaml-4.14\nFROM scratch AS dbuild-probe\nCOPY --from=0 /etc/passwd* /etc/group* /\n',
+    probe:
+      '# syntax=mirror.example.com/hub/docker/dockerfile:1\nFROM mirror.example.com/hub/ocaml/opam:debian-12-ocaml-4.14\nFROM scratch AS dbuild-probe\nCOPY --from=0 /etc/passwd* /etc/group* /\n',
   },
   {
     name: 'accounts: no mirror for the image: the probe pulls what the build pulls, unchanged',
@@ -51,7 +57,8 @@ const cases: ProbeCase[] = [
     code: 'FROM ubuntu:noble\nCOPY --link --from=busybox:1.36 /bin/busybox /bin/\nCOPY --link --chown=ubuntu:ubuntu foo /home/ubuntu/x\n',
     mirrors: HUB,
     line: 3,
-    probe: 'FROM mirror.example.com/hub/library/ubuntu:noble\nCOPY  --from=mirror.example.com/hub/library/busybox:1.36 /bin/busybox /bin/\nFROM scratch AS dbuild-probe\nCOPY --from=0 /etc/passwd* /etc/group* /\n',
+    probe:
+      'FROM mirror.example.com/hub/library/ubuntu:noble\nCOPY  --from=mirror.example.com/hub/library/busybox:1.36 /bin/busybox /bin/\nFROM scratch AS dbuild-probe\nCOPY --from=0 /etc/passwd* /etc/group* /\n',
   },
   {
     name: 'accounts: a variable FROM is not rewritten by the rule, so not in the probe either',
@@ -67,7 +74,8 @@ const cases: ProbeCase[] = [
     mirrors: HUB,
     line: 4,
     from: 'base',
-    probe: '# syntax=mirror.example.com/hub/docker/dockerfile:1.7-labs\nFROM mirror.example.com/hub/library/ubuntu AS base\nFROM scratch AS final\nFROM base AS dbuild-probe\n',
+    probe:
+      '# syntax=mirror.example.com/hub/docker/dockerfile:1.7-labs\nFROM mirror.example.com/hub/library/ubuntu AS base\nFROM scratch AS final\nFROM base AS dbuild-probe\n',
   },
   {
     name: 'listing of an image: the probe stage is built from the mirrored image',

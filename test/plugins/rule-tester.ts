@@ -12,7 +12,13 @@ import type {DbuildConfig} from '../../src/config.js'
 import {type Accounts, type BuilderFact, type Finding, rewriteDockerfile, type Rule, type TreeEntry} from '../../src/rewrite/index.js'
 
 /** A t.match pattern for T: any field may be left out, and any string may be a RegExp. */
-type Pattern<T> = T extends string ? string | RegExp : T extends (infer U)[] ? Pattern<U>[] : T extends object ? {[K in keyof T]?: Pattern<T[K]>} : T
+type Pattern<T> = T extends string
+  ? string | RegExp
+  : T extends (infer U)[]
+    ? Pattern<U>[]
+    : T extends object
+      ? {[K in keyof T]?: Pattern<T[K]>}
+      : T
 
 export interface ValidCase {
   name: string
@@ -104,12 +110,20 @@ export function ruleTester(t: Test, rule: Rule, table: RuleTable): void {
       if (!Array.isArray(c.errors) || c.errors.length === 0) throw new Error(`${rule.id}: invalid case "${c.name}" must state its findings`)
       const result = await run(rule, c)
       const findings = ownFindings(rule, result.findings)
-      t.equal(findings.length, c.errors.length, `${c.name}: number of findings`, {found: findings.map(({ruleId, severity, line, message}) => ({ruleId, severity, line, message}))})
-      if (c.alongside) t.same(result.dropped.map((finding) => `${finding.ruleId} line ${finding.line}`), [], `${c.name}: no fix dropped`)
+      t.equal(findings.length, c.errors.length, `${c.name}: number of findings`, {
+        found: findings.map(({ruleId, severity, line, message}) => ({ruleId, severity, line, message})),
+      })
+      if (c.alongside)
+        t.same(
+          result.dropped.map((finding) => `${finding.ruleId} line ${finding.line}`),
+          [],
+          `${c.name}: no fix dropped`,
+        )
       findings.forEach((finding: Finding, i) => {
         const expected = c.errors[i] ?? {}
         t.equal(finding.ruleId, rule.id, `${c.name}: finding ${i} ruleId`)
-        if (!('severity' in expected)) t.equal(finding.severity, rule.defaultSeverity, `${c.name}: finding ${i} has the rule's default severity`)
+        if (!('severity' in expected))
+          t.equal(finding.severity, rule.defaultSeverity, `${c.name}: finding ${i} has the rule's default severity`)
         t.match(finding, expected, `${c.name}: finding ${i}`)
       })
       t.same(result.buildArgs, c.buildArgsOutput ?? {}, `${c.name}: the build args the fixes change`)

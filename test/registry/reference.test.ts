@@ -13,7 +13,11 @@ t.test('parseReference normalizes as docker does', async (t) => {
   t.same(parseReference('index.docker.io/node'), {registry: 'docker.io', repository: 'library/node'})
   t.same(parseReference('localhost/app'), {registry: 'localhost', repository: 'app'})
   t.same(parseReference('localhost:5000/team/app:ci'), {registry: 'localhost:5000', repository: 'team/app', tag: 'ci'})
-  t.same(parseReference('ghcr.io/o/a@sha256:' + 'a'.repeat(64)), {registry: 'ghcr.io', repository: 'o/a', digest: 'sha256:' + 'a'.repeat(64)})
+  t.same(parseReference('ghcr.io/o/a@sha256:' + 'a'.repeat(64)), {
+    registry: 'ghcr.io',
+    repository: 'o/a',
+    digest: 'sha256:' + 'a'.repeat(64),
+  })
   t.same(parseReference('[::1]:5000/app:x'), {registry: '[::1]:5000', repository: 'app', tag: 'x'})
   t.equal(parseReference('App'), undefined, 'upper case')
   t.equal(parseReference('a:b:c'), undefined)

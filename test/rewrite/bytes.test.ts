@@ -48,8 +48,15 @@ t.test('a BOM, CRLF and UTF-8 before the edit shift no byte offset', async (t) =
   const withLatin1 = Buffer.concat([source, Buffer.of(0xe9, 0x0d, 0x0a)])
   const text = decodeBytes(withLatin1)
   const start = text.indexOf('node:20')
-  const applied = applyFixes(text, [{ruleId: 'r', severity: 'info', message: '', line: 2, fix: [{range: [start, start + 'node:20'.length], text: 'm.example/node:20'}]}], withLatin1)
-  const expected = Buffer.concat([Buffer.from('\uFEFF# \u00e9t\u00e9 \u{1F600}\r\nFROM m.example/node:20 AS b\u00e2se\r\n', 'utf8'), Buffer.of(0xe9, 0x0d, 0x0a)])
+  const applied = applyFixes(
+    text,
+    [{ruleId: 'r', severity: 'info', message: '', line: 2, fix: [{range: [start, start + 'node:20'.length], text: 'm.example/node:20'}]}],
+    withLatin1,
+  )
+  const expected = Buffer.concat([
+    Buffer.from('\uFEFF# \u00e9t\u00e9 \u{1F600}\r\nFROM m.example/node:20 AS b\u00e2se\r\n', 'utf8'),
+    Buffer.of(0xe9, 0x0d, 0x0a),
+  ])
   t.equal(applied.bytes.toString('hex'), expected.toString('hex'))
   t.equal(applied.text, decodeBytes(expected))
 })

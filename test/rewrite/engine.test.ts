@@ -6,12 +6,27 @@ import t from 'tap'
 
 import {builtinRules} from '../../plugins/index.js'
 import {DbuildError} from '../../src/exit-codes.js'
-import {applyFixes, expandWord, type Finding, parseDockerfile, resolveRules, rewriteDockerfile, type Rule, variableScopes} from '../../src/rewrite/index.js'
+import {
+  applyFixes,
+  expandWord,
+  type Finding,
+  parseDockerfile,
+  resolveRules,
+  rewriteDockerfile,
+  type Rule,
+  variableScopes,
+} from '../../src/rewrite/index.js'
 import {tempDir, writeTree} from '../helpers/index.js'
 
 const BYTES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bytes')
 const none = {unavailable: 'no probes in unit tests'}
-const finding = (ruleId: string, ...fix: [number, number, string][]): Finding => ({ruleId, severity: 'error', message: '', line: 1, fix: fix.map(([s, e, text]) => ({range: [s, e], text}))})
+const finding = (ruleId: string, ...fix: [number, number, string][]): Finding => ({
+  ruleId,
+  severity: 'error',
+  message: '',
+  line: 1,
+  fix: fix.map(([s, e, text]) => ({range: [s, e], text})),
+})
 
 t.test('byte identity: where no rule fixes, the output is the input', async (t) => {
   const files = readdirSync(BYTES).filter((name) => name.endsWith('.Dockerfile'))
@@ -33,7 +48,10 @@ t.test('a fix touches only its bytes: CRLF, BOM and escape=` kept around it', as
 
 t.test('heredoc bodies are not instructions', async (t) => {
   const model = parseDockerfile(readFileSync(path.join(BYTES, 'heredoc.Dockerfile'), 'utf8'))
-  t.same(model.instructions.map((i) => i.keyword), ['FROM', 'RUN', 'COPY'])
+  t.same(
+    model.instructions.map((i) => i.keyword),
+    ['FROM', 'RUN', 'COPY'],
+  )
 })
 
 t.test('applier: sorted, overlapping fixes dropped whole and reported', async (t) => {
@@ -45,8 +63,14 @@ t.test('applier: sorted, overlapping fixes dropped whole and reported', async (t
   const e = finding('e', [0, 0, '>'])
   const result = applyFixes(text, [a, b, c, d, e])
   t.equal(result.text, '<01Y45X8Z')
-  t.same(result.dropped.map((f) => f.ruleId), ['e', 'c'])
-  t.same(result.applied.map((f) => f.ruleId), ['d', 'b', 'a'])
+  t.same(
+    result.dropped.map((f) => f.ruleId),
+    ['e', 'c'],
+  )
+  t.same(
+    result.applied.map((f) => f.ruleId),
+    ['d', 'b', 'a'],
+  )
   t.same(applyFixes(text, [finding('bad', [5, 20, 'x'])]).dropped.length, 1, 'out of range is dropped')
 })
 
@@ -59,28 +83,54 @@ t.test('applier: an identical edit shared by two findings is applied once, and b
   t.equal(result.text, 'FROM y AS h\nFROM x\nCOPY --from=h a b\nCOPY --from=h c d\n')
   t.same(result.dropped, [])
   t.same(result.applied.map((f) => f.ruleId).sort(), ['one', 'two'])
-  t.equal(applyFixes(text, [finding('x', [0, 0, 'A']), finding('y', [0, 0, 'B'])]).dropped.length, 1, 'two different insertions at one point still conflict')
+  t.equal(
+    applyFixes(text, [finding('x', [0, 0, 'A']), finding('y', [0, 0, 'B'])]).dropped.length,
+    1,
+    'two different insertions at one point still conflict',
+  )
 })
 
 t.test('applier: an as-built edit carries the image-resolving edits inside it; any other inner edit still conflicts', async (t) => {
   const text = 'FROM x\nCOPY --from=img / /\n'
   const mirror: Finding = finding('image-mirror', [19, 22, 'm/img'])
-  const line = (asBuilt: boolean): Finding => ({...finding('whole-line'), fix: [{range: [7, 26], text: 'COPY --from=m/img /a /a', asBuilt}]})
+  const line = (asBuilt: boolean): Finding => ({
+    ...finding('whole-line'),
+    fix: [{range: [7, 26], text: 'COPY --from=m/img /a /a', asBuilt}],
+  })
   const carried = applyFixes(text, [mirror, line(true)], undefined, mirror.fix)
   t.equal(carried.text, 'FROM x\nCOPY --from=m/img /a /a\n')
   t.same(carried.dropped, [], 'nothing dropped')
-  t.same(carried.applied.map((f) => f.ruleId), ['whole-line', 'image-mirror'])
-  t.same(applyFixes(text, [mirror, line(false)], undefined, mirror.fix).dropped.map((f) => f.ruleId), ['image-mirror'], 'an edit not marked asBuilt does not carry')
-  t.same(applyFixes(text, [mirror, line(true)]).dropped.map((f) => f.ruleId), ['image-mirror'], 'only the as-built edits are carried')
+  t.same(
+    carried.applied.map((f) => f.ruleId),
+    ['whole-line', 'image-mirror'],
+  )
+  t.same(
+    applyFixes(text, [mirror, line(false)], undefined, mirror.fix).dropped.map((f) => f.ruleId),
+    ['image-mirror'],
+    'an edit not marked asBuilt does not carry',
+  )
+  t.same(
+    applyFixes(text, [mirror, line(true)]).dropped.map((f) => f.ruleId),
+    ['image-mirror'],
+    'only the as-built edits are carried',
+  )
   const sameStart = finding('image-mirror', [7, 11, 'copy'])
   t.same(applyFixes(text, [sameStart, line(true)], undefined, sameStart.fix).dropped, [], 'at one start the as-built edit goes first')
 })
 
 t.test('engine reports dropped overlapping fixes', async (t) => {
-  const rule = (id: string, text: string): Rule => ({id, description: id, defaultSeverity: 'warning', check: () => [{ruleId: id, severity: 'warning', message: id, line: 1, fix: [{range: [0, 4], text}]}]})
+  const rule = (id: string, text: string): Rule => ({
+    id,
+    description: id,
+    defaultSeverity: 'warning',
+    check: () => [{ruleId: id, severity: 'warning', message: id, line: 1, fix: [{range: [0, 4], text}]}],
+  })
   const result = await rewriteDockerfile([rule('one', 'ONE'), rule('two', 'TWO')], {text: 'FROM x\n', file: 'D', config: {}})
   t.equal(result.text, 'ONE x\n')
-  t.same(result.dropped.map((f) => f.ruleId), ['two'])
+  t.same(
+    result.dropped.map((f) => f.ruleId),
+    ['two'],
+  )
   t.equal(result.findings.length, 2)
 })
 
@@ -164,14 +214,31 @@ function generate(random: () => number): string {
     )
   }
   lines.push('FROM scratch')
-  if (random() < 0.6) lines.push(pick(['COPY --from=base --exclude=/opt / /', 'COPY --from=base --exclude=/usr/share/doc / /', 'COPY --from=ubuntu /etc/os-release /']))
+  if (random() < 0.6)
+    lines.push(
+      pick([
+        'COPY --from=base --exclude=/opt / /',
+        'COPY --from=base --exclude=/usr/share/doc / /',
+        'COPY --from=ubuntu /etc/os-release /',
+      ]),
+    )
   return (random() < 0.2 ? '\uFEFF' : '') + lines.join(newline) + (random() < 0.8 ? newline : '')
 }
 
 t.test('idempotence over generated Dockerfiles', async (t) => {
   const random = prng(20240601)
-  const config = {users: {app: '1000:1000'}, groups: {users: 100}, mirrors: {ubuntu: 'mirror.example/ubuntu', 'docker/dockerfile': 'mirror.example/dockerfile'}}
-  const listing = [{path: 'bin', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0}, {path: 'opt', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0}, {path: 'usr', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0}, {path: 'usr/share', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0}, {path: 'usr/share/doc', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0}]
+  const config = {
+    users: {app: '1000:1000'},
+    groups: {users: 100},
+    mirrors: {ubuntu: 'mirror.example/ubuntu', 'docker/dockerfile': 'mirror.example/dockerfile'},
+  }
+  const listing = [
+    {path: 'bin', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0},
+    {path: 'opt', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0},
+    {path: 'usr', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0},
+    {path: 'usr/share', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0},
+    {path: 'usr/share/doc', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0},
+  ]
   const facts = {...none, listings: new Map([['base', listing]])}
   let changed = 0
   for (let i = 0; i < 200; i++) {
@@ -195,14 +262,25 @@ t.test('resolveRules: config plugins and rule settings', async (t) => {
     'rules/no-latest.mjs': `export default {id: 'no-latest', description: 'd', defaultSeverity: 'warning', check: (ctx) => ctx.dockerfile.instructions.filter((i) => i.keyword === 'FROM' && i.args[0]?.value.endsWith(':latest')).map((i) => ({ruleId: 'no-latest', severity: ctx.severity, message: 'pin it', line: i.line}))}\n`,
   })
   const configPath = path.join(dir, '.dbuild.json')
-  const rules = await resolveRules(builtinRules, {plugins: ['./rules/no-latest.mjs'], rules: {'image-mirror': 'off', 'link-chown': 'warn'}}, configPath, {allow: true})
+  const rules = await resolveRules(
+    builtinRules,
+    {plugins: ['./rules/no-latest.mjs'], rules: {'image-mirror': 'off', 'link-chown': 'warn'}},
+    configPath,
+    {allow: true},
+  )
   t.ok(rules.some((r) => r.id === 'no-latest'))
   t.notOk(rules.some((r) => r.id === 'image-mirror'))
-  t.same(rules.map((r) => r.id), [...rules.map((r) => r.id)].sort())
+  t.same(
+    rules.map((r) => r.id),
+    [...rules.map((r) => r.id)].sort(),
+  )
   const text = 'FROM x:latest\nCOPY --link --chown=app a /a\n'
   const result = await rewriteDockerfile(rules, {text, file: 'D', config: {users: {app: '1:1'}}})
   t.equal(result.text, text, 'warn: reported, not fixed')
-  t.match(result.findings, [{ruleId: 'no-latest', line: 1}, {ruleId: 'link-chown', severity: 'warning', line: 2}])
+  t.match(result.findings, [
+    {ruleId: 'no-latest', line: 1},
+    {ruleId: 'link-chown', severity: 'warning', line: 2},
+  ])
   await t.rejects(resolveRules(builtinRules, {rules: {nope: 'off'}}, configPath), DbuildError)
   await t.rejects(resolveRules(builtinRules, {plugins: ['./missing.js']}, configPath, {allow: true}), DbuildError)
 })
@@ -210,5 +288,13 @@ t.test('resolveRules: config plugins and rule settings', async (t) => {
 t.test('the built-in registry is sorted and ids match files', async (t) => {
   const ids = builtinRules.map((rule) => rule.id)
   t.same(ids, [...ids].sort())
-  t.same(ids, ['add-url-checksum', 'chmod-not-cache-fix', 'copy-merges-dirs', 'exclude-root', 'git-in-context', 'image-mirror', 'link-chown'])
+  t.same(ids, [
+    'add-url-checksum',
+    'chmod-not-cache-fix',
+    'copy-merges-dirs',
+    'exclude-root',
+    'git-in-context',
+    'image-mirror',
+    'link-chown',
+  ])
 })

@@ -11,11 +11,17 @@ const findings: Finding[] = [
 
 t.test('text', async (t) => {
   const fixed = new Set([findings[0]!])
-  t.equal(formatText(findings, 'Dockerfile', fixed), 'Dockerfile:2: error [link-chown] names, a: b (fixed)\nDockerfile:3: warning [add-url-checksum] no checksum\n    ADD --checksum=sha256:<digest> u /a')
+  t.equal(
+    formatText(findings, 'Dockerfile', fixed),
+    'Dockerfile:2: error [link-chown] names, a: b (fixed)\nDockerfile:3: warning [add-url-checksum] no checksum\n    ADD --checksum=sha256:<digest> u /a',
+  )
 })
 
 t.test('github workflow commands escape properties and data', async (t) => {
-  t.equal(formatGithub([{file: 'a,b:Dockerfile', findings}]).split('\n')[0], '::error file=a%2Cb%3ADockerfile,line=2,title=dbuild link-chown::names, a: b')
+  t.equal(
+    formatGithub([{file: 'a,b:Dockerfile', findings}]).split('\n')[0],
+    '::error file=a%2Cb%3ADockerfile,line=2,title=dbuild link-chown::names, a: b',
+  )
   t.match(formatGithub([{file: 'D', findings}]), /::warning file=D,line=3,title=dbuild add-url-checksum::no checksum%0AADD/)
 })
 
@@ -27,10 +33,22 @@ t.test('sarif', async (t) => {
 })
 
 t.test('json, gitlab and checkstyle name the file of each finding', async (t) => {
-  const reports = [{file: 'a/Dockerfile', findings}, {file: 'b.Dockerfile', findings: [findings[1]!]}, {file: 'clean.Dockerfile', findings: []}]
-  t.match(JSON.parse(formatJson(reports)).findings, [{file: 'a/Dockerfile', ruleId: 'link-chown', fixable: true}, {file: 'a/Dockerfile', fixable: false}, {file: 'b.Dockerfile'}])
+  const reports = [
+    {file: 'a/Dockerfile', findings},
+    {file: 'b.Dockerfile', findings: [findings[1]!]},
+    {file: 'clean.Dockerfile', findings: []},
+  ]
+  t.match(JSON.parse(formatJson(reports)).findings, [
+    {file: 'a/Dockerfile', ruleId: 'link-chown', fixable: true},
+    {file: 'a/Dockerfile', fixable: false},
+    {file: 'b.Dockerfile'},
+  ])
   const gitlab = JSON.parse(formatGitlab(reports)) as {fingerprint: string}[]
-  t.match(gitlab, [{check_name: 'link-chown', severity: 'major', location: {path: 'a/Dockerfile', lines: {begin: 2}}}, {severity: 'minor'}, {location: {path: 'b.Dockerfile'}}])
+  t.match(gitlab, [
+    {check_name: 'link-chown', severity: 'major', location: {path: 'a/Dockerfile', lines: {begin: 2}}},
+    {severity: 'minor'},
+    {location: {path: 'b.Dockerfile'}},
+  ])
   t.equal(new Set(gitlab.map((issue) => issue.fingerprint)).size, 3, 'fingerprints differ')
   const xml = formatCheckstyle(reports)
   t.match(xml, /<file name="a\/Dockerfile">\n {4}<error line="2" severity="error" message="names, a: b" source="dbuild.link-chown"\/>/)
@@ -44,7 +62,25 @@ t.test('unified diff', async (t) => {
   const after = before.replace('2\n', 'two\n').replace('11\n', 'eleven\n')
   t.equal(
     unifiedDiff(before, after, 'D'),
-    ['--- a/D', '+++ b/D', '@@ -1,5 +1,5 @@', ' 1', '-2', '+two', ' 3', ' 4', ' 5', '@@ -8,5 +8,5 @@', ' 8', ' 9', ' 10', '-11', '+eleven', ' 12', ''].join('\n'),
+    [
+      '--- a/D',
+      '+++ b/D',
+      '@@ -1,5 +1,5 @@',
+      ' 1',
+      '-2',
+      '+two',
+      ' 3',
+      ' 4',
+      ' 5',
+      '@@ -8,5 +8,5 @@',
+      ' 8',
+      ' 9',
+      ' 10',
+      '-11',
+      '+eleven',
+      ' 12',
+      '',
+    ].join('\n'),
   )
   t.match(unifiedDiff('a', 'b', 'D'), /-a\n\\ No newline at end of file\n\+b\n\\ No newline at end of file/)
 })

@@ -20,7 +20,7 @@ async function repository(t: Parameters<typeof tempDir>[0]): Promise<{repo: stri
   const root = tempDir(t)
   const repo = path.join(root, 'repo')
   const marker = path.join(root, `ran-${Math.random().toString(36).slice(2)}`)
-  await gitRepo(repo, {'tools/rule.mjs': marking(marker), 'Dockerfile': 'FROM scratch\n'})
+  await gitRepo(repo, {'tools/rule.mjs': marking(marker), Dockerfile: 'FROM scratch\n'})
   const outside = path.join(root, 'outside.mjs')
   writeFileSync(outside, marking(marker))
   return {repo, config: path.join(repo, '.dbuild.json'), marker, outside}
@@ -39,10 +39,15 @@ t.test('pluginSetting: the flag wins, then DBUILD_PLUGINS; nobody asking means n
 t.test('plugins do not run unless asked; the warning says how to allow them', async (t) => {
   const {config, marker} = await repository(t)
   const warnings: string[] = []
-  const rules = await resolveRules(builtinRules, {plugins: ['./tools/rule.mjs'], rules: {marker: 'warn'}}, config, {env: {}, warn: (m) => warnings.push(m)})
+  const rules = await resolveRules(builtinRules, {plugins: ['./tools/rule.mjs'], rules: {marker: 'warn'}}, config, {
+    env: {},
+    warn: (m) => warnings.push(m),
+  })
   t.notOk(existsSync(marker), 'the plugin did not run')
   t.notOk(rules.some((rule) => rule.id === 'marker'))
-  t.match(warnings, [/plugins not loaded \(\.\/tools\/rule\.mjs\): a repository's plugins run as code on this machine.*--plugins or set DBUILD_PLUGINS=1/])
+  t.match(warnings, [
+    /plugins not loaded \(\.\/tools\/rule\.mjs\): a repository's plugins run as code on this machine.*--plugins or set DBUILD_PLUGINS=1/,
+  ])
 
   const quiet: string[] = []
   await resolveRules(builtinRules, {plugins: ['./tools/rule.mjs']}, config, {env: {DBUILD_PLUGINS: '0'}, warn: (m) => quiet.push(m)})
@@ -106,9 +111,13 @@ t.test('a plugin whose check() throws or returns no list is named with its file 
     const repo = await gitRepo(path.join(tempDir(t), 'repo'), {
       'tools/rule.mjs': `export default {id: 'broken', description: 'd', defaultSeverity: 'error', ${body}}\n`,
       '.dbuild.json': JSON.stringify({plugins: ['./tools/rule.mjs']}),
-      'Dockerfile': 'FROM scratch\n',
+      Dockerfile: 'FROM scratch\n',
     })
-    const result = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'lint', '--plugins', 'Dockerfile'], {cwd: repo, reject: false, env: {...process.env, NO_COLOR: '1'}})
+    const result = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'lint', '--plugins', 'Dockerfile'], {
+      cwd: repo,
+      reject: false,
+      env: {...process.env, NO_COLOR: '1'},
+    })
     t.equal(result.exitCode, ExitCode.CONFIG, `${name}: exit 78`, {stderr: result.stderr})
     t.match(result.stderr, new RegExp(`tools/rule\\.mjs: plugin rule "broken" `), `${name}: names the plugin's file and rule`)
     t.notMatch(result.stderr, /dbuild bug/, `${name}: not reported as a dbuild bug`)

@@ -11,10 +11,34 @@ import {ROOT} from '../engine/index.js'
 import {tempDir, writeTree} from '../helpers/index.js'
 
 const invalid: Array<{name: string; origin: string; code: string; line: number; message: RegExp}> = [
-  {name: 'empty file', origin: 'moby/buildkit frontend/dockerfile/parser/testfiles-negative/empty_dockerfile/Dockerfile', code: '', line: 1, message: /^file with no instructions/},
-  {name: 'comments only', origin: 'moby/buildkit frontend/dockerfile/parser/testfiles-negative/only_comments/Dockerfile', code: '# comment\n', line: 1, message: /^file with no instructions/},
-  {name: 'directives only', origin: 'a Dockerfile left with its # syntax= line', code: '# syntax=docker/dockerfile:1\n\n', line: 1, message: /^file with no instructions/},
-  {name: 'ENV with a name and no value', origin: 'moby/buildkit frontend/dockerfile/parser/testfiles-negative/env_no_value/Dockerfile:3', code: 'FROM busybox\n\nENV PATH', line: 3, message: /^ENV must have two arguments/},
+  {
+    name: 'empty file',
+    origin: 'moby/buildkit frontend/dockerfile/parser/testfiles-negative/empty_dockerfile/Dockerfile',
+    code: '',
+    line: 1,
+    message: /^file with no instructions/,
+  },
+  {
+    name: 'comments only',
+    origin: 'moby/buildkit frontend/dockerfile/parser/testfiles-negative/only_comments/Dockerfile',
+    code: '# comment\n',
+    line: 1,
+    message: /^file with no instructions/,
+  },
+  {
+    name: 'directives only',
+    origin: 'a Dockerfile left with its # syntax= line',
+    code: '# syntax=docker/dockerfile:1\n\n',
+    line: 1,
+    message: /^file with no instructions/,
+  },
+  {
+    name: 'ENV with a name and no value',
+    origin: 'moby/buildkit frontend/dockerfile/parser/testfiles-negative/env_no_value/Dockerfile:3',
+    code: 'FROM busybox\n\nENV PATH',
+    line: 3,
+    message: /^ENV must have two arguments/,
+  },
 ]
 const valid: Array<{name: string; code: string}> = [
   {name: 'ENV NAME=', code: 'FROM busybox\nENV PATH=\n'},
@@ -38,7 +62,13 @@ t.test('accepted: nothing', async (t) => {
 t.test('dbuild lint reports them with file and line and exits 1', async (t) => {
   const dir = tempDir(t)
   writeTree(dir, Object.fromEntries(invalid.map((c, i) => [`${i}.Dockerfile`, c.code])))
-  const result = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'lint', ...invalid.map((_, i) => `${i}.Dockerfile`)], {cwd: dir, reject: false, env: {...process.env, NO_COLOR: '1'}})
+  const result = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'lint', ...invalid.map((_, i) => `${i}.Dockerfile`)], {
+    cwd: dir,
+    reject: false,
+    env: {...process.env, NO_COLOR: '1'},
+  })
   t.equal(result.exitCode, ExitCode.FINDINGS, {stderr: result.stderr})
-  invalid.forEach((c, i) => t.match(result.stdout, new RegExp(`^${i}\\.Dockerfile:${c.line}: error \\[buildkit\\] ${c.message.source.slice(1)}`, 'm'), c.name))
+  invalid.forEach((c, i) =>
+    t.match(result.stdout, new RegExp(`^${i}\\.Dockerfile:${c.line}: error \\[buildkit\\] ${c.message.source.slice(1)}`, 'm'), c.name),
+  )
 })

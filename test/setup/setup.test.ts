@@ -26,7 +26,10 @@ t.test('setup on a fresh clone, then again: the second run changes nothing', asy
   const first = await runSetup({cwd: path.join(repo, 'src'), cacheFrom: [SPEC], env: NO_DOCKER})
   t.equal(first.config.action, 'created')
   t.same(JSON.parse(readFileSync(path.join(repo, '.dbuild.json'), 'utf8')), {cacheFrom: [SPEC]}, 'at the git root')
-  t.same(first.hooks.hooks.map((h) => h.state), ['installed', 'installed', 'installed'])
+  t.same(
+    first.hooks.hooks.map((h) => h.state),
+    ['installed', 'installed', 'installed'],
+  )
   t.ok(first.normalized.changed > 0)
   t.same((await findModeDrift(repo))?.wrong, [], 'work tree normalized')
   t.equal(first.doctor.checks.find((c) => c.id === 'hooks')?.status, 'pass', 'doctor ran after the hooks')
@@ -36,7 +39,10 @@ t.test('setup on a fresh clone, then again: the second run changes nothing', asy
 
   const second = await runSetup({cwd: repo, cacheFrom: [SPEC], env: NO_DOCKER})
   t.equal(second.config.action, 'kept')
-  t.same(second.hooks.hooks.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged'])
+  t.same(
+    second.hooks.hooks.map((h) => h.action),
+    ['unchanged', 'unchanged', 'unchanged'],
+  )
   t.equal(second.normalized.changed, 0)
 })
 
@@ -65,7 +71,12 @@ t.test('setup asks only when it may, and the CLI never asks without a TTY', asyn
   t.equal(asked.config.action, 'created')
 
   const other = await checkout(t)
-  const cli = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'setup', '--json'], {cwd: other, env: NO_DOCKER, reject: false, input: ''})
+  const cli = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'setup', '--json'], {
+    cwd: other,
+    env: NO_DOCKER,
+    reject: false,
+    input: '',
+  })
   const report = JSON.parse(cli.stdout) as SetupReport
   t.equal(cli.exitCode, 1, 'doctor failed (no daemon): exit FINDINGS')
   t.equal(report.config.action, 'created')
@@ -78,7 +89,11 @@ t.test('setup and doctor say which config is used, and that one was found and re
   const dockerConfig = tempDir(t)
   const env = {...NO_DOCKER, DOCKER_CONFIG: dockerConfig, NO_COLOR: '1'}
   const setup = await execa(process.execPath, [bin, 'setup', '--json'], {cwd: path.join(repo, 'src'), env, reject: false, input: ''})
-  t.match(setup.stderr, new RegExp(`^dbuild: config: ${path.join(repo, '.dbuild.json').replaceAll('/', '\\/')}$`, 'm'), 'the config setup created, as build prints it')
+  t.match(
+    setup.stderr,
+    new RegExp(`^dbuild: config: ${path.join(repo, '.dbuild.json').replaceAll('/', '\\/')}$`, 'm'),
+    'the config setup created, as build prints it',
+  )
 
   // a checkout anyone may write: builds refuse its .dbuild.json, and doctor must say so, not "none found"
   chmodSync(repo, 0o777)
@@ -86,7 +101,10 @@ t.test('setup and doctor say which config is used, and that one was found and re
   const doctor = await execa(process.execPath, [bin, 'doctor', '--json'], {cwd: repo, env, reject: false})
   const config = (JSON.parse(doctor.stdout) as SetupReport['doctor']).checks.find((check) => check.id === 'config')
   t.equal(config?.status, 'warn')
-  t.match(config?.detail, new RegExp(`^${path.join(repo, '.dbuild.json')}.* was found and refused: its directory .* is writable by every user$`))
+  t.match(
+    config?.detail,
+    new RegExp(`^${path.join(repo, '.dbuild.json')}.* was found and refused: its directory .* is writable by every user$`),
+  )
   t.match(config?.fix, /chmod o-w/)
   // setup normalizes the checkout's top to 0755; an untracked .dbuild.json anyone may write stays refused
   chmodSync(path.join(repo, '.dbuild.json'), 0o666)
@@ -101,23 +119,40 @@ t.test('doctor outside git names a .dbuild.json above the directory, which no co
   writeFileSync(path.join(shared, '.dbuild.json'), '{"cacheFrom": []}\n')
   const project = path.join(shared, 'project')
   mkdirSync(project)
-  const doctor = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'doctor', '--json'], {cwd: project, env: NO_DOCKER, reject: false})
+  const doctor = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'doctor', '--json'], {
+    cwd: project,
+    env: NO_DOCKER,
+    reject: false,
+  })
   const config = (JSON.parse(doctor.stdout) as SetupReport['doctor']).checks.find((check) => check.id === 'config')
   t.equal(config?.status, 'warn')
   t.match(config?.detail, `${path.join(shared, '.dbuild.json')} was found and refused: outside a git work tree`)
   t.match(config?.fix, /--config/)
 })
 
-t.test('a --cache-from spec with a control character (a CR pasted from Windows) is refused with 2, before anything is written', async (t) => {
-  const repo = await checkout(t)
-  const bin = path.join(ROOT, 'bin', 'run.js')
-  for (const spec of [`${SPEC}\r`, `${SPEC}\n--push`, ' ']) {
-    const cli = await execa(process.execPath, [bin, 'setup', '--yes', '--cache-from', spec], {cwd: repo, env: NO_DOCKER, reject: false, input: ''})
-    t.equal(cli.exitCode, 2, `refused: ${JSON.stringify(spec)}`, {stderr: cli.stderr})
-    t.match(cli.stderr, /--cache-from ".*" (contains a control character|is empty)/)
-    t.throws(() => readFileSync(path.join(repo, '.dbuild.json')), 'no .dbuild.json was written')
-  }
-  const ok = await execa(process.execPath, [bin, 'setup', '--yes', '--cache-from', SPEC], {cwd: repo, env: NO_DOCKER, reject: false, input: ''})
-  t.not(ok.exitCode, 2, 'a clean spec is taken')
-  t.same(JSON.parse(readFileSync(path.join(repo, '.dbuild.json'), 'utf8')), {cacheFrom: [SPEC]})
-})
+t.test(
+  'a --cache-from spec with a control character (a CR pasted from Windows) is refused with 2, before anything is written',
+  async (t) => {
+    const repo = await checkout(t)
+    const bin = path.join(ROOT, 'bin', 'run.js')
+    for (const spec of [`${SPEC}\r`, `${SPEC}\n--push`, ' ']) {
+      const cli = await execa(process.execPath, [bin, 'setup', '--yes', '--cache-from', spec], {
+        cwd: repo,
+        env: NO_DOCKER,
+        reject: false,
+        input: '',
+      })
+      t.equal(cli.exitCode, 2, `refused: ${JSON.stringify(spec)}`, {stderr: cli.stderr})
+      t.match(cli.stderr, /--cache-from ".*" (contains a control character|is empty)/)
+      t.throws(() => readFileSync(path.join(repo, '.dbuild.json')), 'no .dbuild.json was written')
+    }
+    const ok = await execa(process.execPath, [bin, 'setup', '--yes', '--cache-from', SPEC], {
+      cwd: repo,
+      env: NO_DOCKER,
+      reject: false,
+      input: '',
+    })
+    t.not(ok.exitCode, 2, 'a clean spec is taken')
+    t.same(JSON.parse(readFileSync(path.join(repo, '.dbuild.json'), 'utf8')), {cacheFrom: [SPEC]})
+  },
+)

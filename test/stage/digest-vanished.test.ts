@@ -19,7 +19,10 @@ t.test('a file gone since the walk is left out of the digest', async (t) => {
   rmSync(path.join(dir, 'f1.saving'))
 
   const digest = digestEntries(dir, entries)
-  t.same(digest.entries.map((entry) => entry.path), ['kept'])
+  t.same(
+    digest.entries.map((entry) => entry.path),
+    ['kept'],
+  )
 
   const after = digestEntries(dir, walkTree(dir))
   t.equal(digest.digest, after.digest, 'the same digest as a walk that never saw it')

@@ -31,27 +31,43 @@ const quote = JSON.stringify
  * command a user's tools run; `file` holds 'old-content' before.
  */
 const SAME_SIZE_AND_MTIME: {name: string; change: (file: string, mtime: string) => Promise<unknown>}[] = [
-  {name: 'tar x of a release with the same mtime', change: async (file, mtime) => {
-    const release = path.join(path.dirname(file), '..', 'release')
-    mkdirSync(release, {recursive: true})
-    writeFileSync(path.join(release, path.basename(file)), 'new-content')
-    await sh(`touch -d ${quote(mtime)} ${quote(path.basename(file))} && tar -cf ../release.tar ${quote(path.basename(file))}`, {cwd: release})
-    await sh(`tar -xf ../release.tar`, {cwd: path.dirname(file)})
-  }},
-  {name: 'rsync -a into a cleaned tree (rsync itself skips a file of the same size and mtime)', change: async (file, mtime) => {
-    const from = `${file}.rsync-source`
-    writeFileSync(from, 'new-content')
-    await sh(`touch -d ${quote(mtime)} ${quote(from)} && rm ${quote(file)} && rsync -a ${quote(from)} ${quote(file)} && rm ${quote(from)}`)
-  }},
-  {name: 'cp -p (in place: the same inode)', change: async (file, mtime) => {
-    const from = `${file}.cp-source`
-    writeFileSync(from, 'new-content')
-    await sh(`touch -d ${quote(mtime)} ${quote(from)} && cp -p ${quote(from)} ${quote(file)} && rm ${quote(from)}`)
-  }},
-  {name: "npm's 1985-10-26 mtime", change: async (file, mtime) => {
-    writeFileSync(file, 'new-content')
-    await sh(`touch -d ${quote(mtime)} ${quote(file)}`)
-  }},
+  {
+    name: 'tar x of a release with the same mtime',
+    change: async (file, mtime) => {
+      const release = path.join(path.dirname(file), '..', 'release')
+      mkdirSync(release, {recursive: true})
+      writeFileSync(path.join(release, path.basename(file)), 'new-content')
+      await sh(`touch -d ${quote(mtime)} ${quote(path.basename(file))} && tar -cf ../release.tar ${quote(path.basename(file))}`, {
+        cwd: release,
+      })
+      await sh(`tar -xf ../release.tar`, {cwd: path.dirname(file)})
+    },
+  },
+  {
+    name: 'rsync -a into a cleaned tree (rsync itself skips a file of the same size and mtime)',
+    change: async (file, mtime) => {
+      const from = `${file}.rsync-source`
+      writeFileSync(from, 'new-content')
+      await sh(
+        `touch -d ${quote(mtime)} ${quote(from)} && rm ${quote(file)} && rsync -a ${quote(from)} ${quote(file)} && rm ${quote(from)}`,
+      )
+    },
+  },
+  {
+    name: 'cp -p (in place: the same inode)',
+    change: async (file, mtime) => {
+      const from = `${file}.cp-source`
+      writeFileSync(from, 'new-content')
+      await sh(`touch -d ${quote(mtime)} ${quote(from)} && cp -p ${quote(from)} ${quote(file)} && rm ${quote(from)}`)
+    },
+  },
+  {
+    name: "npm's 1985-10-26 mtime",
+    change: async (file, mtime) => {
+      writeFileSync(file, 'new-content')
+      await sh(`touch -d ${quote(mtime)} ${quote(file)}`)
+    },
+  },
 ]
 
 t.test('a content change that keeps size and mtime is staged, and changes the digest', async (t) => {
@@ -59,7 +75,7 @@ t.test('a content change that keeps size and mtime is staged, and changes the di
     // npm installs every file at 1985-10-26T08:15:00Z; SOURCE_DATE_EPOCH builds set one fixed time
     const mtime = i % 2 === 0 ? '1985-10-26 08:15:00 UTC' : '@1700000000'
     const context = path.join(root, `same-stat-${i}`)
-    writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY . /\n', 'pkg/index.js': 'old-content', 'pkg/other.js': 'o'})
+    writeTree(context, {Dockerfile: 'FROM scratch\nCOPY . /\n', 'pkg/index.js': 'old-content', 'pkg/other.js': 'o'})
     chmodSync(path.join(context, 'pkg/other.js'), 0o664) // not canonical: a build stages this context
     const file = path.join(context, 'pkg/index.js')
     await sh(`touch -d ${quote(mtime)} ${quote(file)}`)
@@ -110,7 +126,10 @@ t.test('mtimes are staged to the nanosecond', async (t) => {
   writeTree(context, {'late.txt': 'l', 'whole.txt': 'w', 'dir/inner.txt': 'i', 'fifo-less.txt': 'f'})
   symlinkSync('late.txt', path.join(context, 'link'))
   chmodSync(path.join(context, 'late.txt'), 0o664)
-  await sh('touch -d @1700000007.999999999 late.txt && touch -h -d @1700000007.123456789 link && touch -d "1985-10-26 08:15:00 UTC" whole.txt', {cwd: context})
+  await sh(
+    'touch -d @1700000007.999999999 late.txt && touch -h -d @1700000007.123456789 link && touch -d "1985-10-26 08:15:00 UTC" whole.txt',
+    {cwd: context},
+  )
   await sh('touch -d @1600000000.999999999 dir/inner.txt && touch -d @1600000001.000000001 dir', {cwd: context})
   const staged = await stageContext({context})
   for (const rel of ['late.txt', 'whole.txt', 'link', 'dir/inner.txt', 'dir']) {

@@ -20,7 +20,10 @@ for (const [index, testCase] of IGNORE_CASES.entries()) {
     mkdirSync(context)
     const dockerfile = makeCaseContext(context, testCase)
     const staged = await stageContext({context, dockerfile, out: path.join(root, `stage${index}`)})
-    t.same(listTree(staged.dir).map((entry) => entry.path), testCase.expected)
+    t.same(
+      listTree(staged.dir).map((entry) => entry.path),
+      testCase.expected,
+    )
   })
 }
 
@@ -34,7 +37,7 @@ function sent(patterns: string, rel: string): boolean {
   return !excluded
 }
 
-t.test('matcher table (where @balena/dockerignore differs, the expectation is the engine\'s)', async (t) => {
+t.test("matcher table (where @balena/dockerignore differs, the expectation is the engine's)", async (t) => {
   const table: Array<[patterns: string, path: string, isSent: boolean]> = [
     ['x/y\n!x', 'x/y', false], // balena: sent (it re-tries !x on the parent)
     ['x/y\n!x', 'x/z', true],
@@ -60,7 +63,8 @@ t.test('matcher table (where @balena/dockerignore differs, the expectation is th
     ['ab?', 'abc', false],
     ['\\*lit', '*lit', false],
   ]
-  for (const [patterns, rel, isSent] of table) t.equal(sent(patterns, rel), isSent, `${JSON.stringify(patterns)}: ${rel} ${isSent ? 'sent' : 'left out'}`)
+  for (const [patterns, rel, isSent] of table)
+    t.equal(sent(patterns, rel), isSent, `${JSON.stringify(patterns)}: ${rel} ${isSent ? 'sent' : 'left out'}`)
 })
 
 t.test('an excluded directory is descended only when an exception could reach into it', async (t) => {
@@ -78,19 +82,34 @@ t.test('an excluded directory is descended only when an exception could reach in
   const context = path.join(root, 'pruned')
   mkdirSync(path.join(context, 'node_modules', 'deep'), {recursive: true})
   const entries = walkTree(context, {matcher: new IgnoreMatcher(parseIgnoreFile('node_modules\n'))})
-  t.same(entries.map((entry) => entry.rel), [''], 'the walk leaves the ignored directory out')
+  t.same(
+    entries.map((entry) => entry.rel),
+    [''],
+    'the walk leaves the ignored directory out',
+  )
 })
 
 t.test('bad patterns name the file and line', async (t) => {
-  t.throws(() => parseIgnoreFile('ok\n!\n', '/ctx/.dockerignore'), new DbuildError('/ctx/.dockerignore:2: illegal exclusion pattern "!"', ExitCode.INPUT))
+  t.throws(
+    () => parseIgnoreFile('ok\n!\n', '/ctx/.dockerignore'),
+    new DbuildError('/ctx/.dockerignore:2: illegal exclusion pattern "!"', ExitCode.INPUT),
+  )
   // what Go's filepath.Match rejects fails at once, as patternmatcher.New fails the build
   for (const bad of ['[', '[]', 'a\\', '[a-]', 'x[^]]', '*[']) {
-    t.throws(() => parseIgnoreFile(`a\n${bad}\n`, '/ctx/.dockerignore'), {message: /^\/ctx\/\.dockerignore:2: syntax error in pattern/, exit: ExitCode.INPUT}, bad)
+    t.throws(
+      () => parseIgnoreFile(`a\n${bad}\n`, '/ctx/.dockerignore'),
+      {message: /^\/ctx\/\.dockerignore:2: syntax error in pattern/, exit: ExitCode.INPUT},
+      bad,
+    )
   }
   // what only Go's regexp rejects fails when the pattern is first used, as in BuildKit
   for (const bad of ['[z-a]', 'z[[:foo:]]', 'x[\\p{Nope}]', 'a\\q*', 'a{2}{3}*']) {
     const matcher = new IgnoreMatcher(parseIgnoreFile(`ok\n${bad}\n`, '/ctx/.dockerignore'))
-    t.throws(() => matcher.match('file', undefined), {message: /^\/ctx\/\.dockerignore:2: syntax error in pattern/, exit: ExitCode.INPUT}, bad)
+    t.throws(
+      () => matcher.match('file', undefined),
+      {message: /^\/ctx\/\.dockerignore:2: syntax error in pattern/, exit: ExitCode.INPUT},
+      bad,
+    )
   }
 })
 

@@ -40,10 +40,18 @@ t.test('listings are remembered beside the stage, never in it', async (t) => {
   const out = path.join(root, 'kept-stage')
   const {warm, saved} = await settledStage(context, out)
   t.match(warm, {changed: 0, removed: 0, files: 21})
-  t.same(Object.keys(saved.source).sort(), ['', 'd0', 'd0/sub', 'd1', 'd1/sub', 'd2', 'd2/sub', 'd3', 'd3/sub'], 'every context directory but the pruned one')
+  t.same(
+    Object.keys(saved.source).sort(),
+    ['', 'd0', 'd0/sub', 'd1', 'd1/sub', 'd2', 'd2/sub', 'd3', 'd3/sub'],
+    'every context directory but the pruned one',
+  )
   t.same(Object.keys(saved.stage).sort(), ['', 'd0', 'd0/sub', 'd1', 'd1/sub', 'd2', 'd2/sub', 'd3', 'd3/sub'], 'every stage directory')
   t.notOk(readdirSync(out).some((name) => name.includes('listings')))
-  t.same(readdirSync(root).sort(), ['.kept-stage.dbuild-listings', '.kept-stage.dbuild-stage', 'kept', 'kept-stage'], 'no probe left behind')
+  t.same(
+    readdirSync(root).sort(),
+    ['.kept-stage.dbuild-listings', '.kept-stage.dbuild-stage', 'kept', 'kept-stage'],
+    'no probe left behind',
+  )
 })
 
 t.test('changes to the context after the listings were remembered are all staged', async (t) => {
@@ -98,30 +106,39 @@ t.test('a stage edited after the listings were remembered is repaired', async (t
 
 /** Linux 6.13+ has multigrain timestamps: a ctime that was queried is never given again. */
 function multigrainTimestamps(): boolean {
-  const [major = 0, minor = 0] = os.release().split('.').map((part) => Number.parseInt(part, 10))
+  const [major = 0, minor = 0] = os
+    .release()
+    .split('.')
+    .map((part) => Number.parseInt(part, 10))
   return process.platform === 'linux' && (major > 6 || (major === 6 && minor >= 13))
 }
 
-t.test('a listing read in the clock tick of its directory\'s last change is not remembered', {
-  skip: multigrainTimestamps() ? `kernel ${os.release()} has multigrain timestamps (Linux 6.13+): two changes never share a queried ctime tick, so this case cannot arise here` : false,
-}, async (t) => {
-  // with a coarse file system clock these changes land in one tick most of the time
-  const dir = path.join(root, 'ticks')
-  let remembered = 0
-  for (let i = 0; i < 50; i++) {
-    rmSync(dir, {recursive: true, force: true})
-    mkdirSync(dir)
-    writeFileSync(path.join(dir, 'a'), '')
-    const probeFile = path.join(root, 'probe')
-    writeFileSync(probeFile, '')
-    const first = new Listings({}, statSync(probeFile, {bigint: true}), false)
-    t.same(first.list(dir, '', lstatSync(dir, {bigint: true})).names, ['a'])
-    if (first.next[''] !== undefined) remembered++
-    writeFileSync(path.join(dir, 'b'), '') // the same tick again, most of the time
-    writeFileSync(probeFile, '')
-    const second = new Listings(first.next, statSync(probeFile, {bigint: true}), false)
-    const names = second.list(dir, '', lstatSync(dir, {bigint: true})).names
-    if (names.length !== 2) t.fail(`round ${i}: the second file is missing from ${JSON.stringify(names)}`)
-  }
-  t.comment(`${remembered} of 50 listings were remembered`)
-})
+t.test(
+  "a listing read in the clock tick of its directory's last change is not remembered",
+  {
+    skip: multigrainTimestamps()
+      ? `kernel ${os.release()} has multigrain timestamps (Linux 6.13+): two changes never share a queried ctime tick, so this case cannot arise here`
+      : false,
+  },
+  async (t) => {
+    // with a coarse file system clock these changes land in one tick most of the time
+    const dir = path.join(root, 'ticks')
+    let remembered = 0
+    for (let i = 0; i < 50; i++) {
+      rmSync(dir, {recursive: true, force: true})
+      mkdirSync(dir)
+      writeFileSync(path.join(dir, 'a'), '')
+      const probeFile = path.join(root, 'probe')
+      writeFileSync(probeFile, '')
+      const first = new Listings({}, statSync(probeFile, {bigint: true}), false)
+      t.same(first.list(dir, '', lstatSync(dir, {bigint: true})).names, ['a'])
+      if (first.next[''] !== undefined) remembered++
+      writeFileSync(path.join(dir, 'b'), '') // the same tick again, most of the time
+      writeFileSync(probeFile, '')
+      const second = new Listings(first.next, statSync(probeFile, {bigint: true}), false)
+      const names = second.list(dir, '', lstatSync(dir, {bigint: true})).names
+      if (names.length !== 2) t.fail(`round ${i}: the second file is missing from ${JSON.stringify(names)}`)
+    }
+    t.comment(`${remembered} of 50 listings were remembered`)
+  },
+)

@@ -33,7 +33,12 @@ function lockedContext(name: string, content: string, ageSeconds: number): {cont
 
 const STALE = [
   // a CI container sharing the cache volume, killed mid-stage: its pid means nothing here
-  {name: 'a dbuild killed on another host', lock: JSON.stringify({pid: 4242, host: 'ci-runner-7f3a'}), age: 120, says: /dbuild process 4242 on ci-runner-7f3a has not refreshed it for 1\d\ds/},
+  {
+    name: 'a dbuild killed on another host',
+    lock: JSON.stringify({pid: 4242, host: 'ci-runner-7f3a'}),
+    age: 120,
+    says: /dbuild process 4242 on ci-runner-7f3a has not refreshed it for 1\d\ds/,
+  },
   {name: 'an empty lock file', lock: '', age: 120, says: /an empty or unreadable lock has not refreshed it for 1\d\ds/},
   {name: 'a garbled lock file', lock: '{"pid":', age: 120, says: /an empty or unreadable lock has not refreshed it/},
   // this host's pid namespace, a pid that is gone: no need to wait for its age
@@ -42,7 +47,10 @@ const STALE = [
 
 t.test('a stale lock is taken over at once, and the warning says whose it was and why', async (t) => {
   const {execa} = await import('execa')
-  const gone = await execa(process.execPath, ['-e', 'const fs = require("fs"); console.log(process.pid, fs.readlinkSync("/proc/self/ns/pid"))'])
+  const gone = await execa(process.execPath, [
+    '-e',
+    'const fs = require("fs"); console.log(process.pid, fs.readlinkSync("/proc/self/ns/pid"))',
+  ])
   const [pid, pidns] = gone.stdout.trim().split(' ')
   for (const [i, stale] of STALE.entries()) {
     const content = stale.lock === 'LOCAL_GONE' ? JSON.stringify({pid: Number(pid), host: os.hostname(), pidns}) : stale.lock
@@ -61,7 +69,9 @@ t.test('a stale lock is taken over at once, and the warning says whose it was an
 t.test('a lock of another host that is still refreshed is waited for, and not taken', async (t) => {
   const {lock} = lockedContext('live-elsewhere', JSON.stringify({pid: 4242, host: 'ci-runner-live'}), 0)
   const waited: unknown[] = []
-  const error = await withLock(lock, async () => 'taken', {timeout: 400, onWait: (owner) => waited.push(owner)}).catch((failure: unknown) => failure)
+  const error = await withLock(lock, async () => 'taken', {timeout: 400, onWait: (owner) => waited.push(owner)}).catch(
+    (failure: unknown) => failure,
+  )
   t.match(error, {exit: ExitCode.CANT_CREATE, message: /still locked by process 4242/})
   t.match(waited, [{pid: 4242, host: 'ci-runner-live'}])
   t.ok(existsSync(lock), 'the live lock stays')

@@ -30,7 +30,16 @@ function recordOf(paths: string[]) {
 }
 
 /** Names a line format could misread: separators, quotes, non-ASCII, bytes that are not UTF-8 (lone surrogates). */
-const AWKWARD = ['a\tb', 'line\nbreak', 'quote"d', 'back\\slash', 'ünï/\u{1F600}', decodeBytes(Buffer.from('caf\xe9', 'latin1')), 'x', 'x\t1']
+const AWKWARD = [
+  'a\tb',
+  'line\nbreak',
+  'quote"d',
+  'back\\slash',
+  'ünï/\u{1F600}',
+  decodeBytes(Buffer.from('caf\xe9', 'latin1')),
+  'x',
+  'x\t1',
+]
 
 t.test('a record finds every path in the order it was written, and out of it', async (t) => {
   const paths = [...Array.from({length: 3000}, (_, i) => `d${i % 7}/f${i}`), ...AWKWARD]
@@ -53,7 +62,8 @@ t.test('a record finds every path in the order it was written, and out of it', a
   t.equal(skipping.fieldsOf(paths[10] as string), '10\t20')
   t.equal(skipping.fieldsOf(paths[2000] as string), '2000\t4000', 'ahead of the cursor')
   t.equal(skipping.fieldsOf(paths[5] as string), '5\t10', 'behind it')
-  for (const missing of ['d0', 'x\t', 'f1', 'd1/f1/', '', 'line']) t.equal(recordOf(paths).record.fieldsOf(missing), undefined, `no line for ${JSON.stringify(missing)}`)
+  for (const missing of ['d0', 'x\t', 'f1', 'd1/f1/', '', 'line'])
+    t.equal(recordOf(paths).record.fieldsOf(missing), undefined, `no line for ${JSON.stringify(missing)}`)
 })
 
 t.test('a record of the older format (one JSON document) is not read at all', async (t) => {
@@ -84,11 +94,23 @@ t.test('a stage whose saved state and hashes are of the older format rebuilds th
   // what the format before this one left: one JSON document each, vouching for an edit it never saw
   writeFileSync(path.join(context, 'a.txt'), 'A\n')
   const {size, mtimeMs} = statSync(path.join(context, 'a.txt'))
-  writeFileSync(state, JSON.stringify({version: 2, context, dir: fresh.dir, source: {}, stage: {}, staged: {'a.txt': [size, mtimeMs, 0o644]}}))
+  writeFileSync(
+    state,
+    JSON.stringify({version: 2, context, dir: fresh.dir, source: {}, stage: {}, staged: {'a.txt': [size, mtimeMs, 0o644]}}),
+  )
   writeFileSync(hashes, JSON.stringify({version: 1, context, hashes: {'a.txt': [size, mtimeMs, 'f'.repeat(64)]}}))
   rmSync(`${hashes}.digest`, {force: true})
   const after = await stageContext({context, digest: true})
-  t.same(listTree(after.dir).filter((entry) => entry.type === 'file'), listTree(context).filter((entry) => entry.type === 'file').map((entry) => ({...entry, mode: '644'})))
-  t.equal(after.digest?.digest, digestEntries(context, walkTree(context)).digest, 'the digest of what is there, no hash taken from the old record')
+  t.same(
+    listTree(after.dir).filter((entry) => entry.type === 'file'),
+    listTree(context)
+      .filter((entry) => entry.type === 'file')
+      .map((entry) => ({...entry, mode: '644'})),
+  )
+  t.equal(
+    after.digest?.digest,
+    digestEntries(context, walkTree(context)).digest,
+    'the digest of what is there, no hash taken from the old record',
+  )
   t.match(readFileSync(state, 'utf8'), /^\{"version":4,/, 'the state was rewritten in the current format')
 })

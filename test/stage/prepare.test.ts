@@ -13,7 +13,7 @@ const root = tempDir(t, 'dbuild-prepare-')
 process.env.DBUILD_CACHE_DIR = path.join(root, 'cache')
 
 const FILES = {
-  'Dockerfile': 'FROM scratch\nCOPY . /\n',
+  Dockerfile: 'FROM scratch\nCOPY . /\n',
   '.dockerignore': 'secret\n',
   'src/hello.txt': 'hello\n',
   'src/run.sh': '#!/bin/sh\necho run\n',
@@ -72,7 +72,13 @@ t.test('a non-canonical context is staged exactly as stageContext stages it', as
   writeFileSync(path.join(context, 'src/new.txt'), 'new\n')
   const restaged = await prepareContext({context})
   if (!('stage' in restaged)) return t.fail('staged expected')
-  t.same(listTree(restaged.stage.dir).map((entry) => entry.path), listTree(context).filter((entry) => entry.path !== 'secret').map((entry) => entry.path), 'the new file is staged')
+  t.same(
+    listTree(restaged.stage.dir).map((entry) => entry.path),
+    listTree(context)
+      .filter((entry) => entry.path !== 'secret')
+      .map((entry) => entry.path),
+    'the new file is staged',
+  )
   t.equal(statSync(path.join(restaged.stage.dir, 'src/hello.txt')).mode & 0o7777, 0o644)
 })
 
@@ -80,7 +86,11 @@ t.test('a FIFO counts like a file (BuildKit sends it itself); a user.* xattr mak
   const fifo = canonicalContext('fifo')
   await execa('mkfifo', ['-m', '644', path.join(fifo, 'pipe')])
   const warnings: string[] = []
-  t.equal((await prepareContext({context: fifo, onWarning: (message) => warnings.push(message)})).canonical, true, 'a 0644 FIFO is canonical')
+  t.equal(
+    (await prepareContext({context: fifo, onWarning: (message) => warnings.push(message)})).canonical,
+    true,
+    'a 0644 FIFO is canonical',
+  )
   t.same(warnings, [])
   chmodSync(path.join(fifo, 'pipe'), 0o664)
   const staged = await prepareContext({context: fifo})
@@ -89,7 +99,11 @@ t.test('a FIFO counts like a file (BuildKit sends it itself); a user.* xattr mak
   t.ok(lstatSync(path.join(staged.stage.dir, 'pipe')).isFIFO())
 
   const xattr = canonicalContext('xattr')
-  const set = await execa('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.origin", b"x")', path.join(xattr, 'src/hello.txt')], {reject: false})
+  const set = await execa(
+    'python3',
+    ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.origin", b"x")', path.join(xattr, 'src/hello.txt')],
+    {reject: false},
+  )
   if (set.exitCode !== 0) return t.comment('no user xattrs on this file system')
   t.equal((await prepareContext({context: xattr})).canonical, false)
 })

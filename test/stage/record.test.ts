@@ -68,7 +68,14 @@ t.test('a cache stage keeps a record of what it holds, and every change to the c
     ['a new file', () => writeFileSync(path.join(context, 'd2/sub/new'), 'new\n')],
     ['a file removed', () => rmSync(path.join(context, 'd3/sub/f7'))],
     ['a link re-pointed', () => (rmSync(path.join(context, 'd1/link')), symlinkSync('sub/f9', path.join(context, 'd1/link')))],
-    ['a file replaced by a directory', () => (rmSync(path.join(context, 'd2/sub/f10')), mkdirSync(path.join(context, 'd2/sub/f10')), writeFileSync(path.join(context, 'd2/sub/f10/in'), 'in\n'))],
+    [
+      'a file replaced by a directory',
+      () => (
+        rmSync(path.join(context, 'd2/sub/f10')),
+        mkdirSync(path.join(context, 'd2/sub/f10')),
+        writeFileSync(path.join(context, 'd2/sub/f10/in'), 'in\n')
+      ),
+    ],
     ['a directory removed', () => rmSync(path.join(context, 'd3'), {recursive: true})],
   ]
   for (const [what, change] of changes) {
@@ -111,9 +118,14 @@ t.test('syncTree calls beforeWrite while the stage is untouched, so a sync cut s
   mkdirSync(path.join(context, 'd0/sub/now-a-dir'))
   const odd = {...sources.find((entry) => entry.kind === 'file'), rel: 'd0/sub/now-a-dir'} as (typeof sources)[number]
   let seen: Listed[] | undefined
-  await t.rejects(syncTree(context, [...walkTree(context, {readLinks: true}).filter((entry) => entry.rel !== odd.rel), odd], stage, {beforeWrite: () => (seen ??= listTree(stage))}), {
-    message: /d0\/sub\/now-a-dir: cannot/,
-  })
+  await t.rejects(
+    syncTree(context, [...walkTree(context, {readLinks: true}).filter((entry) => entry.rel !== odd.rel), odd], stage, {
+      beforeWrite: () => (seen ??= listTree(stage)),
+    }),
+    {
+      message: /d0\/sub\/now-a-dir: cannot/,
+    },
+  )
   rmSync(path.join(context, 'd0/sub/now-a-dir'), {recursive: true})
   t.same(seen, before, 'called once, before the first write')
 
@@ -129,7 +141,11 @@ t.test('the record is what a warm cache stage goes by; an --out stage is checked
   const {dir} = await settled(context)
   writeFileSync(path.join(dir, 'd0/sub/f0'), 'edited by hand\n')
   await stageContext({context})
-  t.equal(readFileSync(path.join(dir, 'd0/sub/f0'), 'utf8'), 'edited by hand\n', 'cache stage: a file its record vouches for is not looked at')
+  t.equal(
+    readFileSync(path.join(dir, 'd0/sub/f0'), 'utf8'),
+    'edited by hand\n',
+    'cache stage: a file its record vouches for is not looked at',
+  )
   writeFileSync(path.join(context, 'd0/sub/f0'), 'new\n')
   await stageContext({context})
   t.equal(readFileSync(path.join(dir, 'd0/sub/f0'), 'utf8'), 'new\n', 'cache stage: staged again once the context changes it')

@@ -43,7 +43,11 @@ function inChild(call: 'prepareContext' | 'stageContext', options: object) {
 
 async function runInChild(call: 'prepareContext' | 'stageContext', options: object) {
   const result = await inChild(call, options)
-  return {exitCode: result.exitCode, output: JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>, stderr: result.stderr}
+  return {
+    exitCode: result.exitCode,
+    output: JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>,
+    stderr: result.stderr,
+  }
 }
 
 /** Raw bytes of a Latin-1 name and of a name cut in the middle of a UTF-8 sequence. */
@@ -51,7 +55,14 @@ const LATIN1 = Buffer.from('caf\xe9.txt', 'latin1')
 const CUT = Buffer.concat([Buffer.from('cut-'), Buffer.from('é', 'utf8').subarray(0, 1), Buffer.from('-end')])
 
 t.test('names keep their bytes: decodeBytes and encodeText round-trip anything', async (t) => {
-  for (const bytes of [LATIN1, CUT, Buffer.from('plain'), Buffer.from('ünï\u{1F600}'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xc0, 0xaf, 0xff, 0x80])]) {
+  for (const bytes of [
+    LATIN1,
+    CUT,
+    Buffer.from('plain'),
+    Buffer.from('ünï\u{1F600}'),
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from([0xc0, 0xaf, 0xff, 0x80]),
+  ]) {
     t.same(encodeText(decodeBytes(bytes)), bytes, bytes.toString('hex'))
   }
   t.equal(decodeBytes(Buffer.from('ünï')), 'ünï', 'valid UTF-8 is plain text')
@@ -59,7 +70,7 @@ t.test('names keep their bytes: decodeBytes and encodeText round-trip anything',
 
 t.test('file names that are not UTF-8 are walked and staged byte for byte', async (t) => {
   const context = path.join(root, 'bytes')
-  writeTree(context, {'Dockerfile': 'FROM scratch\n', 'dir/keep': 'k'})
+  writeTree(context, {Dockerfile: 'FROM scratch\n', 'dir/keep': 'k'})
   const dirBytes = Buffer.concat([Buffer.from(`${context}/`), CUT])
   mkdirSync(dirBytes)
   writeFileSync(Buffer.concat([dirBytes, Buffer.from('/'), LATIN1]), 'latin-1 named\n')
@@ -68,8 +79,14 @@ t.test('file names that are not UTF-8 are walked and staged byte for byte', asyn
   const out = path.join(root, 'bytes-stage')
   const staged = await stageContext({context, out})
   t.equal(staged.files, 4)
-  const names = readdirSync(out, {encoding: 'buffer'}).map((name) => name.toString('hex')).sort()
-  t.same(names, [Buffer.from('Dockerfile'), Buffer.from('dir'), CUT, LATIN1].map((name) => name.toString('hex')).sort(), 'the stage has the exact names')
+  const names = readdirSync(out, {encoding: 'buffer'})
+    .map((name) => name.toString('hex'))
+    .sort()
+  t.same(
+    names,
+    [Buffer.from('Dockerfile'), Buffer.from('dir'), CUT, LATIN1].map((name) => name.toString('hex')).sort(),
+    'the stage has the exact names',
+  )
   const inner = Buffer.concat([Buffer.from(`${out}/`), CUT, Buffer.from('/'), LATIN1])
   t.equal(readFileSync(inner, 'utf8'), 'latin-1 named\n')
   t.equal(lstatSync(inner).mode & 0o7777, 0o644, 'and canonical modes')
@@ -82,7 +99,7 @@ t.test('file names that are not UTF-8 are walked and staged byte for byte', asyn
 
 t.test("dbuild's cache directory inside the context is left out of its own stage", async (t) => {
   const context = path.join(root, 'cache-inside')
-  writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY . /\n', 'src/a': 'a', '.cache/other/tool': 'kept'})
+  writeTree(context, {Dockerfile: 'FROM scratch\nCOPY . /\n', 'src/a': 'a', '.cache/other/tool': 'kept'})
   chmodSync(path.join(context, 'src/a'), 0o664)
   const env = {XDG_CACHE_HOME: path.join(context, '.cache')}
   const warnings: string[] = []
@@ -110,15 +127,18 @@ t.test("dbuild's cache directory inside the context is left out of its own stage
 
 t.test('a .dockerignore that is a directory is no ignore file, as in buildx', async (t) => {
   const context = path.join(root, 'ignore-dir')
-  writeTree(context, {'Dockerfile': 'FROM scratch\n', '.dockerignore/inside': 'x', 'a': 'a'})
+  writeTree(context, {Dockerfile: 'FROM scratch\n', '.dockerignore/inside': 'x', a: 'a'})
   const staged = await stageContext({context, out: path.join(root, 'ignore-dir-stage')})
-  t.same(listTree(staged.dir).map((entry) => entry.path), ['.dockerignore', '.dockerignore/inside', 'Dockerfile', 'a'])
+  t.same(
+    listTree(staged.dir).map((entry) => entry.path),
+    ['.dockerignore', '.dockerignore/inside', 'Dockerfile', 'a'],
+  )
   t.equal(staged.ignoreFile, undefined)
 })
 
 t.test('a file removed between the walk and its copy is treated as removed', async (t) => {
   const context = path.join(root, 'vanish')
-  writeTree(context, {'keep': 'k', 'gone': 'first', 'dir/gone-too': 'x'})
+  writeTree(context, {keep: 'k', gone: 'first', 'dir/gone-too': 'x'})
   const stage = path.join(root, 'vanish-stage')
   const scratch = path.join(root, 'vanish-scratch')
   mkdirSync(scratch)
@@ -131,40 +151,58 @@ t.test('a file removed between the walk and its copy is treated as removed', asy
   const result = await syncTree(context, entries, stage, {scratch})
   t.same(result.vanished.sort(), ['gone', 'new'])
   t.match(result, {files: 2})
-  t.same(listTree(stage).map((entry) => entry.path), ['dir', 'dir/gone-too', 'keep'], 'neither is in the stage, not even the old copy')
+  t.same(
+    listTree(stage).map((entry) => entry.path),
+    ['dir', 'dir/gone-too', 'keep'],
+    'neither is in the stage, not even the old copy',
+  )
   t.same(readdirSync(scratch), [], 'nothing left in the scratch directory')
 })
 
-t.test('a context directory nobody may read is blamed itself, not a .dockerignore inside it', {skip: !hasSetpriv && process.getuid?.() === 0 ? 'setpriv is needed' : false}, async (t) => {
-  const context = path.join(root, 'mode-000')
-  writeTree(context, {'Dockerfile': 'FROM scratch\n'})
-  chmodSync(context, 0o000)
-  t.teardown(() => chmodSync(context, 0o755))
-  const run = await runInChild('stageContext', {context, out: path.join(root, 'mode-000-stage')})
-  t.equal(run.exitCode, ExitCode.IO, run.stderr)
-  t.equal(run.output.error, `${context}: cannot read the build context (EACCES)`)
-})
+t.test(
+  'a context directory nobody may read is blamed itself, not a .dockerignore inside it',
+  {skip: !hasSetpriv && process.getuid?.() === 0 ? 'setpriv is needed' : false},
+  async (t) => {
+    const context = path.join(root, 'mode-000')
+    writeTree(context, {Dockerfile: 'FROM scratch\n'})
+    chmodSync(context, 0o000)
+    t.teardown(() => chmodSync(context, 0o755))
+    const run = await runInChild('stageContext', {context, out: path.join(root, 'mode-000-stage')})
+    t.equal(run.exitCode, ExitCode.IO, run.stderr)
+    t.equal(run.output.error, `${context}: cannot read the build context (EACCES)`)
+  },
+)
 
-t.test('a read-only cache: a build sends the context as it is, with a warning; dbuild stage says why it cannot', {skip: !hasSetpriv && process.getuid?.() === 0 ? 'setpriv is needed' : false}, async (t) => {
-  const context = path.join(root, 'read-only')
-  writeTree(context, {'Dockerfile': 'FROM scratch\n', 'src/a': 'a'})
-  const cache = path.join(root, 'read-only-cache')
-  mkdirSync(cache)
-  chmodSync(cache, 0o555)
-  t.teardown(() => chmodSync(cache, 0o755))
-  const env = {DBUILD_CACHE_DIR: cache}
-  const canonical = await runInChild('prepareContext', {context, env})
-  t.equal(canonical.exitCode, 0, canonical.stderr)
-  t.match(canonical.output, {canonical: true, context})
+t.test(
+  'a read-only cache: a build sends the context as it is, with a warning; dbuild stage says why it cannot',
+  {skip: !hasSetpriv && process.getuid?.() === 0 ? 'setpriv is needed' : false},
+  async (t) => {
+    const context = path.join(root, 'read-only')
+    writeTree(context, {Dockerfile: 'FROM scratch\n', 'src/a': 'a'})
+    const cache = path.join(root, 'read-only-cache')
+    mkdirSync(cache)
+    chmodSync(cache, 0o555)
+    t.teardown(() => chmodSync(cache, 0o755))
+    const env = {DBUILD_CACHE_DIR: cache}
+    const canonical = await runInChild('prepareContext', {context, env})
+    t.equal(canonical.exitCode, 0, canonical.stderr)
+    t.match(canonical.output, {canonical: true, context})
 
-  chmodSync(path.join(context, 'src/a'), 0o664)
-  const unstaged = await runInChild('prepareContext', {context, env})
-  t.equal(unstaged.exitCode, 0, unstaged.stderr)
-  t.match(unstaged.output, {canonical: false, unstaged: {context, warning: /cannot create the stage directory \(EACCES\): building from .* as it is, whose modes are not canonical/}})
-  const staged = await runInChild('stageContext', {context, env})
-  t.equal(staged.exitCode, ExitCode.CANT_CREATE, staged.stderr)
-  t.match(staged.output.error, /cannot create the stage directory \(EACCES\)/)
-})
+    chmodSync(path.join(context, 'src/a'), 0o664)
+    const unstaged = await runInChild('prepareContext', {context, env})
+    t.equal(unstaged.exitCode, 0, unstaged.stderr)
+    t.match(unstaged.output, {
+      canonical: false,
+      unstaged: {
+        context,
+        warning: /cannot create the stage directory \(EACCES\): building from .* as it is, whose modes are not canonical/,
+      },
+    })
+    const staged = await runInChild('stageContext', {context, env})
+    t.equal(staged.exitCode, ExitCode.CANT_CREATE, staged.stderr)
+    t.match(staged.output.error, /cannot create the stage directory \(EACCES\)/)
+  },
+)
 
 t.test('a stage killed half-way leaves no temp files once the next stage ran', async (t) => {
   const context = path.join(root, 'killed')
@@ -174,7 +212,8 @@ t.test('a stage killed half-way leaves no temp files once the next stage ran', a
   const cache = path.join(root, 'killed-cache')
   const env = {DBUILD_CACHE_DIR: cache}
   const stages = path.join(cache, 'stage')
-  const leftovers = (): string[] => (existsSync(stages) ? readdirSync(stages).filter((name) => /\.tmp$|\.scratch$|\.lock/.test(name) || name.includes('.lock.')) : [])
+  const leftovers = (): string[] =>
+    existsSync(stages) ? readdirSync(stages).filter((name) => /\.tmp$|\.scratch$|\.lock/.test(name) || name.includes('.lock.')) : []
   const inner = (): string[] => {
     const stageRoot = stageRootFor(context, undefined, env)
     return existsSync(stageRoot) ? readdirSync(stageRoot).filter((name) => name !== 'context') : []

@@ -83,11 +83,11 @@ t.test('temp files of live writers and other names are left alone', async (t) =>
   writeFileAtomic(file, 'data')
   t.notOk(existsSync(planted.dead), 'a dead writer of this file: removed')
   t.ok(existsSync(planted.live), 'a live writer: kept')
-  t.ok(existsSync(planted.otherFile), 'another file\'s temp: left to its own writes')
+  t.ok(existsSync(planted.otherFile), "another file's temp: left to its own writes")
   t.ok(existsSync(planted.notATemp), 'not a temp file: kept')
 })
 
-t.test('the stage\'s records sweep the temp files a killed stage left beside them', async (t) => {
+t.test("the stage's records sweep the temp files a killed stage left beside them", async (t) => {
   process.env.DBUILD_CACHE_DIR = path.join(root, 'cache')
   t.teardown(() => delete process.env.DBUILD_CACHE_DIR)
   const context = path.join(root, 'context')

@@ -27,55 +27,68 @@ async function mount(args: string[], target: string, t: Test): Promise<void> {
 /** Every file below `dir` (directories left out). */
 function filesBelow(dir: string): string[] {
   if (!existsSync(dir)) return []
-  return readdirSync(dir, {recursive: true, withFileTypes: true}).filter((entry) => !entry.isDirectory()).map((entry) => path.join(entry.parentPath, entry.name))
+  return readdirSync(dir, {recursive: true, withFileTypes: true})
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => path.join(entry.parentPath, entry.name))
 }
 
 /** A context that needs a stage (a group-writable file) and holds `bigBytes` of data. */
 function contextOf(name: string, bigBytes: number): string {
   const context = path.join(root, name)
-  writeTree(context, {'Dockerfile': 'FROM scratch\nCOPY . /\n', 'small.txt': 's'})
+  writeTree(context, {Dockerfile: 'FROM scratch\nCOPY . /\n', 'small.txt': 's'})
   writeFileSync(path.join(context, 'big.bin'), Buffer.alloc(bigBytes, 7))
   chmodSync(path.join(context, 'small.txt'), 0o664)
   return context
 }
 
-t.test('a full cache: the build sends the context as it is, and the half-written stage goes', {skip: isRoot ? false : 'mounting a tmpfs needs root'}, async (t) => {
-  const cache = path.join(root, 'full')
-  await mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache, t)
-  const env = {DBUILD_CACHE_DIR: cache}
-  const context = contextOf('too-big', 3 << 20)
-  const warnings: string[] = []
-  const prepared = await prepareContext({context, env, onWarning: (message) => warnings.push(message)})
-  t.match(prepared, {canonical: false, unstaged: {context, warning: /cannot write the stage \(ENOSPC\): building from .* as it is, whose modes are not canonical/}})
-  t.same(filesBelow(cache), [], 'nothing of the stage is left to fill the disk')
-  // so another context still stages in the same cache
-  const other = contextOf('fits', 1000)
-  const staged = await prepareContext({context: other, env})
-  t.ok('stage' in staged, 'a context that fits is staged')
+t.test(
+  'a full cache: the build sends the context as it is, and the half-written stage goes',
+  {skip: isRoot ? false : 'mounting a tmpfs needs root'},
+  async (t) => {
+    const cache = path.join(root, 'full')
+    await mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache, t)
+    const env = {DBUILD_CACHE_DIR: cache}
+    const context = contextOf('too-big', 3 << 20)
+    const warnings: string[] = []
+    const prepared = await prepareContext({context, env, onWarning: (message) => warnings.push(message)})
+    t.match(prepared, {
+      canonical: false,
+      unstaged: {context, warning: /cannot write the stage \(ENOSPC\): building from .* as it is, whose modes are not canonical/},
+    })
+    t.same(filesBelow(cache), [], 'nothing of the stage is left to fill the disk')
+    // so another context still stages in the same cache
+    const other = contextOf('fits', 1000)
+    const staged = await prepareContext({context: other, env})
+    t.ok('stage' in staged, 'a context that fits is staged')
 
-  const error = await stageContext({context, env}).catch((failure: unknown) => failure)
-  t.match(error, {exit: ExitCode.CANT_CREATE, message: /cannot write the stage \(ENOSPC\)/}, 'dbuild stage says why')
-})
+    const error = await stageContext({context, env}).catch((failure: unknown) => failure)
+    t.match(error, {exit: ExitCode.CANT_CREATE, message: /cannot write the stage \(ENOSPC\)/}, 'dbuild stage says why')
+  },
+)
 
-t.test('a read-only cache: the build sends the context as it is; dbuild stage names EROFS', {skip: isRoot ? false : 'a bind mount needs root'}, async (t) => {
-  const cache = path.join(root, 'read-only')
-  mkdirSync(cache)
-  await mount(['--bind', cache], cache, t)
-  await execa('mount', ['-o', 'remount,bind,ro', cache])
-  const env = {DBUILD_CACHE_DIR: path.join(cache, 'dbuild')}
-  const context = contextOf('ro', 100)
-  const prepared = await prepareContext({context, env})
-  t.match(prepared, {canonical: false, unstaged: {context, warning: /\(EROFS\): building from .* as it is/}})
-  const error = await stageContext({context, env}).catch((failure: unknown) => failure)
-  t.match(error, {exit: ExitCode.CANT_CREATE, message: /cannot create the stage directory \(EROFS\)/}, 'the error says EROFS, not ENOENT')
+t.test(
+  'a read-only cache: the build sends the context as it is; dbuild stage names EROFS',
+  {skip: isRoot ? false : 'a bind mount needs root'},
+  async (t) => {
+    const cache = path.join(root, 'read-only')
+    mkdirSync(cache)
+    await mount(['--bind', cache], cache, t)
+    await execa('mount', ['-o', 'remount,bind,ro', cache])
+    const env = {DBUILD_CACHE_DIR: path.join(cache, 'dbuild')}
+    const context = contextOf('ro', 100)
+    const prepared = await prepareContext({context, env})
+    t.match(prepared, {canonical: false, unstaged: {context, warning: /\(EROFS\): building from .* as it is/}})
+    const error = await stageContext({context, env}).catch((failure: unknown) => failure)
+    t.match(error, {exit: ExitCode.CANT_CREATE, message: /cannot create the stage directory \(EROFS\)/}, 'the error says EROFS, not ENOENT')
 
-  // a stage written before the cache became read-only: the lock cannot be taken, the build goes on
-  const writable = path.join(root, 'was-writable')
-  mkdirSync(writable)
-  const before = {DBUILD_CACHE_DIR: writable}
-  t.ok('stage' in (await prepareContext({context, env: before})))
-  await mount(['--bind', writable], writable, t)
-  await execa('mount', ['-o', 'remount,bind,ro', writable])
-  const after = await prepareContext({context, env: before})
-  t.match(after, {canonical: false, unstaged: {warning: /\(EROFS\)/}})
-})
+    // a stage written before the cache became read-only: the lock cannot be taken, the build goes on
+    const writable = path.join(root, 'was-writable')
+    mkdirSync(writable)
+    const before = {DBUILD_CACHE_DIR: writable}
+    t.ok('stage' in (await prepareContext({context, env: before})))
+    await mount(['--bind', writable], writable, t)
+    await execa('mount', ['-o', 'remount,bind,ro', writable])
+    const after = await prepareContext({context, env: before})
+    t.match(after, {canonical: false, unstaged: {warning: /\(EROFS\)/}})
+  },
+)

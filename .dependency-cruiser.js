@@ -2,14 +2,15 @@
  * The one-way layers (see the README's Development section), checked by `npm run lint`:
  *   CLI (src/main.ts, src/cli/) → actions (src/actions/: every command's body)
  *   → pipeline (src/pipeline/) → features (src/rewrite/, src/cache/, src/explain/, src/doctor/, src/setup/,
- *   src/docker-plugin/, plugins/) → foundations (src/buildx/, src/stage/, src/hook/) → shared helpers (src/*.ts).
- * Nothing imports a layer above its own, and nothing imports in a circle (type-only imports count too).
+ *   src/docker-plugin/, plugins/) → foundations (src/buildx/, src/stage/, src/hook/, src/registry/) → shared helpers (src/*.ts).
+ * Nothing imports a layer above its own, nothing imports in a circle (type-only imports count too),
+ * and a new folder under src/ must be given a layer here before its modules may import anything.
  */
 const CLI = '^src/(main\\.ts$|cli/)'
 const ACTIONS = '^src/actions/'
 const PIPELINE = '^src/pipeline/'
 const FEATURES = '^(plugins/|src/(rewrite|cache|explain|doctor|setup|docker-plugin)/)'
-const FOUNDATIONS = '^src/(buildx|stage|hook)/'
+const FOUNDATIONS = '^src/(buildx|stage|hook|registry)/'
 const SHARED = '^src/(?!main\\.ts$)[^/]+\\.ts$'
 
 const above = (name, from, ...upper) => ({
@@ -28,6 +29,13 @@ export default {
       comment: 'modules that import each other, directly or around a circle',
       from: {},
       to: {circular: true},
+    },
+    {
+      name: 'every-module-has-a-layer',
+      severity: 'error',
+      comment: 'a module under src/ outside every layer: add its folder to one of the layers in .dependency-cruiser.js',
+      from: {path: '^src/', pathNot: [CLI, ACTIONS, PIPELINE, FEATURES, FOUNDATIONS, SHARED]},
+      to: {},
     },
     above('actions-import-cli', ACTIONS, CLI),
     above('pipeline-imports-up', PIPELINE, CLI, ACTIONS),

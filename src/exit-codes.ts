@@ -77,6 +77,6 @@ export function reportError(error: unknown): ExitCodeValue {
     process.stderr.write(`${formatError(error)}\n`)
     return error.exit
   }
-  process.stderr.write(`Error: dbuild bug: ${(error as Error).stack ?? String(error)}\n`)
+  process.stderr.write(`Error: dbuild bug: ${printable((error as Error).stack ?? String(error))}\n`)
   return ExitCode.INTERNAL
 }

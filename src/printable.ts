@@ -14,3 +14,8 @@ export function printable(text: string, keep: {newlines?: boolean} = {newlines: 
     return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
   })
 }
+
+/** One line of dbuild's own text (a note, a warning) on a stream, with the user's text in it escaped. */
+export function writeLine(stream: NodeJS.WritableStream, line: string): void {
+  stream.write(`${printable(line)}\n`)
+}

@@ -5,6 +5,7 @@ import type {SplitArgv} from '../buildx/argv.js'
 import {bakeListsAllow, checkBuildx} from '../buildx/check.js'
 import {exitCodeOf, streamDocker} from '../buildx/run.js'
 import {ExitCode} from '../exit-codes.js'
+import {writeLine} from '../printable.js'
 import {type BakePublish, planBake} from '../pipeline/bake.js'
 import {noWorkingDirectory, workingDirectory} from '../working-dir.js'
 import {cleanUp, publishManifest, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
@@ -44,8 +45,8 @@ export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd
   // bake reads its files from the working directory (buildx itself refuses without one)
   const cwd = io.cwd ?? workingDirectory()
   if (cwd === undefined) throw noWorkingDirectory('.', 'the directory bake reads its definition from')
-  const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
-  const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
+  const out = io.out ?? ((line) => writeLine(process.stdout, line))
+  const err = io.err ?? ((line) => writeLine(process.stderr, line))
   // bake --print needs docker anyway; the version says whether bake knows --allow
   const version = await checkBuildx(env)
   // a buildx built without version information: its help says what it knows

@@ -12,6 +12,7 @@ import {isSilent} from '../pipeline/assemble.js'
 import {canAnnotate, withDigestAnnotation} from '../pipeline/manifest.js'
 import {type BuildPlan, planBuild, runBuild} from '../pipeline/plan.js'
 import {workingDirectory} from '../working-dir.js'
+import {writeLine} from '../printable.js'
 import {cleanUp, publishManifest, type PublishPlan, publishPlan, pushedImage, readMetadata, withMetadataFile} from '../pipeline/publish.js'
 import {rewriteStepFor} from '../pipeline/rules.js'
 import {type Progress, progressFor} from '../progress.js'
@@ -35,8 +36,8 @@ export function spinnerFor(enabled: boolean): Promise<Progress> {
 /** Runs `dbuild build ARGV`; returns the exit code (buildx's, or 130/143 after a signal). Throws DbuildError. */
 export async function buildCommand(argv: readonly string[], io: BuildCliIO = {}): Promise<number> {
   const env = io.env ?? process.env
-  const out = io.out ?? ((line) => process.stdout.write(`${line}\n`))
-  const err = io.err ?? ((line) => process.stderr.write(`${line}\n`))
+  const out = io.out ?? ((line) => writeLine(process.stdout, line))
+  const err = io.err ?? ((line) => writeLine(process.stderr, line))
   const parsed = await resolveBuildArgv(argv, env)
   // docker and buildx are checked while staging runs; a dry run needs neither
   const ready = parsed.own.dryRun ? Promise.resolve() : checkBuildx(env)

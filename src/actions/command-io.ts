@@ -1,4 +1,5 @@
 /** What every command body takes and gives: the parsed argv in oclif's shape, and how it may speak. */
+import {printable, writeLine} from '../printable.js'
 
 /** What oclif's `this.parse()` gives a command. */
 export interface ParsedArgv<Flags = Record<string, unknown>> {
@@ -29,8 +30,11 @@ export interface CliFacts {
 /** How a command speaks, the same on every path: with --json only the result (or the error) is printed. */
 export interface CommandIo extends CliFacts {
   json: boolean
-  /** A line on stdout; silent under --json. */
-  log(line: string): void
+  /**
+   * A line on stdout; silent under --json. Control characters are shown escaped (printable), unless
+   * the text is `painted`: escaped by its formatter already, with dbuild's own colours in it.
+   */
+  log(line: string, options?: {painted?: boolean}): void
   /** `dbuild: warning: …` on stderr, as the build prints its warnings; silent under --json. */
   warn(message: string): void
 }
@@ -38,11 +42,11 @@ export interface CommandIo extends CliFacts {
 export function commandIo(json: boolean, facts: CliFacts): CommandIo {
   return {
     json,
-    log: (line) => {
-      if (!json) process.stdout.write(`${line}\n`)
+    log: (line, options) => {
+      if (!json) process.stdout.write(`${options?.painted ? line : printable(line)}\n`)
     },
     warn: (message) => {
-      if (!json) process.stderr.write(`dbuild: warning: ${message}\n`)
+      if (!json) writeLine(process.stderr, `dbuild: warning: ${message}`)
     },
     installation: () => facts.installation(),
     completion: () => facts.completion(),

@@ -7,7 +7,7 @@ import {workingDirectory} from '../working-dir.js'
 
 const doctor: CommandAction<{builder?: string}> = async ({flags}, io): Promise<DoctorReport> => {
   const report = await runDoctor({cwd: workingDirectory(), builder: flags.builder})
-  io.log(formatChecks(report.checks, {color: colorEnabled(process.stdout)}))
+  io.log(formatChecks(report.checks, {color: colorEnabled(process.stdout)}), {painted: true})
   // set rather than thrown, so that --json still prints the report
   if (!report.ok) process.exitCode = ExitCode.FINDINGS
   return report

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {CommandAction} from './command-io.js'
 import {parseBuildArgs} from '../buildx/build-values.js'
 import {ExitCode} from '../exit-codes.js'
+import {writeLine} from '../printable.js'
 import {againstKind, manifestFromRegistry} from '../explain/against.js'
 import {explainContext, modeProblems} from '../explain/current.js'
 import {formatModes, formatReport, type ModeProblem} from '../explain/format.js'
@@ -26,7 +27,7 @@ const explain: CommandAction<ExplainFlags> = async (
   const context = args.context ?? '.'
   const dockerfile = flags.file === undefined ? undefined : path.resolve(flags.file)
   // the config a build of this context would use, as build, lint and rewrite say it
-  for (const line of await configNotesFor(path.resolve(context), process.cwd(), process.env)) process.stderr.write(`${line}\n`)
+  for (const line of await configNotesFor(path.resolve(context), process.cwd(), process.env)) writeLine(process.stderr, line)
   if (flags.modes) {
     const result = modeProblems(context, dockerfile)
     io.log(formatModes(result.problems, context))

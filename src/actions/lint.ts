@@ -7,6 +7,7 @@ import {colorEnabled} from '../terminal.js'
 import {fromWorkingDirectory, workingDirectory} from '../working-dir.js'
 import {excludeProblem, type LoadedConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {writeLine} from '../printable.js'
 import {loadInputConfig} from '../pipeline/inputs.js'
 import {type RuleFlags, runRequest} from './rule-request.js'
 import {runRules} from '../rewrite/run-rules.js'
@@ -62,8 +63,9 @@ const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> 
         ]
   if (skipped.length > 0) {
     const shown = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? ', …' : '')
-    process.stderr.write(
-      `dbuild: skipped ${skipped.length} ${skipped.length === 1 ? 'template' : 'templates'} named like a Dockerfile ({{ placeholders): ${shown}; name a file to lint it\n`,
+    writeLine(
+      process.stderr,
+      `dbuild: skipped ${skipped.length} ${skipped.length === 1 ? 'template' : 'templates'} named like a Dockerfile ({{ placeholders): ${shown}; name a file to lint it`,
     )
   }
   const configs = new Map<string, Promise<LoadedConfig>>()
@@ -73,7 +75,7 @@ const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> 
   // the config line and plugin warnings once per config, not once per Dockerfile
   const said = new Set<string>()
   const note = (line: string) => {
-    if (!said.has(line)) process.stderr.write(`${line}\n`)
+    if (!said.has(line)) writeLine(process.stderr, line)
     said.add(line)
   }
   for (const target of targets) {
@@ -92,7 +94,8 @@ const lint: CommandAction<LintFlags> = async ({argv, flags}, io): Promise<void> 
     if (failsThreshold(outcome.result.findings, thresholdFor(flags['failure-threshold'], request.loaded))) failed = true
   }
   const output = formatReport(flags.format as FindingsFormat, reports, rules, colorEnabled(process.stdout))
-  if (output) io.log(output)
+  // the text format escapes the user's text itself, around its colours
+  if (output) io.log(output, {painted: flags.format === 'text'})
   if (flags.format === 'text') process.stderr.write(`dbuild: linted ${lintedCount(reports)}\n`)
   if (failed) process.exitCode = ExitCode.FINDINGS
 }

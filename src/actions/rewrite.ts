@@ -6,6 +6,7 @@ import {builtinRules} from '../../plugins/index.js'
 import type {CommandAction} from './command-io.js'
 import {colorEnabled} from '../terminal.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import {printable} from '../printable.js'
 import {type RuleFlags, runRequest} from './rule-request.js'
 import {runRules} from '../rewrite/run-rules.js'
 import {formatText, unifiedDiff} from '../rewrite/format.js'
@@ -43,8 +44,13 @@ const rewrite: CommandAction<RewriteFlags> = async ({args, flags}, io): Promise<
     written = true
   }
   if (!io.json) {
-    if (flags.diff) process.stdout.write(unifiedDiff(original, result.text, path.relative(process.cwd(), file) || file))
-    else if (!flags.write) process.stdout.write(result.bytes)
+    // the diff and the Dockerfile are data where they go to a file or a pipe (`git apply`, `> Dockerfile`),
+    // byte for byte; on a terminal their control characters are shown escaped, as ls shows a name
+    const terminal = process.stdout.isTTY === true
+    if (flags.diff) {
+      const diff = unifiedDiff(original, result.text, path.relative(process.cwd(), file) || file)
+      process.stdout.write(terminal ? printable(diff) : diff)
+    } else if (!flags.write) process.stdout.write(terminal ? printable(result.text) : result.bytes)
   }
   return {file, changed: result.changed, written, text: result.text, findings: result.findings, dropped: result.dropped}
 }

@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {CliFacts, CompletionCommand} from '../actions/command-io.js'
 import {BUILDX_BUILD_FLAGS} from '../buildx/flags.js'
+import {writeLine} from '../printable.js'
 import {COMMANDS, OWN_BUILD_FLAGS} from './command-table.js'
 
 /** The build flags: buildx's and dbuild's own, long and short. */
@@ -42,7 +43,7 @@ export function directFacts(binUrl: string): CliFacts {
     installation: () => installationOf(binUrl),
     completion: () => ({commands: completionCommands(), buildFlags: buildFlagWords()}),
     frameworkWarn: (message) => {
-      process.stderr.write(`dbuild: warning: ${message}\n`)
+      writeLine(process.stderr, `dbuild: warning: ${message}`)
     },
   }
 }

@@ -1,4 +1,5 @@
 import {type Colour, paint} from '../colour.js'
+import {printable} from '../printable.js'
 import type {Check, CheckStatus} from './checks.js'
 
 const MARK: Record<CheckStatus, string> = {pass: 'pass', warn: 'WARN', fail: 'FAIL'}
@@ -13,8 +14,10 @@ export function formatChecks(checks: Check[], options: {color?: boolean} = {}): 
   const width = Math.max(...checks.map((check) => check.title.length))
   const lines: string[] = []
   for (const check of checks) {
-    lines.push(`${paint(MARK[check.status], COLOUR[check.status], color)}  ${check.title.padEnd(width)}  ${check.detail}`)
-    if (check.fix && check.status !== 'pass') lines.push(`      ${' '.repeat(width)}  fix: ${check.fix}`)
+    lines.push(
+      `${paint(MARK[check.status], COLOUR[check.status], color)}  ${printable(check.title).padEnd(width)}  ${printable(check.detail)}`,
+    )
+    if (check.fix && check.status !== 'pass') lines.push(`      ${' '.repeat(width)}  fix: ${printable(check.fix)}`)
   }
   const failed = checks.filter((check) => check.status === 'fail').length
   const warned = checks.filter((check) => check.status === 'warn').length

@@ -2,6 +2,7 @@
 import {createRequire} from 'node:module'
 
 import {type Colour, paint} from '../colour.js'
+import {printable} from '../printable.js'
 import type {Finding, Rule, Severity} from './types.js'
 
 export type FindingsFormat = 'text' | 'json' | 'sarif' | 'github' | 'gitlab' | 'checkstyle'
@@ -17,16 +18,21 @@ export interface FileFindings {
 const LABEL: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'info'}
 const COLOUR: Record<Severity, Colour> = {error: 'red', warning: 'yellow', info: 'cyan'}
 
-/** `file:line: severity [rule] message`, then the fix status or the line to paste. */
+/**
+ * `file:line: severity [rule] message`, then the fix status or the line to paste. The file name,
+ * the message and the line (the user's text) are escaped before the severity is painted, so a
+ * control character in them reaches the terminal as `\x1b`, never as an escape sequence.
+ */
 export function formatText(findings: Finding[], file: string, fixed?: Set<Finding>, color = false): string {
   const lines: string[] = []
+  const shownFile = printable(file, {newlines: false})
   for (const finding of findings) {
     const column = finding.column ? `:${finding.column}` : ''
     const status = fixed?.has(finding) ? ' (fixed)' : ''
     lines.push(
-      `${file}:${finding.line}${column}: ${paint(LABEL[finding.severity], COLOUR[finding.severity], color)} [${finding.ruleId}] ${finding.message}${status}`,
+      `${shownFile}:${finding.line}${column}: ${paint(LABEL[finding.severity], COLOUR[finding.severity], color)} [${printable(finding.ruleId, {newlines: false})}] ${printable(finding.message)}${status}`,
     )
-    if (finding.suggestion && !fixed?.has(finding)) lines.push(...finding.suggestion.split(/\r?\n/).map((line) => `    ${line}`))
+    if (finding.suggestion && !fixed?.has(finding)) lines.push(...finding.suggestion.split(/\r?\n/).map((line) => `    ${printable(line)}`))
   }
   return lines.join('\n')
 }
@@ -83,8 +89,11 @@ export function formatSarif(reports: FileFindings[], rules: Rule[]): string {
 
 const GITHUB_COMMAND: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'notice'}
 
-/** GitHub workflow commands escape %, CR and LF in the message, and also : and , in properties. */
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+/**
+ * GitHub workflow commands escape %, CR and LF in the message, and also : and , in properties; the
+ * log shows other control characters as the terminal would, so they are escaped as text prints them.
+ */
+const escapeData = (s: string) => printable(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'))
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
 export function formatGithub(reports: FileFindings[]): string {
@@ -130,16 +139,21 @@ function md5(): import('node:crypto').Hash {
   return (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash('md5')
 }
 
-/** Escaped for an XML attribute; a newline as a character reference, which attribute normalization keeps. */
+/**
+ * Escaped for an XML attribute; a newline as a character reference, which attribute normalization
+ * keeps. XML 1.0 allows no other control character, even as a reference: those are shown as text.
+ */
 const xml = (s: string) =>
-  s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\r/g, '&#13;')
-    .replace(/\n/g, '&#10;')
+  printable(
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      .replace(/\r/g, '&#13;')
+      .replace(/\n/g, '&#10;'),
+  )
 
 /** Checkstyle XML, one <file> per Dockerfile (those without findings too, as hadolint writes it). */
 export function formatCheckstyle(reports: FileFindings[]): string {
@@ -185,6 +199,19 @@ function splitLines(text: string): string[] {
   return text.match(/[^\n]*\n|[^\n]+$/g) ?? []
 }
 
+/**
+ * A path in a diff header as git writes one: in double quotes with C escapes when it holds a control
+ * character, a quote or a backslash, so `git apply` reads the name back and no byte of it is obeyed.
+ */
+export function diffPath(name: string): string {
+  // eslint-disable-next-line no-control-regex -- quoting control characters is what this does
+  if (!/[\u0000-\u001f\u007f"\\]/u.test(name)) return name
+  const named: Record<string, string> = {'\t': '\\t', '\n': '\\n', '"': '\\"', '\\': '\\\\'}
+  // eslint-disable-next-line no-control-regex -- as above
+  const quoted = name.replace(/[\u0000-\u001f\u007f"\\]/gu, (char) => named[char] ?? `\\${char.charCodeAt(0).toString(8).padStart(3, '0')}`)
+  return `"${quoted}"`
+}
+
 /** A unified diff (3 lines of context) between two texts; empty when they are equal. */
 export function unifiedDiff(before: string, after: string, file: string, context = 3): string {
   if (before === after) return ''
@@ -206,7 +233,7 @@ export function unifiedDiff(before: string, after: string, file: string, context
     else if (i < a.length && (j >= b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({kind: '-', line: a[i++]!, ai: i, bi: j})
     else ops.push({kind: '+', line: b[j++]!, ai: i, bi: j})
   }
-  const out = [`--- a/${file}`, `+++ b/${file}`]
+  const out = [`--- ${diffPath(`a/${file}`)}`, `+++ ${diffPath(`b/${file}`)}`]
   let k = 0
   while (k < ops.length) {
     if (ops[k]!.kind === ' ') {

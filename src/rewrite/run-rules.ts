@@ -7,6 +7,7 @@ import {sourceKind} from '../buildx/sources.js'
 
 import {type LoadedConfig, configLines} from '../config.js'
 import {DbuildError, ExitCode, readFailureExit} from '../exit-codes.js'
+import {writeLine} from '../printable.js'
 
 import {rewriteDockerfile} from './engine.js'
 import {parseDockerfile} from './parse.js'
@@ -67,7 +68,7 @@ export async function runRules(builtin: Rule[], request: RunRequest): Promise<Ru
   }
   // bytes outside valid UTF-8 survive as escapes (bytes.ts), so a rewrite keeps them
   const original = decodeBytes(bytes)
-  const note = request.note ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const note = request.note ?? ((line: string) => writeLine(process.stderr, line))
   const lines = configLines(loaded)
   note(`dbuild: ${lines.note}`)
   if (lines.warning) note(`dbuild: warning: ${lines.warning}`)

@@ -1,7 +1,16 @@
 import t from 'tap'
 
 import {builtinRules} from '../../plugins/index.js'
-import {formatCheckstyle, formatGithub, formatGitlab, formatJson, formatSarif, formatText, unifiedDiff} from '../../src/rewrite/format.js'
+import {
+  diffPath,
+  formatCheckstyle,
+  formatGithub,
+  formatGitlab,
+  formatJson,
+  formatSarif,
+  formatText,
+  unifiedDiff,
+} from '../../src/rewrite/format.js'
 import type {Finding} from '../../src/rewrite/index.js'
 
 const findings: Finding[] = [
@@ -83,4 +92,10 @@ t.test('unified diff', async (t) => {
     ].join('\n'),
   )
   t.match(unifiedDiff('a', 'b', 'D'), /-a\n\\ No newline at end of file\n\+b\n\\ No newline at end of file/)
+})
+
+t.test("a diff names a file with control characters, quotes or backslashes in git's quotes", async (t) => {
+  t.equal(diffPath('a/Dockerfile'), 'a/Dockerfile')
+  t.equal(diffPath('a/é ü'), 'a/é ü', 'other characters stay as they are, as git apply reads them')
+  t.equal(diffPath('a/x"y\\z\tw\n\u001b\u007f'), '"a/x\\"y\\\\z\\tw\\n\\033\\177"')
 })

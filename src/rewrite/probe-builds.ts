@@ -107,7 +107,7 @@ function sourceOf(model: DockerfileModel, instruction: InstructionNode, from: st
 
 /**
  * The content key of a context directory: a hash over every path BuildKit would be sent (its
- * .dockerignore applied) with its type, mode, size, mtime and link target. The one place a probe
+ * .dockerignore applied) with its type, mode, size, mtime, ctime, inode and link target. The one place a probe
  * answer learns what a context holds; the stage's content digest replaces it where the caller
  * has one (DockerAccess.contextKey).
  */
@@ -122,9 +122,13 @@ export async function contextKeyFor(dir: string): Promise<string> {
     // no .dockerignore (or not a file): everything is sent
   }
   const entries = walkTree(dir, {matcher: new IgnoreMatcher(patterns), readLinks: true})
-  const lines = entries.map(
-    (e) => `${e.rel}\0${e.kind}\0${e.mode}\0${e.kind === 'file' ? e.size : ''}\0${e.kind === 'file' ? e.mtimeMs : ''}\0${e.target ?? ''}`,
-  )
+  // size and mtime alone miss a same-size edit whose mtime was set back (tar x, rsync -a, cp -p, npm):
+  // what user space cannot set goes in too, as git's index keeps it (a write changes the ctime, a
+  // file replaced whole has another inode)
+  const lines = entries.map((e) => {
+    const stat = e.kind === 'file' ? `${e.size}\0${e.mtimeNs}\0${e.ctimeNs}\0${e.dev}:${e.ino}` : ''
+    return `${e.rel}\0${e.kind}\0${e.mode}\0${stat}\0${e.target ?? ''}`
+  })
   lines.sort(compareCodeUnits)
   return 'tree:' + createHash('sha256').update(lines.join('\n')).digest('hex')
 }

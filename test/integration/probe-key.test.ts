@@ -4,7 +4,7 @@
  * the stage's listing: add a file, rebuild, and the image must have it; the same Dockerfile in
  * another context must build. Before, the cached listing of the first context was reused.
  */
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -12,6 +12,7 @@ import t from 'tap'
 
 import {ROOT, useEngine} from '../engine/index.js'
 import {dockerOn, gitRepo, tempDir, uniqueName, writeTree} from '../helpers/index.js'
+import {buildTar, compareBuilds} from '../helpers/oracle.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const engine = useEngine(t)
@@ -95,5 +96,42 @@ if (engine) {
     t.equal(second.exitCode, 0, 'rebuild after the tag moved', {output: second.all})
     t.ok(existsSync(path.join(root, 'out-7', 'two')), 'the file of the image the tag names now is there')
     t.teardown(() => dockerOn(engine.graphdriver, ['image', 'rm', '-f', tag]).then(() => undefined))
+  })
+
+  t.test('a same-size edit with its mtime set back is probed again (tar x, rsync -a, cp -p)', async (t) => {
+    // BuildKit itself sends a file again only when its size or mtime changed (moby/buildkit#2592):
+    // a builder holding the earlier transfer from the same client builds the old bytes, plain buildx
+    // too. A fresh client (its own buildx state) gets a fresh transfer, and there dbuild's answer
+    // must be the new one, not the one its probe cache kept.
+    const passwd = (uid: number) => `root:x:0:0::/root:/bin/sh\nbob:x:${uid}:${uid}::/:/bin/sh\n`
+    const owned = [`FROM ${engine.baseImage}`, 'COPY passwd /etc/passwd', 'COPY --link --chown=bob foo /owned', ''].join('\n')
+    const dir = await gitRepo(path.join(root, uniqueName('ctx-same-size')), {Dockerfile: owned, passwd: passwd(1001), foo: 'x\n'})
+    const cacheDir = path.join(root, 'cache')
+    const rewrite = (client: string) =>
+      execa(process.execPath, [BIN, 'rewrite', '--probe', '.'], {
+        cwd: dir,
+        env: {...env, DBUILD_CACHE_DIR: cacheDir, DOCKER_CONFIG: engine.dockerConfig(path.join(root, uniqueName(client)))},
+        reject: false,
+      })
+    const before = await rewrite('client-before')
+    t.match(before.stdout, /COPY --link --chown=1001:1001 foo \/owned/, 'the probe read bob from the context', {stderr: before.stderr})
+
+    const file = path.join(dir, 'passwd')
+    const stats = statSync(file, {bigint: true})
+    // the mtime carried over to the nanosecond, as tar x, rsync -a and cp -p carry it
+    const reference = path.join(root, uniqueName('passwd-reference'))
+    await execa('cp', ['-p', file, reference])
+    writeFileSync(file, passwd(1002))
+    await execa('touch', ['-r', reference, file])
+    t.equal(statSync(file, {bigint: true}).mtimeNs, stats.mtimeNs, 'the same mtime')
+    t.equal(statSync(file, {bigint: true}).size, stats.size, 'the same size')
+
+    const after = await rewrite('client-after')
+    t.match(after.stdout, /COPY --link --chown=1002:1002 foo \/owned/, 'the edited context is probed again', {stderr: after.stderr})
+    const work = tempDir(t)
+    const ours = await buildTar('dbuild', engine.graphdriver, {dir, cacheDir}, work)
+    const plain = await buildTar('plain', engine.graphdriver, {dir}, work)
+    t.equal(plain.entries.find((entry) => entry.path === 'owned')?.uid, 1002, 'plain buildx from a fresh client: the edited passwd')
+    t.same(compareBuilds(plain, ours), [], 'dbuild from a fresh client: the same image as plain buildx')
   })
 }

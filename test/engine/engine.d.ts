@@ -45,6 +45,24 @@ export interface EngineState {
   dir?: string
 }
 
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number>
+
+export interface RegistryConfig {
+  /** The registry keeps its blobs and manifests in DIR/data. */
+  dir: string
+  /** It listens on 127.0.0.1:PORT. */
+  port: number
+  /** Allow deleting manifests and blobs. */
+  deletes?: boolean
+  /** Refuse every push (maintenance read-only mode). */
+  readOnly?: boolean
+  /** docker-registry's `auth:` section: one access controller (htpasswd, token) and its settings. */
+  auth?: Record<string, Record<string, string>>
+}
+/** The config.yml of a docker-registry (distribution) on a loopback port. */
+export function registryConfig(options: RegistryConfig): string
+
 export function ensureInstalled(log?: (message: string) => void, flavor?: Flavor): void
 export function dockerEnv(host: string, dockerConfig: string, pathValue?: string): NodeJS.ProcessEnv
 /** Links a flavor's buildx (and compose) into DOCKER_CONFIG/cli-plugins, for a test that needs a DOCKER_CONFIG of its own. */

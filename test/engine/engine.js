@@ -109,7 +109,7 @@ export function ensureInstalled(log = console.error, flavor = 'floor') {
 }
 
 /** @returns {Promise<number>} a free TCP port on 127.0.0.1 */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.unref()
@@ -119,6 +119,34 @@ function freePort() {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
     })
   })
+}
+
+/**
+ * @typedef {object} RegistryConfig
+ * @property {string} dir the registry keeps its blobs and manifests in DIR/data
+ * @property {number} port it listens on 127.0.0.1:PORT
+ * @property {boolean} [deletes] allow deleting manifests and blobs
+ * @property {boolean} [readOnly] refuse every push (maintenance read-only mode)
+ * @property {Record<string, Record<string, string>>} [auth] docker-registry's `auth:` section: one
+ *   access controller (htpasswd, token) and its settings
+ */
+
+/**
+ * The config.yml of a docker-registry (distribution) on a loopback port.
+ * @param {RegistryConfig} options
+ */
+export function registryConfig({dir, port, deletes = false, readOnly = false, auth}) {
+  const lines = ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`]
+  if (deletes) lines.push('  delete:', '    enabled: true')
+  if (readOnly) lines.push('  maintenance:', '    readonly:', '      enabled: true')
+  if (auth) {
+    lines.push('auth:')
+    for (const [controller, settings] of Object.entries(auth)) {
+      lines.push(`  ${controller}:`, ...Object.entries(settings).map(([key, value]) => `    ${key}: ${value}`))
+    }
+  }
+  lines.push('http:', `  addr: 127.0.0.1:${port}`, '')
+  return lines.join('\n')
 }
 
 /**
@@ -320,8 +348,7 @@ export async function startEngine(options = {}) {
       const port = await freePort()
       const regDir = path.join(dir, 'registry')
       mkdirSync(regDir, {recursive: true})
-      const config = `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${regDir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`
-      writeFileSync(path.join(regDir, 'config.yml'), config)
+      writeFileSync(path.join(regDir, 'config.yml'), registryConfig({dir: regDir, port, deletes: true}))
       const logFile = path.join(regDir, 'registry.log')
       state.pids.push(startDetached('docker-registry', ['serve', path.join(regDir, 'config.yml')], logFile))
       await waitFor(

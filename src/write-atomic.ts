@@ -1,4 +1,4 @@
-import {closeSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -53,6 +53,21 @@ export function removeAbandoned(
 }
 
 /**
+ * mkdir -p, one directory at a time: Node's recursive mkdir reports ENOENT where a parent lies on a
+ * read-only file system, and the error must say EROFS.
+ */
+export function makeDirectories(dir: string): void {
+  if (existsSync(dir)) return
+  const parent = path.dirname(dir)
+  if (parent !== dir) makeDirectories(parent)
+  try {
+    mkdirSync(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+}
+
+/**
  * A temp file is taken for abandoned only when it is also older than this: the pid in its name is
  * looked up on this host, and a directory shared with another host (a cache on NFS) may hold the
  * temp file of a live writer there, which never takes this long.
@@ -78,7 +93,7 @@ export class AtomicFile {
     private readonly file: string,
     mode?: number,
   ) {
-    mkdirSync(path.dirname(file), {recursive: true})
+    makeDirectories(path.dirname(file))
     this.temp = `${file}.${process.pid}.tmp`
     this.fd = openSync(this.temp, 'w', mode)
   }

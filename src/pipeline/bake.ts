@@ -18,6 +18,7 @@ import {dbuildCacheDir} from '../cache-dir.js'
 import {configLines} from '../config.js'
 import {older} from '../version.js'
 import {writeFileAtomic} from '../write-atomic.js'
+import {removeStale, tempRoot, usedTempRoot} from './scratch.js'
 import {overrideGrants} from './bake-grants.js'
 import {resolveCacheLists} from './cache.js'
 import {type Inputs, loadInputConfig, resolveInputs} from './inputs.js'
@@ -281,12 +282,29 @@ function flagHints(split: SplitArgv): string[] {
 }
 
 /** Where the generated definition goes: one file per working directory and command line, rewritten atomically. */
-function definitionPath(cwd: string, argv: readonly string[], env: NodeJS.ProcessEnv): string {
-  const key = createHash('sha256')
-    .update(JSON.stringify([cwd, argv]))
-    .digest('hex')
-    .slice(0, 16)
-  return path.join(dbuildCacheDir(env), 'bake', `${key}.json`)
+const DEFINITION_NAME = /^[0-9a-f]{16}\.json$/
+
+/**
+ * Writes the definition bake runs, named by its content: concurrent bakes whose definitions differ
+ * (other variables in their environments) never run each other's. Where dbuild's cache cannot take
+ * it (a full or read-only cache), it goes to a temp directory of this process; plain bake needs no
+ * file of its own, so that is never a reason to fail.
+ */
+function writeDefinition(text: string, env: NodeJS.ProcessEnv, warn: (message: string) => void): string {
+  const name = `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`
+  const dir = path.join(dbuildCacheDir(env), 'bake')
+  try {
+    writeFileAtomic(path.join(dir, name), text)
+    removeStale(dir, DEFINITION_NAME, name)
+    return path.join(dir, name)
+  } catch (error) {
+    const file = path.join(tempRoot(), name)
+    writeFileAtomic(file, text)
+    warn(
+      `${dir}: cannot write the definition bake runs (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it goes to buildx from ${file} instead, removed when dbuild exits`,
+    )
+    return file
+  }
 }
 
 /** Resolves, stages, rewrites and assembles; builds nothing. */
@@ -371,8 +389,7 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
       `buildx ${options.buildxVersion.join('.')} cannot annotate images (0.12 or newer can): the context digests are in the manifests only`,
     )
   const generated: BakeDefinition = {...definition, target: targets}
-  const definitionFile = definitionPath(cwd, options.argv, env)
-  writeFileAtomic(definitionFile, `${JSON.stringify(generated, null, 2)}\n`)
+  const definitionFile = writeDefinition(`${JSON.stringify(generated, null, 2)}\n`, env, events.warn)
 
   // the printed definition already holds what the files, --set, --var and their shorthands say
   const args = ['buildx', 'bake']
@@ -389,8 +406,12 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   }
   if (!fileGiven) args.push('--file', definitionFile)
   // the stages and Dockerfile copies live outside the working directory, where newer bake asks first
-  if (options.buildxVersion ? !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS) : options.buildxHelp?.bakeAllow)
+  if (options.buildxVersion ? !older(options.buildxVersion, BAKE_FS_ENTITLEMENTS) : options.buildxHelp?.bakeAllow) {
     args.push('--allow', `fs.read=${dbuildCacheDir(env)}`)
+    // Dockerfile copies a full or read-only cache could not take
+    const temp = usedTempRoot()
+    if (temp !== undefined) args.push('--allow', `fs.read=${temp}`)
+  }
   // the --set values are in the generated definition now, no longer overrides: grant what buildx
   // grants an override, or it refuses a path plain `bake --set` may write or read
   if (options.buildxVersion ? !older(options.buildxVersion, BAKE_OVERRIDE_GRANTS) : options.buildxHelp?.bakeAllow) {

@@ -11,6 +11,7 @@ import {DbuildError, ExitCode} from '../exit-codes.js'
 import {decodeBytes, encodeText} from '../surrogate-escape.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import type {Inputs} from './inputs.js'
+import {removeStale, tempRoot} from './scratch.js'
 import type {MainContext, StepEvents} from './stage.js'
 
 /** What the rewrite step needs. */
@@ -60,6 +61,8 @@ export type RewriteStep = (input: RewriteInput) => Promise<RewriteOutput>
  */
 const COMPANION_SUFFIXES = ['.dockerignore', '.rego'] as const
 
+const COPY_NAME = /^dockerfile-[0-9a-f]{24}$/
+
 /**
  * The Dockerfile copy buildx gets: `<root>/dockerfile-<hash of its bytes and companions>/Dockerfile`,
  * with the original's companions (`<Dockerfile>.dockerignore`, `<Dockerfile>.rego`) beside it so
@@ -77,7 +80,8 @@ export function writeDockerfileCopy(root: string, original: string, bytes: Uint8
   const hash = createHash('sha256').update(`Dockerfile\0${bytes.length}\0`).update(bytes)
   for (const {suffix, content} of companions)
     hash.update(content === undefined ? `\0${suffix}:none` : `\0${suffix}:${content.length}\0`).update(content ?? '')
-  const copy = path.join(root, `dockerfile-${hash.digest('hex').slice(0, 24)}`, 'Dockerfile')
+  const name = `dockerfile-${hash.digest('hex').slice(0, 24)}`
+  const copy = path.join(root, name, 'Dockerfile')
   try {
     // atomically: concurrent builds of one context never read half a Dockerfile
     writeFileAtomic(copy, bytes)
@@ -91,7 +95,36 @@ export function writeDockerfileCopy(root: string, original: string, bytes: Uint8
       `Free space in ${root} or make it writable, or point DBUILD_CACHE_DIR at a writable directory.`,
     ])
   }
+  removeStale(root, COPY_NAME, name)
   return copy
+}
+
+/**
+ * The copy for buildx, never a failed build where plain buildx builds: beside the stage; where that
+ * cannot be written (a full or read-only cache), in a temp directory of this process; where neither
+ * can, the user's Dockerfile itself, as plain buildx reads it: without the rewrite, with a warning.
+ */
+function writeCopyOrFallBack(root: string, original: string, bytes: Uint8Array, changed: boolean, warn: (message: string) => void): string {
+  let failure: DbuildError
+  try {
+    return writeDockerfileCopy(root, original, bytes)
+  } catch (error) {
+    if (!(error instanceof DbuildError)) throw error
+    failure = error
+  }
+  // nothing changed: the user's Dockerfile is the same bytes, with the same companions beside it
+  if (!changed) return original
+  try {
+    const copy = writeDockerfileCopy(tempRoot(), original, bytes)
+    warn(`${failure.message}; the rewritten Dockerfile goes to buildx from ${copy} instead, removed when dbuild exits`)
+    return copy
+  } catch (error) {
+    const reason = error instanceof DbuildError ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error))
+    warn(
+      `${failure.message}, nor a temp copy (${reason}): buildx reads ${original} as it is, without dbuild's rewrites, as plain buildx would`,
+    )
+    return original
+  }
 }
 
 /** How buildx would build, as far as the rules care. */
@@ -186,5 +219,5 @@ export async function prepareDockerfile(request: DockerfileRequest): Promise<Doc
       return {buildArgs, notes}
     }
   }
-  return {copy: writeDockerfileCopy(main.root, inputs.dockerfile, bytes), buildArgs, notes}
+  return {copy: writeCopyOrFallBack(main.root, inputs.dockerfile, bytes, changed, request.events.warn), buildArgs, notes}
 }

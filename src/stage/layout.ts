@@ -3,7 +3,7 @@
  * dbuild's cache, or an --out directory with its marker, listings and hashes next to it.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readdirSync, realpathSync, rmSync} from 'node:fs'
+import {existsSync, readdirSync, realpathSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
 import {dbuildCacheDir} from '../cache-dir.js'
@@ -60,21 +60,6 @@ export function listingsPath(root: string, out: string | undefined): string {
 /** Where the content hashes behind a stage's digest live: beside its listings (see listingsPath). */
 export function hashesPath(root: string, out: string | undefined): string {
   return `${listingsPath(root, out)}.hashes`
-}
-
-/**
- * mkdir -p, one directory at a time: Node's recursive mkdir reports ENOENT where a parent lies on a
- * read-only file system, and the error must say EROFS.
- */
-export function makeDirectories(dir: string): void {
-  if (existsSync(dir)) return
-  const parent = path.dirname(dir)
-  if (parent !== dir) makeDirectories(parent)
-  try {
-    mkdirSync(dir)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
 }
 
 /** Removes a stage that could not be written, as far as it can be (a read-only one stays as it is). */

@@ -7,23 +7,13 @@ import path from 'node:path'
 
 import {DbuildError, ExitCode} from '../exit-codes.js'
 import {workingDirectory} from '../working-dir.js'
+import {makeDirectories} from '../write-atomic.js'
 import {contextDirectory} from './context-directory.js'
 import {type ContextDigest, digestEntries, digestWithRecord, readHashRecord} from './digest.js'
 import {IgnoreMatcher, ignoreFileFor, parseIgnoreFile} from './ignore.js'
 import {LockUnavailable, withLock} from './lock.js'
 import {decodeBytes} from '../surrogate-escape.js'
-import {
-  cacheInside,
-  checkOut,
-  hashesPath,
-  isInside,
-  listingsPath,
-  makeDirectories,
-  outMarker,
-  removeStage,
-  scratchPath,
-  stageRootFor,
-} from './layout.js'
+import {cacheInside, checkOut, hashesPath, isInside, listingsPath, outMarker, removeStage, scratchPath, stageRootFor} from './layout.js'
 import {PathRecord} from './path-record.js'
 import {ListingsFile} from './state-file.js'
 import {canonicalMode, StageUnwritable, syncTree, writeError} from './sync.js'

@@ -68,5 +68,22 @@ export function dockerEnv(host: string, dockerConfig: string, pathValue?: string
 /** Links a flavor's buildx (and compose) into DOCKER_CONFIG/cli-plugins, for a test that needs a DOCKER_CONFIG of its own. */
 export function linkPlugins(dockerConfig: string, flavor: Flavor): void
 export function versionsOf(env: NodeJS.ProcessEnv): EngineVersions
+export interface DockerdOptions {
+  /** Its daemon.json, data and exec roots, pid file, log and socket go here. */
+  root: string
+  daemonJson: object
+  /** dockerd finds containerd, its shim and runc through PATH. */
+  env: NodeJS.ProcessEnv
+  /** Its pid is added here as soon as it starts, for stopEngine, even if it never answers. */
+  pids: number[]
+  /** More addresses to listen on (`tcp://IP:PORT`, without TLS). */
+  hosts?: string[]
+  /** A command that runs dockerd, e.g. nsenter into a network namespace. */
+  launcher?: string[]
+  /** How long it may take to answer, in ms (default 60 s). */
+  timeout?: number
+}
+/** Starts a dockerd in its own process group with everything below `root`; resolves with its unix socket's DOCKER_HOST once it answers there. */
+export function startDockerd(options: DockerdOptions): Promise<string>
 export function startEngine(options?: EngineOptions): Promise<EngineState & {stop: () => Promise<void>}>
 export function stopEngine(state: Pick<EngineState, 'pids' | 'dir'>): Promise<void>

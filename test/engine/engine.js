@@ -245,6 +245,58 @@ function docker(env, args, options = {}) {
 }
 
 /**
+ * @typedef {object} DockerdOptions
+ * @property {string} root its daemon.json, data and exec roots, pid file, log and socket go here
+ * @property {object} daemonJson
+ * @property {NodeJS.ProcessEnv} env dockerd finds containerd, its shim and runc through PATH
+ * @property {number[]} pids its pid is added here as soon as it starts, for stopEngine, even if it never answers
+ * @property {string[]} [hosts] more addresses to listen on (`tcp://IP:PORT`, without TLS)
+ * @property {string[]} [launcher] a command that runs dockerd, e.g. nsenter into a network namespace
+ * @property {number} [timeout] how long it may take to answer, in ms (default 60 s)
+ */
+
+/**
+ * Starts a dockerd in its own process group with everything below `root`, and resolves with its
+ * unix socket's DOCKER_HOST once it answers there.
+ * @param {DockerdOptions} options
+ * @returns {Promise<string>}
+ */
+export async function startDockerd({root, daemonJson, env, pids, hosts = [], launcher = [], timeout = 60_000}) {
+  mkdirSync(path.join(root, 'data'), {recursive: true})
+  mkdirSync(path.join(root, 'exec'), {recursive: true})
+  writeFileSync(path.join(root, 'daemon.json'), JSON.stringify(daemonJson))
+  const socket = path.join(root, 'docker.sock')
+  const logFile = path.join(root, 'dockerd.log')
+  const args = [
+    '--config-file',
+    path.join(root, 'daemon.json'),
+    '--data-root',
+    path.join(root, 'data'),
+    '--exec-root',
+    path.join(root, 'exec'),
+    '--pidfile',
+    path.join(root, 'docker.pid'),
+    '-H',
+    `unix://${socket}`,
+    ...hosts.flatMap((host) => ['-H', host]),
+    // dockerd will not listen on TCP without TLS unless told to
+    ...(hosts.length > 0 ? ['--tls=false'] : []),
+    '--iptables=false',
+    '--ip6tables=false',
+    '--bridge=none',
+  ]
+  const [command = 'dockerd', ...commandArgs] = [...launcher, 'dockerd', ...args]
+  pids.push(startDetached(command, commandArgs, logFile, env))
+  await waitFor(
+    async () => (await httpStatus({socketPath: socket, path: '/_ping'})) === 200,
+    `dockerd (${root})`,
+    timeout,
+    () => tail(logFile),
+  )
+  return `unix://${socket}`
+}
+
+/**
  * @typedef {object} EngineOptions
  * @property {boolean} [graphdriver] start the overlay2 (graphdriver store) daemon; default true
  * @property {boolean} [containerd] start the containerd image store daemon; default true
@@ -301,42 +353,7 @@ export async function startEngine(options = {}) {
   const daemonEnv = {...process.env, PATH: pathValue}
   try {
     /** @param {'g' | 'c'} name @param {object} daemonJson */
-    const startDaemon = async (name, daemonJson) => {
-      const root = path.join(dir, name)
-      mkdirSync(path.join(root, 'data'), {recursive: true})
-      mkdirSync(path.join(root, 'exec'), {recursive: true})
-      writeFileSync(path.join(root, 'daemon.json'), JSON.stringify(daemonJson))
-      const socket = path.join(root, 'docker.sock')
-      const logFile = path.join(root, 'dockerd.log')
-      const pid = startDetached(
-        'dockerd',
-        [
-          '--config-file',
-          path.join(root, 'daemon.json'),
-          '--data-root',
-          path.join(root, 'data'),
-          '--exec-root',
-          path.join(root, 'exec'),
-          '--pidfile',
-          path.join(root, 'docker.pid'),
-          '-H',
-          `unix://${socket}`,
-          '--iptables=false',
-          '--ip6tables=false',
-          '--bridge=none',
-        ],
-        logFile,
-        daemonEnv,
-      )
-      state.pids.push(pid)
-      await waitFor(
-        async () => (await httpStatus({socketPath: socket, path: '/_ping'})) === 200,
-        `dockerd (${name})`,
-        60_000,
-        () => tail(logFile),
-      )
-      return `unix://${socket}`
-    }
+    const startDaemon = (name, daemonJson) => startDockerd({root: path.join(dir, name), daemonJson, env: daemonEnv, pids: state.pids})
     const started = await Promise.all([
       graphdriver ? startDaemon('g', {}) : undefined,
       containerd ? startDaemon('c', {features: {'containerd-snapshotter': true}}) : undefined,

@@ -8,6 +8,7 @@ import path from 'node:path'
 
 import type {LoadedConfig} from '../config.js'
 import {DbuildError, ExitCode} from '../exit-codes.js'
+import type {DockerAccess} from '../rewrite/types.js'
 import {decodeBytes, encodeText} from '../surrogate-escape.js'
 import {writeFileAtomic} from '../write-atomic.js'
 import type {Inputs} from './inputs.js'
@@ -26,15 +27,8 @@ export interface RewriteInput {
   buildArgs: Record<string, string>
   target?: string
   platform?: string
-  /** As the probes get it (src/rewrite's DockerAccess): answers are keyed on every context they read. */
-  docker: {
-    contextDir: string
-    env?: NodeJS.ProcessEnv
-    builder?: string
-    network?: string
-    buildContexts?: Record<string, string>
-    contextKey?: string
-  }
+  /** As the probes get it: answers are keyed on every context they read. */
+  docker: DockerAccess
   /** Every named context's name, those no probe can build (a bake `target:` one) included: no rule takes one for an image. */
   contextNames?: string[]
   /** --plugins / --no-plugins; undefined leaves it to DBUILD_PLUGINS. */

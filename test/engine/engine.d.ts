@@ -45,10 +45,45 @@ export interface EngineState {
   dir?: string
 }
 
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number>
+
+export interface RegistryConfig {
+  /** The registry keeps its blobs and manifests in DIR/data. */
+  dir: string
+  /** It listens on 127.0.0.1:PORT. */
+  port: number
+  /** Allow deleting manifests and blobs. */
+  deletes?: boolean
+  /** Refuse every push (maintenance read-only mode). */
+  readOnly?: boolean
+  /** docker-registry's `auth:` section: one access controller (htpasswd, token) and its settings. */
+  auth?: Record<string, Record<string, string>>
+}
+/** The config.yml of a docker-registry (distribution) on a loopback port. */
+export function registryConfig(options: RegistryConfig): string
+
 export function ensureInstalled(log?: (message: string) => void, flavor?: Flavor): void
 export function dockerEnv(host: string, dockerConfig: string, pathValue?: string): NodeJS.ProcessEnv
 /** Links a flavor's buildx (and compose) into DOCKER_CONFIG/cli-plugins, for a test that needs a DOCKER_CONFIG of its own. */
 export function linkPlugins(dockerConfig: string, flavor: Flavor): void
 export function versionsOf(env: NodeJS.ProcessEnv): EngineVersions
+export interface DockerdOptions {
+  /** Its daemon.json, data and exec roots, pid file, log and socket go here. */
+  root: string
+  daemonJson: object
+  /** dockerd finds containerd, its shim and runc through PATH. */
+  env: NodeJS.ProcessEnv
+  /** Its pid is added here as soon as it starts, for stopEngine, even if it never answers. */
+  pids: number[]
+  /** More addresses to listen on (`tcp://IP:PORT`, without TLS). */
+  hosts?: string[]
+  /** A command that runs dockerd, e.g. nsenter into a network namespace. */
+  launcher?: string[]
+  /** How long it may take to answer, in ms (default 60 s). */
+  timeout?: number
+}
+/** Starts a dockerd in its own process group with everything below `root`; resolves with its unix socket's DOCKER_HOST once it answers there. */
+export function startDockerd(options: DockerdOptions): Promise<string>
 export function startEngine(options?: EngineOptions): Promise<EngineState & {stop: () => Promise<void>}>
 export function stopEngine(state: Pick<EngineState, 'pids' | 'dir'>): Promise<void>

@@ -109,7 +109,7 @@ export function ensureInstalled(log = console.error, flavor = 'floor') {
 }
 
 /** @returns {Promise<number>} a free TCP port on 127.0.0.1 */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.unref()
@@ -119,6 +119,34 @@ function freePort() {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
     })
   })
+}
+
+/**
+ * @typedef {object} RegistryConfig
+ * @property {string} dir the registry keeps its blobs and manifests in DIR/data
+ * @property {number} port it listens on 127.0.0.1:PORT
+ * @property {boolean} [deletes] allow deleting manifests and blobs
+ * @property {boolean} [readOnly] refuse every push (maintenance read-only mode)
+ * @property {Record<string, Record<string, string>>} [auth] docker-registry's `auth:` section: one
+ *   access controller (htpasswd, token) and its settings
+ */
+
+/**
+ * The config.yml of a docker-registry (distribution) on a loopback port.
+ * @param {RegistryConfig} options
+ */
+export function registryConfig({dir, port, deletes = false, readOnly = false, auth}) {
+  const lines = ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`]
+  if (deletes) lines.push('  delete:', '    enabled: true')
+  if (readOnly) lines.push('  maintenance:', '    readonly:', '      enabled: true')
+  if (auth) {
+    lines.push('auth:')
+    for (const [controller, settings] of Object.entries(auth)) {
+      lines.push(`  ${controller}:`, ...Object.entries(settings).map(([key, value]) => `    ${key}: ${value}`))
+    }
+  }
+  lines.push('http:', `  addr: 127.0.0.1:${port}`, '')
+  return lines.join('\n')
 }
 
 /**
@@ -217,6 +245,58 @@ function docker(env, args, options = {}) {
 }
 
 /**
+ * @typedef {object} DockerdOptions
+ * @property {string} root its daemon.json, data and exec roots, pid file, log and socket go here
+ * @property {object} daemonJson
+ * @property {NodeJS.ProcessEnv} env dockerd finds containerd, its shim and runc through PATH
+ * @property {number[]} pids its pid is added here as soon as it starts, for stopEngine, even if it never answers
+ * @property {string[]} [hosts] more addresses to listen on (`tcp://IP:PORT`, without TLS)
+ * @property {string[]} [launcher] a command that runs dockerd, e.g. nsenter into a network namespace
+ * @property {number} [timeout] how long it may take to answer, in ms (default 60 s)
+ */
+
+/**
+ * Starts a dockerd in its own process group with everything below `root`, and resolves with its
+ * unix socket's DOCKER_HOST once it answers there.
+ * @param {DockerdOptions} options
+ * @returns {Promise<string>}
+ */
+export async function startDockerd({root, daemonJson, env, pids, hosts = [], launcher = [], timeout = 60_000}) {
+  mkdirSync(path.join(root, 'data'), {recursive: true})
+  mkdirSync(path.join(root, 'exec'), {recursive: true})
+  writeFileSync(path.join(root, 'daemon.json'), JSON.stringify(daemonJson))
+  const socket = path.join(root, 'docker.sock')
+  const logFile = path.join(root, 'dockerd.log')
+  const args = [
+    '--config-file',
+    path.join(root, 'daemon.json'),
+    '--data-root',
+    path.join(root, 'data'),
+    '--exec-root',
+    path.join(root, 'exec'),
+    '--pidfile',
+    path.join(root, 'docker.pid'),
+    '-H',
+    `unix://${socket}`,
+    ...hosts.flatMap((host) => ['-H', host]),
+    // dockerd will not listen on TCP without TLS unless told to
+    ...(hosts.length > 0 ? ['--tls=false'] : []),
+    '--iptables=false',
+    '--ip6tables=false',
+    '--bridge=none',
+  ]
+  const [command = 'dockerd', ...commandArgs] = [...launcher, 'dockerd', ...args]
+  pids.push(startDetached(command, commandArgs, logFile, env))
+  await waitFor(
+    async () => (await httpStatus({socketPath: socket, path: '/_ping'})) === 200,
+    `dockerd (${root})`,
+    timeout,
+    () => tail(logFile),
+  )
+  return `unix://${socket}`
+}
+
+/**
  * @typedef {object} EngineOptions
  * @property {boolean} [graphdriver] start the overlay2 (graphdriver store) daemon; default true
  * @property {boolean} [containerd] start the containerd image store daemon; default true
@@ -273,42 +353,7 @@ export async function startEngine(options = {}) {
   const daemonEnv = {...process.env, PATH: pathValue}
   try {
     /** @param {'g' | 'c'} name @param {object} daemonJson */
-    const startDaemon = async (name, daemonJson) => {
-      const root = path.join(dir, name)
-      mkdirSync(path.join(root, 'data'), {recursive: true})
-      mkdirSync(path.join(root, 'exec'), {recursive: true})
-      writeFileSync(path.join(root, 'daemon.json'), JSON.stringify(daemonJson))
-      const socket = path.join(root, 'docker.sock')
-      const logFile = path.join(root, 'dockerd.log')
-      const pid = startDetached(
-        'dockerd',
-        [
-          '--config-file',
-          path.join(root, 'daemon.json'),
-          '--data-root',
-          path.join(root, 'data'),
-          '--exec-root',
-          path.join(root, 'exec'),
-          '--pidfile',
-          path.join(root, 'docker.pid'),
-          '-H',
-          `unix://${socket}`,
-          '--iptables=false',
-          '--ip6tables=false',
-          '--bridge=none',
-        ],
-        logFile,
-        daemonEnv,
-      )
-      state.pids.push(pid)
-      await waitFor(
-        async () => (await httpStatus({socketPath: socket, path: '/_ping'})) === 200,
-        `dockerd (${name})`,
-        60_000,
-        () => tail(logFile),
-      )
-      return `unix://${socket}`
-    }
+    const startDaemon = (name, daemonJson) => startDockerd({root: path.join(dir, name), daemonJson, env: daemonEnv, pids: state.pids})
     const started = await Promise.all([
       graphdriver ? startDaemon('g', {}) : undefined,
       containerd ? startDaemon('c', {features: {'containerd-snapshotter': true}}) : undefined,
@@ -320,8 +365,7 @@ export async function startEngine(options = {}) {
       const port = await freePort()
       const regDir = path.join(dir, 'registry')
       mkdirSync(regDir, {recursive: true})
-      const config = `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${regDir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`
-      writeFileSync(path.join(regDir, 'config.yml'), config)
+      writeFileSync(path.join(regDir, 'config.yml'), registryConfig({dir: regDir, port, deletes: true}))
       const logFile = path.join(regDir, 'registry.log')
       state.pids.push(startDetached('docker-registry', ['serve', path.join(regDir, 'config.yml')], logFile))
       await waitFor(

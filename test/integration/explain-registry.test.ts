@@ -7,69 +7,18 @@
  * image, no manifest and no registry each give their exit code.
  */
 import {mkdirSync, writeFileSync} from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 
-import bcrypt from 'bcryptjs'
 import {execa} from 'execa'
 import t from 'tap'
 
 import {ExitCode} from '../../src/exit-codes.js'
 import {ROOT, useEngine} from '../engine/index.js'
 import {cloneUnderUmask, gitRepo, tempDir, uniqueName} from '../helpers/index.js'
+import {freePort, startRegistry} from '../helpers/registry.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const engine = useEngine(t)
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
-
-/** A docker-registry with htpasswd auth on a free loopback port, stopped when the test ends. */
-async function authRegistry(t: {teardown(fn: () => Promise<void>): void}, dir: string, user: string, password: string): Promise<string> {
-  mkdirSync(dir, {recursive: true})
-  writeFileSync(path.join(dir, 'htpasswd'), `${user}:${bcrypt.hashSync(password, 5)}\n`)
-  const port = await freePort()
-  const config = [
-    'version: 0.1',
-    'log:',
-    '  level: warn',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${dir}/data`,
-    'auth:',
-    '  htpasswd:',
-    '    realm: dbuild-test',
-    `    path: ${dir}/htpasswd`,
-    'http:',
-    `  addr: 127.0.0.1:${port}`,
-    '',
-  ].join('\n')
-  writeFileSync(path.join(dir, 'config.yml'), config)
-  const child = execa('docker-registry', ['serve', path.join(dir, 'config.yml')], {reject: false, all: true})
-  t.teardown(async () => {
-    child.kill('SIGTERM')
-    await child
-  })
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const status = await fetch(`http://127.0.0.1:${port}/v2/`).then(
-      (response) => response.status,
-      () => 0,
-    )
-    if (status === 401) break
-    if (Date.now() > deadline) throw new Error(`the htpasswd registry did not start: ${status}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return `127.0.0.1:${port}`
-}
 
 function dbuild(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
   return execa(process.execPath, [BIN, ...args], {cwd, env, reject: false, all: true})
@@ -187,7 +136,10 @@ if (engine) {
 
   t.test('a registry with htpasswd auth: docker config, credential helper, no access, no image, no manifest, no registry', async (t) => {
     const daemon = engine.containerd
-    const registry = await authRegistry(t, path.join(root, 'auth-registry'), 'ci', 's3cret')
+    const {host: registry} = await startRegistry(t, {
+      dir: path.join(root, 'auth-registry'),
+      auth: {htpasswd: {user: 'ci', password: 's3cret'}},
+    })
     const config = engine.dockerConfig(path.join(root, 'docker-config'))
     writeFileSync(
       path.join(config, 'config.json'),

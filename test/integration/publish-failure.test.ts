@@ -5,58 +5,17 @@
  * command line is the control. The cache goes to a registry with `ignore-error=true`, so buildx
  * completes whatever that registry does, and dbuild's publish to it is what fails.
  */
-import {mkdirSync, writeFileSync} from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 
-import {execa, type ResultPromise} from 'execa'
+import {execa} from 'execa'
 import t from 'tap'
 
 import {ROOT, useEngine} from '../engine/index.js'
 import {dockerOn, gitRepo, tempDir, uniqueName} from '../helpers/index.js'
+import {freePort, startRegistry} from '../helpers/registry.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const engine = useEngine(t)
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
-
-/** docker-registry on `port` over `dir`'s data, read-only or not; resolves once it answers. */
-async function startRegistry(dir: string, port: number, readOnly: boolean): Promise<{child: ResultPromise}> {
-  const config = [
-    'version: 0.1',
-    'log:',
-    '  level: warn',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${dir}/data`,
-    ...(readOnly ? ['  maintenance:', '    readonly:', '      enabled: true'] : []),
-    'http:',
-    `  addr: 127.0.0.1:${port}`,
-    '',
-  ].join('\n')
-  const file = path.join(dir, readOnly ? 'read-only.yml' : 'config.yml')
-  writeFileSync(file, config)
-  const child = execa('docker-registry', ['serve', file], {reject: false, all: true})
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const status = await fetch(`http://127.0.0.1:${port}/v2/`).then(
-      (response) => response.status,
-      () => 0,
-    )
-    if (status === 200) return {child}
-    if (Date.now() > deadline) throw new Error(`the registry did not start: ${status}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 const warnings = (output: string) => output.split('\n').filter((line) => line.startsWith('dbuild: warning:'))
 
@@ -76,23 +35,17 @@ if (engine) {
 
   t.test('the registry refuses the manifest (read-only): buildx status, one warning', async (t) => {
     const dir = path.join(root, 'read-only')
-    mkdirSync(dir)
     const port = await freePort()
     const cacheRef = `127.0.0.1:${port}/${uniqueName('cache')}:main`
     const repo = await gitRepo(path.join(root, 'repo-ro'), files)
     // the cache is there first, so the manifest has something to attach to; then the registry turns read-only
-    const writable = await startRegistry(dir, port, false)
+    const writable = await startRegistry(t, {dir, port})
     const filled = await dockerOn(daemon, ['buildx', 'build', '--progress=plain', '--cache-to', `type=registry,ref=${cacheRef}`, '.'], {
       cwd: repo,
     })
-    writable.child.kill('SIGTERM')
-    await writable.child
+    await writable.stop()
     t.equal(filled.exitCode, 0, 'the cache was pushed', {output: filled.output})
-    const readOnly = await startRegistry(dir, port, true)
-    t.teardown(async () => {
-      readOnly.child.kill('SIGTERM')
-      await readOnly.child
-    })
+    await startRegistry(t, {dir, port, readOnly: true})
 
     const image = `${engine.registry}/${uniqueName('dbuild-publish-ro')}:ci`
     const args = ['--progress=plain', '--push', '-t', image, '--cache-to', `type=registry,ref=${cacheRef},ignore-error=true`, '.']

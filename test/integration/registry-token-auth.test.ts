@@ -8,7 +8,6 @@ import {execFileSync} from 'node:child_process'
 import {createSign, randomUUID} from 'node:crypto'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -17,22 +16,12 @@ import t from 'tap'
 import {ExitCode} from '../../src/exit-codes.js'
 import {ROOT, useEngine} from '../engine/index.js'
 import {cloneUnderUmask, gitRepo, tempDir, uniqueName} from '../helpers/index.js'
+import {freePort, startRegistry} from '../helpers/registry.js'
 
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const engine = useEngine(t)
 const SERVICE = 'dbuild-test-registry'
 const ISSUER = 'dbuild-test-issuer'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url')
 
@@ -115,41 +104,10 @@ if (engine) {
     )
     const certDer = execFileSync('openssl', ['x509', '-in', `${dir}/cert.pem`, '-outform', 'DER'])
     const tokens = await tokenServer(t, readFileSync(`${dir}/key.pem`, 'utf8'), certDer, 'ci', 't0ken-s3cret')
-    const port = await freePort()
-    const config = [
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${dir}/data`,
-      'auth:',
-      '  token:',
-      `    realm: ${tokens.url}`,
-      `    service: ${SERVICE}`,
-      `    issuer: ${ISSUER}`,
-      `    rootcertbundle: ${dir}/cert.pem`,
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '',
-    ].join('\n')
-    writeFileSync(path.join(dir, 'config.yml'), config)
-    const child = execa('docker-registry', ['serve', path.join(dir, 'config.yml')], {reject: false, all: true})
-    t.teardown(async () => {
-      child.kill('SIGTERM')
-      await child
+    const {host: registry} = await startRegistry(t, {
+      dir,
+      auth: {token: {realm: tokens.url, service: SERVICE, issuer: ISSUER, rootcertbundle: `${dir}/cert.pem`}},
     })
-    const registry = `127.0.0.1:${port}`
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const challenge = await fetch(`http://${registry}/v2/`).then(
-        (response) => response.headers.get('www-authenticate') ?? '',
-        () => '',
-      )
-      if (challenge.startsWith('Bearer')) break
-      if (Date.now() > deadline) throw new Error(`the token registry did not start: ${child.all ?? ''}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
 
     const daemon = engine.containerd
     const dockerConfig = engine.dockerConfig(path.join(root, 'docker-config'))

@@ -5,13 +5,13 @@
  * context's builder. The test installs what it lacks (iproute2), needs root, talks only to the
  * address inside its namespace, and removes the namespace, link, daemon and files at the end.
  */
-import {spawn} from 'node:child_process'
-import {chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync} from 'node:fs'
 import path from 'node:path'
 
 import {execa} from 'execa'
 import t from 'tap'
 
+import {startDockerd, stopEngine} from '../engine/engine.js'
 import {ROOT, useEngine} from '../engine/index.js'
 import {type BuildxRun, cachedSteps, cloneUnderUmask, gitRepo, tempDir} from '../helpers/index.js'
 
@@ -37,24 +37,11 @@ if (engine && process.getuid?.() !== 0) {
   const octet = 1 + Math.floor(Math.random() * 250)
   const remoteIp = `10.250.${octet}.2`
   const remote = `tcp://${remoteIp}:2375`
-  let daemonPid: number | undefined
+  // what stopEngine stops: the remote dockerd's process group, and whatever it left mounted below dir
+  const remoteDaemon = {pids: [] as number[], dir}
 
   t.teardown(async () => {
-    if (daemonPid !== undefined) {
-      try {
-        process.kill(-daemonPid, 'SIGTERM')
-      } catch {
-        // already gone
-      }
-      const deadline = Date.now() + 20_000
-      while (Date.now() < deadline && existsSync(`/proc/${daemonPid}`)) await new Promise((resolve) => setTimeout(resolve, 100))
-      try {
-        process.kill(-daemonPid, 'SIGKILL')
-      } catch {
-        // stopped
-      }
-    }
-    await execa('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], {reject: false})
+    await stopEngine(remoteDaemon)
     await execa('ip', ['link', 'del', hostSide], {reject: false})
     await execa('ip', ['netns', 'del', ns], {reject: false})
   })
@@ -71,54 +58,18 @@ if (engine && process.getuid?.() !== 0) {
     await root('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', nsSide, 'up'])
     await root('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up'])
 
-    const data = path.join(dir, 'd')
-    for (const sub of ['data', 'exec']) mkdirSync(path.join(data, sub), {recursive: true})
     // the store where plain COPY --link --chown=name fails: what dbuild must handle remotely too
-    writeFileSync(path.join(data, 'daemon.json'), JSON.stringify({features: {'containerd-snapshotter': true}}))
-    const log = openSync(path.join(data, 'dockerd.log'), 'a')
-    // nsenter --net, not `ip netns exec`: that also remounts /sys, hiding the cgroup mount dockerd needs
-    const daemon = spawn(
-      'nsenter',
-      [
-        `--net=/var/run/netns/${ns}`,
-        'dockerd',
-        '--data-root',
-        path.join(data, 'data'),
-        '--exec-root',
-        path.join(data, 'exec'),
-        '--pidfile',
-        path.join(data, 'docker.pid'),
-        '-H',
-        remote,
-        '-H',
-        `unix://${path.join(data, 'docker.sock')}`,
-        '--iptables=false',
-        '--ip6tables=false',
-        '--bridge=none',
-        '--tls=false',
-        '--config-file',
-        path.join(data, 'daemon.json'),
-      ],
+    await startDockerd({
+      root: path.join(dir, 'd'),
+      daemonJson: {features: {'containerd-snapshotter': true}},
       // the engine's PATH: the remote daemon is of the same flavor (its dockerd, containerd and shim)
-      {detached: true, stdio: ['ignore', log, log], env: {...process.env, PATH: engine.graphdriver.env.PATH}},
-    )
-    closeSync(log)
-    daemon.unref()
-    daemonPid = daemon.pid
-    const deadline = Date.now() + 90_000
-    for (;;) {
-      const ping = await execa('docker', ['-H', remote, 'version', '--format', '{{.Server.Version}}'], {
-        reject: false,
-        env: {...engine.graphdriver.env, DOCKER_HOST: undefined, DOCKER_CONFIG: path.join(dir, 'probe-config')},
-      })
-      if (ping.exitCode === 0) break
-      const exited = daemon.exitCode !== null
-      if (exited || Date.now() > deadline)
-        throw new Error(
-          `the remote dockerd did not answer on ${remote}:\n${readFileSync(path.join(data, 'dockerd.log'), 'utf8').slice(-3000)}`,
-        )
-      await new Promise((resolve) => setTimeout(resolve, 500))
-    }
+      env: {...process.env, PATH: engine.graphdriver.env.PATH},
+      pids: remoteDaemon.pids,
+      hosts: [remote],
+      // nsenter --net, not `ip netns exec`: that also remounts /sys, hiding the cgroup mount dockerd needs
+      launcher: ['nsenter', `--net=/var/run/netns/${ns}`],
+      timeout: 90_000,
+    })
     // the base image, by a name only the remote daemon has: a probe that ran anywhere else could not find it
     const save = execa('docker', ['save', engine.localBaseImage], {env: engine.graphdriver.env, encoding: 'buffer'})
     const saved = await save

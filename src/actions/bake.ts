@@ -73,6 +73,8 @@ export async function bakeCommand(argv: readonly string[], io: BuildCliIO & {cwd
   const builder = (uses: SplitArgv['uses']) => uses.findLast((use) => use.flag?.long === 'builder')?.value
   if (plan.kind === 'failed') {
     process.stderr.write(plan.stderr)
+    // --progress=quiet or rawjson: buildx's own output only, as for a build
+    if (plan.silent) return plan.exitCode
     for (const hint of plan.hints) err(`dbuild: ${hint}`)
     if (plan.hints.length === 0) await pointAtDoctor(env, builder(plan.split.uses), err)
     return plan.exitCode

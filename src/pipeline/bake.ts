@@ -96,7 +96,7 @@ export type BakePlan =
   /** Nothing for dbuild to do (--list, a remote definition): the command as given goes to buildx. */
   | {kind: 'passthrough'; split: SplitArgv; args: string[]; command: string; notes: string[]; warnings: string[]; silent: boolean}
   /** `bake --print` failed (bad HCL, unknown target, unknown flag): buildx's message and exit code, passed through, and dbuild's hints. */
-  | {kind: 'failed'; split: SplitArgv; exitCode: number; stderr: string; hints: string[]}
+  | {kind: 'failed'; split: SplitArgv; exitCode: number; stderr: string; hints: string[]; silent: boolean}
 
 const flagOf = (use: FlagUse) => use.flag?.long
 
@@ -340,7 +340,7 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   const input = fromStdin ? await (options.stdin ?? (() => readAllStdin()))() : undefined
   const printArgs = ['buildx', 'bake', ...bakeTokens(split.uses), '--print', ...positionalTokens(split.positionals)]
   const printed = await docker(printArgs, {cwd, env, ...(input === undefined ? {} : {input})})
-  if (printed.exitCode !== 0) return {kind: 'failed', split, exitCode: printed.exitCode, stderr: printed.stderr, hints: flagHints(split)}
+  if (printed.exitCode !== 0) return {kind: 'failed', split, exitCode: printed.exitCode, stderr: printed.stderr, hints: flagHints(split), silent}
   let definition: BakeDefinition
   try {
     definition = JSON.parse(printed.stdout) as BakeDefinition
@@ -351,6 +351,7 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
       exitCode: 1,
       stderr: `dbuild: docker buildx bake --print did not print JSON:\n${printed.stdout}`,
       hints: [],
+      silent,
     }
   }
 

@@ -163,4 +163,25 @@ if (engine) {
       t.same(shape(out('dbuild.bake.json')), shape(out('plain.bake.json')), 'bake --metadata-file: the targets plain bake writes')
     }
   })
+
+  t.test('a bake that fails (unreachable daemon, mistyped flag) under rawjson or quiet: buildx’s stderr alone', async (t) => {
+    const checkout = await gitRepo(path.join(root, 'failing'), {
+      Dockerfile: `FROM ${engine.baseImage}\n`,
+      'docker-bake.hcl': 'target "app" {\n  output = ["type=cacheonly"]\n}\n',
+    })
+    const cases: Array<[string, string[], NodeJS.ProcessEnv]> = [
+      ['an unreachable daemon', ['app'], {DOCKER_HOST: `unix://${path.join(root, 'no-such.sock')}`}],
+      ['a mistyped flag', ['--pul', 'app'], {}],
+    ]
+    for (const progress of ['--progress=rawjson', '--progress=quiet']) {
+      for (const [what, args, extra] of cases) {
+        const plain = await run('plain', ['bake', progress, ...args], checkout, extra)
+        const ours = await run('dbuild', ['bake', progress, ...args], checkout, extra)
+        t.not(plain.exitCode, 0, `${progress}, ${what}: plain bake fails`)
+        t.equal(ours.exitCode, plain.exitCode, `${progress}, ${what}: plain bake’s exit code`)
+        t.notMatch(ours.stderr, /^dbuild:/m, `${progress}, ${what}: no line of dbuild’s own`, {stderr: ours.stderr})
+        t.equal(ours.stdout.length, plain.stdout.length, `${progress}, ${what}: stdout as plain bake’s`)
+      }
+    }
+  })
 }

@@ -340,7 +340,8 @@ export async function planBake(options: BakePlanOptions): Promise<BakePlan> {
   const input = fromStdin ? await (options.stdin ?? (() => readAllStdin()))() : undefined
   const printArgs = ['buildx', 'bake', ...bakeTokens(split.uses), '--print', ...positionalTokens(split.positionals)]
   const printed = await docker(printArgs, {cwd, env, ...(input === undefined ? {} : {input})})
-  if (printed.exitCode !== 0) return {kind: 'failed', split, exitCode: printed.exitCode, stderr: printed.stderr, hints: flagHints(split), silent}
+  if (printed.exitCode !== 0)
+    return {kind: 'failed', split, exitCode: printed.exitCode, stderr: printed.stderr, hints: flagHints(split), silent}
   let definition: BakeDefinition
   try {
     definition = JSON.parse(printed.stdout) as BakeDefinition

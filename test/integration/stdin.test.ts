@@ -24,7 +24,15 @@ if (engine) {
   const cacheDir = path.join(root, 'cache')
 
   const run = async (builder: 'plain' | 'dbuild', args: string[], cwd: string, input: string) => {
-    const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: cacheDir, NO_COLOR: '1'}
+    // each its own buildx client: BuildKit keeps one synced copy of a context per client, and a
+    // directory in it keeps the time of an earlier sync, so a shared client makes plain's mtimes
+    // depend on what the other built before
+    const env: NodeJS.ProcessEnv = {
+      ...daemon.env,
+      DOCKER_CONFIG: engine.dockerConfig(path.join(root, `client-${builder}`)),
+      DBUILD_CACHE_DIR: cacheDir,
+      NO_COLOR: '1',
+    }
     delete env.CI
     const [command, argv] = builder === 'plain' ? ['docker', ['buildx', ...args]] : [process.execPath, [BIN, ...args]]
     const result = await execa(command, argv, {cwd, env, extendEnv: false, input, reject: false, all: true, timeout: TIMEOUT_MS})

@@ -75,7 +75,11 @@ export async function planBuild(options: BuildPlanOptions): Promise<BuildPlan> {
   const config = configLines(loaded)
   if (config.warning) warnings.push(config.warning)
   // a build that pushes attaches its manifest to what it pushed (publish.ts), so it writes one
-  const pushes = imagePushed(parsed.uses) || registryCacheRefs(parsed.cacheTo).length > 0
+  // --export-cache pushes the config's cacheTo outside CI too: the manifest goes with it, as in CI
+  const pushes =
+    imagePushed(parsed.uses) ||
+    registryCacheRefs(parsed.cacheTo).length > 0 ||
+    (own.exportCache && (loaded.config.cacheTo?.length ?? 0) > 0)
   const wanted = wantsManifest(parsed, env)
   const main = await stageMainContext(inputs, own.noStage, events, wanted || pushes)
   const manifest = writeBuildManifest(parsed, inputs, main, events.warn)

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- --seed N --cases M [--from I] [--case I] [--reduce] [--store graphdriver|containerd] [--fixed]`:
+ * `npm run fuzz -- --seed N --cases M [--from I] [--case I] [--reduce] [--store graphdriver|containerd] [--flavor floor|current] [--fixed]`:
  * generates cases of one seed and builds each by plain buildx and by dbuild on both image stores,
  * outside tap, printing progress and every failure (reduced with --reduce, ready for fixed-cases.ts).
  * --fixed runs the fixed cases (fixed-cases.ts) instead. Starts a private engine, or reuses the one DBUILD_TEST_DOCKER_HOST (and _CONTAINERD_HOST) name.
@@ -9,6 +9,7 @@ import {parseArgs} from 'node:util'
 
 import {startEngine, stopEngine} from '../engine/engine.js'
 import {type Daemon, daemonEnv} from '../engine/index.js'
+import type {Flavor} from '../engine/engine.js'
 import {LOCAL_BASE_IMAGE} from '../engine/engine.js'
 import {type DiffCase, generateCase} from './cases.js'
 import {FIXED_CASES} from './fixed-cases.js'
@@ -26,6 +27,7 @@ const {values} = parseArgs({
     store: {type: 'string'},
     concurrent: {type: 'string', default: '0'},
     fixed: {type: 'boolean', default: false},
+    flavor: {type: 'string', default: 'floor'},
   },
 })
 
@@ -41,7 +43,7 @@ async function daemons(): Promise<{list: Daemon[]; stop: () => Promise<void>}> {
     if (containerd) list.push({store: 'containerd', host: containerd, env: daemonEnv(containerd)})
     return {list, stop: async () => {}}
   }
-  const engine = await startEngine({registry: true, log: (line) => console.error(line)})
+  const engine = await startEngine({registry: true, flavor: values.flavor as Flavor, log: (line) => console.error(line)})
   const list: Daemon[] = [
     {store: 'graphdriver', host: engine.graphdriverHost ?? '', env: daemonEnv(engine.graphdriverHost ?? '', engine.dockerConfig)},
     {store: 'containerd', host: engine.containerdHost ?? '', env: daemonEnv(engine.containerdHost ?? '', engine.dockerConfig)},

@@ -94,6 +94,24 @@ if (engine) {
     t.equal(explained.exitCode, 0, 'explained against the cache by its ref', {output: explained.all})
   })
 
+  t.test(`--export-cache outside CI: the config's cacheTo carries the manifest (${engine.flavor})`, async (t) => {
+    const daemon = engine.containerd
+    const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache-export'), NO_COLOR: '1'}
+    delete env.CI
+    const cacheRef = `${engine.registry}/${uniqueName('dbuild-export-cache')}:main`
+    const source = await gitRepo(path.join(root, 'source-export'), {
+      ...files,
+      '.dbuild.json': JSON.stringify({cacheTo: [`type=registry,ref=${cacheRef}`]}),
+    })
+    const laptop = await cloneUnderUmask(source, path.join(root, 'laptop-export'), '022')
+    const built = await dbuild(['build', '--network=host', '--export-cache', '.'], laptop, env)
+    t.equal(built.exitCode, 0, 'builds and exports the cache the config names', {output: built.all})
+    t.match(built.all, /context manifest attached to .*dbuild-export-cache/, 'the manifest went to the cache ref')
+    const dev = await cloneUnderUmask(source, path.join(root, 'dev-export'), '002')
+    const explained = await dbuild(['explain', '--against', cacheRef], dev, env)
+    t.equal(explained.exitCode, 0, 'explained against the cache by its ref', {output: explained.all})
+  })
+
   t.test(`bake --push attaches each target's manifest to its own image (${engine.flavor})`, async (t) => {
     const daemon = engine.containerd
     const env: NodeJS.ProcessEnv = {...daemon.env, DBUILD_CACHE_DIR: path.join(root, 'cache-bake'), NO_COLOR: '1'}

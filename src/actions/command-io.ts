@@ -1,5 +1,5 @@
 /** What every command body takes and gives: the parsed argv in oclif's shape, and how it may speak. */
-import {printable, writeLine} from '../printable.js'
+import {writeLine} from '../printable.js'
 
 /** What oclif's `this.parse()` gives a command. */
 export interface ParsedArgv<Flags = Record<string, unknown>> {
@@ -43,7 +43,9 @@ export function commandIo(json: boolean, facts: CliFacts): CommandIo {
   return {
     json,
     log: (line, options) => {
-      if (!json) process.stdout.write(`${options?.painted ? line : printable(line)}\n`)
+      if (json) return
+      if (options?.painted) process.stdout.write(`${line}\n`)
+      else writeLine(process.stdout, line)
     },
     warn: (message) => {
       if (!json) writeLine(process.stderr, `dbuild: warning: ${message}`)

@@ -47,15 +47,21 @@ function contextFor(dir: string, baseImage: string): string {
 
 if (engine) {
   const isRoot = process.getuid?.() === 0
+
+  /** A work directory with the context, a dbuild cache on a read-only mount and an empty TMPDIR. */
+  const readOnlyCache = async (t: Test, prefix: string) => {
+    const work = tempDir(t, prefix)
+    const context = contextFor(path.join(work, 'context'), engine.baseImage)
+    const cacheDir = path.join(await readOnlyDir(t, path.join(work, 'ro-cache')), 'dbuild')
+    const tmp = path.join(work, 'tmp')
+    mkdirSync(tmp)
+    return {work, context, cacheDir, tmp}
+  }
   t.test(
     'a read-only cache and a rewritten Dockerfile: the build completes, as plain buildx does',
     {skip: isRoot ? false : 'a bind mount needs root'},
     async (t) => {
-      const work = tempDir(t, 'dbuild-ro-rewrite-')
-      const context = contextFor(path.join(work, 'context'), engine.baseImage)
-      const cacheDir = path.join(await readOnlyDir(t, path.join(work, 'ro-cache')), 'dbuild')
-      const tmp = path.join(work, 'tmp')
-      mkdirSync(tmp)
+      const {work, context, cacheDir, tmp} = await readOnlyCache(t, 'dbuild-ro-rewrite-')
       const plain = await buildTar('plain', engine.graphdriver, {dir: context}, work)
       t.equal(plain.exitCode, 0, 'plain buildx builds it', {output: plain.output})
       const ours = await buildTar('dbuild', engine.graphdriver, {dir: context, cacheDir, env: {TMPDIR: tmp}}, work)
@@ -87,17 +93,13 @@ if (engine) {
     'a read-only cache under bake: the definition and the rewritten copy come from a temp directory',
     {skip: isRoot ? false : 'a bind mount needs root'},
     async (t) => {
-      const work = tempDir(t, 'dbuild-ro-bake-')
-      const context = contextFor(path.join(work, 'context'), engine.baseImage)
+      const {work, context, cacheDir, tmp} = await readOnlyCache(t, 'dbuild-ro-bake-')
       writeTree(context, {
         'docker-bake.hcl': 'target "app" {\n  context = "."\n}\n',
         // no RUN: buildx 0.13's bake has no `network` key, and the test daemons have no bridge; the base image has app (1000:1000)
         '.dbuild.json': JSON.stringify({users: {app: '1000:1000'}}),
         Dockerfile: `FROM ${engine.baseImage}\nCOPY --link --chown=app foo /owned\n`,
       })
-      const cacheDir = path.join(await readOnlyDir(t, path.join(work, 'ro-cache')), 'dbuild')
-      const tmp = path.join(work, 'tmp')
-      mkdirSync(tmp)
       const bake = async (command: string[], dest: string, env: NodeJS.ProcessEnv = {}) => {
         const started = Date.now() / 1000
         const result = await execa(
